@@ -1,0 +1,3 @@
+module github.com/eventshop/eventshop/services/payment
+
+go 1.26.0

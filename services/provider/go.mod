@@ -1,0 +1,3 @@
+module github.com/eventshop/eventshop/services/provider
+
+go 1.26.0
