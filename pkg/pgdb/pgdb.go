@@ -1,0 +1,91 @@
+// Package pgdb opens a service's PostgreSQL database: a connection pool with
+// the platform's own tables (outbox, inbox) and the service's migrations applied.
+package pgdb
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var platformFS embed.FS
+
+// PlatformVersionTable is goose's version table for the platform's own
+// migrations, kept apart from the service's goose_db_version so that the two
+// sets of version numbers never collide.
+const PlatformVersionTable = "platform_goose_db_version"
+
+// Advisory lock ids held while migrating, so that replicas starting at the
+// same time apply each migration once ("eventshp" and "eventsvc" in ASCII).
+const (
+	platformLockID int64 = 0x6576656e74736870
+	serviceLockID  int64 = 0x6576656e74737663
+)
+
+// Open connects to url, applies the platform migrations and then the
+// service's migrations from migrations (nil for none), and returns the pool.
+// The root of migrations holds the goose *.sql files; an embed.FS whose only
+// entry is a "migrations" directory is accepted too.
+func Open(ctx context.Context, url string, migrations fs.FS) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		applyPoolDefaults(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping database: %w", err)
+	}
+	if err := Migrate(ctx, pool, migrations); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
+
+// applyPoolDefaults sizes the pool unless the URL says otherwise
+// (pool_max_conns=...): a consumer batch, the outbox relay's pipeline and
+// HTTP handlers each hold a connection, so pgx's default of max(4, NumCPU) is
+// too small on small machines.
+func applyPoolDefaults(cfg *pgxpool.Config) {
+	cfg.MaxConns = int32(max(16, 4*runtime.NumCPU()))
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	cfg.HealthCheckPeriod = 30 * time.Second
+}
+
+// Platform returns the platform's own migrations (outbox and inbox tables),
+// for tools that inspect them.
+func Platform() fs.FS {
+	sub, err := fs.Sub(platformFS, "migrations")
+	if err != nil {
+		panic(err) // the embedded directory always exists
+	}
+	return sub
+}
+
+// migrationsRoot returns fsys itself when it holds *.sql files at its root,
+// its "migrations" subdirectory when that is where they are, or nil when
+// there are none.
+func migrationsRoot(fsys fs.FS) (fs.FS, error) {
+	if sql, _ := fs.Glob(fsys, "*.sql"); len(sql) > 0 {
+		return fsys, nil
+	}
+	if sql, _ := fs.Glob(fsys, path.Join("migrations", "*.sql")); len(sql) > 0 {
+		return fs.Sub(fsys, "migrations")
+	}
+	return nil, nil
+}
