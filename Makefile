@@ -1,0 +1,95 @@
+# The front door. `make` alone lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+MODULES   := pkg schemas testkit tests gateway tools services/order services/inventory services/payment services/notification services/provider
+ALL_PKGS  := $(addprefix ./,$(addsuffix /...,$(MODULES)))
+FUZZTIME  ?= 30s
+BIN       := bin
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-z0-9-]+:.*## /{printf "  \033[36m%-16s\033[0m %s\n",$$1,$$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: build ## run the whole platform locally, no Docker (Ctrl-C stops it)
+	$(BIN)/launcher
+
+.PHONY: reset
+reset: ## wipe the local platform's data (.data/)
+	rm -rf .data
+
+.PHONY: build
+build: ## build every binary into bin/
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./services/order/cmd/order ./services/inventory/cmd/inventory \
+		./services/payment/cmd/payment ./services/notification/cmd/notification \
+		./services/provider/cmd/provider ./gateway/cmd/gateway ./tools/cmd/launcher
+
+.PHONY: test
+test: schemas-check ## run every test against real servers, then the fuzz targets
+	$(GO) test -count=1 -timeout 30m $(ALL_PKGS)
+	$(MAKE) fuzz
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (default 30s)
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./schemas
+	$(GO) test -run '^$$' -fuzz '^FuzzPlaceOrderBody$$' -fuzztime $(FUZZTIME) ./services/order/internal/ports
+
+.PHONY: schemas-check
+schemas-check: ## check that every event version is compatible with the one before
+	$(GO) run ./schemas/cmd/schemas-check
+
+.PHONY: generate
+generate: ## regenerate generated files (event types, AsyncAPI, event catalogue)
+	$(GO) run ./schemas/cmd/schemas-gen
+	$(GO) run ./schemas/cmd/asyncapi-gen
+
+.PHONY: asyncapi
+asyncapi: generate ## regenerate the AsyncAPI document
+
+.PHONY: lint
+lint: ## go vet and staticcheck on every module
+	$(GO) vet $(ALL_PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(ALL_PKGS)
+
+.PHONY: fmt
+fmt: ## format the code
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: tidy
+tidy: ## go mod tidy in every module
+	@for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) mod tidy) || exit 1; done
+
+.PHONY: up
+up: ## run the platform in containers
+	docker compose up --build
+
+.PHONY: down
+down: ## stop the containers
+	docker compose down
+
+.PHONY: logs
+logs: ## follow the containers' logs
+	docker compose logs -f
+
+.PHONY: demo
+demo: ## against a running platform, place one order of each outcome
+	$(GO) run ./tools/cmd/demo
+
+.PHONY: bench-bus
+bench-bus: ## measure raw publish vs outbox relay, relay latency, inbox consume
+	$(GO) run ./tools/benchbus
+
+.PHONY: bench-saga
+bench-saga: ## measure saga latency and confirmed orders per second
+	$(GO) run ./tools/cmd/benchsaga
+
+.PHONY: bench-gateway
+bench-gateway: ## measure the gateway against direct, nginx and cache hits
+	$(GO) run ./tools/cmd/benchgateway
+
+.PHONY: bench-run
+bench-run: build ## measure start-up time and memory of `make run`
+	$(GO) run ./tools/cmd/benchrun
