@@ -1,0 +1,87 @@
+// Package postgres stores orders in PostgreSQL. Every status change is
+// written with its event to the outbox in the same transaction.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/eventshop/eventshop/services/order/internal/domain"
+)
+
+// db is what both a pool and a transaction offer. Begin on a transaction
+// opens a savepoint, so the repository nests inside an inbox transaction.
+type db interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Repository is the PostgreSQL order repository.
+type Repository struct {
+	db db
+}
+
+// NewRepository returns a repository on db, a *pgxpool.Pool or a pgx.Tx.
+func NewRepository(db db) *Repository {
+	return &Repository{db: db}
+}
+
+// InTx returns a repository whose writes happen inside tx (in savepoints),
+// so that an event handler commits its effect with its inbox row.
+func (r *Repository) InTx(tx pgx.Tx) *Repository {
+	return &Repository{db: tx}
+}
+
+const orderColumns = `id, customer_id, lines, total_cents, payment_method, status, reason, created_at, updated_at`
+
+// Get returns the order or domain.ErrNotFound.
+func (r *Repository) Get(ctx context.Context, id uuid.UUID) (*domain.Order, error) {
+	o, err := scanOrder(r.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("get order %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// ListByCustomer returns the customer's newest orders first, at most limit.
+func (r *Repository) ListByCustomer(ctx context.Context, customerID string, limit int) ([]*domain.Order, error) {
+	rows, err := r.db.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE customer_id = $1
+		ORDER BY created_at DESC, id DESC LIMIT $2`, customerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	orders, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*domain.Order, error) {
+		return scanOrder(row)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	return orders, nil
+}
+
+// FindByIdempotencyKey returns the order placed with the customer's key and
+// the request hash stored with it, or domain.ErrNotFound.
+func (r *Repository) FindByIdempotencyKey(ctx context.Context, customerID, key string) (*domain.Order, string, error) {
+	var hash string
+	var id uuid.UUID
+	err := r.db.QueryRow(ctx, `SELECT request_hash, order_id FROM idempotency_keys
+		WHERE customer_id = $1 AND key = $2`, customerID, key).Scan(&hash, &id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("find idempotency key: %w", err)
+	}
+	o, err := r.Get(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	return o, hash, nil
+}

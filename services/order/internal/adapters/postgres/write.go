@@ -1,0 +1,124 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/services/order/internal/app/command"
+	"github.com/eventshop/eventshop/services/order/internal/domain"
+)
+
+// Add stores a new order, its order.placed event and, when idem is not nil,
+// the customer's idempotency key, in one transaction. A key the customer
+// already used is command.ErrIdempotencyKeyUsed and nothing is stored; the
+// primary key on (customer_id, key) decides between concurrent requests.
+func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Idempotency) error {
+	ev, err := placedEvent(ctx, o)
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, r.db, func(tx pgx.Tx) error {
+		if err := insertOrder(ctx, tx, o); err != nil {
+			return err
+		}
+		if idem != nil {
+			tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id)
+				VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, o.CustomerID(), idem.Key, idem.RequestHash, o.ID())
+			if err != nil {
+				return fmt.Errorf("insert idempotency key: %w", err)
+			}
+			if tag.RowsAffected() == 0 {
+				return command.ErrIdempotencyKeyUsed
+			}
+		}
+		return outbox.Add(ctx, tx, ev)
+	})
+}
+
+func insertOrder(ctx context.Context, tx pgx.Tx, o *domain.Order) error {
+	lines, err := toDBLines(o.Lines())
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO orders (`+orderColumns+`, currency)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		o.ID(), o.CustomerID(), lines, o.TotalCents(), o.PaymentMethod(), string(o.Status()),
+		o.Reason(), o.CreatedAt(), o.UpdatedAt(), o.Currency())
+	if err != nil {
+		return fmt.Errorf("insert order: %w", err)
+	}
+	return nil
+}
+
+// Update locks the order, applies fn and stores the result with the event
+// of its status change, if any, in one transaction.
+func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*domain.Order) error) error {
+	return pgx.BeginFunc(ctx, r.db, func(tx pgx.Tx) error {
+		o, err := scanOrder(tx.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return fmt.Errorf("load order %s: %w", id, err)
+		}
+		return apply(ctx, tx, []*domain.Order{o}, fn)
+	})
+}
+
+// UpdateExpired applies fn to at most limit PENDING orders created before
+// before. FOR UPDATE SKIP LOCKED lets several replicas sweep at once: each
+// takes rows no other holds, and rows a saga event is updating are skipped
+// until the next sweep.
+func (r *Repository) UpdateExpired(ctx context.Context, before time.Time, limit int, fn func(*domain.Order) error) (int, error) {
+	var n int
+	err := pgx.BeginFunc(ctx, r.db, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+orderColumns+` FROM orders
+			WHERE status = 'PENDING' AND created_at < $1
+			ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit)
+		if err != nil {
+			return fmt.Errorf("select expired orders: %w", err)
+		}
+		orders, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*domain.Order, error) {
+			return scanOrder(row)
+		})
+		if err != nil {
+			return fmt.Errorf("select expired orders: %w", err)
+		}
+		n = len(orders)
+		return apply(ctx, tx, orders, fn)
+	})
+	return n, err
+}
+
+// apply runs fn on each order, then writes every order and the events of
+// their status changes in one round trip.
+func apply(ctx context.Context, tx pgx.Tx, orders []*domain.Order, fn func(*domain.Order) error) error {
+	batch := &pgx.Batch{}
+	var evs []event.Event
+	for _, o := range orders {
+		before := o.Status()
+		if err := fn(o); err != nil {
+			return err
+		}
+		batch.Queue(`UPDATE orders SET status = $2, reason = $3, updated_at = $4 WHERE id = $1`,
+			o.ID(), string(o.Status()), o.Reason(), o.UpdatedAt())
+		if o.Status() == before {
+			continue
+		}
+		ev, err := changeEvent(ctx, o)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, ev)
+	}
+	if batch.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("update orders: %w", err)
+	}
+	return outbox.Add(ctx, tx, evs...)
+}
