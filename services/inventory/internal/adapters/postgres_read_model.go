@@ -1,0 +1,61 @@
+package adapters
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
+)
+
+// PostgresReadModel reads the catalogue from PostgreSQL without locks.
+type PostgresReadModel struct {
+	pool *pgxpool.Pool
+}
+
+var _ query.ReadModel = (*PostgresReadModel)(nil)
+
+// NewPostgresReadModel returns a read model on pool.
+func NewPostgresReadModel(pool *pgxpool.Pool) *PostgresReadModel {
+	return &PostgresReadModel{pool: pool}
+}
+
+// Products returns the products with the given SKUs, or all for none, in one query.
+func (m *PostgresReadModel) Products(ctx context.Context, skus []string) ([]query.Product, error) {
+	if skus == nil {
+		skus = []string{}
+	}
+	rows, err := m.pool.Query(ctx, `SELECT sku, name, price_cents, currency, available FROM products
+		WHERE cardinality($1::text[]) = 0 OR sku = ANY($1) ORDER BY sku`, skus)
+	if err != nil {
+		return nil, fmt.Errorf("query products: %w", err)
+	}
+	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (query.Product, error) {
+		var p query.Product
+		err := row.Scan(&p.SKU, &p.Name, &p.PriceCents, &p.Currency, &p.Available)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read products: %w", err)
+	}
+	return ps, nil
+}
+
+// StockLevels returns every product's counters in SKU order.
+func (m *PostgresReadModel) StockLevels(ctx context.Context) ([]query.StockLevel, error) {
+	rows, err := m.pool.Query(ctx, `SELECT sku, available, reserved, sold FROM products ORDER BY sku`)
+	if err != nil {
+		return nil, fmt.Errorf("query stock levels: %w", err)
+	}
+	levels, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (query.StockLevel, error) {
+		var l query.StockLevel
+		err := row.Scan(&l.SKU, &l.Available, &l.Reserved, &l.Sold)
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read stock levels: %w", err)
+	}
+	return levels, nil
+}

@@ -1,0 +1,173 @@
+package adapters
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/services/inventory/internal/app/command"
+	"github.com/eventshop/eventshop/services/inventory/internal/domain"
+)
+
+// PostgresRepository stores products and reservations in PostgreSQL and the
+// events of each change in the same transaction's outbox.
+type PostgresRepository struct {
+	pool *pgxpool.Pool
+}
+
+var _ command.Repository = (*PostgresRepository)(nil)
+
+// NewPostgresRepository returns a repository on pool.
+func NewPostgresRepository(pool *pgxpool.Pool) *PostgresRepository {
+	return &PostgresRepository{pool: pool}
+}
+
+// UpdateOrder locks the order (a transaction-scoped advisory lock, as the
+// reservation row may not exist yet), then its reservation and products in
+// SKU order, applies fn and stores its result and events.
+func (r *PostgresRepository) UpdateOrder(ctx context.Context, orderID string, skus []string, fn command.OrderUpdate) error {
+	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, orderID); err != nil {
+			return fmt.Errorf("lock order: %w", err)
+		}
+		res, err := loadReservation(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		if res != nil {
+			for _, l := range res.Lines() {
+				skus = append(skus, l.SKU)
+			}
+		}
+		products, err := lockProducts(ctx, tx, skus)
+		if err != nil {
+			return err
+		}
+		before := snapshot(products)
+		next, evs, err := fn(res, products)
+		if err != nil {
+			return err
+		}
+		if next != nil {
+			if err := saveReservation(ctx, tx, next); err != nil {
+				return err
+			}
+		}
+		if err := saveProducts(ctx, tx, changed(before, products)); err != nil {
+			return err
+		}
+		return addEvents(ctx, tx, evs)
+	})
+}
+
+// UpdateProduct locks one product, applies fn and stores its result and events.
+func (r *PostgresRepository) UpdateProduct(ctx context.Context, sku string, fn func(*domain.Product) ([]event.Event, error)) error {
+	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
+		products, err := lockProducts(ctx, tx, []string{sku})
+		if err != nil {
+			return err
+		}
+		p, ok := products[sku]
+		if !ok {
+			return fmt.Errorf("%w: %s", domain.ErrUnknownProduct, sku)
+		}
+		evs, err := fn(p)
+		if err != nil {
+			return err
+		}
+		if err := saveProducts(ctx, tx, []*domain.Product{p}); err != nil {
+			return err
+		}
+		return addEvents(ctx, tx, evs)
+	})
+}
+
+func addEvents(ctx context.Context, tx pgx.Tx, evs []event.Event) error {
+	if err := outbox.Add(ctx, tx, evs...); err != nil {
+		return fmt.Errorf("store events: %w", err)
+	}
+	return nil
+}
+
+// lockProducts loads and locks the products with the given SKUs. Every
+// writer locks in SKU order, so two transactions that share products wait
+// for each other instead of deadlocking.
+func lockProducts(ctx context.Context, tx pgx.Tx, skus []string) (map[string]*domain.Product, error) {
+	products := make(map[string]*domain.Product, len(skus))
+	if len(skus) == 0 {
+		return products, nil
+	}
+	skus = slices.Compact(slices.Sorted(slices.Values(skus)))
+	rows, err := tx.Query(ctx, `SELECT sku, name, price_cents, currency, available, reserved, sold
+		FROM products WHERE sku = ANY($1) ORDER BY sku FOR UPDATE`, skus)
+	if err != nil {
+		return nil, fmt.Errorf("lock products: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanProduct)
+	if err != nil {
+		return nil, fmt.Errorf("lock products: %w", err)
+	}
+	for _, p := range list {
+		products[p.SKU()] = p
+	}
+	return products, nil
+}
+
+func scanProduct(row pgx.CollectableRow) (*domain.Product, error) {
+	var (
+		sku, name, currency        string
+		price, avail, reserv, sold int64
+	)
+	if err := row.Scan(&sku, &name, &price, &currency, &avail, &reserv, &sold); err != nil {
+		return nil, err
+	}
+	return domain.UnmarshalProduct(sku, name, price, currency, avail, reserv, sold)
+}
+
+// saveProducts writes the counters of products in one statement.
+func saveProducts(ctx context.Context, tx pgx.Tx, products []*domain.Product) error {
+	if len(products) == 0 {
+		return nil
+	}
+	var skus []string
+	var avail, reserv, sold []int64
+	for _, p := range products {
+		skus = append(skus, p.SKU())
+		avail, reserv, sold = append(avail, p.Available()), append(reserv, p.Reserved()), append(sold, p.Sold())
+	}
+	_, err := tx.Exec(ctx, `UPDATE products p
+		SET available = u.available, reserved = u.reserved, sold = u.sold, updated_at = now()
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(sku, available, reserved, sold)
+		WHERE p.sku = u.sku`, skus, avail, reserv, sold)
+	if err != nil {
+		return fmt.Errorf("save products: %w", err)
+	}
+	return nil
+}
+
+type counters struct{ available, reserved, sold int64 }
+
+func snapshot(products map[string]*domain.Product) map[string]counters {
+	out := make(map[string]counters, len(products))
+	for sku, p := range products {
+		out[sku] = counters{p.Available(), p.Reserved(), p.Sold()}
+	}
+	return out
+}
+
+// changed returns the products whose counters differ from before, so that a
+// rejected or repeated event writes no product rows.
+func changed(before map[string]counters, products map[string]*domain.Product) []*domain.Product {
+	var out []*domain.Product
+	for sku, p := range products {
+		if before[sku] != (counters{p.Available(), p.Reserved(), p.Sold()}) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

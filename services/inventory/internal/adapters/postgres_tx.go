@@ -1,0 +1,30 @@
+// Package adapters implements the storage the inventory's use cases declare,
+// on PostgreSQL with pgx, and seeds the catalogue.
+package adapters
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+type txKey struct{}
+
+// WithTx returns ctx carrying tx, so that repository calls made with it join
+// tx (inside a savepoint) instead of starting their own transaction. The
+// event ports use it to commit a handler's effect together with its inbox row
+// while the use cases stay unaware of transactions.
+func WithTx(ctx context.Context, tx pgx.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// inTx runs fn in the transaction carried by ctx, under a savepoint so that a
+// failure leaves the caller's transaction usable, or else in a new
+// transaction on pool.
+func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+		return pgx.BeginFunc(ctx, tx, fn)
+	}
+	return pgx.BeginFunc(ctx, pool, fn)
+}
