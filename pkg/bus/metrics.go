@@ -1,0 +1,81 @@
+package bus
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// Results of a consumed message, the "result" label of consumed_total.
+const (
+	resultAck        = "ack"
+	resultNak        = "nak"
+	resultDeadLetter = "dead_letter"
+)
+
+var (
+	publishedTotal = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "eventshop",
+		Subsystem: "bus",
+		Name:      "published_total",
+		Help:      "Events published to JetStream and acknowledged, by event type.",
+	}, []string{"type"})
+
+	consumedTotal = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "eventshop",
+		Subsystem: "bus",
+		Name:      "consumed_total",
+		Help:      "Messages consumed, by consumer and result (ack, nak, dead_letter).",
+	}, []string{"consumer", "result"})
+
+	handlerDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "eventshop",
+		Subsystem: "bus",
+		Name:      "handler_duration_seconds",
+		Help:      "Time a batch handler took, by consumer.",
+		Buckets:   prometheus.ExponentialBuckets(0.001, 2, 14),
+	}, []string{"consumer"})
+
+	// depthSource is the JetStream context the DLQ depth gauge reads: the
+	// most recently connected bus of the process.
+	depthSource atomic.Pointer[jetstream.JetStream]
+
+	_ = promauto.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "eventshop",
+		Subsystem: "bus",
+		Name:      "dlq_depth",
+		Help:      "Messages in the dead-letter stream (-1 when it cannot be read).",
+	}, readDLQDepth)
+)
+
+// setCurrent makes js the source of the DLQ depth gauge.
+func setCurrent(js jetstream.JetStream) { depthSource.Store(&js) }
+
+// readDLQDepth asks JetStream for the DLQ's message count at scrape time.
+func readDLQDepth() float64 {
+	js := depthSource.Load()
+	if js == nil {
+		return -1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, err := dlqDepth(ctx, *js)
+	if err != nil {
+		return -1
+	}
+	return float64(n)
+}
+
+// dlqDepth is the number of messages in the DLQ stream.
+func dlqDepth(ctx context.Context, js jetstream.JetStream) (uint64, error) {
+	s, err := js.Stream(ctx, StreamDLQ)
+	if err != nil {
+		return 0, err
+	}
+	// Stream fetched the info just now; CachedInfo saves a second request.
+	return s.CachedInfo().State.Msgs, nil
+}

@@ -1,0 +1,178 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/eventshop/eventshop/pkg/event"
+)
+
+// delivery is a received message with what process learnt of it.
+type delivery struct {
+	msg  jetstream.Msg
+	meta *jetstream.MsgMetadata
+}
+
+// work takes batches off the queue and handles them until Stop.
+func (c *Consumer) work(ctx context.Context) {
+	defer c.workers.Done()
+	for {
+		batch, ok := c.nextBatch()
+		if !ok {
+			return
+		}
+		c.process(ctx, batch)
+	}
+}
+
+// nextBatch waits for one message, then adds whatever else is already queued,
+// up to BatchSize, so a quiet consumer answers at once and a busy one batches.
+// After Stop it returns what is left in the queue, then false.
+func (c *Consumer) nextBatch() ([]jetstream.Msg, bool) {
+	var first jetstream.Msg
+	select {
+	case first = <-c.msgs:
+	case <-c.done:
+		select {
+		case first = <-c.msgs:
+		default:
+			return nil, false
+		}
+	}
+	batch := make([]jetstream.Msg, 1, c.cfg.BatchSize)
+	batch[0] = first
+	for len(batch) < c.cfg.BatchSize {
+		select {
+		case m := <-c.msgs:
+			batch = append(batch, m)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
+}
+
+// process validates a batch, hands the valid messages to the handler and
+// settles every message according to its outcome.
+func (c *Consumer) process(ctx context.Context, batch []jetstream.Msg) {
+	valid := make([]Message, 0, len(batch))
+	deliveries := make([]delivery, 0, len(batch))
+	for _, m := range batch {
+		meta, err := m.Metadata()
+		if err != nil {
+			c.log.Error("message without jetstream metadata", "subject", m.Subject(), "error", err)
+			continue
+		}
+		ev, err := decode(m)
+		if err != nil {
+			c.deadLetter(ctx, delivery{msg: m, meta: meta}, err)
+			continue
+		}
+		valid = append(valid, Message{Event: ev, Delivered: meta.NumDelivered, Stream: meta.Stream, Sequence: meta.Sequence.Stream})
+		deliveries = append(deliveries, delivery{msg: m, meta: meta})
+	}
+	if len(valid) == 0 {
+		return
+	}
+	errs := c.handle(ctx, valid)
+	for i, d := range deliveries {
+		c.settle(ctx, d, errs[i])
+	}
+}
+
+// decode reads the event of m and validates it against its schema.
+func decode(m jetstream.Msg) (event.Event, error) {
+	ev, err := EventFromMsg(m.Subject(), m.Headers(), m.Data())
+	if err != nil {
+		return ev, err
+	}
+	if err := event.Validate(ev.Type, ev.Data); err != nil {
+		return ev, err
+	}
+	return ev, nil
+}
+
+// handle runs the handler, turning a panic or a wrong number of results
+// into an error for every message so they are retried.
+func (c *Consumer) handle(ctx context.Context, msgs []Message) (errs []error) {
+	start := time.Now()
+	defer func() {
+		handlerDuration.WithLabelValues(c.cfg.Durable).Observe(time.Since(start).Seconds())
+		if p := recover(); p != nil {
+			errs = fill(len(msgs), fmt.Errorf("handler panic: %v", p))
+		}
+	}()
+	errs = c.h(ctx, msgs)
+	switch {
+	case errs == nil:
+		return make([]error, len(msgs))
+	case len(errs) != len(msgs):
+		return fill(len(msgs), fmt.Errorf("handler returned %d results for %d messages", len(errs), len(msgs)))
+	}
+	return errs
+}
+
+func fill(n int, err error) []error {
+	errs := make([]error, n)
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
+}
+
+// settle acks a handled message, dead-letters one that failed permanently or
+// for the last time, and otherwise redelivers it after the backoff, so a
+// failing message never holds up the ones behind it.
+func (c *Consumer) settle(ctx context.Context, d delivery, err error) {
+	switch {
+	case err == nil:
+		c.ack(d)
+	case IsPermanent(err), d.meta.NumDelivered >= uint64(c.cfg.MaxDeliver):
+		c.deadLetter(ctx, d, err)
+	default:
+		c.nak(d, err)
+	}
+}
+
+func (c *Consumer) ack(d delivery) {
+	// A plain ack is fire-and-forget; a lost one means a redelivery, which
+	// the inbox makes harmless, so DoubleAck's round trip is not worth it.
+	if err := d.msg.Ack(); err != nil {
+		c.log.Warn("ack", "subject", d.msg.Subject(), "error", err)
+	}
+	consumedTotal.WithLabelValues(c.cfg.Durable, resultAck).Inc()
+}
+
+func (c *Consumer) nak(d delivery, cause error) {
+	delay := c.cfg.backoff(d.meta.NumDelivered)
+	c.log.Warn("event handling failed, will retry",
+		"subject", d.msg.Subject(), "event_id", d.msg.Headers().Get(HeaderID),
+		"delivered", d.meta.NumDelivered, "retry_in", delay, "error", cause)
+	if err := d.msg.NakWithDelay(delay); err != nil {
+		c.log.Warn("nak", "subject", d.msg.Subject(), "error", err)
+	}
+	consumedTotal.WithLabelValues(c.cfg.Durable, resultNak).Inc()
+}
+
+// deadLetter moves a message to the DLQ and acks it; if the DLQ cannot take
+// it, the message is redelivered later instead of being lost.
+func (c *Consumer) deadLetter(ctx context.Context, d delivery, cause error) {
+	if cause == nil {
+		cause = errors.New("unknown error")
+	}
+	if err := c.publishDeadLetter(ctx, d, cause); err != nil {
+		c.nak(d, fmt.Errorf("dead-letter: %w", err))
+		return
+	}
+	c.log.Warn("event dead-lettered",
+		"subject", d.msg.Subject(), "event_id", d.msg.Headers().Get(HeaderID),
+		"delivered", d.meta.NumDelivered, "error", cause)
+	if err := d.msg.Ack(); err != nil {
+		c.log.Warn("ack dead letter", "subject", d.msg.Subject(), "error", err)
+	}
+	consumedTotal.WithLabelValues(c.cfg.Durable, resultDeadLetter).Inc()
+}
