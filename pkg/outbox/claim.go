@@ -1,0 +1,109 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventshop/eventshop/pkg/event"
+)
+
+// claimSQL takes the oldest unsent rows that no other transaction holds.
+const claimSQL = `SELECT id, event_id::text, aggregate_id, type, source, event_time,
+  data_schema, trace_parent, payload, created_at
+FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`
+
+// markSQL marks a whole batch sent in one round trip.
+const markSQL = `UPDATE outbox SET sent_at = now() WHERE id = ANY($1)`
+
+// shutdownGrace bounds how long marking acked batches may take once Run's
+// context is done.
+const shutdownGrace = 5 * time.Second
+
+// claim is a batch of rows locked by an open transaction.
+type claim struct {
+	tx     pgx.Tx
+	ids    []int64
+	events []event.Event
+	oldest time.Time
+}
+
+func (r *Relay) claim(ctx context.Context) (*claim, error) {
+	tx, err := r.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	c := &claim{tx: tx}
+	rows, _ := tx.Query(ctx, claimSQL, r.opts.BatchSize)
+	for rows.Next() {
+		var id int64
+		var ev event.Event
+		var created time.Time
+		if err := rows.Scan(&id, &ev.ID, &ev.Subject, &ev.Type, &ev.Source, &ev.Time,
+			&ev.DataSchema, &ev.TraceParent, &ev.Data, &created); err != nil {
+			rows.Close()
+			c.rollback()
+			return nil, fmt.Errorf("scan outbox row: %w", err)
+		}
+		if len(c.ids) == 0 {
+			c.oldest = created
+		}
+		c.ids = append(c.ids, id)
+		c.events = append(c.events, ev)
+	}
+	if err := rows.Err(); err != nil {
+		c.rollback()
+		return nil, fmt.Errorf("select outbox rows: %w", err)
+	}
+	return c, nil
+}
+
+func (c *claim) rollback() {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	_ = c.tx.Rollback(ctx) // the rows stay unsent; a failed rollback closes the connection
+}
+
+// markLoop marks acked batches sent and commits them, in the order they
+// were published, while the next batch is being claimed and published.
+// It keeps going after ctx is done so that acked batches are not relayed
+// again needlessly.
+func (r *Relay) markLoop(ctx context.Context, marks <-chan *claim) {
+	for c := range marks {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		err := c.commit(mctx)
+		cancel()
+		if err != nil {
+			r.log.Warn("mark outbox batch sent", "rows", len(c.ids), "error", err)
+			continue
+		}
+		relayedTotal.Add(float64(len(c.ids)))
+		batchSize.Observe(float64(len(c.ids)))
+		lagSeconds.Set(time.Since(c.oldest).Seconds())
+	}
+}
+
+func (c *claim) commit(ctx context.Context) error {
+	if _, err := c.tx.Exec(ctx, markSQL, c.ids); err != nil {
+		c.rollback()
+		return fmt.Errorf("update: %w", err)
+	}
+	if err := c.tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Prune deletes rows sent longer than Options.Retention ago and returns how
+// many it deleted. The leader relay calls it every PruneInterval.
+func (r *Relay) Prune(ctx context.Context) (int64, error) {
+	cutoff := time.Now().Add(-r.opts.Retention)
+	tag, err := r.pool.Exec(ctx,
+		`DELETE FROM outbox WHERE created_at < $1 AND sent_at IS NOT NULL AND sent_at < $1`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("prune outbox: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

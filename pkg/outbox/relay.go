@@ -1,0 +1,179 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/event"
+)
+
+// Publisher publishes events and waits until JetStream stored every one of
+// them; *bus.Bus is one.
+type Publisher interface {
+	Publish(ctx context.Context, evs ...event.Event) error
+}
+
+// ErrCrash may be returned by Options.AfterPublish to simulate a relay that
+// dies after publishing and before marking the rows sent.
+var ErrCrash = errors.New("simulated relay crash")
+
+// Options tune a Relay. Every zero value means the documented default.
+type Options struct {
+	// BatchSize is how many rows one claim takes. Default 1000.
+	BatchSize int
+	// PollInterval is how often the relay looks for rows without being
+	// notified, which covers a lost LISTEN connection. Default 1s.
+	PollInterval time.Duration
+	// Retention is how long sent rows are kept before Prune deletes them.
+	// Default 24h.
+	Retention time.Duration
+	// PruneInterval is how often the leader prunes. Default 1m.
+	PruneInterval time.Duration
+	// LockID is the advisory lock that elects the one relay of a database
+	// that publishes. Default a constant; set it only to run independent
+	// relays on one database.
+	LockID int64
+	// AfterPublish, when set, runs after a batch was acked and before it is
+	// marked sent. An error makes the relay act as if it crashed there: it
+	// rolls the batch back, so the rows are published again. For tests.
+	AfterPublish func() error
+}
+
+func (o Options) withDefaults() Options {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.Retention <= 0 {
+		o.Retention = 24 * time.Hour
+	}
+	if o.PruneInterval <= 0 {
+		o.PruneInterval = time.Minute
+	}
+	if o.LockID == 0 {
+		o.LockID = 0x6f7574626f787265 // "outboxre"
+	}
+	return o
+}
+
+// Relay publishes the outbox table of one database to JetStream.
+//
+// Claiming: a batch is the oldest rows with sent_at IS NULL, in id order,
+// locked FOR UPDATE SKIP LOCKED in a transaction that stays open while the
+// batch is published and is committed after the rows are marked sent. The
+// relay never keeps a high-water mark of ids: ids are taken when a row is
+// inserted but become visible when its transaction commits, so a
+// transaction holding id 7 may commit after one holding id 8 was relayed.
+// Selecting by sent_at IS NULL (a partial index on id) finds row 7 on the
+// next claim instead of skipping it forever.
+//
+// Order: one aggregate's events must reach the stream in the order they
+// were committed. Relays on the same database elect a leader with a
+// session-level advisory lock held on their LISTEN connection; only the
+// leader claims, so two replicas never publish one aggregate's rows side by
+// side. Within the leader, batch n+1 is claimed (skipping batch n's locked
+// rows) and published only after batch n was acked, while batch n is being
+// marked sent; so the stream receives rows in id order. When the leader's
+// connection drops, PostgreSQL releases the lock and a standby takes over
+// within PollInterval; SKIP LOCKED keeps even a brief overlap from
+// publishing a row twice.
+type Relay struct {
+	pool   *pgxpool.Pool
+	pub    Publisher
+	log    *slog.Logger
+	opts   Options
+	leader atomic.Bool
+}
+
+// NewRelay returns a relay of pool's outbox to pub (a *bus.Bus).
+func NewRelay(pool *pgxpool.Pool, pub Publisher, log *slog.Logger, opts Options) *Relay {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Relay{pool: pool, pub: pub, log: log.With("component", "outbox_relay"), opts: opts.withDefaults()}
+}
+
+// Leader reports whether this relay holds the leader lock right now.
+func (r *Relay) Leader() bool { return r.leader.Load() }
+
+// Run relays until ctx is done. It wakes on every NOTIFY from Add and every
+// PollInterval, drains the outbox while batches come back full, and prunes
+// old sent rows now and then. On return every batch that JetStream acked has
+// been marked sent.
+func (r *Relay) Run(ctx context.Context) error {
+	wake := make(chan struct{}, 1)
+	marks := make(chan *claim, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() { r.listen(ctx, wake) })
+	wg.Go(func() { r.markLoop(ctx, marks) })
+	defer wg.Wait()
+	defer close(marks)
+	lastPrune := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		}
+		if !r.leader.Load() {
+			continue
+		}
+		r.drain(ctx, marks)
+		if time.Since(lastPrune) >= r.opts.PruneInterval {
+			lastPrune = time.Now()
+			if _, err := r.Prune(ctx); err != nil && ctx.Err() == nil {
+				r.log.Warn("prune outbox", "error", err)
+			}
+		}
+	}
+}
+
+// drain claims and publishes batches until one comes back short. A failed
+// claim or publish is logged and left to the next wake-up.
+func (r *Relay) drain(ctx context.Context, marks chan<- *claim) {
+	for ctx.Err() == nil {
+		c, err := r.claim(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("claim outbox batch", "error", err)
+			}
+			return
+		}
+		if len(c.ids) == 0 {
+			c.rollback()
+			return
+		}
+		if err := r.publish(ctx, c); err != nil {
+			c.rollback()
+			if ctx.Err() == nil {
+				r.log.Warn("publish outbox batch", "rows", len(c.ids), "error", err)
+			}
+			return
+		}
+		marks <- c
+		if len(c.ids) < r.opts.BatchSize {
+			return
+		}
+	}
+}
+
+// publish sends the claimed events and runs the AfterPublish hook.
+func (r *Relay) publish(ctx context.Context, c *claim) error {
+	if err := r.pub.Publish(ctx, c.events...); err != nil {
+		return err
+	}
+	if r.opts.AfterPublish != nil {
+		if err := r.opts.AfterPublish(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
