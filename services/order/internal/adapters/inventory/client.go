@@ -1,0 +1,159 @@
+// Package inventory reads product prices from the inventory service over
+// HTTP, through a circuit breaker.
+//
+// Prices are read synchronously when an order is placed, rather than kept in
+// a local replica fed by events, because inventory owns prices: one batched
+// call per order always sees the current price, while a replica would need a
+// product-price event stream and a warm-up before the first order. The
+// breaker keeps a slow or failing inventory from holding order requests: it
+// answers at once with ErrInventoryUnavailable while open.
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/eventshop/eventshop/services/order/internal/app/command"
+)
+
+// Defaults of Options.
+const (
+	DefaultTimeout     = 2 * time.Second
+	DefaultOpenTimeout = 5 * time.Second
+	DefaultMaxFailures = 5
+)
+
+// Options tune the client. Zero values mean the defaults.
+type Options struct {
+	// Timeout bounds one call to inventory (DefaultTimeout).
+	Timeout time.Duration
+	// OpenTimeout is how long the breaker stays open before it lets one
+	// trial call through (DefaultOpenTimeout).
+	OpenTimeout time.Duration
+	// MaxFailures is how many consecutive failures open the breaker
+	// (DefaultMaxFailures).
+	MaxFailures uint32
+	// HTTPClient sends the requests (http.DefaultClient).
+	HTTPClient *http.Client
+}
+
+// Client reads prices from inventory's GET /api/v1/products.
+type Client struct {
+	base    string
+	http    *http.Client
+	timeout time.Duration
+	breaker *gobreaker.CircuitBreaker[map[string]int64]
+}
+
+// NewClient returns a client for the inventory service at baseURL.
+func NewClient(baseURL string, opts Options) *Client {
+	opts = opts.withDefaults()
+	return &Client{
+		base:    baseURL,
+		http:    opts.HTTPClient,
+		timeout: opts.Timeout,
+		breaker: gobreaker.NewCircuitBreaker[map[string]int64](gobreaker.Settings{
+			Name:    "inventory",
+			Timeout: opts.OpenTimeout,
+			ReadyToTrip: func(c gobreaker.Counts) bool {
+				return c.ConsecutiveFailures >= opts.MaxFailures
+			},
+			// A caller that gave up says nothing about inventory's health.
+			IsExcluded:    func(err error) bool { return errors.Is(err, context.Canceled) },
+			IsSuccessful:  func(err error) bool { return err == nil || errors.Is(err, errRefused) },
+			OnStateChange: func(_ string, _, to gobreaker.State) { breakerState.Set(float64(to)) },
+		}),
+	}
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.OpenTimeout <= 0 {
+		o.OpenTimeout = DefaultOpenTimeout
+	}
+	if o.MaxFailures == 0 {
+		o.MaxFailures = DefaultMaxFailures
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = http.DefaultClient
+	}
+	return o
+}
+
+// errRefused marks a 4xx answer: inventory is up but refused the request,
+// which must not open the breaker.
+var errRefused = errors.New("inventory refused the request")
+
+// State is the breaker's state: "closed", "half-open" or "open".
+func (c *Client) State() string { return c.breaker.State().String() }
+
+// Prices returns the unit price in cents of each SKU inventory knows, with
+// one call; unknown SKUs are absent. Any failure, including an open breaker,
+// is command.ErrInventoryUnavailable.
+func (c *Client) Prices(ctx context.Context, skus []string) (map[string]int64, error) {
+	prices, err := c.breaker.Execute(func() (map[string]int64, error) { return c.fetch(ctx, skus) })
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", command.ErrInventoryUnavailable, err)
+	}
+	return prices, nil
+}
+
+// product is the part of inventory's product representation the order needs.
+type product struct {
+	SKU        string `json:"sku"`
+	PriceCents int64  `json:"price_cents"`
+}
+
+func (c *Client) fetch(ctx context.Context, skus []string) (map[string]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	q := url.Values{"sku": skus}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/products?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("get products: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		if resp.StatusCode < http.StatusInternalServerError {
+			return nil, fmt.Errorf("%w: status %d", errRefused, resp.StatusCode)
+		}
+		return nil, fmt.Errorf("get products: status %d", resp.StatusCode)
+	}
+	var body struct {
+		Items []product `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("decode products: %w", err)
+	}
+	return pricesOf(body.Items, skus), nil
+}
+
+// pricesOf keeps the prices of the requested SKUs only, so a server that
+// ignores the filter and lists everything still gives the right answer.
+func pricesOf(items []product, skus []string) map[string]int64 {
+	want := make(map[string]bool, len(skus))
+	for _, s := range skus {
+		want[s] = true
+	}
+	prices := make(map[string]int64, len(skus))
+	for _, p := range items {
+		if want[p.SKU] {
+			prices[p.SKU] = p.PriceCents
+		}
+	}
+	return prices
+}
