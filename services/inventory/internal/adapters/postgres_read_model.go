@@ -24,11 +24,8 @@ func NewPostgresReadModel(pool *pgxpool.Pool) *PostgresReadModel {
 
 // Products returns the products with the given SKUs, or all for none, in one query.
 func (m *PostgresReadModel) Products(ctx context.Context, skus []string) ([]query.Product, error) {
-	if skus == nil {
-		skus = []string{}
-	}
 	rows, err := m.pool.Query(ctx, `SELECT sku, name, price_cents, currency, available FROM products
-		WHERE cardinality($1::text[]) = 0 OR sku = ANY($1) ORDER BY sku`, skus)
+		WHERE cardinality($1::text[]) = 0 OR sku = ANY($1) ORDER BY sku`, nonNil(skus))
 	if err != nil {
 		return nil, fmt.Errorf("query products: %w", err)
 	}
@@ -43,9 +40,11 @@ func (m *PostgresReadModel) Products(ctx context.Context, skus []string) ([]quer
 	return ps, nil
 }
 
-// StockLevels returns every product's counters in SKU order.
-func (m *PostgresReadModel) StockLevels(ctx context.Context) ([]query.StockLevel, error) {
-	rows, err := m.pool.Query(ctx, `SELECT sku, available, reserved, sold FROM products ORDER BY sku`)
+// StockLevels returns the counters of the products with the given SKUs, or
+// of all for none, in SKU order.
+func (m *PostgresReadModel) StockLevels(ctx context.Context, skus []string) ([]query.StockLevel, error) {
+	rows, err := m.pool.Query(ctx, `SELECT sku, available, reserved, sold FROM products
+		WHERE cardinality($1::text[]) = 0 OR sku = ANY($1) ORDER BY sku`, nonNil(skus))
 	if err != nil {
 		return nil, fmt.Errorf("query stock levels: %w", err)
 	}
@@ -58,4 +57,13 @@ func (m *PostgresReadModel) StockLevels(ctx context.Context) ([]query.StockLevel
 		return nil, fmt.Errorf("read stock levels: %w", err)
 	}
 	return levels, nil
+}
+
+// nonNil turns a nil filter into an empty array: pgx sends nil as NULL, and
+// cardinality(NULL) is NULL, which would match nothing.
+func nonNil(skus []string) []string {
+	if skus == nil {
+		return []string{}
+	}
+	return skus
 }

@@ -12,19 +12,19 @@ import (
 type txKey struct{}
 
 // WithTx returns ctx carrying tx, so that repository calls made with it join
-// tx (inside a savepoint) instead of starting their own transaction. The
+// tx instead of starting their own transaction. The
 // event ports use it to commit a handler's effect together with its inbox row
 // while the use cases stay unaware of transactions.
 func WithTx(ctx context.Context, tx pgx.Tx) context.Context {
 	return context.WithValue(ctx, txKey{}, tx)
 }
 
-// inTx runs fn in the transaction carried by ctx, under a savepoint so that a
-// failure leaves the caller's transaction usable, or else in a new
-// transaction on pool.
+// inTx runs fn in the transaction carried by ctx, or else in a new
+// transaction on pool. A joined transaction is the caller's to commit or roll
+// back (the inbox handler does either per message), so no savepoint is added.
 func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return pgx.BeginFunc(ctx, tx, fn)
+		return fn(tx)
 	}
 	return pgx.BeginFunc(ctx, pool, fn)
 }

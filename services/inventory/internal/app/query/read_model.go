@@ -32,6 +32,7 @@ type ReadModel interface {
 	// Products returns the products with the given SKUs (all when skus is
 	// empty) in SKU order; unknown SKUs are left out.
 	Products(ctx context.Context, skus []string) ([]Product, error)
-	// StockLevels returns every product's stock in SKU order.
-	StockLevels(ctx context.Context) ([]StockLevel, error)
+	// StockLevels returns the stock of the products with the given SKUs
+	// (all when skus is empty) in SKU order; unknown SKUs are left out.
+	StockLevels(ctx context.Context, skus []string) ([]StockLevel, error)
 }

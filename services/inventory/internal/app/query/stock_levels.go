@@ -5,8 +5,10 @@ import (
 	"fmt"
 )
 
-// StockLevels asks for every product's stock.
-type StockLevels struct{}
+// StockLevels asks for the stock of every product, or of the given SKUs.
+type StockLevels struct {
+	SKUs []string // empty for every product
+}
 
 // StockLevelsHandler reads the stock of every product.
 type StockLevelsHandler struct{ read ReadModel }
@@ -17,8 +19,8 @@ func NewStockLevelsHandler(read ReadModel) StockLevelsHandler {
 }
 
 // Handle returns the stock levels in SKU order.
-func (h StockLevelsHandler) Handle(ctx context.Context, _ StockLevels) ([]StockLevel, error) {
-	levels, err := h.read.StockLevels(ctx)
+func (h StockLevelsHandler) Handle(ctx context.Context, q StockLevels) ([]StockLevel, error) {
+	levels, err := h.read.StockLevels(ctx, q.SKUs)
 	if err != nil {
 		return nil, fmt.Errorf("list stock levels: %w", err)
 	}

@@ -1,0 +1,23 @@
+package main
+
+import "github.com/eventshop/eventshop/pkg/auth"
+
+// Config is the service's configuration, read from INVENTORY_* variables.
+type Config struct {
+	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8082"`
+	DatabaseURL string `env:"DATABASE_URL,required" secret:"true"`
+	NATSURL     string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
+	LogFormat   string `env:"LOG_FORMAT" envDefault:"text"`
+	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
+	JWKSURL     string `env:"JWKS_URL"`
+	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
+	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+	// Seed inserts the initial catalogue at start-up; existing products keep
+	// their stock, so it is safe on every start.
+	Seed bool `env:"SEED" envDefault:"true"`
+}
+
+// Auth is the token verification part of the configuration.
+func (c Config) Auth() auth.Config {
+	return auth.Config{Secret: c.JWTSecret, JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer, Audience: c.JWTAudience}
+}

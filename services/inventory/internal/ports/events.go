@@ -1,0 +1,92 @@
+package ports
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/services/inventory/internal/adapters"
+	"github.com/eventshop/eventshop/services/inventory/internal/app"
+	"github.com/eventshop/eventshop/services/inventory/internal/app/command"
+)
+
+// OrdersConsumer is the durable consumer of order events, also the inbox's
+// consumer name.
+const OrdersConsumer = "inventory-orders"
+
+// OrdersConsumerConfig is the consumer of the saga's order events. One batch
+// at a time (the default concurrency) keeps the locks of two batches from
+// interleaving; each batch's transaction locks products in SKU order per
+// event.
+func OrdersConsumerConfig() bus.ConsumerConfig {
+	return bus.ConsumerConfig{
+		Service: "inventory",
+		Stream:  "ORDER",
+		Durable: OrdersConsumer,
+		Subjects: []string{
+			schemas.TypeOrderPlacedV1 + ".>",
+			schemas.TypeOrderPlacedV2 + ".>",
+			schemas.TypeOrderConfirmedV1 + ".>",
+			schemas.TypeOrderCancelledV1 + ".>",
+		},
+	}
+}
+
+// EventHandlers applies order events to the stock.
+type EventHandlers struct {
+	app app.Application
+}
+
+// NewEventHandlers returns the event port of application.
+func NewEventHandlers(application app.Application) EventHandlers {
+	return EventHandlers{app: application}
+}
+
+// Consume starts the orders consumer on b. Every event is applied in the
+// transaction that records it in the inbox, so a redelivery has no effect.
+func (h EventHandlers) Consume(ctx context.Context, b *bus.Bus, pool *pgxpool.Pool) (*bus.Consumer, error) {
+	c, err := b.Consume(ctx, OrdersConsumerConfig(), inbox.Handler(pool, OrdersConsumer, h.Handle))
+	if err != nil {
+		return nil, fmt.Errorf("consume order events: %w", err)
+	}
+	return c, nil
+}
+
+// Handle applies one order event inside tx, continuing the event's trace.
+// An event it cannot decode or does not expect is permanent: retrying would
+// not help, so it goes to the dead-letter stream.
+func (h EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev event.Event) error {
+	ctx = telemetry.Start(adapters.WithTx(ctx, tx), ev.TraceParent)
+	switch ev.Type {
+	case schemas.TypeOrderPlacedV1, schemas.TypeOrderPlacedV2:
+		// v2 only adds an optional channel, so both decode into v2.
+		var p schemas.OrderPlacedV2
+		if err := ev.Decode(&p); err != nil {
+			return bus.Permanent(err)
+		}
+		return h.app.Commands.ReserveOrder.Handle(ctx, command.ReserveOrder{
+			OrderID: p.OrderID, CustomerID: p.CustomerID, Items: p.Items,
+			TotalCents: p.TotalCents, Currency: p.Currency, PaymentMethod: p.PaymentMethod,
+		})
+	case schemas.TypeOrderConfirmedV1:
+		var p schemas.OrderConfirmedV1
+		if err := ev.Decode(&p); err != nil {
+			return bus.Permanent(err)
+		}
+		return h.app.Commands.CommitOrder.Handle(ctx, command.CommitOrder{OrderID: p.OrderID})
+	case schemas.TypeOrderCancelledV1:
+		var p schemas.OrderCancelledV1
+		if err := ev.Decode(&p); err != nil {
+			return bus.Permanent(err)
+		}
+		return h.app.Commands.ReleaseOrder.Handle(ctx, command.ReleaseOrder{OrderID: p.OrderID})
+	}
+	return bus.Permanent(fmt.Errorf("inventory does not handle %s", ev.Type))
+}

@@ -1,0 +1,98 @@
+// Package ports are the inventory's entry points: the HTTP API and the
+// consumers of order events. They translate requests and events into the
+// application's commands and queries.
+package ports
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/services/inventory/internal/app"
+	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
+)
+
+// HTTPServer serves the inventory's part of the public HTTP API.
+type HTTPServer struct {
+	app app.Application
+}
+
+// NewHTTPServer returns the HTTP port of application.
+func NewHTTPServer(application app.Application) HTTPServer {
+	return HTTPServer{app: application}
+}
+
+// Register adds the routes to e. The catalogue is public; the admin routes
+// verify the bearer token with v and demand the admin role.
+func (h HTTPServer) Register(e *echo.Echo, v *auth.Verifier) {
+	e.GET("/api/v1/products", h.listProducts)
+	e.GET("/api/v1/products/:sku", h.getProduct)
+	admin := e.Group("/api/v1/admin", auth.Middleware(v), auth.RequireAdmin())
+	admin.GET("/inventory", h.listStockLevels)
+	admin.POST("/products/:sku/restock", h.restock)
+}
+
+// productResponse is a catalogue entry on the wire.
+type productResponse struct {
+	SKU        string `json:"sku"`
+	Name       string `json:"name"`
+	PriceCents int64  `json:"price_cents"`
+	Currency   string `json:"currency"`
+	Available  int64  `json:"available"`
+}
+
+// stockLevelResponse is a product's stock on the wire.
+type stockLevelResponse struct {
+	SKU       string `json:"sku"`
+	Available int64  `json:"available"`
+	Reserved  int64  `json:"reserved"`
+	Sold      int64  `json:"sold"`
+}
+
+// listResponse is the envelope of every list: {"items":[...]}.
+type listResponse[T any] struct {
+	Items []T `json:"items"`
+}
+
+func toProductResponse(p query.Product) productResponse {
+	return productResponse{SKU: p.SKU, Name: p.Name, PriceCents: p.PriceCents, Currency: p.Currency, Available: p.Available}
+}
+
+func toStockLevelResponse(l query.StockLevel) stockLevelResponse {
+	return stockLevelResponse{SKU: l.SKU, Available: l.Available, Reserved: l.Reserved, Sold: l.Sold}
+}
+
+// listProducts answers the catalogue; ?sku=A&sku=B narrows it to those SKUs,
+// which is how the order service prices an order in one request.
+func (h HTTPServer) listProducts(c echo.Context) error {
+	ps, err := h.app.Queries.Products.Handle(c.Request().Context(), query.Products{SKUs: c.QueryParams()["sku"]})
+	if err != nil {
+		return toProblem(err)
+	}
+	items := make([]productResponse, len(ps))
+	for i, p := range ps {
+		items[i] = toProductResponse(p)
+	}
+	return c.JSON(http.StatusOK, listResponse[productResponse]{Items: items})
+}
+
+func (h HTTPServer) getProduct(c echo.Context) error {
+	p, err := h.app.Queries.Product.Handle(c.Request().Context(), query.ProductBySKU{SKU: c.Param("sku")})
+	if err != nil {
+		return toProblem(err)
+	}
+	return c.JSON(http.StatusOK, toProductResponse(p))
+}
+
+func (h HTTPServer) listStockLevels(c echo.Context) error {
+	levels, err := h.app.Queries.StockLevels.Handle(c.Request().Context(), query.StockLevels{})
+	if err != nil {
+		return toProblem(err)
+	}
+	items := make([]stockLevelResponse, len(levels))
+	for i, l := range levels {
+		items[i] = toStockLevelResponse(l)
+	}
+	return c.JSON(http.StatusOK, listResponse[stockLevelResponse]{Items: items})
+}
