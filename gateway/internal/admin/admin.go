@@ -1,0 +1,94 @@
+// Package admin holds the handlers the gateway serves itself: the
+// dead-letter queue, the breaker list and the event schema registry.
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventshop/eventshop/gateway/internal/breaker"
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/problem"
+)
+
+// Breakers answers GET /api/v1/admin/breakers.
+func Breakers(set *breaker.Set) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]any{"items": set.Statuses()})
+	}
+}
+
+// DLQ serves the dead-letter routes from the bus's DLQ stream.
+type DLQ struct{ DL *bus.DeadLetters }
+
+// List answers GET /api/v1/admin/dlq?service=&type=.
+func (d DLQ) List(c echo.Context) error {
+	f := bus.DLQFilter{Service: c.QueryParam("service"), Type: c.QueryParam("type")}
+	items, err := d.DL.List(c.Request().Context(), f)
+	if err != nil {
+		return fmt.Errorf("list dead letters: %w", err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+// Get answers GET /api/v1/admin/dlq/:id.
+func (d DLQ) Get(c echo.Context) error {
+	id, err := dlqID(c)
+	if err != nil {
+		return err
+	}
+	item, err := d.DL.Get(c.Request().Context(), id)
+	if err != nil {
+		return notFound(err)
+	}
+	return c.JSON(http.StatusOK, item)
+}
+
+// Replay answers POST /api/v1/admin/dlq/:id/replay.
+func (d DLQ) Replay(c echo.Context) error {
+	id, err := dlqID(c)
+	if err != nil {
+		return err
+	}
+	if err := d.DL.Replay(c.Request().Context(), id); err != nil {
+		return notFound(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// Discard answers DELETE /api/v1/admin/dlq/:id.
+func (d DLQ) Discard(c echo.Context) error {
+	id, err := dlqID(c)
+	if err != nil {
+		return err
+	}
+	if err := d.DL.Discard(c.Request().Context(), id); err != nil {
+		return notFound(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// notFound turns bus.ErrNotFound into a 404 problem and passes other errors on.
+func notFound(err error) error {
+	if errors.Is(err, bus.ErrNotFound) {
+		return problem.NotFound(err.Error())
+	}
+	return err
+}
+
+func dlqID(c echo.Context) (uint64, error) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		return 0, problem.BadRequest("dead letter id must be a positive integer")
+	}
+	return id, nil
+}
+
+// Unavailable answers every request with a 503 problem saying why.
+func Unavailable(detail string) echo.HandlerFunc {
+	return func(echo.Context) error { return problem.Unavailable(detail, 0) }
+}

@@ -1,0 +1,93 @@
+// Package config is the gateway's configuration, read from GATEWAY_*
+// environment variables.
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	pkgconfig "github.com/eventshop/eventshop/pkg/config"
+)
+
+// Prefix is the environment variable prefix of every gateway setting.
+const Prefix = "GATEWAY_"
+
+// Config is every gateway setting. Durations use Go syntax ("250ms", "10s").
+type Config struct {
+	HTTPAddr        string `env:"HTTP_ADDR" envDefault:":8080"`
+	OrderURL        string `env:"ORDER_URL" envDefault:"http://localhost:8081"`
+	InventoryURL    string `env:"INVENTORY_URL" envDefault:"http://localhost:8082"`
+	PaymentURL      string `env:"PAYMENT_URL" envDefault:"http://localhost:8083"`
+	NotificationURL string `env:"NOTIFICATION_URL" envDefault:"http://localhost:8084"`
+	// NATSURL enables cache invalidation and the DLQ admin routes; empty disables both.
+	NATSURL   string `env:"NATS_URL"`
+	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`
+	// AccessLog logs one line per proxied request.
+	AccessLog bool `env:"ACCESS_LOG" envDefault:"true"`
+
+	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
+	JWKSURL     string `env:"JWKS_URL"`
+	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
+	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+	// DevIssuer serves POST /api/v1/auth/token for alice, bob and admin.
+	DevIssuer bool          `env:"DEV_ISSUER" envDefault:"false"`
+	TokenTTL  time.Duration `env:"TOKEN_TTL" envDefault:"1h"`
+
+	Rate Rate `envPrefix:"RATE_"`
+	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
+
+	// CacheTTL is how long a catalogue response is served from memory; 0 disables the cache.
+	CacheTTL        time.Duration `env:"CACHE_TTL" envDefault:"30s"`
+	CacheMaxEntries int           `env:"CACHE_MAX_ENTRIES" envDefault:"1024"`
+	CacheMaxBytes   int           `env:"CACHE_MAX_BYTES" envDefault:"16777216"`
+
+	// BreakerFailures consecutive failures open an upstream's breaker for BreakerOpenTimeout.
+	BreakerFailures    uint32        `env:"BREAKER_FAILURES" envDefault:"5"`
+	BreakerOpenTimeout time.Duration `env:"BREAKER_OPEN_TIMEOUT" envDefault:"10s"`
+
+	// BodyLimit is the largest request body forwarded upstream, in bytes.
+	BodyLimit int64 `env:"BODY_LIMIT" envDefault:"65536"`
+	// CORSOrigins are the origins allowed to call the API from a browser; empty sends no CORS headers.
+	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:","`
+}
+
+// Rate holds the token-bucket budgets per route class. RPS <= 0 turns a class's limit off.
+type Rate struct {
+	AuthRPS    float64       `env:"AUTH_RPS" envDefault:"1"`
+	AuthBurst  int           `env:"AUTH_BURST" envDefault:"10"`
+	ReadRPS    float64       `env:"READ_RPS" envDefault:"50"`
+	ReadBurst  int           `env:"READ_BURST" envDefault:"100"`
+	WriteRPS   float64       `env:"WRITE_RPS" envDefault:"10"`
+	WriteBurst int           `env:"WRITE_BURST" envDefault:"20"`
+	AdminRPS   float64       `env:"ADMIN_RPS" envDefault:"20"`
+	AdminBurst int           `env:"ADMIN_BURST" envDefault:"40"`
+	MaxKeys    int           `env:"MAX_KEYS" envDefault:"100000"`
+	IdleAfter  time.Duration `env:"IDLE_AFTER" envDefault:"10m"`
+}
+
+// Load reads the configuration from the environment.
+func Load() (Config, error) {
+	var cfg Config
+	if err := pkgconfig.Load(Prefix, &cfg); err != nil {
+		return Config{}, err
+	}
+	if _, err := cfg.TrustedPrefixes(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// TrustedPrefixes parses TrustedProxies.
+func (c Config) TrustedPrefixes() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(c.TrustedProxies))
+	for _, s := range c.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("parse trusted proxy %q: %w", s, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

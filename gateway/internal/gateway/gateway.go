@@ -1,0 +1,174 @@
+// Package gateway assembles the API gateway: a fast path that authenticates,
+// rate-limits, caches and proxies the routes the services own, and an echo
+// server for everything the gateway answers itself (tokens, admin, schemas,
+// OpenAPI, the web UI, health and metrics).
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/eventshop/eventshop/gateway/internal/breaker"
+	"github.com/eventshop/eventshop/gateway/internal/cache"
+	"github.com/eventshop/eventshop/gateway/internal/config"
+	"github.com/eventshop/eventshop/gateway/internal/proxy"
+	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
+	"github.com/eventshop/eventshop/gateway/internal/routes"
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/httpserver"
+)
+
+// Options are the gateway's collaborators. Zero values: no NATS (no cache
+// invalidation, no DLQ routes) and the real clock.
+type Options struct {
+	Bus *bus.Bus
+	Now func() time.Time
+}
+
+// Gateway is an http.Handler serving the whole public API.
+type Gateway struct {
+	cfg       config.Config
+	log       *slog.Logger
+	verifier  *auth.Verifier // nil when no key is configured: every token is refused
+	issuer    *auth.Issuer   // nil unless the development issuer is on
+	matcher   *routes.Matcher
+	upstreams map[string]*proxy.Upstream
+	proxy     *proxy.Proxy
+	breakers  *breaker.Set
+	limiter   *ratelimit.Limiter
+	cache     *cache.Cache // nil when caching is off
+	trusted   []netip.Prefix
+	cors      map[string]bool
+	server    *httpserver.Server
+	sub       *nats.Subscription
+}
+
+// New builds a gateway from cfg.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*Gateway, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	g := &Gateway{cfg: cfg, log: log, proxy: proxy.New(), cors: map[string]bool{}}
+	if err := g.initAuth(ctx); err != nil {
+		return nil, err
+	}
+	if err := g.initUpstreams(); err != nil {
+		return nil, err
+	}
+	trusted, err := cfg.TrustedPrefixes()
+	if err != nil {
+		return nil, err
+	}
+	g.trusted = trusted
+	for _, o := range cfg.CORSOrigins {
+		g.cors[o] = true
+	}
+	g.breakers = breaker.NewSet(log, breaker.Settings{Failures: cfg.BreakerFailures, OpenTimeout: cfg.BreakerOpenTimeout}, routes.Upstreams...)
+	g.limiter = ratelimit.New(limits(cfg.Rate), ratelimit.Options{MaxKeys: cfg.Rate.MaxKeys, IdleAfter: cfg.Rate.IdleAfter, Now: opts.Now})
+	if cfg.CacheTTL > 0 {
+		g.cache = cache.New(cache.Options{MaxEntries: cfg.CacheMaxEntries, MaxBytes: cfg.CacheMaxBytes, TTL: cfg.CacheTTL, Now: opts.Now})
+	}
+	g.matcher = routes.NewMatcher(routes.Table, routes.Route.Proxied)
+	if err := g.initServer(opts.Bus); err != nil {
+		return nil, err
+	}
+	if err := g.subscribe(opts.Bus); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (g *Gateway) initAuth(ctx context.Context) error {
+	acfg := auth.Config{Secret: g.cfg.JWTSecret, JWKSURL: g.cfg.JWKSURL, Issuer: g.cfg.JWTIssuer, Audience: g.cfg.JWTAudience}
+	v, err := auth.NewVerifier(ctx, acfg)
+	switch {
+	case errors.Is(err, auth.ErrNoKey):
+		g.log.Warn("no JWT secret or JWKS URL configured: every authenticated route will answer 401")
+	case err != nil:
+		return fmt.Errorf("jwt verifier: %w", err)
+	default:
+		g.verifier = v
+	}
+	if g.cfg.DevIssuer {
+		if g.cfg.JWTSecret == "" {
+			return errors.New("development issuer needs GATEWAY_JWT_SECRET")
+		}
+		g.issuer = auth.NewIssuer(acfg, g.cfg.TokenTTL)
+	}
+	return nil
+}
+
+func (g *Gateway) initUpstreams() error {
+	urls := map[string]string{
+		routes.Order: g.cfg.OrderURL, routes.Inventory: g.cfg.InventoryURL,
+		routes.Payment: g.cfg.PaymentURL, routes.Notification: g.cfg.NotificationURL,
+	}
+	g.upstreams = map[string]*proxy.Upstream{}
+	for name, u := range urls {
+		up, err := proxy.NewUpstream(name, u)
+		if err != nil {
+			return err
+		}
+		g.upstreams[name] = up
+	}
+	return nil
+}
+
+func limits(r config.Rate) map[string]ratelimit.Limit {
+	return map[string]ratelimit.Limit{
+		string(routes.ClassAuth):  {RPS: r.AuthRPS, Burst: r.AuthBurst},
+		string(routes.ClassRead):  {RPS: r.ReadRPS, Burst: r.ReadBurst},
+		string(routes.ClassWrite): {RPS: r.WriteRPS, Burst: r.WriteBurst},
+		string(routes.ClassAdmin): {RPS: r.AdminRPS, Burst: r.AdminBurst},
+	}
+}
+
+// ServeHTTP sends a request for an upstream's route down the fast path and
+// everything else to echo.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rt := g.matcher.Match(r.Method, r.URL.Path); rt != nil {
+		g.serveProxied(w, r, rt)
+		return
+	}
+	g.server.Echo.ServeHTTP(w, r)
+}
+
+// Close stops the invalidation subscription and drops idle upstream connections.
+func (g *Gateway) Close() {
+	if g.sub != nil {
+		_ = g.sub.Unsubscribe()
+	}
+	g.proxy.Close()
+}
+
+// Run serves on addr until ctx is done, then shuts down gracefully.
+func (g *Gateway) Run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: g, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	g.log.Info("gateway listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), httpserver.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+// Package openapi builds the gateway's OpenAPI 3.1 document from the route
+// table, so that the document lists exactly the routes the gateway serves.
+package openapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/eventshop/eventshop/gateway/internal/routes"
+)
+
+type object = map[string]any
+
+// Document returns the OpenAPI 3.1 document of table as JSON.
+func Document(table []routes.Route) ([]byte, error) {
+	paths := object{}
+	for _, r := range table {
+		p, ok := paths[r.OpenAPIPath()].(object)
+		if !ok {
+			p = object{}
+			paths[r.OpenAPIPath()] = p
+		}
+		p[strings.ToLower(r.Method)] = operation(r)
+	}
+	doc := object{
+		"openapi": "3.1.0",
+		"info": object{
+			"title":       "eventshop API",
+			"version":     "1.0.0",
+			"description": "The public API of the eventshop platform, served by its gateway. Errors are application/problem+json (RFC 9457).",
+		},
+		"servers": []object{{"url": "/"}},
+		"paths":   paths,
+		"components": object{
+			"securitySchemes": object{"bearer": object{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+			"schemas": object{"Problem": object{
+				"type": "object",
+				"properties": object{
+					"type": object{"type": "string"}, "title": object{"type": "string"},
+					"status": object{"type": "integer"}, "detail": object{"type": "string"},
+					"instance": object{"type": "string"}, "request_id": object{"type": "string"},
+				},
+			}},
+		},
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("marshal openapi: %w", err)
+	}
+	return out, nil
+}
+
+func operation(r routes.Route) object {
+	op := object{
+		"summary":     r.Summary,
+		"operationId": operationID(r),
+		"tags":        []string{tag(r)},
+		"description": fmt.Sprintf("Access: %s. Rate class: %s.", r.Access, r.Class),
+		"responses":   responses(r),
+	}
+	if params := parameters(r.Path); len(params) > 0 {
+		op["parameters"] = params
+	}
+	if r.Access != routes.Anonymous {
+		op["security"] = []object{{"bearer": []string{}}}
+	}
+	if r.Method == "POST" && !strings.HasSuffix(r.Path, "/cancel") && !strings.HasSuffix(r.Path, "/replay") {
+		op["requestBody"] = object{"required": true, "content": object{"application/json": object{"schema": object{"type": "object"}}}}
+	}
+	return op
+}
+
+func responses(r routes.Route) object {
+	problem := object{"content": object{"application/problem+json": object{"schema": object{"$ref": "#/components/schemas/Problem"}}}}
+	res := object{
+		"2XX": object{"description": "Success", "content": object{"application/json": object{"schema": object{"type": "object"}}}},
+		"400": withDesc(problem, "Bad request"),
+		"429": withDesc(problem, "Rate limited; see Retry-After and RateLimit-* headers"),
+	}
+	if r.Access != routes.Anonymous {
+		res["401"] = withDesc(problem, "Missing or invalid token")
+		res["403"] = withDesc(problem, "Role not allowed")
+	}
+	if r.Proxied() {
+		res["503"] = withDesc(problem, "Upstream unavailable (circuit breaker open)")
+	}
+	if r.Cacheable {
+		res["304"] = object{"description": "Not modified (If-None-Match)"}
+	}
+	return res
+}
+
+func withDesc(o object, desc string) object {
+	c := object{"description": desc}
+	for k, v := range o {
+		c[k] = v
+	}
+	return c
+}
+
+func parameters(path string) []object {
+	var out []object
+	for _, seg := range strings.Split(path, "/") {
+		if name, ok := strings.CutPrefix(seg, ":"); ok {
+			out = append(out, object{"name": name, "in": "path", "required": true, "schema": object{"type": "string"}})
+		}
+	}
+	return out
+}
+
+func tag(r routes.Route) string {
+	if r.Upstream == routes.Gateway {
+		return "gateway"
+	}
+	return r.Upstream
+}
+
+func operationID(r routes.Route) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(r.Method))
+	for _, seg := range strings.Split(strings.TrimPrefix(r.Path, "/api/v1/"), "/") {
+		seg = strings.TrimPrefix(seg, ":")
+		seg = strings.NewReplacer(".", "_", "-", "_").Replace(seg)
+		if seg != "" {
+			b.WriteString("_" + seg)
+		}
+	}
+	return b.String()
+}
