@@ -1,0 +1,129 @@
+package ports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/logging"
+	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/services/order/internal/app/command"
+	"github.com/eventshop/eventshop/services/order/internal/domain"
+)
+
+// SagaConsumer is the durable consumer name, and inbox consumer, of the
+// order saga's event handlers.
+const SagaConsumer = "order-saga"
+
+// RepositoryInTx returns an order repository that writes inside tx.
+type RepositoryInTx func(tx pgx.Tx) command.OrderRepository
+
+// EventHandlers move orders along the saga when inventory and payment report.
+type EventHandlers struct {
+	pool    *pgxpool.Pool
+	repo    RepositoryInTx
+	metrics command.Metrics
+	log     *slog.Logger
+}
+
+// NewEventHandlers returns the saga's event handlers.
+func NewEventHandlers(pool *pgxpool.Pool, repo RepositoryInTx, m command.Metrics, log *slog.Logger) *EventHandlers {
+	return &EventHandlers{pool: pool, repo: repo, metrics: m, log: log}
+}
+
+// Subscriptions are the saga events the order service consumes, per stream.
+var Subscriptions = []bus.ConsumerConfig{
+	{Service: "order", Stream: "INVENTORY", Durable: SagaConsumer,
+		Subjects: []string{schemas.TypeInventoryRejectedV1 + ".>"}},
+	{Service: "order", Stream: "PAYMENT", Durable: SagaConsumer,
+		Subjects: []string{schemas.TypePaymentAuthorisedV1 + ".>", schemas.TypePaymentFailedV1 + ".>"}},
+}
+
+// Consume starts a durable consumer per subscription; each event is applied
+// in one transaction with its inbox row, so a redelivery has no effect.
+func (h *EventHandlers) Consume(ctx context.Context, b *bus.Bus) ([]*bus.Consumer, error) {
+	handler := inbox.Handler(h.pool, SagaConsumer, h.Handle)
+	var consumers []*bus.Consumer
+	for _, cfg := range Subscriptions {
+		c, err := b.Consume(ctx, cfg, handler)
+		if err != nil {
+			for _, started := range consumers {
+				started.Stop()
+			}
+			return nil, fmt.Errorf("consume %s: %w", cfg.Stream, err)
+		}
+		consumers = append(consumers, c)
+	}
+	return consumers, nil
+}
+
+// Handle applies one saga event inside tx. An event for an order that is
+// already final is acked without effect. An event for an unknown order is
+// permanent: events follow the order's own commit, so it will never appear,
+// and the event goes to the dead-letter stream for an operator to see.
+func (h *EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev event.Event) error {
+	ctx = telemetry.Start(ctx, ev.TraceParent)
+	ctx = logging.With(ctx, slog.String("event_id", ev.ID), slog.String("order_id", ev.Subject))
+	err := h.apply(ctx, h.repo(tx), ev)
+	switch {
+	case errors.Is(err, domain.ErrNotPending):
+		h.log.InfoContext(ctx, "saga event for a final order ignored", "event_type", ev.Type)
+		return nil
+	case errors.Is(err, domain.ErrNotFound):
+		return bus.Permanent(fmt.Errorf("%s for unknown order: %w", ev.Type, err))
+	}
+	return err
+}
+
+func (h *EventHandlers) apply(ctx context.Context, repo command.OrderRepository, ev event.Event) error {
+	switch ev.Type {
+	case schemas.TypeInventoryRejectedV1:
+		var p schemas.InventoryRejectedV1
+		id, err := decode(ev, &p, func() string { return p.OrderID })
+		if err != nil {
+			return err
+		}
+		_, err = command.NewRejectOrderHandler(repo, h.metrics).Handle(ctx, command.RejectOrder{OrderID: id, Reason: p.Reason})
+		return err
+	case schemas.TypePaymentAuthorisedV1:
+		var p schemas.PaymentAuthorisedV1
+		id, err := decode(ev, &p, func() string { return p.OrderID })
+		if err != nil {
+			return err
+		}
+		_, err = command.NewConfirmOrderHandler(repo, h.metrics).Handle(ctx, command.ConfirmOrder{OrderID: id})
+		return err
+	case schemas.TypePaymentFailedV1:
+		var p schemas.PaymentFailedV1
+		id, err := decode(ev, &p, func() string { return p.OrderID })
+		if err != nil {
+			return err
+		}
+		_, err = command.NewCancelOrderHandler(repo, h.metrics).Handle(ctx,
+			command.CancelOrder{OrderID: id, Reason: domain.ReasonPaymentFailed})
+		return err
+	}
+	return bus.Permanent(fmt.Errorf("%w: order saga does not handle %s", event.ErrInvalid, ev.Type))
+}
+
+// decode unmarshals ev into payload and parses the order id that orderID
+// reads from it; a payload that does not decode is permanent.
+func decode(ev event.Event, payload any, orderID func() string) (uuid.UUID, error) {
+	if err := ev.Decode(payload); err != nil {
+		return uuid.Nil, bus.Permanent(err)
+	}
+	id, err := uuid.Parse(orderID())
+	if err != nil {
+		return uuid.Nil, bus.Permanent(fmt.Errorf("%w: %s: order id %q: %w", event.ErrInvalid, ev.Type, orderID(), err))
+	}
+	return id, nil
+}

@@ -1,0 +1,51 @@
+// Package service wires the order service's use cases to their adapters; the
+// command and the tests build the application through it.
+package service
+
+import (
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/eventshop/eventshop/services/order/internal/adapters/eventlog"
+	"github.com/eventshop/eventshop/services/order/internal/adapters/postgres"
+	"github.com/eventshop/eventshop/services/order/internal/app"
+	"github.com/eventshop/eventshop/services/order/internal/app/command"
+	"github.com/eventshop/eventshop/services/order/internal/app/query"
+	"github.com/eventshop/eventshop/services/order/internal/ports"
+)
+
+// Dependencies are what the application is built on.
+type Dependencies struct {
+	Pool      *pgxpool.Pool
+	JetStream jetstream.JetStream
+	Prices    command.PriceList
+	Metrics   command.Metrics
+}
+
+// NewApplication builds every use case on deps.
+func NewApplication(deps Dependencies) app.Application {
+	repo := postgres.NewRepository(deps.Pool)
+	m := deps.Metrics
+	if m == nil {
+		m = command.NopMetrics{}
+	}
+	return app.Application{
+		Commands: app.Commands{
+			PlaceOrder:    command.NewPlaceOrderHandler(repo, deps.Prices, m),
+			CancelOrder:   command.NewCancelOrderHandler(repo, m),
+			CancelExpired: command.NewCancelExpiredHandler(repo, m),
+		},
+		Queries: app.Queries{
+			GetOrder:   query.NewGetOrderHandler(repo),
+			ListOrders: query.NewListOrdersHandler(repo),
+			Timeline:   query.NewTimelineHandler(repo, eventlog.New(deps.JetStream)),
+		},
+	}
+}
+
+// RepositoryInTx is the PostgreSQL repository bound to an event handler's transaction.
+func RepositoryInTx(pool *pgxpool.Pool) ports.RepositoryInTx {
+	repo := postgres.NewRepository(pool)
+	return func(tx pgx.Tx) command.OrderRepository { return repo.InTx(tx) }
+}
