@@ -1,0 +1,123 @@
+// Command launcher runs the whole platform on this machine without Docker:
+// embedded NATS JetStream and FerretDB, a PostgreSQL cluster from the local
+// server binaries, and every service and the gateway as their own processes.
+// Its data lives in .data/ so a restart keeps the shop's state.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/eventshop/eventshop/tools/stack"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("service", "launcher")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		log.Error("launcher failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	root, err := stack.Root()
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("locate binaries: %w", err)
+	}
+	dataDir := filepath.Join(root, ".data")
+	secret, err := jwtSecret(dataDir)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	fmt.Println("starting NATS JetStream, PostgreSQL, FerretDB and the services ...")
+	s, err := stack.Start(ctx, stack.Options{
+		BinDir: filepath.Dir(exe), DataDir: dataDir, FixedPorts: true, Fsync: true,
+		JWTSecret: secret, Log: os.Stdout, Env: passThrough(),
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	}
+	defer s.Stop()
+	printWelcome(s, time.Since(start))
+	<-ctx.Done()
+	fmt.Println("\nstopping ...")
+	return nil
+}
+
+// jwtSecret returns EVENTSHOP_JWT_SECRET, or a random secret kept in the data
+// directory so that tokens stay valid across restarts.
+func jwtSecret(dataDir string) (string, error) {
+	if s := os.Getenv("EVENTSHOP_JWT_SECRET"); s != "" {
+		return s, nil
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return "", fmt.Errorf("data dir: %w", err)
+	}
+	path := filepath.Join(dataDir, "jwt-secret")
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	secret := hex.EncodeToString(b)
+	if err := os.WriteFile(path, []byte(secret), 0o600); err != nil {
+		return "", fmt.Errorf("write jwt secret: %w", err)
+	}
+	return secret, nil
+}
+
+// passThrough forwards service variables set in the launcher's environment
+// (ORDER_SAGA_TIMEOUT=5s make run) to the services.
+func passThrough() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		for _, svc := range stack.Services {
+			if strings.HasPrefix(k, strings.ToUpper(svc)+"_") {
+				env[k] = v
+			}
+		}
+	}
+	return env
+}
+
+func printWelcome(s *stack.Stack, took time.Duration) {
+	gw := s.URL("gateway")
+	fmt.Printf(`
+eventshop is running (ready in %.1fs)
+
+  web UI and API   %s
+  NATS             %s
+  services         order %s  inventory %s  payment %s  notification %s  provider %s
+
+Try it:
+  TOKEN=$(curl -s -X POST %s/api/v1/auth/token -d '{"username":"alice"}' -H 'Content-Type: application/json' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+  curl -s %s/api/v1/products
+  curl -s -X POST %s/api/v1/orders -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+       -d '{"items":[{"sku":"SKU-KEYBOARD","quantity":1}],"payment_method":"tok_visa"}'
+  make demo
+
+Ctrl-C stops everything.
+`, took.Seconds(), gw, s.NATSURL, s.URL("order"), s.URL("inventory"), s.URL("payment"),
+		s.URL("notification"), s.URL("provider"), gw, gw, gw)
+}

@@ -1,0 +1,205 @@
+// Package stack starts the whole platform as it runs in production: the
+// infrastructure (NATS JetStream, PostgreSQL, a MongoDB-wire store) and then
+// every service and the gateway as their own processes, configured only by
+// environment variables. The launcher (`make run`), the end-to-end tests and
+// the benchmarks all start the platform through it, so they exercise one path.
+package stack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Options says where and how to start the platform. The zero value starts
+// it in temporary directories on free ports.
+type Options struct {
+	// BinDir holds the built binaries (see Build). Required.
+	BinDir string
+	// DataDir keeps the infrastructure's data; empty means a temporary
+	// directory removed by Stop.
+	DataDir string
+	// FixedPorts uses Ports and NATS on 4222 instead of free ports.
+	FixedPorts bool
+	// Fsync keeps PostgreSQL's fsync on (benchmarks); tests turn it off.
+	Fsync bool
+	// JWTSecret signs and verifies tokens; empty means a random one.
+	JWTSecret string
+	// Env adds or overrides service variables, such as ORDER_SAGA_TIMEOUT.
+	Env map[string]string
+	// Services limits which services start; nil means all of Services.
+	Services []string
+	// Log receives every process's prefixed output; nil discards it.
+	Log io.Writer
+	// LogFormat is "text" (default) or "json".
+	LogFormat string
+}
+
+// Stack is a running platform.
+type Stack struct {
+	NATSURL      string
+	MongoURL     string
+	JWTSecret    string
+	DatabaseURLs map[string]string // each service's own role and database
+	AdminURLs    map[string]string // the same databases as the superuser, for checkers
+	Procs        map[string]*Process
+
+	opts    Options
+	ports   map[string]int
+	infra   *infra
+	tempDir string
+	logMu   sync.Mutex
+}
+
+// Start starts the infrastructure and the services and waits until every
+// /readyz answers 200.
+func Start(ctx context.Context, opts Options) (*Stack, error) {
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	if opts.LogFormat == "" {
+		opts.LogFormat = "text"
+	}
+	s := &Stack{opts: opts, Procs: map[string]*Process{}, ports: map[string]int{}}
+	if err := s.prepare(); err != nil {
+		return nil, err
+	}
+	if err := s.startInfra(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	if err := s.startServices(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Stack) prepare() error {
+	if s.opts.DataDir == "" {
+		dir, err := os.MkdirTemp("", "eventshop-stack-")
+		if err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+		s.tempDir, s.opts.DataDir = dir, dir
+	}
+	s.JWTSecret = s.opts.JWTSecret
+	if s.JWTSecret == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		s.JWTSecret = hex.EncodeToString(b)
+	}
+	for _, name := range Services {
+		if s.opts.FixedPorts {
+			s.ports[name] = Ports[name]
+			continue
+		}
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		s.ports[name] = port
+	}
+	return nil
+}
+
+func (s *Stack) services() []string {
+	if s.opts.Services != nil {
+		return s.opts.Services
+	}
+	return Services
+}
+
+func (s *Stack) startServices(ctx context.Context) error {
+	colours := []int{36, 33, 35, 32, 34, 31}
+	for i, name := range s.services() {
+		p := &Process{
+			Name: name,
+			Path: filepath.Join(s.opts.BinDir, name),
+			Env:  s.env(name),
+			Out:  NewPrefixWriter(s.opts.Log, &s.logMu, name, colours[i%len(colours)]),
+		}
+		if err := p.Start(); err != nil {
+			return err
+		}
+		s.Procs[name] = p
+	}
+	for _, name := range s.services() {
+		if err := waitReady(ctx, s.URL(name)+"/readyz", 60*time.Second); err != nil {
+			return fmt.Errorf("%s not ready: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Stop stops the services (gracefully, gateway first) and then the
+// infrastructure, and removes a temporary data directory.
+func (s *Stack) Stop() {
+	ctx := context.Background()
+	svcs := s.services()
+	for i := len(svcs) - 1; i >= 0; i-- {
+		if p := s.Procs[svcs[i]]; p != nil {
+			p.Stop(ctx, 15*time.Second)
+		}
+	}
+	if s.infra != nil {
+		s.infra.stop()
+	}
+	if s.tempDir != "" {
+		_ = os.RemoveAll(s.tempDir)
+	}
+}
+
+// Port returns the HTTP port of service.
+func (s *Stack) Port(service string) int { return s.ports[service] }
+
+func waitReady(ctx context.Context, url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	client := &http.Client{Timeout: time.Second}
+	var last error
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return errors.Join(errors.New("timed out"), last)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func baseEnv() []string {
+	var env []string
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "LOG_LEVEL", "GOCOVERDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
