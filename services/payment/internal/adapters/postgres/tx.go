@@ -1,0 +1,68 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/domain"
+)
+
+// Tx is app.Tx on a PostgreSQL transaction that the caller owns (an inbox
+// handler's), so payments and their outbox rows commit together.
+type Tx struct {
+	tx pgx.Tx
+}
+
+// NewTx wraps tx.
+func NewTx(tx pgx.Tx) *Tx { return &Tx{tx: tx} }
+
+// GetForUpdate returns the order's payment locked until the transaction
+// ends, or app.ErrNotFound.
+func (t *Tx) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, error) {
+	return get(ctx, t.tx, `SELECT `+columns+` FROM payments WHERE order_id = $1 FOR UPDATE`, orderID)
+}
+
+// Insert stores a new payment, or returns app.ErrChanged when another
+// transaction stored the order's payment first.
+func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
+	s := p.Snapshot()
+	tag, err := t.tx.Exec(ctx, `INSERT INTO payments (order_id, status, auth_id, amount_cents, currency, reason, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (order_id) DO NOTHING`,
+		s.OrderID, string(s.Status), s.AuthID, s.AmountCents, s.Currency, s.Reason, s.CreatedAt, s.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("insert payment: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return app.ErrChanged
+	}
+	return nil
+}
+
+// Update stores a changed payment's status and time.
+func (t *Tx) Update(ctx context.Context, p domain.Payment) error {
+	s := p.Snapshot()
+	_, err := t.tx.Exec(ctx, `UPDATE payments SET status = $2, auth_id = $3, reason = $4, updated_at = $5
+		WHERE order_id = $1`, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("update payment: %w", err)
+	}
+	return nil
+}
+
+// Emit adds events to the outbox in the transaction.
+func (t *Tx) Emit(ctx context.Context, evs ...event.Event) error {
+	return outbox.Add(ctx, t.tx, evs...)
+}
+
+// isInvalidUUID reports a lookup by a string that is no UUID, which finds nothing.
+func isInvalidUUID(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "22P02"
+}

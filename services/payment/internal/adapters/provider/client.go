@@ -1,0 +1,96 @@
+// Package provider is the HTTP client of the payment provider, behind a
+// circuit breaker and with bounded retries of transient failures.
+package provider
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+)
+
+// BreakerName names the provider's breaker in metrics and /internal/breakers.
+const BreakerName = "payment-provider"
+
+// Config configures a Client. Every zero value means the documented default.
+type Config struct {
+	// BaseURL is the provider's address, e.g. "http://127.0.0.1:8090". Required.
+	BaseURL string
+	// Timeout bounds each attempt of a call. Default 2s.
+	Timeout time.Duration
+	// Attempts is how many times a transiently failing call is tried. Default 3.
+	Attempts int
+	// Backoff is the pause before the second attempt; it doubles after each
+	// further one. Default 100ms.
+	Backoff time.Duration
+	// TripAfter is how many consecutive failures open the breaker. Default 5.
+	TripAfter uint32
+	// OpenFor is how long the breaker stays open before letting a trial call
+	// through. Default 10s.
+	OpenFor time.Duration
+	// OnStateChange, when set, is told of every breaker transition.
+	OnStateChange func(from, to gobreaker.State)
+	// HTTPClient sends the requests. Default a client with no overall timeout
+	// (Timeout bounds each attempt through its context).
+	HTTPClient *http.Client
+}
+
+func (c Config) withDefaults() Config {
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.Timeout <= 0 {
+		c.Timeout = 2 * time.Second
+	}
+	if c.Attempts <= 0 {
+		c.Attempts = 3
+	}
+	if c.Backoff <= 0 {
+		c.Backoff = 100 * time.Millisecond
+	}
+	if c.TripAfter == 0 {
+		c.TripAfter = 5
+	}
+	if c.OpenFor <= 0 {
+		c.OpenFor = 10 * time.Second
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{}
+	}
+	return c
+}
+
+// Client calls the provider. It is safe for concurrent use.
+type Client struct {
+	cfg     Config
+	breaker *gobreaker.CircuitBreaker[response]
+}
+
+// New returns a client for the provider cfg describes.
+func New(cfg Config) *Client {
+	cfg = cfg.withDefaults()
+	c := &Client{cfg: cfg}
+	c.breaker = gobreaker.NewCircuitBreaker[response](gobreaker.Settings{
+		Name:        BreakerName,
+		MaxRequests: 1,
+		Timeout:     cfg.OpenFor,
+		ReadyToTrip: func(n gobreaker.Counts) bool { return n.ConsecutiveFailures >= cfg.TripAfter },
+		OnStateChange: func(_ string, from, to gobreaker.State) {
+			if cfg.OnStateChange != nil {
+				cfg.OnStateChange(from, to)
+			}
+		},
+		// A caller that gave up says nothing about the provider's health.
+		IsExcluded: func(err error) bool { return errors.Is(err, errCallerGone) },
+	})
+	return c
+}
+
+// State is the breaker's state.
+func (c *Client) State() gobreaker.State { return c.breaker.State() }
+
+// Name is the breaker's name.
+func (c *Client) Name() string { return c.breaker.Name() }
+
+// StateName is the breaker's state as "closed", "half-open" or "open".
+func (c *Client) StateName() string { return c.breaker.State().String() }

@@ -1,0 +1,113 @@
+// Package ports connects the payment use cases to the outside: JetStream
+// consumers of saga events and the echo HTTP routes.
+package ports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/logging"
+	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
+)
+
+// record stores one event's decided outcome inside the batch transaction.
+// It may return work to do once the transaction has committed.
+type record func(ctx context.Context, tx app.Tx) (afterCommit func(context.Context), err error)
+
+// prepare decides one event outside any transaction, calling the provider
+// if needed, and returns how to record the outcome.
+type prepare func(ctx context.Context, ev event.Event) record
+
+// batchRunner runs a batch in two phases: every event's provider call,
+// concurrently and with no transaction open, then one short inbox
+// transaction that records all outcomes with their events.
+type batchRunner struct {
+	pool     *pgxpool.Pool
+	consumer string
+	parallel int
+	log      *slog.Logger
+}
+
+func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) []error {
+	records := b.prepareAll(ctx, msgs, prep)
+	var mu sync.Mutex
+	after := make(map[string]func(context.Context), len(msgs))
+	errs := inbox.Handler(b.pool, b.consumer, func(ctx context.Context, tx pgx.Tx, ev event.Event) error {
+		f, err := records[ev.ID](eventContext(ctx, ev), postgres.NewTx(tx))
+		mu.Lock()
+		after[ev.ID] = f // a repeated run of the same event replaces the earlier one
+		mu.Unlock()
+		return classify(err)
+	})(ctx, msgs)
+	for i, m := range msgs {
+		if f := after[m.Event.ID]; f != nil && (errs == nil || errs[i] == nil) {
+			f(eventContext(ctx, m.Event))
+		}
+		if errs != nil && errs[i] != nil {
+			b.log.WarnContext(eventContext(ctx, m.Event), "event not applied",
+				slog.String("type", m.Event.Type), slog.Uint64("delivered", m.Delivered), slog.Any("error", errs[i]))
+		}
+	}
+	return errs
+}
+
+// prepareAll runs prep for every message, at most parallel at once.
+func (b batchRunner) prepareAll(ctx context.Context, msgs []bus.Message, prep prepare) map[string]record {
+	records := make(map[string]record, len(msgs))
+	var mu sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(max(1, b.parallel))
+	for _, m := range msgs {
+		g.Go(func() error {
+			r := prep(eventContext(ctx, m.Event), m.Event)
+			mu.Lock()
+			records[m.Event.ID] = r
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait() // the goroutines report through records, never through errors
+	return records
+}
+
+// failed is the record of an event that could not be prepared.
+func failed(err error) record {
+	return func(context.Context, app.Tx) (func(context.Context), error) { return nil, err }
+}
+
+// classify marks errors that no retry can fix as permanent, so the message
+// is dead-lettered at once.
+func classify(err error) error {
+	if err == nil || bus.IsPermanent(err) {
+		return err
+	}
+	if errors.Is(err, event.ErrInvalid) || errors.Is(err, app.ErrInconsistent) {
+		return bus.Permanent(err)
+	}
+	return err
+}
+
+// eventContext carries the event's trace and ids into logs and emitted events.
+func eventContext(ctx context.Context, ev event.Event) context.Context {
+	if ev.TraceParent != "" {
+		ctx = telemetry.WithTraceParent(ctx, telemetry.Child(ev.TraceParent))
+	}
+	return logging.With(ctx, slog.String("event_id", ev.ID), slog.String("order_id", ev.Subject))
+}
+
+// invalid wraps a payload problem as a permanent error.
+func invalid(ev event.Event, err error) record {
+	return failed(bus.Permanent(fmt.Errorf("%s %s: %w", ev.Type, ev.ID, err)))
+}

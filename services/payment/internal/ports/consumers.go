@@ -1,0 +1,150 @@
+package ports
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
+)
+
+// Durable consumer names; each is also the inbox consumer name.
+const (
+	// ReservedConsumer reads inventory.reserved from the INVENTORY stream.
+	ReservedConsumer = "payment-saga"
+	// OrderConsumer reads order.confirmed and order.cancelled from the ORDER stream.
+	OrderConsumer = "payment-order"
+)
+
+// Saga handles the saga events the payment service consumes.
+type Saga struct {
+	Authorise app.Authorise
+	Capture   app.Capture
+	Cancel    app.Cancel
+	Provider  app.Provider // voids authorisations of orders cancelled meanwhile
+	Pool      *pgxpool.Pool
+	// Parallel bounds the provider calls of one batch running at once.
+	Parallel int
+	Log      *slog.Logger
+}
+
+// Consumers are the durable consumers of the saga.
+func (s *Saga) Consumers() []ConsumerSpec {
+	return []ConsumerSpec{
+		{Config: bus.ConsumerConfig{Service: app.Source, Stream: "INVENTORY", Durable: ReservedConsumer,
+			Subjects: []string{schemas.TypeInventoryReservedV1 + ".>"}, BatchSize: 16, AckWait: time.Minute},
+			Handler: s.Reserved},
+		{Config: bus.ConsumerConfig{Service: app.Source, Stream: "ORDER", Durable: OrderConsumer,
+			Subjects:  []string{schemas.TypeOrderConfirmedV1 + ".>", schemas.TypeOrderCancelledV1 + ".>"},
+			BatchSize: 16, AckWait: time.Minute},
+			Handler: s.OrderFinal},
+	}
+}
+
+// ConsumerSpec is one consumer to start with bus.Consume.
+type ConsumerSpec struct {
+	Config  bus.ConsumerConfig
+	Handler bus.BatchHandler
+}
+
+func (s *Saga) runner(consumer string) batchRunner {
+	return batchRunner{pool: s.Pool, consumer: consumer, parallel: s.Parallel, log: s.Log}
+}
+
+// Reserved authorises the orders of a batch of inventory.reserved events.
+func (s *Saga) Reserved(ctx context.Context, msgs []bus.Message) []error {
+	return s.runner(ReservedConsumer).run(ctx, msgs, s.prepareAuthorise)
+}
+
+func (s *Saga) prepareAuthorise(ctx context.Context, ev event.Event) record {
+	var p schemas.InventoryReservedV1
+	if err := decode(ev, &p, &p.OrderID); err != nil {
+		return invalid(ev, err)
+	}
+	cmd := app.AuthoriseCommand{OrderID: p.OrderID, AmountCents: p.TotalCents, Currency: p.Currency, CardToken: p.PaymentMethod}
+	d, err := s.Authorise.Decide(ctx, cmd)
+	if err != nil {
+		return failed(err)
+	}
+	return func(ctx context.Context, tx app.Tx) (func(context.Context), error) {
+		orphan, err := s.Authorise.Record(ctx, tx, cmd, d)
+		if err != nil || orphan == "" {
+			return nil, err
+		}
+		return func(ctx context.Context) { s.voidOrphan(ctx, orphan) }, nil
+	}
+}
+
+// voidOrphan voids an authorisation made for an order that was cancelled
+// while the provider was being called.
+func (s *Saga) voidOrphan(ctx context.Context, authID string) {
+	if err := s.Provider.Void(ctx, authID); err != nil {
+		s.Log.ErrorContext(ctx, "void authorisation of cancelled order", slog.String("auth_id", authID), slog.Any("error", err))
+		return
+	}
+	s.Log.InfoContext(ctx, "voided authorisation of cancelled order", slog.String("auth_id", authID))
+}
+
+// OrderFinal captures confirmed orders and voids cancelled ones.
+func (s *Saga) OrderFinal(ctx context.Context, msgs []bus.Message) []error {
+	return s.runner(OrderConsumer).run(ctx, msgs, s.prepareFinal)
+}
+
+func (s *Saga) prepareFinal(ctx context.Context, ev event.Event) record {
+	switch ev.Type {
+	case schemas.TypeOrderConfirmedV1:
+		return s.prepareCapture(ctx, ev)
+	case schemas.TypeOrderCancelledV1:
+		return s.prepareCancel(ctx, ev)
+	}
+	return invalid(ev, fmt.Errorf("%w: unexpected type", event.ErrInvalid))
+}
+
+func (s *Saga) prepareCapture(ctx context.Context, ev event.Event) record {
+	var p schemas.OrderConfirmedV1
+	if err := decode(ev, &p, &p.OrderID); err != nil {
+		return invalid(ev, err)
+	}
+	cmd := app.CaptureCommand{OrderID: p.OrderID, AmountCents: p.TotalCents}
+	d, err := s.Capture.Decide(ctx, cmd)
+	if err != nil {
+		return failed(err)
+	}
+	return func(ctx context.Context, tx app.Tx) (func(context.Context), error) {
+		return nil, s.Capture.Record(ctx, tx, cmd, d)
+	}
+}
+
+func (s *Saga) prepareCancel(ctx context.Context, ev event.Event) record {
+	var p schemas.OrderCancelledV1
+	if err := decode(ev, &p, &p.OrderID); err != nil {
+		return invalid(ev, err)
+	}
+	cmd := app.CancelCommand{OrderID: p.OrderID}
+	d, err := s.Cancel.Decide(ctx, cmd)
+	if err != nil {
+		return failed(err)
+	}
+	return func(ctx context.Context, tx app.Tx) (func(context.Context), error) {
+		return nil, s.Cancel.Record(ctx, tx, cmd, d)
+	}
+}
+
+// decode reads an event's payload into v and checks that its order id is a UUID.
+// orderID points into v, so it is read after decoding.
+func decode(ev event.Event, v any, orderID *string) error {
+	if err := ev.Decode(v); err != nil {
+		return err
+	}
+	if err := uuid.Validate(*orderID); err != nil {
+		return fmt.Errorf("%w: order id %q: %w", event.ErrInvalid, *orderID, err)
+	}
+	return nil
+}

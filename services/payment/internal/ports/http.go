@@ -1,0 +1,95 @@
+package ports
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/problem"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/domain"
+)
+
+// Breaker is a circuit breaker as /internal/breakers shows it.
+type Breaker interface {
+	Name() string
+	StateName() string
+}
+
+// HTTP serves the payment service's routes.
+type HTTP struct {
+	List     app.ListPayments
+	Verifier *auth.Verifier
+	Breakers []Breaker
+}
+
+// Register adds the routes to e: the admin listing behind a verified admin
+// token, and the breaker states for the gateway to aggregate.
+func (h HTTP) Register(e *echo.Echo) {
+	admin := e.Group("/api/v1/admin", auth.Middleware(h.Verifier), auth.RequireAdmin())
+	admin.GET("/payments", h.listPayments)
+	e.GET("/internal/breakers", h.breakers)
+}
+
+// paymentJSON is one payment in the admin listing.
+type paymentJSON struct {
+	OrderID     string    `json:"order_id"`
+	Status      string    `json:"status"`
+	AmountCents int64     `json:"amount_cents"`
+	Currency    string    `json:"currency,omitempty"`
+	PaymentID   string    `json:"payment_id,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func toPaymentJSON(p domain.Payment) paymentJSON {
+	s := p.Snapshot()
+	return paymentJSON{OrderID: s.OrderID, Status: string(s.Status), AmountCents: s.AmountCents,
+		Currency: s.Currency, PaymentID: s.AuthID, Reason: s.Reason, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+}
+
+var knownStatuses = map[string]bool{
+	string(domain.StatusAuthorised): true, string(domain.StatusFailed): true, string(domain.StatusCaptured): true,
+	string(domain.StatusVoided): true, string(domain.StatusCancelled): true,
+}
+
+func (h HTTP) listPayments(c echo.Context) error {
+	f := app.ListFilter{Status: domain.Status(c.QueryParam("status"))}
+	if f.Status != "" && !knownStatuses[string(f.Status)] {
+		return problem.BadRequest("status must be one of AUTHORISED, FAILED, CAPTURED, VOIDED, CANCELLED")
+	}
+	if raw := c.QueryParam("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > app.MaxListLimit {
+			return problem.BadRequest("limit must be an integer from 1 to " + strconv.Itoa(app.MaxListLimit))
+		}
+		f.Limit = n
+	}
+	ps, err := h.List.Handle(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	items := make([]paymentJSON, len(ps))
+	for i, p := range ps {
+		items[i] = toPaymentJSON(p)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+// breakerJSON is one breaker's name and state.
+type breakerJSON struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+}
+
+func (h HTTP) breakers(c echo.Context) error {
+	items := make([]breakerJSON, len(h.Breakers))
+	for i, b := range h.Breakers {
+		items[i] = breakerJSON{Name: b.Name(), State: b.StateName()}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items})
+}

@@ -1,0 +1,48 @@
+// Package service assembles the payment service from its parts: database,
+// bus, provider client, consumers, outbox relay and HTTP server. The command
+// and the end-to-end tests start it the same way.
+package service
+
+import (
+	"time"
+
+	"github.com/eventshop/eventshop/pkg/config"
+)
+
+// Prefix starts every environment variable of the service.
+const Prefix = "PAYMENT_"
+
+// Config is the payment service's configuration.
+type Config struct {
+	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8083"`
+	DatabaseURL string `env:"DATABASE_URL" secret:"true"`
+	NATSURL     string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
+	LogFormat   string `env:"LOG_FORMAT" envDefault:"text"`
+
+	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
+	JWKSURL     string `env:"JWKS_URL"`
+	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
+	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+
+	// ProviderURL is the payment provider's address.
+	ProviderURL string `env:"PROVIDER_URL" envDefault:"http://127.0.0.1:8090"`
+	// ProviderTimeout bounds each attempt of a provider call.
+	ProviderTimeout time.Duration `env:"PROVIDER_TIMEOUT" envDefault:"2s"`
+	// ProviderAttempts is how often a transiently failing call is tried.
+	ProviderAttempts int `env:"PROVIDER_ATTEMPTS" envDefault:"3"`
+	// ProviderBackoff is the pause before the second attempt, doubled after each further one.
+	ProviderBackoff time.Duration `env:"PROVIDER_BACKOFF" envDefault:"100ms"`
+	// BreakerTripAfter is how many consecutive failures open the breaker.
+	BreakerTripAfter uint32 `env:"BREAKER_TRIP_AFTER" envDefault:"5"`
+	// BreakerOpenFor is how long the open breaker refuses calls.
+	BreakerOpenFor time.Duration `env:"BREAKER_OPEN_FOR" envDefault:"10s"`
+	// ProviderParallel bounds the provider calls of one batch made at once.
+	ProviderParallel int `env:"PROVIDER_PARALLEL" envDefault:"16"`
+}
+
+// LoadConfig reads the PAYMENT_* environment variables.
+func LoadConfig() (Config, error) {
+	var cfg Config
+	err := config.Load(Prefix, &cfg)
+	return cfg, err
+}
