@@ -32,7 +32,9 @@ func TestConstructors(t *testing.T) {
 			"", domain.ErrInvalid},
 		{"authorised bad currency", func() (domain.Payment, error) { return domain.Authorised("o1", "a", 5, "EURO", now) },
 			"", domain.ErrInvalid},
-		{"failed", func() (domain.Payment, error) { return domain.Failed("o1", 1000, "EUR", domain.ReasonCardDeclined, now) },
+		{"failed", func() (domain.Payment, error) {
+			return domain.Failed("o1", 1000, "EUR", domain.ReasonCardDeclined, now)
+		},
 			domain.StatusFailed, nil},
 		{"failed without reason", func() (domain.Payment, error) { return domain.Failed("o1", 1000, "EUR", "", now) },
 			"", domain.ErrInvalid},
