@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/eventshop/eventshop/schemas/internal/jsonorder"
 )
 
 // initialisms are spelt in capitals in Go names (order_id → OrderID).
@@ -19,7 +21,7 @@ func (g *generator) file(events []event) []byte {
 	b.WriteString("// Event types, as they appear in the ce-type header and as the first three\n")
 	b.WriteString("// tokens of a NATS subject (\"<domain>.<event>.v<N>.<aggregate id>\").\nconst (\n")
 	for _, ev := range events {
-		name := ev.schema.str("title")
+		name := ev.schema.Str("title")
 		fmt.Fprintf(&b, "// Type%s is the type of events whose payload is %s.\nType%s = %q\n", name, name, name, ev.typ)
 	}
 	b.WriteString(")\n")
@@ -27,7 +29,7 @@ func (g *generator) file(events []event) []byte {
 	for _, key := range g.defOrder {
 		def := g.defs[key]
 		name := exportedName(key)
-		doc := fmt.Sprintf("%s is %s", name, lowerFirst(def.str("description")))
+		doc := fmt.Sprintf("%s is %s", name, lowerFirst(def.Str("description")))
 		if err := defs.writeStruct(name, doc, def); err != nil {
 			fmt.Fprintf(&b, "\n// generation error: %v\n", err)
 		}
@@ -38,7 +40,7 @@ func (g *generator) file(events []event) []byte {
 	b.WriteString("// (a *OrderPlacedV1 for \"order.placed.v1\"), for code that decodes any event.\n")
 	b.WriteString("func NewPayload(typ string) (any, bool) {\nswitch typ {\n")
 	for _, ev := range events {
-		name := ev.schema.str("title")
+		name := ev.schema.Str("title")
 		fmt.Fprintf(&b, "case Type%s:\nreturn new(%s), true\n", name, name)
 	}
 	b.WriteString("}\nreturn nil, false\n}\n")
@@ -99,17 +101,17 @@ func comment(text string) string {
 }
 
 // canonical is a stable rendering of a schema for equality checks.
-func canonical(o *object) string {
+func canonical(o *jsonorder.Object) string {
 	raw, _ := json.Marshal(plain(o))
 	return string(raw)
 }
 
 func plain(v any) any {
 	switch t := v.(type) {
-	case *object:
-		m := make(map[string]any, len(t.keys))
-		for _, k := range t.keys {
-			m[k] = plain(t.vals[k])
+	case *jsonorder.Object:
+		m := make(map[string]any, len(t.Keys()))
+		for _, k := range t.Keys() {
+			m[k] = plain(t.Get(k))
 		}
 		return m
 	case []any:

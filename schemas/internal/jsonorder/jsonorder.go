@@ -1,4 +1,6 @@
-package gogen
+// Package jsonorder decodes JSON objects keeping the order of their keys, so
+// that generated code and docs list fields in the order the schema does.
+package jsonorder
 
 import (
 	"bytes"
@@ -6,47 +8,50 @@ import (
 	"fmt"
 )
 
-// object is a JSON object that remembers the order of its keys, so that the
-// generated structs list fields in the order the schema does.
-type object struct {
+// Object is a JSON object that remembers the order of its keys. Values are
+// *Object, []any, string, json.Number, bool or nil.
+type Object struct {
 	keys []string
 	vals map[string]any
 }
 
-func (o *object) get(key string) any {
+// Get returns the value of key, nil if absent or o is nil.
+func (o *Object) Get(key string) any {
 	if o == nil {
 		return nil
 	}
 	return o.vals[key]
 }
 
-// ordered returns the keys in document order; none for a nil object.
-func (o *object) ordered() []string {
+// Keys returns the keys in document order; none for a nil object.
+func (o *Object) Keys() []string {
 	if o == nil {
 		return nil
 	}
 	return o.keys
 }
 
-func (o *object) str(key string) string {
-	s, _ := o.get(key).(string)
+// Str returns the string value of key, "" if absent or not a string.
+func (o *Object) Str(key string) string {
+	s, _ := o.Get(key).(string)
 	return s
 }
 
-func (o *object) obj(key string) *object {
-	v, _ := o.get(key).(*object)
+// Obj returns the object value of key, nil if absent or not an object.
+func (o *Object) Obj(key string) *Object {
+	v, _ := o.Get(key).(*Object)
 	return v
 }
 
-// parseOrdered decodes raw JSON into *object, []any and scalars.
-func parseOrdered(raw []byte) (*object, error) {
+// Parse decodes raw JSON whose top level is an object.
+func Parse(raw []byte) (*Object, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	v, err := decodeValue(dec)
 	if err != nil {
 		return nil, err
 	}
-	o, ok := v.(*object)
+	o, ok := v.(*Object)
 	if !ok {
 		return nil, fmt.Errorf("schema is not an object")
 	}
@@ -76,8 +81,8 @@ func decodeValue(dec *json.Decoder) (any, error) {
 	return tok, nil
 }
 
-func decodeObject(dec *json.Decoder) (*object, error) {
-	o := &object{vals: map[string]any{}}
+func decodeObject(dec *json.Decoder) (*Object, error) {
+	o := &Object{vals: map[string]any{}}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
