@@ -12,6 +12,7 @@ import (
 //	func TestMain(m *testing.M) { testkit.Main(m) }
 func Main(m *testing.M) {
 	code := m.Run()
+	stopSharedMongo()
 	if err := stopSharedPostgres(); err != nil {
 		fmt.Fprintf(os.Stderr, "testkit: stop postgres: %v\n", err)
 	}
