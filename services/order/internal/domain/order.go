@@ -67,7 +67,7 @@ func NewOrder(customerID string, items []Item, prices map[string]int64, paymentM
 	if err != nil {
 		return nil, fmt.Errorf("order id: %w", err)
 	}
-	now = now.UTC()
+	now = instant(now)
 	return &Order{
 		id: id, customerID: customerID, lines: lines, totalCents: total,
 		paymentMethod: paymentMethod, status: StatusPending, createdAt: now, updatedAt: now,
@@ -139,3 +139,7 @@ func (o *Order) CreatedAt() time.Time { return o.createdAt }
 
 // UpdatedAt is when the order last changed.
 func (o *Order) UpdatedAt() time.Time { return o.updatedAt }
+
+// instant is t in UTC to the microsecond, the precision databases keep, so
+// an order reads back exactly as it was created.
+func instant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -52,7 +52,7 @@ func (o *Order) finish(to Status, reason string, now time.Time) error {
 	}
 	o.status = to
 	o.reason = reason
-	o.updatedAt = now.UTC()
+	o.updatedAt = instant(now)
 	return nil
 }
 
