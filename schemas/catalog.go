@@ -35,6 +35,9 @@ type Info struct {
 	Deprecated bool `json:"deprecated,omitempty"`
 	// Title is the Go type name of the payload, e.g. "OrderPlacedV2".
 	Title string `json:"title"`
+	// Tests names tests outside the registry that exercise the event
+	// ("services/order/internal/ports: TestPlaceOrder"), for EVENTS.md.
+	Tests []string `json:"tests,omitempty"`
 	// Description is the schema's description.
 	Description string `json:"description"`
 	// SchemaURL is the schema's $id and the event's ce-dataschema.
@@ -51,6 +54,7 @@ type catalogRow struct {
 	Aggregate  string   `json:"aggregate"`
 	Major      int      `json:"major"`
 	Deprecated bool     `json:"deprecated"`
+	Tests      []string `json:"tests"`
 }
 
 // readCatalog parses the embedded catalog.json, rejecting unknown fields so a
@@ -93,6 +97,7 @@ func (row catalogRow) info(doc any) (Info, error) {
 		Producer:    row.Producer,
 		Consumers:   append([]string{}, row.Consumers...),
 		Deprecated:  row.Deprecated,
+		Tests:       append([]string(nil), row.Tests...),
 		Title:       title,
 		Description: desc,
 		SchemaURL:   SchemaURL(row.Type),

@@ -174,7 +174,8 @@ func List() []Info {
 	}
 	out := make([]Info, len(r.infos))
 	for i, info := range r.infos {
-		info.Consumers = append([]string(nil), info.Consumers...)
+		info.Consumers = append([]string{}, info.Consumers...)
+		info.Tests = append([]string(nil), info.Tests...)
 		out[i] = info
 	}
 	return out
