@@ -1,0 +1,231 @@
+package ports_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/services/order/internal/app/command"
+	"github.com/eventshop/eventshop/services/order/internal/ports"
+	"github.com/eventshop/eventshop/services/order/internal/service"
+	"github.com/eventshop/eventshop/testkit"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// sagaEnv is an order service with its consumers and outbox relay running
+// on a real NATS server.
+type sagaEnv struct {
+	*env
+	bus *bus.Bus
+}
+
+func newSagaEnv(t *testing.T) *sagaEnv {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	nats := testkit.NATS(t)
+	b, err := bus.Connect(ctx, nats.URL(), "order-test", quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Provision(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, b.JetStream())
+	consumers, err := handlers(e).Consume(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relayDone := make(chan struct{})
+	go func() {
+		defer close(relayDone)
+		_ = outbox.NewRelay(e.pool, b, quiet, outbox.Options{}).Run(ctx)
+	}()
+	t.Cleanup(func() {
+		for _, c := range consumers {
+			c.Stop()
+		}
+		cancel()
+		<-relayDone
+		b.Close()
+	})
+	return &sagaEnv{env: e, bus: b}
+}
+
+func handlers(e *env) *ports.EventHandlers {
+	return ports.NewEventHandlers(e.pool, service.RepositoryInTx(e.pool), command.NopMetrics{}, quiet)
+}
+
+// deliver hands evs to the saga's inbox handler as one batch, as the bus does.
+func deliver(t *testing.T, e *env, evs ...event.Event) []error {
+	t.Helper()
+	msgs := make([]bus.Message, len(evs))
+	for i, ev := range evs {
+		msgs[i] = bus.Message{Event: ev, Delivered: 1}
+	}
+	return inbox.Handler(e.pool, ports.SagaConsumer, handlers(e).Handle)(context.Background(), msgs)
+}
+
+func newEvent(t *testing.T, source, typ, orderID string, payload any) event.Event {
+	t.Helper()
+	ev, err := event.New(source, typ, orderID, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.TraceParent = telemetry.New()
+	return ev
+}
+
+func (e *env) order(t *testing.T, id string) placed {
+	t.Helper()
+	var o placed
+	e.do(t, "admin", http.MethodGet, "/api/v1/orders/"+id, nil).decode(t, &o)
+	return o
+}
+
+func TestPaymentAuthorisedConfirmsOrder(t *testing.T) {
+	t.Parallel()
+	e := newSagaEnv(t)
+	p := e.place(t, "alice")
+	authorised := newEvent(t, "payment", schemas.TypePaymentAuthorisedV1, p.ID,
+		schemas.PaymentAuthorisedV1{OrderID: p.ID, PaymentID: "pay-1", AmountCents: 450, Currency: "EUR"})
+	if err := e.bus.Publish(context.Background(), authorised); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool { return e.order(t, p.ID).Status == "CONFIRMED" },
+		"order confirmed")
+
+	stream, err := e.bus.JetStream().Stream(context.Background(), "ORDER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var confirmed event.Event
+	testkit.EventuallyErr(t, 10*time.Second, func() error {
+		msg, err := stream.GetLastMsgForSubject(context.Background(), schemas.TypeOrderConfirmedV1+"."+p.ID)
+		if err != nil {
+			return err
+		}
+		confirmed, err = bus.EventFromMsg(msg.Subject, msg.Header, msg.Data)
+		return err
+	})
+	var payload schemas.OrderConfirmedV1
+	if err := confirmed.Decode(&payload); err != nil {
+		t.Fatal(err)
+	}
+	want := schemas.OrderConfirmedV1{OrderID: p.ID, CustomerID: "alice", TotalCents: 450, Currency: "EUR",
+		Items: []schemas.Line{{SKU: "SKU-A", Quantity: 2, PriceCents: 100}, {SKU: "SKU-B", Quantity: 1, PriceCents: 250}}}
+	if diff := cmp.Diff(want, payload); diff != "" {
+		t.Errorf("order.confirmed.v1 (-want +got):\n%s", diff)
+	}
+	if got, want := telemetry.TraceID(confirmed.TraceParent), telemetry.TraceID(authorised.TraceParent); got != want {
+		t.Errorf("order.confirmed trace = %q, want the payment's %q", got, want)
+	}
+
+	// A redelivery of the same event has no second effect.
+	if errs := deliver(t, e.env, authorised); errs[0] != nil {
+		t.Fatalf("redelivery: %v", errs[0])
+	}
+	if n := e.count(t, `SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND type = $2`, p.ID, schemas.TypeOrderConfirmedV1); n != 1 {
+		t.Errorf("order.confirmed.v1 stored %d times, want 1", n)
+	}
+}
+
+func TestSagaEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	tests := []struct {
+		name, source, typ string
+		payload           func(id string) any
+		status, reason    string
+		emitted           string
+	}{
+		{"inventory rejected", "inventory", schemas.TypeInventoryRejectedV1,
+			func(id string) any {
+				return schemas.InventoryRejectedV1{OrderID: id, CustomerID: "alice", Reason: "out_of_stock", SKUs: []string{"SKU-A"}}
+			},
+			"REJECTED", "out_of_stock", schemas.TypeOrderRejectedV1},
+		{"payment failed", "payment", schemas.TypePaymentFailedV1,
+			func(id string) any { return schemas.PaymentFailedV1{OrderID: id, Reason: "declined"} },
+			"CANCELLED", "payment_failed", schemas.TypeOrderCancelledV1},
+		{"payment authorised", "payment", schemas.TypePaymentAuthorisedV1,
+			func(id string) any {
+				return schemas.PaymentAuthorisedV1{OrderID: id, PaymentID: "p", AmountCents: 450, Currency: "EUR"}
+			},
+			"CONFIRMED", "", schemas.TypeOrderConfirmedV1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := e.place(t, "alice")
+			if errs := deliver(t, e, newEvent(t, tt.source, tt.typ, p.ID, tt.payload(p.ID))); errs[0] != nil {
+				t.Fatal(errs[0])
+			}
+			if o := e.order(t, p.ID); o.Status != tt.status || o.Reason != tt.reason {
+				t.Errorf("order = %s %q, want %s %q", o.Status, o.Reason, tt.status, tt.reason)
+			}
+			// A later saga event for the final order is acked without effect.
+			late := newEvent(t, "payment", schemas.TypePaymentFailedV1, p.ID, schemas.PaymentFailedV1{OrderID: p.ID, Reason: "late"})
+			if errs := deliver(t, e, late); errs[0] != nil {
+				t.Errorf("late event: %v", errs[0])
+			}
+			if o := e.order(t, p.ID); o.Status != tt.status {
+				t.Errorf("late event changed the order to %s", o.Status)
+			}
+			if n := e.count(t, `SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND type <> 'order.placed.v2'`, p.ID); n != 1 {
+				t.Errorf("events after placement = %d, want 1 (%s)", n, tt.emitted)
+			}
+			if n := e.count(t, `SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND type = $2`, p.ID, tt.emitted); n != 1 {
+				t.Errorf("%s events = %d, want 1", tt.emitted, n)
+			}
+		})
+	}
+}
+
+func TestEventForUnknownOrderIsPermanent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	id := uuid.NewString()
+	errs := deliver(t, e, newEvent(t, "payment", schemas.TypePaymentAuthorisedV1, id,
+		schemas.PaymentAuthorisedV1{OrderID: id, PaymentID: "p", AmountCents: 1, Currency: "EUR"}))
+	if errs[0] == nil || !bus.IsPermanent(errs[0]) {
+		t.Fatalf("error = %v, want a permanent error", errs[0])
+	}
+	if n := e.count(t, `SELECT count(*) FROM outbox`); n != 0 {
+		t.Errorf("outbox rows = %d, want 0", n)
+	}
+}
+
+func TestSagaTimeoutCancelsPendingOrders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- ports.NewSagaTimeout(e.app.Commands.CancelExpired, 300*time.Millisecond, quiet).Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("sweeper: %v", err)
+		}
+	})
+	p := e.place(t, "alice")
+	testkit.Eventually(t, 10*time.Second, func() bool { return e.order(t, p.ID).Status == "CANCELLED" }, "order timed out")
+	if o := e.order(t, p.ID); o.Reason != "timeout" {
+		t.Errorf("reason = %q, want timeout", o.Reason)
+	}
+	if n := e.count(t, `SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND type = $2`, p.ID, schemas.TypeOrderCancelledV1); n != 1 {
+		t.Errorf("order.cancelled.v1 events = %d, want 1", n)
+	}
+}
