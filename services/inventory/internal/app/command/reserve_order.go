@@ -12,9 +12,9 @@ import (
 
 // Reasons an order is rejected, as sent in inventory.rejected.v1.
 const (
-	ReasonInsufficientStock = "insufficient_stock"
-	ReasonUnknownProduct    = "unknown_product"
-	ReasonInvalidOrder      = "invalid_order"
+	ReasonOutOfStock   = "out_of_stock"
+	ReasonUnknownSKU   = "unknown_sku"
+	ReasonInvalidOrder = "invalid_order"
 )
 
 // ReserveOrder asks to reserve every line of a placed order. The fields other
@@ -90,9 +90,9 @@ func (h ReserveOrderHandler) reject(ctx context.Context, cmd ReserveOrder, lines
 	var shortage *domain.ShortageError
 	switch {
 	case errors.As(cause, &shortage) && errors.Is(cause, domain.ErrUnknownProduct):
-		payload.Reason, payload.SKUs = ReasonUnknownProduct, shortage.SKUs
+		payload.Reason, payload.SKUs = ReasonUnknownSKU, shortage.SKUs
 	case errors.As(cause, &shortage):
-		payload.Reason, payload.SKUs = ReasonInsufficientStock, shortage.SKUs
+		payload.Reason, payload.SKUs = ReasonOutOfStock, shortage.SKUs
 	case errors.Is(cause, domain.ErrInvalidReservation):
 		payload.Reason = ReasonInvalidOrder
 	default:
