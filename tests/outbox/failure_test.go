@@ -108,4 +108,3 @@ func TestRelayRidesThroughNATSRestart(t *testing.T) {
 		t.Errorf("stream (-want +got):\n%s", diff)
 	}
 }
-
