@@ -1,0 +1,238 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/services/payment/internal/service"
+	"github.com/eventshop/eventshop/services/provider/simulator"
+	"github.com/eventshop/eventshop/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+const (
+	secret  = "payment-test-secret"
+	waitFor = 20 * time.Second
+)
+
+// harness is a running payment service with its provider, and a bus
+// connection to publish saga events and read the payment stream.
+type harness struct {
+	t    *testing.T
+	sim  *simulator.Simulator
+	bus  *bus.Bus
+	base string
+}
+
+func start(t *testing.T) *harness {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(logOut(), nil))
+	sim, err := simulator.New(simulator.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider := httptest.NewServer(sim)
+	t.Cleanup(provider.Close)
+	nats := testkit.NATS(t)
+	cfg := service.Config{
+		DatabaseURL: testkit.Postgres(t), NATSURL: nats.URL(),
+		JWTSecret: secret, JWTIssuer: "eventshop", JWTAudience: "eventshop-api",
+		ProviderURL: provider.URL, ProviderTimeout: 200 * time.Millisecond, ProviderAttempts: 2,
+		ProviderBackoff: time.Millisecond, BreakerTripAfter: 100, BreakerOpenFor: time.Minute, ProviderParallel: 4,
+	}
+	svc, err := service.New(t.Context(), cfg, log)
+	if err != nil {
+		t.Fatalf("start service: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	b, err := bus.Connect(t.Context(), nats.URL(), "payment-test", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return &harness{t: t, sim: sim, bus: b, base: "http://" + ln.Addr().String()}
+}
+
+// publish emits one saga event about orderID.
+func (h *harness) publish(source, typ, orderID string, payload any) {
+	h.t.Helper()
+	ev, err := event.New(source, typ, orderID, payload)
+	if err != nil {
+		h.t.Fatalf("build %s: %v", typ, err)
+	}
+	if err := h.bus.Publish(h.t.Context(), ev); err != nil {
+		h.t.Fatalf("publish %s: %v", typ, err)
+	}
+}
+
+func (h *harness) reserved(orderID, token string, total int64) {
+	h.publish("inventory", schemas.TypeInventoryReservedV1, orderID, schemas.InventoryReservedV1{
+		OrderID: orderID, CustomerID: "alice", Items: []schemas.Line{{SKU: "sku-1", Quantity: 1, PriceCents: total}},
+		TotalCents: total, Currency: "EUR", PaymentMethod: token,
+	})
+}
+
+func (h *harness) confirmed(orderID string, total int64) {
+	h.publish("order", schemas.TypeOrderConfirmedV1, orderID, schemas.OrderConfirmedV1{
+		OrderID: orderID, CustomerID: "alice", Items: []schemas.Line{{SKU: "sku-1", Quantity: 1, PriceCents: total}},
+		TotalCents: total, Currency: "EUR",
+	})
+}
+
+func (h *harness) cancelled(orderID, reason string) {
+	h.publish("order", schemas.TypeOrderCancelledV1, orderID, schemas.OrderCancelledV1{
+		OrderID: orderID, CustomerID: "alice", Reason: reason,
+	})
+}
+
+// events counts the payment events of an order by type.
+func (h *harness) events(orderID string) map[string]uint64 {
+	h.t.Helper()
+	stream, err := h.bus.JetStream().Stream(h.t.Context(), "PAYMENT")
+	if err != nil {
+		h.t.Fatalf("payment stream: %v", err)
+	}
+	info, err := stream.Info(h.t.Context(), jetstream.WithSubjectFilter("payment.*.*."+orderID))
+	if err != nil {
+		h.t.Fatalf("stream info: %v", err)
+	}
+	out := map[string]uint64{}
+	for subject, n := range info.State.Subjects {
+		out[strings.TrimSuffix(subject, "."+orderID)] = n
+	}
+	return out
+}
+
+// waitEvent waits until the order has an event of typ and returns its payload.
+func (h *harness) waitEvent(orderID, typ string) map[string]any {
+	h.t.Helper()
+	testkit.Eventually(h.t, waitFor, func() bool { return h.events(orderID)[typ] > 0 }, "no %s for %s", typ, orderID)
+	stream, err := h.bus.JetStream().Stream(h.t.Context(), "PAYMENT")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	msg, err := stream.GetLastMsgForSubject(h.t.Context(), typ+"."+orderID)
+	if err != nil {
+		h.t.Fatalf("read %s: %v", typ, err)
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(msg.Data, &out); err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+// settled waits until the durable consumer has nothing pending or unacked.
+func (h *harness) settled(stream, durable string) {
+	h.t.Helper()
+	testkit.EventuallyErr(h.t, waitFor, func() error {
+		c, err := h.bus.JetStream().Consumer(h.t.Context(), stream, durable)
+		if err != nil {
+			return err
+		}
+		info, err := c.Info(h.t.Context())
+		if err != nil {
+			return err
+		}
+		if info.NumPending+uint64(info.NumAckPending) != 0 {
+			return errPending
+		}
+		return nil
+	})
+}
+
+var errPending = errors.New("consumer has pending messages")
+
+// payment is one item of the admin listing.
+type payment struct {
+	OrderID     string `json:"order_id"`
+	Status      string `json:"status"`
+	AmountCents int64  `json:"amount_cents"`
+}
+
+// get calls the service as user and decodes a JSON answer.
+func (h *harness) get(path, user string, out any) int {
+	h.t.Helper()
+	req, err := http.NewRequestWithContext(h.t.Context(), http.MethodGet, h.base+path, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if user != "" {
+		tok, err := auth.NewIssuer(auth.Config{Secret: secret}, time.Minute).Token(user)
+		if err != nil {
+			h.t.Fatalf("token: %v", err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	if out != nil && res.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+			h.t.Fatalf("decode %s: %v", path, err)
+		}
+	}
+	return res.StatusCode
+}
+
+// payments returns the admin listing for query (e.g. "?status=CAPTURED").
+func (h *harness) payments(query string) []payment {
+	h.t.Helper()
+	var body struct {
+		Items []payment `json:"items"`
+	}
+	if status := h.get("/api/v1/admin/payments"+query, "admin", &body); status != http.StatusOK {
+		h.t.Fatalf("admin payments: status %d", status)
+	}
+	return body.Items
+}
+
+func newOrderID(t *testing.T) string {
+	t.Helper()
+	id, err := uuid.NewV7()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.String()
+}
+
+// logOut is where the service logs in tests: nowhere, unless
+// PAYMENT_TEST_LOG is set.
+func logOut() io.Writer {
+	if os.Getenv("PAYMENT_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}
