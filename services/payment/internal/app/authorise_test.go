@@ -1,0 +1,135 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/domain"
+)
+
+const orderID = "01900000-0000-7000-8000-000000000001"
+
+// must returns a payment built from valid fixed inputs.
+func must(p domain.Payment, err error) domain.Payment {
+	if err != nil {
+		panic(err) // the fixtures are constants; a failure is a bug in the test
+	}
+	return p
+}
+
+func TestAuthorise(t *testing.T) {
+	t.Parallel()
+	cmd := app.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	tests := []struct {
+		name       string
+		authErr    error
+		wantStatus domain.Status
+		wantReason string
+	}{
+		{"authorised", nil, domain.StatusAuthorised, ""},
+		{"declined", app.ErrDeclined, domain.StatusFailed, domain.ReasonCardDeclined},
+		{"rejected token", app.ErrProviderRejected, domain.StatusFailed, domain.ReasonCardDeclined},
+		{"timed out", fmt.Errorf("wrapped: %w", app.ErrProviderTimeout), domain.StatusFailed, domain.ReasonProviderTimeout},
+		{"unavailable", app.ErrProviderUnavailable, domain.StatusFailed, domain.ReasonProviderUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, prov := newStore(), &provider{authErr: tt.authErr}
+			a := app.Authorise{Payments: s, Provider: prov, Now: clock}
+			d, err := a.Decide(t.Context(), cmd)
+			if err != nil {
+				t.Fatalf("decide: %v", err)
+			}
+			if orphan, err := a.Record(t.Context(), s, cmd, d); err != nil || orphan != "" {
+				t.Fatalf("record = %q, %v", orphan, err)
+			}
+			p, _ := s.Get(t.Context(), orderID)
+			if p.Status() != tt.wantStatus || p.Reason() != tt.wantReason {
+				t.Errorf("payment = %s %q, want %s %q", p.Status(), p.Reason(), tt.wantStatus, tt.wantReason)
+			}
+			wantType := schemas.TypePaymentAuthorisedV1
+			if tt.wantStatus == domain.StatusFailed {
+				wantType = schemas.TypePaymentFailedV1
+			}
+			if diff := cmp.Diff([]string{wantType}, s.types()); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAuthoriseCancelledCallIsRetried(t *testing.T) {
+	t.Parallel()
+	s := newStore()
+	a := app.Authorise{Payments: s, Provider: &provider{authErr: context.Canceled}, Now: clock}
+	_, err := a.Decide(t.Context(), app.AuthoriseCommand{OrderID: orderID, AmountCents: 1, Currency: "EUR"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled (no decision)", err)
+	}
+}
+
+func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
+	t.Parallel()
+	cmd := app.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	tests := []struct {
+		name      string
+		existing  domain.Payment
+		wantTypes []string
+	}{
+		{"already authorised", must(domain.Authorised(orderID, "auth_0", 900, "EUR", clock())), []string{}},
+		{"tombstone", must(domain.Tombstone(orderID, clock())), []string{schemas.TypePaymentFailedV1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, prov := newStore(tt.existing), &provider{}
+			a := app.Authorise{Payments: s, Provider: prov, Now: clock}
+			d, err := a.Decide(t.Context(), cmd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if orphan, err := a.Record(t.Context(), s, cmd, d); err != nil || orphan != "" {
+				t.Fatalf("record = %q, %v", orphan, err)
+			}
+			if prov.authorize != 0 {
+				t.Errorf("provider called %d times, want 0", prov.authorize)
+			}
+			if diff := cmp.Diff(tt.wantTypes, s.types()); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// An order cancelled while the provider was authorising: the tombstone wins
+// and the authorisation is handed back to be voided.
+func TestAuthoriseRacingCancel(t *testing.T) {
+	t.Parallel()
+	cmd := app.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	s := newStore()
+	a := app.Authorise{Payments: s, Provider: &provider{}, Now: clock}
+	d, err := a.Decide(t.Context(), cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Insert(t.Context(), must(domain.Tombstone(orderID, clock()))); err != nil {
+		t.Fatal(err)
+	}
+	orphan, err := a.Record(t.Context(), s, cmd, d)
+	if err != nil || orphan != "auth_1" {
+		t.Fatalf("record = %q, %v; want auth_1 to void", orphan, err)
+	}
+	if s.status(orderID) != domain.StatusCancelled {
+		t.Errorf("status = %s, want the tombstone kept", s.status(orderID))
+	}
+	if diff := cmp.Diff([]string{schemas.TypePaymentFailedV1}, s.types()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
