@@ -16,14 +16,14 @@ const MongoField = "outbox"
 // mongoEvent is how an event is stored in a document's outbox array. Data
 // is the JSON payload as a string, so its bytes survive unchanged.
 type mongoEvent struct {
-	ID          string    `bson:"id"`
-	Type        string    `bson:"type"`
-	Source      string    `bson:"source"`
-	Subject     string    `bson:"subject"`
-	Time        time.Time `bson:"time"`
-	DataSchema  string    `bson:"dataschema"`
-	TraceParent string    `bson:"traceparent"`
-	Data        string    `bson:"data"`
+	ID          string `bson:"id"`
+	Type        string `bson:"type"`
+	Source      string `bson:"source"`
+	Subject     string `bson:"subject"`
+	Time        string `bson:"time"` // RFC 3339 with nanoseconds; BSON dates keep milliseconds
+	DataSchema  string `bson:"dataschema"`
+	TraceParent string `bson:"traceparent"`
+	Data        string `bson:"data"`
 }
 
 // MongoEvents returns evs as values for the changed document's outbox
@@ -35,7 +35,7 @@ func MongoEvents(evs ...event.Event) bson.A {
 	for i, ev := range evs {
 		a[i] = mongoEvent{
 			ID: ev.ID, Type: ev.Type, Source: ev.Source, Subject: ev.Subject,
-			Time: ev.Time.UTC().Truncate(time.Millisecond), DataSchema: ev.DataSchema,
+			Time: ev.Time.UTC().Format(time.RFC3339Nano), DataSchema: ev.DataSchema,
 			TraceParent: ev.TraceParent, Data: string(ev.Data),
 		}
 	}
@@ -48,8 +48,12 @@ func fromMongo(raw bson.Raw) (event.Event, error) {
 	if err := bson.Unmarshal(raw, &m); err != nil {
 		return event.Event{}, fmt.Errorf("decode outbox element: %w", err)
 	}
+	at, err := time.Parse(time.RFC3339Nano, m.Time)
+	if err != nil {
+		return event.Event{}, fmt.Errorf("decode outbox element %s time: %w", m.ID, err)
+	}
 	return event.Event{
-		ID: m.ID, Type: m.Type, Source: m.Source, Subject: m.Subject, Time: m.Time,
+		ID: m.ID, Type: m.Type, Source: m.Source, Subject: m.Subject, Time: at,
 		DataSchema: m.DataSchema, TraceParent: m.TraceParent, Data: json.RawMessage(m.Data),
 	}, nil
 }

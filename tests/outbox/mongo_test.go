@@ -1,0 +1,152 @@
+package outbox_test
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/testkit"
+)
+
+// collection returns a collection in a database of the test's own.
+func collection(t *testing.T) *mongo.Collection {
+	t.Helper()
+	client, err := mongo.Connect(options.Client().ApplyURI(testkit.Mongo(t)))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(t.Context()) })
+	return client.Database(testkit.MongoDatabase(t)).Collection("notifications")
+}
+
+// insertDocs stores one document per group of events, with the events in
+// its outbox, and one document without events.
+func insertDocs(t *testing.T, coll *mongo.Collection, groups ...[]event.Event) {
+	t.Helper()
+	docs := []any{bson.M{"_id": "quiet", outbox.MongoField: bson.A{}}}
+	for i, evs := range groups {
+		docs = append(docs, bson.M{"_id": i, "status": "sent", outbox.MongoField: outbox.MongoEvents(evs...)})
+	}
+	if _, err := coll.InsertMany(t.Context(), docs); err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+}
+
+// pendingEvents counts the events left in the documents' outbox arrays.
+func pendingEvents(t *testing.T, coll *mongo.Collection) int {
+	t.Helper()
+	cur, err := coll.Find(t.Context(), bson.M{})
+	if err != nil {
+		t.Fatalf("find: %v", err)
+	}
+	var docs []struct {
+		Outbox []bson.M `bson:"outbox"`
+	}
+	if err := cur.All(t.Context(), &docs); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	n := 0
+	for _, d := range docs {
+		n += len(d.Outbox)
+	}
+	return n
+}
+
+func TestMongoRelayPublishesPendingEvents(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		batchSize int
+		docs      int
+	}{
+		{"one pass", 0, 5},
+		{"several passes", 2, 7},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			coll, b := collection(t), connect(t, testkit.NATS(t))
+			groups := make([][]event.Event, tc.docs)
+			var all []event.Event
+			for i := range groups {
+				groups[i] = rejected(t, 3)
+				all = append(all, groups[i]...)
+			}
+			insertDocs(t, coll, groups...)
+			r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{BatchSize: tc.batchSize, PollInterval: 50 * time.Millisecond})
+			runRelay(t, r)
+			testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == 0 }, "events left pending")
+			if diff := cmp.Diff(idCounts(all), streamIDs(t, b)); diff != "" {
+				t.Errorf("stream (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(all, streamEvents(t, b)); diff != "" {
+				t.Errorf("events in stream order (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMongoRelayCrashBeforeRemovingRepublishes fails after the acks: the
+// events stay in the documents and the next relay publishes them again,
+// which the stream deduplicates. Notify wakes the relays, whose poll
+// interval is longer than the test.
+func TestMongoRelayCrashBeforeRemovingRepublishes(t *testing.T) {
+	t.Parallel()
+	coll, b := collection(t), connect(t, testkit.NATS(t))
+	var crashes atomic.Int64
+	crashing := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{
+		PollInterval: time.Hour,
+		AfterPublish: func() error { crashes.Add(1); return outbox.ErrCrash },
+	})
+	stop := runRelay(t, crashing)
+	evs := rejected(t, 4)
+	insertDocs(t, coll, evs[:2], evs[2:])
+	crashing.Notify()
+	testkit.Eventually(t, wait, func() bool { return crashes.Load() > 0 }, "relay never published")
+	stop()
+	if n := pendingEvents(t, coll); n != len(evs) {
+		t.Fatalf("after the crash %d events are pending, want all %d", n, len(evs))
+	}
+
+	restarted := &countingPublisher{b: b}
+	r := outbox.NewMongoRelay(coll, restarted, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
+	runRelay(t, r)
+	r.Notify()
+	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == 0 }, "events left pending")
+	if got := restarted.published.Load(); got != int64(len(evs)) {
+		t.Errorf("restarted relay published %d events, want %d again", got, len(evs))
+	}
+	if diff := cmp.Diff(idCounts(evs), streamIDs(t, b)); diff != "" {
+		t.Errorf("stream (-want +got):\n%s", diff)
+	}
+}
+
+// streamEvents returns the ORDER stream's events in stream order.
+func streamEvents(t *testing.T, b *bus.Bus) []event.Event {
+	t.Helper()
+	s, err := b.JetStream().Stream(t.Context(), bus.StreamOrder)
+	if err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	var evs []event.Event
+	for seq := uint64(1); seq <= s.CachedInfo().State.LastSeq; seq++ {
+		raw, err := s.GetMsg(t.Context(), seq)
+		if err != nil {
+			t.Fatalf("get message %d: %v", seq, err)
+		}
+		ev, err := bus.EventFromMsg(raw.Subject, raw.Header, raw.Data)
+		if err != nil {
+			t.Fatalf("decode message %d: %v", seq, err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
