@@ -11,7 +11,9 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-func authorised() domain.Payment { return must(domain.Authorised(orderID, "auth_1", 900, "EUR", clock())) }
+func authorised() domain.Payment {
+	return must(domain.Authorised(orderID, "auth_1", 900, "EUR", clock()))
+}
 
 func withStatus(st domain.Status) domain.Payment {
 	s := authorised().Snapshot()
