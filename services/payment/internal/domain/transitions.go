@@ -54,8 +54,3 @@ func (p Payment) CanAuthorise() error {
 	}
 	return ErrExists
 }
-
-// IsFinal reports whether nothing more will happen to the payment.
-func (p Payment) IsFinal() bool {
-	return p.status != StatusAuthorised
-}

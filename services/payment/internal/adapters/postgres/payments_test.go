@@ -98,10 +98,16 @@ func TestList(t *testing.T) {
 	base := time.Date(2026, 5, 6, 7, 0, 0, 0, time.UTC)
 	ids := make([]string, 4)
 	build := []func(id string, at time.Time) (domain.Payment, error){
-		func(id string, at time.Time) (domain.Payment, error) { return domain.Authorised(id, "a", 100, "EUR", at) },
-		func(id string, at time.Time) (domain.Payment, error) { return domain.Failed(id, 200, "EUR", "card_declined", at) },
+		func(id string, at time.Time) (domain.Payment, error) {
+			return domain.Authorised(id, "a", 100, "EUR", at)
+		},
+		func(id string, at time.Time) (domain.Payment, error) {
+			return domain.Failed(id, 200, "EUR", "card_declined", at)
+		},
 		func(id string, at time.Time) (domain.Payment, error) { return domain.Tombstone(id, at) },
-		func(id string, at time.Time) (domain.Payment, error) { return domain.Authorised(id, "b", 400, "EUR", at) },
+		func(id string, at time.Time) (domain.Payment, error) {
+			return domain.Authorised(id, "b", 400, "EUR", at)
+		},
 	}
 	for i, b := range build {
 		ids[i] = newID(t)
