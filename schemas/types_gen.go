@@ -199,8 +199,8 @@ type PaymentAuthorisedV1 struct {
 type PaymentFailedV1 struct {
 	// Order id, a UUID.
 	OrderID string `json:"order_id"`
-	// Why the payment failed, e.g. declined, provider_unavailable or
-	// order_cancelled.
+	// Why the payment failed, e.g. card_declined, provider_timeout,
+	// provider_unavailable or order_cancelled.
 	Reason string `json:"reason"`
 }
 
