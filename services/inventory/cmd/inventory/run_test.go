@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/eventshop/eventshop/services/inventory/internal/adapters"
+	"github.com/eventshop/eventshop/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// TestRunServesSeededCatalogueAndStops starts the service as main does and
+// checks that it migrates, seeds, becomes ready, serves the catalogue and
+// returns without error when its context ends.
+func TestRunServesSeededCatalogueAndStops(t *testing.T) {
+	addr := freeAddr(t)
+	t.Setenv("INVENTORY_HTTP_ADDR", addr)
+	t.Setenv("INVENTORY_DATABASE_URL", testkit.Postgres(t))
+	t.Setenv("INVENTORY_NATS_URL", testkit.NATS(t).URL())
+	t.Setenv("INVENTORY_JWT_SECRET", "run-test-secret")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, slog.New(slog.DiscardHandler)) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+
+	base := "http://" + addr
+	testkit.EventuallyErr(t, 30*time.Second, func() error { return getOK(base + "/readyz") })
+	var body struct {
+		Items []struct{ SKU string } `json:"items"`
+	}
+	if err := getJSON(base+"/api/v1/products", &body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Items) != len(adapters.Catalogue) {
+		t.Errorf("catalogue has %d products, want %d", len(body.Items), len(adapters.Catalogue))
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func getOK(url string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+func getJSON(url string, v any) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
