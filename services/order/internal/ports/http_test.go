@@ -145,3 +145,32 @@ func TestInventoryDownIsUnavailable(t *testing.T) {
 		t.Errorf("orders stored = %d", n)
 	}
 }
+
+func TestIdempotencyKeyRace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const n = 5
+	results := make(chan response, n)
+	for range n {
+		go func() {
+			results <- e.do(t, "alice", http.MethodPost, "/api/v1/orders", strings.NewReader(validBody), "Idempotency-Key", "race")
+		}()
+	}
+	ids := map[string]int{}
+	for range n {
+		r := <-results
+		if r.Status != http.StatusAccepted {
+			t.Errorf("status %d: %s", r.Status, r.Body)
+			continue
+		}
+		var p placed
+		r.decode(t, &p)
+		ids[p.ID]++
+	}
+	if len(ids) != 1 {
+		t.Errorf("concurrent requests with one key placed %d orders: %v", len(ids), ids)
+	}
+	if got := e.count(t, `SELECT count(*) FROM orders`); got != 1 {
+		t.Errorf("orders stored = %d, want 1", got)
+	}
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// call sends a request and returns the status and body.
+func call(t *testing.T, method, url, token, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// TestRunServesTheSaga runs the service as main does and follows one order
+// from placement to its saga timeout through the HTTP API.
+func TestRunServesTheSaga(t *testing.T) {
+	inventory := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"items":[{"sku":"SKU-A","price_cents":300,"currency":"EUR"}]}`))
+	}))
+	t.Cleanup(inventory.Close)
+	addr := freeAddr(t)
+	t.Setenv("ORDER_HTTP_ADDR", addr)
+	t.Setenv("ORDER_DATABASE_URL", testkit.Postgres(t))
+	t.Setenv("ORDER_NATS_URL", testkit.NATS(t).URL())
+	t.Setenv("ORDER_INVENTORY_URL", inventory.URL)
+	t.Setenv("ORDER_JWT_SECRET", "run-test-secret")
+	t.Setenv("ORDER_SAGA_TIMEOUT", "1s")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, slog.New(slog.DiscardHandler)) }()
+	base := "http://" + addr
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		status, _ := call(t, http.MethodGet, base+"/readyz", "", "")
+		return status == http.StatusOK
+	}, "ready")
+
+	token, err := auth.NewIssuer(auth.Config{Secret: "run-test-secret"}, time.Hour).Token("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body := call(t, http.MethodPost, base+"/api/v1/orders", token,
+		`{"items":[{"sku":"SKU-A","quantity":2}],"payment_method":"tok_visa"}`)
+	if status != http.StatusAccepted {
+		t.Fatalf("place: %d %s", status, body)
+	}
+	var placed struct {
+		ID         string `json:"id"`
+		TotalCents int64  `json:"total_cents"`
+	}
+	if err := json.Unmarshal(body, &placed); err != nil || placed.TotalCents != 600 {
+		t.Fatalf("placed %s: %v", body, err)
+	}
+	var timeline struct {
+		Events []struct {
+			Type string `json:"type"`
+		} `json:"events"`
+	}
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		_, body := call(t, http.MethodGet, base+"/api/v1/orders/"+placed.ID+"/timeline", token, "")
+		timeline.Events = nil
+		return json.Unmarshal(body, &timeline) == nil && len(timeline.Events) == 2
+	}, "the placed and timed-out events are published")
+	var types []string
+	for _, ev := range timeline.Events {
+		types = append(types, ev.Type)
+	}
+	if diff := cmp.Diff([]string{"order.placed.v2", "order.cancelled.v1"}, types); diff != "" {
+		t.Errorf("timeline (-want +got):\n%s", diff)
+	}
+	_, metrics := call(t, http.MethodGet, base+"/metrics", "", "")
+	for _, want := range []string{"eventshop_orders_placed_total 1", `eventshop_orders_finished_total{reason="timeout",status="CANCELLED"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after shutdown: %v", err)
+	}
+}
