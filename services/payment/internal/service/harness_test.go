@@ -42,7 +42,8 @@ type harness struct {
 	base string
 }
 
-func start(t *testing.T) *harness {
+// start runs the service; tune changes its configuration before it starts.
+func start(t *testing.T, tune ...func(*service.Config)) *harness {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(logOut(), nil))
 	sim, err := simulator.New(simulator.Config{})
@@ -57,6 +58,9 @@ func start(t *testing.T) *harness {
 		JWTSecret: secret, JWTIssuer: "eventshop", JWTAudience: "eventshop-api",
 		ProviderURL: provider.URL, ProviderTimeout: 200 * time.Millisecond, ProviderAttempts: 2,
 		ProviderBackoff: time.Millisecond, BreakerTripAfter: 100, BreakerOpenFor: time.Minute, ProviderParallel: 4,
+	}
+	for _, f := range tune {
+		f(&cfg)
 	}
 	svc, err := service.New(t.Context(), cfg, log)
 	if err != nil {
@@ -205,6 +209,21 @@ func (h *harness) get(path, user string, out any) int {
 		}
 	}
 	return res.StatusCode
+}
+
+// text fetches an unauthenticated plain-text route such as /metrics.
+func (h *harness) text(path string) string {
+	h.t.Helper()
+	res, err := http.Get(h.base + path)
+	if err != nil {
+		h.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return string(body)
 }
 
 // payments returns the admin listing for query (e.g. "?status=CAPTURED").
