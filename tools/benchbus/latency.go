@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
+)
+
+// relayLatency commits single-event transactions at cfg.rate per second for
+// cfg.latencyFor and measures each event from the return of its commit to
+// the relay's receipt of its JetStream ack.
+func relayLatency(ctx context.Context, e *env, cfg config) (p50, p99 time.Duration, err error) {
+	n := int(cfg.latencyFor.Seconds() * float64(cfg.rate))
+	evs, err := rejectedEvents(n, cfg.payload)
+	if err != nil {
+		return 0, 0, err
+	}
+	clock := &ackClock{pub: e.bus, acked: make(map[string]time.Time, n)}
+	r := outbox.NewRelay(e.pool, clock, e.log, outbox.Options{BatchSize: cfg.batch})
+	stop := runRelay(ctx, r)
+	defer stop()
+	if err := waitLeader(r); err != nil {
+		return 0, 0, err
+	}
+	committed := make([]time.Time, n)
+	tick := time.NewTicker(time.Second / time.Duration(cfg.rate))
+	defer tick.Stop()
+	for i, ev := range evs {
+		<-tick.C
+		err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error { return outbox.Add(ctx, tx, ev) })
+		if err != nil {
+			return 0, 0, fmt.Errorf("add: %w", err)
+		}
+		committed[i] = time.Now()
+	}
+	lat, err := latencies(clock, evs, committed)
+	if err != nil {
+		return 0, 0, err
+	}
+	fmt.Printf("# relay latency: %d single-event transactions at %d/s, commit returned -> relay got the JetStream ack\n", n, cfg.rate)
+	return lat[len(lat)/2], lat[len(lat)*99/100], nil
+}
+
+// latencies waits for every ack and returns the sorted commit-to-ack times.
+func latencies(clock *ackClock, evs []event.Event, committed []time.Time) ([]time.Duration, error) {
+	deadline := time.Now().Add(phaseTimeout)
+	for {
+		clock.mu.Lock()
+		done := len(clock.acked) >= len(evs)
+		clock.mu.Unlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("acks missing after %s", phaseTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	lat := make([]time.Duration, len(evs))
+	for i, ev := range evs {
+		lat[i] = max(0, clock.acked[ev.ID].Sub(committed[i]))
+	}
+	slices.Sort(lat)
+	return lat, nil
+}
+
+// waitLeader waits until r holds the leader lock, so start-up is not measured.
+func waitLeader(r *outbox.Relay) error {
+	deadline := time.Now().Add(phaseTimeout)
+	for !r.Leader() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("relay not leader after %s", phaseTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}

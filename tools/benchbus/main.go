@@ -1,0 +1,96 @@
+// Command benchbus measures the event pipeline on this machine: raw
+// JetStream publishing, the outbox relay, its commit-to-ack latency, and
+// consuming with and without the inbox. It starts its own NATS (in process,
+// file storage) and PostgreSQL (throwaway cluster, fsync on).
+//
+//	go run ./benchbus [-events 50000] [-batch 1000]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"time"
+)
+
+// config is the benchmark's command line.
+type config struct {
+	events      int           // events per throughput phase
+	payload     int           // bytes of JSON payload per event
+	batch       int           // outbox relay batch size
+	rate        int           // events per second in the latency phase
+	latencyFor  time.Duration // length of the latency phase
+	consumeSize int           // consumer batch size
+	concurrency int           // consumer concurrency
+}
+
+func main() {
+	var cfg config
+	flag.IntVar(&cfg.events, "events", 50000, "events per throughput phase")
+	flag.IntVar(&cfg.payload, "payload", 256, "payload bytes per event")
+	flag.IntVar(&cfg.batch, "batch", 1000, "outbox relay batch size")
+	flag.IntVar(&cfg.rate, "rate", 100, "events per second in the latency phase")
+	flag.DurationVar(&cfg.latencyFor, "latency-for", 10*time.Second, "length of the latency phase")
+	flag.IntVar(&cfg.consumeSize, "consume-batch", 256, "consumer batch size")
+	flag.IntVar(&cfg.concurrency, "consume-concurrency", 2, "consumer concurrency")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := run(ctx, log, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "benchbus:", err)
+		os.Exit(1)
+	}
+}
+
+// results are the figures printed at the end.
+type results struct {
+	rawPerS, relayPerS, inboxPerS, ackPerS float64
+	p50, p99                               time.Duration
+}
+
+func run(ctx context.Context, log *slog.Logger, cfg config) error {
+	env, err := startEnv(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	fmt.Printf("# benchbus %s, GOMAXPROCS=%d, %d events of %d-byte payload\n",
+		time.Now().UTC().Format(time.RFC3339), runtime.GOMAXPROCS(0), cfg.events, cfg.payload)
+
+	var r results
+	phases := []struct {
+		name string
+		fn   func() error
+	}{
+		{"raw publish", func() (err error) { r.rawPerS, err = rawPublish(ctx, env, cfg); return err }},
+		{"ack-only consume", func() (err error) { r.ackPerS, err = consumeAckOnly(ctx, env, cfg); return err }},
+		{"inbox consume", func() (err error) { r.inboxPerS, err = consumeInbox(ctx, env, cfg); return err }},
+		{"outbox relay", func() (err error) { r.relayPerS, err = relayDrain(ctx, env, cfg); return err }},
+		{"relay latency", func() (err error) { r.p50, r.p99, err = relayLatency(ctx, env, cfg); return err }},
+	}
+	for _, p := range phases {
+		if err := p.fn(); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	r.print()
+	return nil
+}
+
+func (r results) print() {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	fmt.Printf("raw_publish_per_s=%.0f\n", r.rawPerS)
+	fmt.Printf("relay_per_s=%.0f\n", r.relayPerS)
+	fmt.Printf("relay_vs_raw_ratio=%.2f\n", r.relayPerS/r.rawPerS)
+	fmt.Printf("relay_latency_p50_ms=%.2f\n", ms(r.p50))
+	fmt.Printf("relay_latency_p99_ms=%.2f\n", ms(r.p99))
+	fmt.Printf("inbox_consume_per_s=%.0f\n", r.inboxPerS)
+	fmt.Printf("ack_consume_per_s=%.0f\n", r.ackPerS)
+	fmt.Printf("inbox_vs_ack_ratio=%.2f\n", r.inboxPerS/r.ackPerS)
+}
