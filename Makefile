@@ -34,17 +34,16 @@ test: schemas-check ## run every test against real servers, then the fuzz target
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
-	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./schemas
+	cd schemas && $(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzPlaceOrderBody$$' -fuzztime $(FUZZTIME) ./services/order/internal/ports
 
 .PHONY: schemas-check
 schemas-check: ## check that every event version is compatible with the one before
-	$(GO) run ./schemas/cmd/schemas-check
+	cd schemas && $(GO) run ./cmd/schemas-check
 
 .PHONY: generate
 generate: ## regenerate generated files (event types, AsyncAPI, event catalogue)
-	$(GO) run ./schemas/cmd/schemas-gen
-	$(GO) run ./schemas/cmd/asyncapi-gen
+	cd schemas && $(GO) run ./cmd/schemas-gen && $(GO) run ./cmd/asyncapi-gen
 
 .PHONY: asyncapi
 asyncapi: generate ## regenerate the AsyncAPI document
