@@ -3,6 +3,7 @@ package ports
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -10,6 +11,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/inventory/internal/adapters"
@@ -64,6 +66,8 @@ func (h EventHandlers) Consume(ctx context.Context, b *bus.Bus, pool *pgxpool.Po
 // not help, so it goes to the dead-letter stream.
 func (h EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev event.Event) error {
 	ctx = telemetry.Start(adapters.WithTx(ctx, tx), ev.TraceParent)
+	ctx = logging.With(ctx, slog.String("event_id", ev.ID), slog.String("event_type", ev.Type),
+		slog.String("order_id", ev.Subject))
 	switch ev.Type {
 	case schemas.TypeOrderPlacedV1, schemas.TypeOrderPlacedV2:
 		// v2 only adds an optional channel, so both decode into v2.

@@ -4,11 +4,13 @@
 package ports
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/problem"
 	"github.com/eventshop/eventshop/services/inventory/internal/app"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
 )
@@ -32,6 +34,10 @@ func (h HTTPServer) Register(e *echo.Echo, v *auth.Verifier) {
 	admin.GET("/inventory", h.listStockLevels)
 	admin.POST("/products/:sku/restock", h.restock)
 }
+
+// maxSKUFilter bounds the sku filter of the catalogue; an order has at most
+// 100 lines, so a longer filter is a mistake or abuse.
+const maxSKUFilter = 100
 
 // productResponse is a catalogue entry on the wire.
 type productResponse struct {
@@ -66,7 +72,11 @@ func toStockLevelResponse(l query.StockLevel) stockLevelResponse {
 // listProducts answers the catalogue; ?sku=A&sku=B narrows it to those SKUs,
 // which is how the order service prices an order in one request.
 func (h HTTPServer) listProducts(c echo.Context) error {
-	ps, err := h.app.Queries.Products.Handle(c.Request().Context(), query.Products{SKUs: c.QueryParams()["sku"]})
+	skus := c.QueryParams()["sku"]
+	if len(skus) > maxSKUFilter {
+		return problem.BadRequest(fmt.Sprintf("at most %d sku parameters", maxSKUFilter))
+	}
+	ps, err := h.app.Queries.Products.Handle(c.Request().Context(), query.Products{SKUs: skus})
 	if err != nil {
 		return toProblem(err)
 	}

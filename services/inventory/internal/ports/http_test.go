@@ -103,6 +103,7 @@ func TestProductRoutes(t *testing.T) {
 			want: map[string][]productJSON{"items": {}}},
 		{name: "one product", path: "/api/v1/products/SKU-A", wantStatus: http.StatusOK, want: productA},
 		{name: "unknown product", path: "/api/v1/products/SKU-NOPE", wantStatus: http.StatusNotFound},
+		{name: "too many skus", path: "/api/v1/products?" + strings.Repeat("sku=S&", 101), wantStatus: http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
