@@ -8,8 +8,12 @@ import (
 	"strings"
 )
 
-// MaxRestock caps one restock so that a typo cannot overflow the counters.
+// MaxRestock caps one restock so that a typo cannot add absurd stock.
 const MaxRestock = 1_000_000
+
+// MaxAvailable caps a product's available stock, the largest value the
+// inventory.stock_changed.v1 schema accepts.
+const MaxAvailable = 1_000_000_000
 
 var (
 	// ErrInvalidProduct marks a product that breaks a constructor's rules.
@@ -121,6 +125,9 @@ func (p *Product) Restock(q int64) error {
 	}
 	if q > MaxRestock {
 		return fmt.Errorf("%w: %d is more than %d", ErrInvalidQuantity, q, MaxRestock)
+	}
+	if p.available > MaxAvailable-q {
+		return fmt.Errorf("%w: %s would hold more than %d", ErrInvalidQuantity, p.sku, MaxAvailable)
 	}
 	p.available += q
 	return nil

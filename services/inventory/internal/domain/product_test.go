@@ -77,6 +77,8 @@ func TestProductStockMoves(t *testing.T) {
 		{name: "restock", start: counts{0, 2, 8}, move: (*domain.Product).Restock, q: 5, want: counts{5, 2, 8}},
 		{name: "restock max", start: counts{0, 0, 0}, move: (*domain.Product).Restock, q: domain.MaxRestock, want: counts{domain.MaxRestock, 0, 0}},
 		{name: "restock above max", start: counts{1, 0, 0}, move: (*domain.Product).Restock, q: domain.MaxRestock + 1, want: counts{1, 0, 0}, wantErr: domain.ErrInvalidQuantity},
+		{name: "restock to the cap", start: counts{domain.MaxAvailable - 5, 0, 0}, move: (*domain.Product).Restock, q: 5, want: counts{domain.MaxAvailable, 0, 0}},
+		{name: "restock over the cap", start: counts{domain.MaxAvailable - 5, 0, 0}, move: (*domain.Product).Restock, q: 6, want: counts{domain.MaxAvailable - 5, 0, 0}, wantErr: domain.ErrInvalidQuantity},
 		{name: "restock zero", start: counts{1, 0, 0}, move: (*domain.Product).Restock, q: 0, want: counts{1, 0, 0}, wantErr: domain.ErrInvalidQuantity},
 	}
 	for _, tt := range tests {
