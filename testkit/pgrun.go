@@ -16,21 +16,35 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// initdb creates the cluster unless DataDir already holds one.
+// initdb creates the cluster unless DataDir already holds one. A
+// throwaway cluster is copied from the cached template when there is one.
 func (c *PGCluster) initdb(ctx context.Context, cred *syscall.Credential) error {
 	if _, err := os.Stat(filepath.Join(c.pgdata(), "PG_VERSION")); err == nil {
 		return nil
 	}
-	args := []string{"-D", c.pgdata(), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"}
-	if !c.opts.Fsync {
-		args = append(args, "--no-sync")
+	var tpl string
+	if c.temp && !c.opts.Fsync {
+		tpl = templateDir(c.binDir)
+		if copied, err := copyTemplate(tpl, c.pgdata(), cred); copied || err != nil {
+			return err
+		}
 	}
-	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "initdb"), args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "initdb"), initdbArgs(c.opts.Fsync)...)
+	cmd.Args = append(cmd.Args, "-D", c.pgdata())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("initdb: %w: %s", err, out)
 	}
+	saveTemplate(c.pgdata(), tpl)
 	return nil
+}
+
+func initdbArgs(fsync bool) []string {
+	args := []string{"-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"}
+	if !fsync {
+		args = append(args, "--no-sync")
+	}
+	return args
 }
 
 // run starts the server and waits until it accepts connections. A port
