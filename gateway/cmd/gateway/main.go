@@ -14,8 +14,8 @@ import (
 
 	"github.com/eventshop/eventshop/gateway/internal/config"
 	"github.com/eventshop/eventshop/gateway/internal/gateway"
-	pkgconfig "github.com/eventshop/eventshop/pkg/config"
 	"github.com/eventshop/eventshop/pkg/bus"
+	pkgconfig "github.com/eventshop/eventshop/pkg/config"
 	"github.com/eventshop/eventshop/pkg/logging"
 )
 

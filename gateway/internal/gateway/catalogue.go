@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/eventshop/eventshop/gateway/internal/cache")
+	"github.com/eventshop/eventshop/gateway/internal/cache"
+)
 
 // maxCachedBody is the largest upstream body the cache stores.
 const maxCachedBody = 1 << 20

@@ -67,16 +67,16 @@ func (g *Gateway) handlers(b *bus.Bus) (map[string]echo.HandlerFunc, error) {
 		return h
 	}
 	return map[string]echo.HandlerFunc{
-		"POST /api/v1/auth/token":             g.issueToken,
-		"GET /api/v1/admin/dlq":               pick(dlq.List),
-		"GET /api/v1/admin/dlq/:id":           pick(dlq.Get),
-		"POST /api/v1/admin/dlq/:id/replay":   pick(dlq.Replay),
-		"DELETE /api/v1/admin/dlq/:id":        pick(dlq.Discard),
-		"GET /api/v1/admin/breakers":          admin.Breakers(g.breakers),
-		"GET /api/v1/schemas":                 admin.SchemaList,
-		"GET /api/v1/schemas/:type/:version":  admin.Schema,
-		"GET /api/v1/asyncapi.json":           admin.AsyncAPI,
-		"GET /api/v1/openapi.json":            func(c echo.Context) error { return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc) },
+		"POST /api/v1/auth/token":            g.issueToken,
+		"GET /api/v1/admin/dlq":              pick(dlq.List),
+		"GET /api/v1/admin/dlq/:id":          pick(dlq.Get),
+		"POST /api/v1/admin/dlq/:id/replay":  pick(dlq.Replay),
+		"DELETE /api/v1/admin/dlq/:id":       pick(dlq.Discard),
+		"GET /api/v1/admin/breakers":         admin.Breakers(g.breakers),
+		"GET /api/v1/schemas":                admin.SchemaList,
+		"GET /api/v1/schemas/:type/:version": admin.Schema,
+		"GET /api/v1/asyncapi.json":          admin.AsyncAPI,
+		"GET /api/v1/openapi.json":           func(c echo.Context) error { return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc) },
 	}, nil
 }
 
@@ -149,4 +149,3 @@ func (g *Gateway) upstreamBase(name string) string {
 		routes.Payment: g.cfg.PaymentURL, routes.Notification: g.cfg.NotificationURL,
 	}[name]
 }
-
