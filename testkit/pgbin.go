@@ -86,3 +86,39 @@ func chown(dir string, cred *syscall.Credential) error {
 	}
 	return nil
 }
+
+// checkReachable reports an error when the server user could not enter
+// dir because a directory above it is closed to that user, e.g. a data
+// directory under /root; the server's own error would be less clear.
+func checkReachable(dir string, cred *syscall.Credential) error {
+	if cred == nil {
+		return nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("cluster dir: %w", err)
+	}
+	for p := filepath.Dir(abs); ; p = filepath.Dir(p) {
+		info, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("cluster dir: %w", err)
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && !searchable(info.Mode(), st, cred) {
+			return fmt.Errorf("the postgres user cannot enter %s (mode %#o), so it cannot reach %s: "+
+				"choose a directory it can reach", p, info.Mode().Perm(), abs)
+		}
+		if p == filepath.Dir(p) {
+			return nil
+		}
+	}
+}
+
+func searchable(mode os.FileMode, st *syscall.Stat_t, cred *syscall.Credential) bool {
+	switch {
+	case st.Uid == cred.Uid:
+		return mode&0o100 != 0
+	case st.Gid == cred.Gid:
+		return mode&0o010 != 0
+	}
+	return mode&0o001 != 0
+}

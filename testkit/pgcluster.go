@@ -2,7 +2,9 @@ package testkit
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -117,12 +119,28 @@ func (c *PGCluster) prepareDir(cred *syscall.Credential) error {
 			return fmt.Errorf("create cluster dir: %w", err)
 		}
 		c.dir, c.temp = dir, true
-	} else if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return fmt.Errorf("create cluster dir: %w", err)
+	} else if err := mkdirForServer(c.dir); err != nil {
+		return err
+	}
+	if err := checkReachable(c.dir, cred); err != nil {
+		c.removeTemp()
+		return err
 	}
 	if err := chown(c.dir, cred); err != nil {
 		c.removeTemp()
 		return err
+	}
+	return nil
+}
+
+// mkdirForServer creates dir private but its missing parents open, so that
+// the server user can reach it when we are root.
+func mkdirForServer(dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("create cluster dir: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create cluster dir: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +85,16 @@ func runSQL(t *testing.T, url, sql string) (fsync, dataDir string) {
 		t.Fatalf("settings: %v", err)
 	}
 	return fsync, dataDir
+}
+
+func TestStartPostgresUnreachableDataDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root runs the server as another user")
+	}
+	t.Parallel()
+	private := t.TempDir() // 0700, owned by root
+	_, err := testkit.StartPostgres(testkit.PGOptions{DataDir: filepath.Join(private, "pg")})
+	if err == nil || !strings.Contains(err.Error(), "cannot enter "+filepath.Dir(private)) {
+		t.Errorf("StartPostgres under %s: error %v, want one naming its parent", private, err)
+	}
 }
