@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strings"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -34,7 +35,7 @@ func LogValue(cfg any) slog.Value {
 		if !f.IsExported() {
 			continue
 		}
-		name := f.Tag.Get("env")
+		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
 		if name == "" {
 			name = f.Name
 		}

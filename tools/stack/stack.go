@@ -90,6 +90,11 @@ func (s *Stack) prepare() error {
 		if err != nil {
 			return fmt.Errorf("data dir: %w", err)
 		}
+		// PostgreSQL runs as an unprivileged user when we are root; it must
+		// be able to reach its directory below this one.
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
 		s.tempDir, s.opts.DataDir = dir, dir
 	}
 	s.JWTSecret = s.opts.JWTSecret
