@@ -1,0 +1,123 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/services/notification/internal/domain"
+)
+
+// Collection is the name of the notifications collection.
+const Collection = "notifications"
+
+// Notifications is the MongoDB repository of notifications (app.Repository).
+// Every write is a single-document operation, as FerretDB has no
+// multi-document transactions.
+type Notifications struct {
+	coll *mongo.Collection
+}
+
+// NewNotifications returns the repository over coll.
+func NewNotifications(coll *mongo.Collection) *Notifications {
+	return &Notifications{coll: coll}
+}
+
+// Add inserts n unless a document with its _id exists. A duplicate key means
+// the order's notification is already stored, which is not an error.
+func (r *Notifications) Add(ctx context.Context, n domain.Notification, eventID string) (bool, error) {
+	_, err := r.coll.InsertOne(ctx, toDocument(n, eventID))
+	if mongo.IsDuplicateKeyError(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("insert notification %s: %w", n.ID(), err)
+	}
+	return true, nil
+}
+
+// unsent selects notifications whose delivery is not finished.
+func unsent() bson.M {
+	return bson.M{"$in": bson.A{string(domain.StatusPending), string(domain.StatusFailed)}}
+}
+
+// Due returns up to limit unsent notifications due at now, earliest first.
+func (r *Notifications) Due(ctx context.Context, now time.Time, limit int) ([]domain.Notification, error) {
+	filter := bson.M{"status": unsent(), "next_attempt_at": bson.M{"$lte": now}}
+	opts := options.Find().SetSort(bson.D{{Key: "next_attempt_at", Value: 1}}).SetLimit(int64(limit)).
+		SetProjection(bson.M{outbox.MongoField: 0})
+	return r.find(ctx, filter, opts)
+}
+
+// ListForCustomer returns up to limit of the customer's notifications, newest first.
+func (r *Notifications) ListForCustomer(ctx context.Context, customerID string, limit int) ([]domain.Notification, error) {
+	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).
+		SetLimit(int64(limit)).SetProjection(bson.M{outbox.MongoField: 0})
+	return r.find(ctx, bson.M{"customer_id": customerID}, opts)
+}
+
+func (r *Notifications) find(ctx context.Context, filter bson.M, opts *options.FindOptionsBuilder) ([]domain.Notification, error) {
+	cur, err := r.coll.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("find notifications: %w", err)
+	}
+	var docs []document
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read notifications: %w", err)
+	}
+	out := make([]domain.Notification, 0, len(docs))
+	for _, d := range docs {
+		n, err := toDomain(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Claim moves n's next round to until if n is unsent, due at now and has
+// made no round since it was read (same attempts): a conditional update of
+// one document, so of two workers only one wins.
+func (r *Notifications) Claim(ctx context.Context, n domain.Notification, now, until time.Time) (bool, error) {
+	filter := bson.M{"_id": n.ID(), "status": unsent(), "attempts": n.Attempts(), "next_attempt_at": bson.M{"$lte": now}}
+	res, err := r.coll.UpdateOne(ctx, filter, bson.M{"$set": bson.M{"next_attempt_at": until}})
+	if err != nil {
+		return false, fmt.Errorf("claim notification %s: %w", n.ID(), err)
+	}
+	return res.ModifiedCount == 1, nil
+}
+
+// MarkSent stores n as SENT and pushes ev to the document's outbox in the
+// same update, so the event is published if and only if the state is stored.
+func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev event.Event) error {
+	s := n.Snapshot()
+	update := bson.M{
+		"$set": bson.M{"status": string(s.Status), "attempts": s.Attempts, "channel": s.Channel,
+			"sent_at": s.SentAt, "last_error": ""},
+		"$unset": bson.M{"next_attempt_at": ""},
+		"$push":  bson.M{outbox.MongoField: bson.M{"$each": outbox.MongoEvents(ev)}},
+	}
+	filter := bson.M{"_id": s.ID, "status": unsent()}
+	if _, err := r.coll.UpdateOne(ctx, filter, update); err != nil {
+		return fmt.Errorf("mark %s sent: %w", s.ID, err)
+	}
+	return nil
+}
+
+// SaveRetry stores the outcome of a failed or postponed round of an unsent notification.
+func (r *Notifications) SaveRetry(ctx context.Context, n domain.Notification) error {
+	s := n.Snapshot()
+	update := bson.M{"$set": bson.M{"status": string(s.Status), "attempts": s.Attempts,
+		"last_error": s.LastError, "next_attempt_at": s.NextAttemptAt}}
+	if _, err := r.coll.UpdateOne(ctx, bson.M{"_id": s.ID, "status": unsent()}, update); err != nil {
+		return fmt.Errorf("save retry of %s: %w", s.ID, err)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/services/notification/internal/domain"
+)
+
+// Deliver sends due notifications through the channel and records the outcome.
+//
+// Delivery is at least once: a crash after the channel accepted a message and
+// before it is marked SENT sends it again when its claim expires. Channels
+// receive the notification id to recognise a repeat.
+type Deliver struct {
+	Repo    Repository
+	Channel Channel
+	Policy  domain.RetryPolicy
+	Clock   Clock
+	// Lease is how long a claimed notification is not due for another
+	// round; it must exceed one round through the channel. Default 1m.
+	Lease time.Duration
+	// Batch is how many due notifications one pass reads. Default 50.
+	Batch int
+	// Changed, when set, is told of each notification after its round and
+	// of the round's error: nil when SENT, ErrChannelOpen when postponed.
+	Changed func(n domain.Notification, err error)
+}
+
+// Due delivers the notifications due now and returns how many it read.
+func (d Deliver) Due(ctx context.Context) (int, error) {
+	batch := d.Batch
+	if batch <= 0 {
+		batch = 50
+	}
+	due, err := d.Repo.Due(ctx, d.Clock.now(), batch)
+	if err != nil {
+		return 0, fmt.Errorf("find due notifications: %w", err)
+	}
+	for _, n := range due {
+		if err := d.Handle(ctx, n); err != nil {
+			return 0, err
+		}
+	}
+	return len(due), nil
+}
+
+// Handle makes one delivery round of n, unless another worker claimed it.
+func (d Deliver) Handle(ctx context.Context, n domain.Notification) error {
+	lease := d.Lease
+	if lease <= 0 {
+		lease = time.Minute
+	}
+	now := d.Clock.now()
+	claimed, err := d.Repo.Claim(ctx, n, now, now.Add(lease))
+	if err != nil || !claimed {
+		return err
+	}
+	sendErr := d.Channel.Send(ctx, toMessage(n))
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: the claim expires and the round is repeated
+	}
+	if sendErr == nil {
+		return d.sent(ctx, n)
+	}
+	return d.retry(ctx, n, sendErr)
+}
+
+func (d Deliver) sent(ctx context.Context, n domain.Notification) error {
+	if err := n.Delivered(d.Channel.Name(), d.Clock.now()); err != nil {
+		return nil // already sent by another round
+	}
+	ev, err := sentEvent(n)
+	if err != nil {
+		return err
+	}
+	if err := d.Repo.MarkSent(ctx, n, ev); err != nil {
+		return fmt.Errorf("mark notification sent: %w", err)
+	}
+	d.changed(n, nil)
+	return nil
+}
+
+func (d Deliver) retry(ctx context.Context, n domain.Notification, cause error) error {
+	now := d.Clock.now()
+	var err error
+	if errors.Is(cause, ErrChannelOpen) {
+		p := d.Policy
+		if p.Backoff <= 0 {
+			p.Backoff = time.Second
+		}
+		err = n.Postpone(now.Add(p.Backoff))
+	} else {
+		err = n.DeliveryFailed(cause.Error(), now, d.Policy)
+	}
+	if err != nil {
+		return nil // already sent
+	}
+	if err := d.Repo.SaveRetry(ctx, n); err != nil {
+		return fmt.Errorf("save delivery failure: %w", err)
+	}
+	d.changed(n, cause)
+	return nil
+}
+
+func (d Deliver) changed(n domain.Notification, err error) {
+	if d.Changed != nil {
+		d.Changed(n, err)
+	}
+}
+
+func toMessage(n domain.Notification) Message {
+	return Message{
+		NotificationID: n.ID(), OrderID: n.ID(), CustomerID: n.CustomerID(),
+		Kind: string(n.Kind()), Subject: n.Subject(), Body: n.Body(),
+	}
+}
+
+// sentEvent is the notification.sent.v1 event of a delivered notification.
+func sentEvent(n domain.Notification) (event.Event, error) {
+	ev, err := event.New(Source, schemas.TypeNotificationSentV1, n.ID(), schemas.NotificationSentV1{
+		NotificationID: n.ID(), OrderID: n.ID(), CustomerID: n.CustomerID(),
+		Kind: string(n.Kind()), Channel: n.Channel(),
+	})
+	if err != nil {
+		return event.Event{}, fmt.Errorf("build sent event: %w", err)
+	}
+	return ev, nil
+}

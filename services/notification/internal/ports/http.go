@@ -1,0 +1,79 @@
+package ports
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/domain"
+)
+
+// Breaker is a circuit breaker as /internal/breakers shows it.
+type Breaker interface {
+	BreakerName() string
+	StateName() string
+}
+
+// HTTP serves the notification service's routes.
+type HTTP struct {
+	List     app.ListForCustomer
+	Verifier *auth.Verifier
+	Breakers []Breaker
+}
+
+// Register adds the routes to e: the customer's own notifications behind a
+// verified customer token, and the breaker states for the gateway.
+func (h HTTP) Register(e *echo.Echo) {
+	e.GET("/api/v1/notifications", h.list, auth.Middleware(h.Verifier), auth.RequireCustomer())
+	e.GET("/internal/breakers", h.breakers)
+}
+
+// notificationJSON is one notification in the listing.
+type notificationJSON struct {
+	ID        string     `json:"id"`
+	OrderID   string     `json:"order_id"`
+	Kind      string     `json:"kind"`
+	Subject   string     `json:"subject"`
+	Body      string     `json:"body"`
+	Status    string     `json:"status"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at"`
+}
+
+func toJSON(n domain.Notification) notificationJSON {
+	out := notificationJSON{ID: n.ID(), OrderID: n.ID(), Kind: string(n.Kind()), Subject: n.Subject(),
+		Body: n.Body(), Status: string(n.Status()), CreatedAt: n.CreatedAt()}
+	if at := n.SentAt(); !at.IsZero() {
+		out.SentAt = &at
+	}
+	return out
+}
+
+func (h HTTP) list(c echo.Context) error {
+	id, _ := auth.FromContext(c.Request().Context()) // RequireCustomer guarantees one
+	ns, err := h.List.Handle(c.Request().Context(), id.Subject)
+	if err != nil {
+		return err
+	}
+	items := make([]notificationJSON, len(ns))
+	for i, n := range ns {
+		items[i] = toJSON(n)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+type breakerJSON struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+}
+
+func (h HTTP) breakers(c echo.Context) error {
+	items := make([]breakerJSON, len(h.Breakers))
+	for i, b := range h.Breakers {
+		items[i] = breakerJSON{Name: b.BreakerName(), State: b.StateName()}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items})
+}

@@ -1,0 +1,80 @@
+// Package service assembles the notification service from its parts:
+// MongoDB, bus, delivery channel, consumer, delivery worker, outbox relay and
+// HTTP server. The command and the end-to-end tests start it the same way.
+package service
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/eventshop/eventshop/pkg/config"
+)
+
+// Prefix starts every environment variable of the service.
+const Prefix = "NOTIFICATION_"
+
+// Channel names.
+const (
+	ChannelLog     = "log"
+	ChannelWebhook = "webhook"
+)
+
+// Config is the notification service's configuration.
+type Config struct {
+	HTTPAddr      string `env:"HTTP_ADDR" envDefault:":8084"`
+	MongoURL      string `env:"MONGO_URL" envDefault:"mongodb://127.0.0.1:27017" secret:"true"`
+	MongoDatabase string `env:"MONGO_DATABASE" envDefault:"notification"`
+	NATSURL       string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
+	LogFormat     string `env:"LOG_FORMAT" envDefault:"text"`
+
+	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
+	JWKSURL     string `env:"JWKS_URL"`
+	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
+	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+
+	// Channel delivers notifications: "log" or "webhook".
+	Channel string `env:"CHANNEL" envDefault:"log"`
+	// WebhookURL receives the webhook channel's POSTs; it may hold a token.
+	WebhookURL string `env:"WEBHOOK_URL" secret:"true"`
+	// SendTimeout bounds each attempt of a delivery.
+	SendTimeout time.Duration `env:"SEND_TIMEOUT" envDefault:"5s"`
+	// SendAttempts is how often one delivery round tries a failing channel.
+	SendAttempts int `env:"SEND_ATTEMPTS" envDefault:"3"`
+	// SendBackoff is the pause before a round's second attempt, doubled after each further one.
+	SendBackoff time.Duration `env:"SEND_BACKOFF" envDefault:"200ms"`
+	// MaxAttempts is how many failed rounds turn a notification FAILED.
+	MaxAttempts int `env:"MAX_ATTEMPTS" envDefault:"5"`
+	// RetryBackoff is the pause after a failed round, doubled after each further one.
+	RetryBackoff time.Duration `env:"RETRY_BACKOFF" envDefault:"1s"`
+	// RetryAfter is the pause before a FAILED notification is tried again.
+	RetryAfter time.Duration `env:"RETRY_AFTER" envDefault:"5m"`
+	// BreakerTripAfter is how many consecutive failures open the channel's breaker.
+	BreakerTripAfter uint32 `env:"BREAKER_TRIP_AFTER" envDefault:"5"`
+	// BreakerOpenFor is how long the open breaker refuses messages.
+	BreakerOpenFor time.Duration `env:"BREAKER_OPEN_FOR" envDefault:"30s"`
+	// PollInterval is how often the delivery worker looks for due notifications.
+	PollInterval time.Duration `env:"POLL_INTERVAL" envDefault:"1s"`
+}
+
+// LoadConfig reads the NOTIFICATION_* environment variables.
+func LoadConfig() (Config, error) {
+	var cfg Config
+	if err := config.Load(Prefix, &cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks what has no default.
+func (c Config) Validate() error {
+	switch c.Channel {
+	case ChannelLog:
+	case ChannelWebhook:
+		if c.WebhookURL == "" {
+			return fmt.Errorf("config: %sWEBHOOK_URL is required for the webhook channel", Prefix)
+		}
+	default:
+		return fmt.Errorf("config: %sCHANNEL %q is neither log nor webhook", Prefix, c.Channel)
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/httpserver"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/services/notification/internal/adapters/channel"
+	mongorepo "github.com/eventshop/eventshop/services/notification/internal/adapters/mongo"
+	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/domain"
+	"github.com/eventshop/eventshop/services/notification/internal/ports"
+	"github.com/eventshop/eventshop/services/notification/migrations"
+)
+
+// flushTimeout bounds the relay's last pass at shutdown.
+const flushTimeout = 5 * time.Second
+
+// Service is a started notification service, connected and indexed, not yet serving.
+type Service struct {
+	cfg     Config
+	log     *slog.Logger
+	client  *mongo.Client
+	bus     *bus.Bus
+	channel *channel.Guarded
+	events  ports.Events
+	worker  *ports.Worker
+	relay   *outbox.MongoRelay
+	http    *httpserver.Server
+}
+
+// New connects to MongoDB (creating the indexes) and to NATS (provisioning
+// the streams) and builds the service.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	registerMetrics()
+	client, err := mongo.Connect(options.Client().ApplyURI(cfg.MongoURL))
+	if err != nil {
+		return nil, fmt.Errorf("connect mongo: %w", err)
+	}
+	s := &Service{cfg: cfg, log: log, client: client}
+	if s.bus, err = bus.Connect(ctx, cfg.NATSURL, "notification", log); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, fmt.Errorf("connect bus: %w", err)
+	}
+	if err := s.build(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) build(ctx context.Context) error {
+	coll := s.client.Database(s.cfg.MongoDatabase).Collection(mongorepo.Collection)
+	if err := migrations.Apply(ctx, coll); err != nil {
+		return err
+	}
+	if err := s.bus.Provision(ctx); err != nil {
+		return fmt.Errorf("provision streams: %w", err)
+	}
+	verifier, err := auth.NewVerifier(ctx, auth.Config{Secret: s.cfg.JWTSecret, JWKSURL: s.cfg.JWKSURL,
+		Issuer: s.cfg.JWTIssuer, Audience: s.cfg.JWTAudience})
+	if err != nil {
+		return fmt.Errorf("token verifier: %w", err)
+	}
+	s.channel = s.newChannel()
+	repo := mongorepo.NewNotifications(coll)
+	s.relay = outbox.NewMongoRelay(coll, s.bus, s.log, outbox.MongoOptions{})
+	s.worker = ports.NewWorker(app.Deliver{
+		Repo: repo, Channel: s.channel,
+		Policy:  domain.RetryPolicy{MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.RetryBackoff, RetryAfter: s.cfg.RetryAfter},
+		Changed: s.delivered,
+	}, s.cfg.PollInterval, s.log)
+	s.events = ports.Events{Record: app.Record{Repo: repo, Recorded: s.recorded}}
+	s.http = httpserver.New(s.log, "notification")
+	s.http.AddReadyCheck("mongo", func(ctx context.Context) error { return s.client.Ping(ctx, nil) })
+	s.http.AddReadyCheck("nats", s.bus.Ready)
+	ports.HTTP{List: app.ListForCustomer{Repo: repo}, Verifier: verifier,
+		Breakers: []ports.Breaker{s.channel}}.Register(s.http.Echo)
+	return nil
+}
+
+// newChannel is the configured channel behind its breaker.
+func (s *Service) newChannel() *channel.Guarded {
+	var inner app.Channel = channel.Log{Logger: s.log}
+	if s.cfg.Channel == ChannelWebhook {
+		inner = channel.Webhook{URL: s.cfg.WebhookURL}
+	}
+	g := channel.Guard(inner, channel.GuardConfig{
+		Timeout: s.cfg.SendTimeout, Attempts: s.cfg.SendAttempts, Backoff: s.cfg.SendBackoff,
+		TripAfter: s.cfg.BreakerTripAfter, OpenFor: s.cfg.BreakerOpenFor,
+		OnStateChange: func(name string, from, to gobreaker.State) {
+			recordBreaker(name, to)
+			s.log.Warn("breaker changed state", slog.String("breaker", name),
+				slog.String("from", from.String()), slog.String("to", to.String()))
+		},
+	})
+	recordBreaker(g.BreakerName(), g.State())
+	return g
+}
+
+func (s *Service) recorded(n domain.Notification) {
+	recordRecorded(n)
+	s.worker.Notify()
+}
+
+func (s *Service) delivered(n domain.Notification, err error) {
+	recordRound(n, err)
+	if err == nil {
+		s.relay.Notify()
+	}
+}
+
+// Run serves on the configured address until ctx is done.
+func (s *Service) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.cfg.HTTPAddr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve runs the consumer, the delivery worker, the outbox relay and the
+// HTTP server on ln until ctx is done. It then stops the HTTP server, drains
+// the consumer, stops the worker, and stops the relay after a last pass that
+// publishes what the worker queued, and closes the connections.
+func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	defer s.close()
+	consumer, err := s.bus.Consume(ctx, s.events.Consumer(), s.events.Handler())
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("consume %s: %w", ports.OrdersConsumer, err)
+	}
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- s.relay.Run(relayCtx) }()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.http.Serve(gctx, ln) })
+	g.Go(func() error { return s.worker.Run(gctx) })
+	<-gctx.Done()
+	consumer.Stop()
+	err = g.Wait()
+	stopRelay()
+	<-relayDone
+	s.flush(context.WithoutCancel(ctx))
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// flush publishes the events still pending after the worker stopped.
+func (s *Service) flush(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, flushTimeout)
+	defer cancel()
+	for {
+		n, err := s.relay.RelayOnce(ctx)
+		if err != nil {
+			s.log.Warn("flush outbox", slog.Any("error", err))
+			return
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+func (s *Service) close() {
+	s.bus.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel()
+	_ = s.client.Disconnect(ctx)
+}

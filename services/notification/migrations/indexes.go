@@ -1,0 +1,37 @@
+// Package migrations prepares the notification service's MongoDB database.
+// MongoDB has no schema to migrate; what a PostgreSQL service keeps in SQL
+// files is here the collection's indexes, created at every start. Creating an
+// index that exists with the same keys and name does nothing, so it is
+// idempotent and safe for several replicas starting at once.
+package migrations
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Indexes are the notifications collection's indexes.
+func Indexes() []mongo.IndexModel {
+	return []mongo.IndexModel{
+		// the customer's listing, newest first
+		{Keys: bson.D{{Key: "customer_id", Value: 1}, {Key: "created_at", Value: -1}},
+			Options: options.Index().SetName("customer_created")},
+		// the delivery worker's query for due notifications
+		{Keys: bson.D{{Key: "status", Value: 1}, {Key: "next_attempt_at", Value: 1}},
+			Options: options.Index().SetName("status_next_attempt")},
+		// the outbox relay's query for documents with pending events
+		{Keys: bson.D{{Key: "outbox.0", Value: 1}}, Options: options.Index().SetName("outbox_pending")},
+	}
+}
+
+// Apply creates the indexes of coll.
+func Apply(ctx context.Context, coll *mongo.Collection) error {
+	if _, err := coll.Indexes().CreateMany(ctx, Indexes()); err != nil {
+		return fmt.Errorf("create indexes of %s: %w", coll.Name(), err)
+	}
+	return nil
+}
