@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eventshop/eventshop/tools/client"
+	"github.com/eventshop/eventshop/tools/invariants"
+)
+
+type latencies []float64
+
+func (l latencies) percentile(p float64) float64 {
+	if len(l) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(l)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(math.Ceil(p/100*float64(len(s))))-1)]
+}
+
+// expect registers interest in an order's confirmation before it is placed.
+func (b *bench) expect(id string) chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ch := make(chan struct{})
+	if _, seen := b.confirmed[id]; seen {
+		close(ch)
+		return ch
+	}
+	b.waiters[id] = ch
+	return ch
+}
+
+func (b *bench) order(i int) []client.Line {
+	return []client.Line{{SKU: b.skus[i%len(b.skus)], Quantity: 1}, {SKU: b.skus[(i+1)%len(b.skus)], Quantity: 2}}
+}
+
+// sequential places orders one at a time and returns each one's time from
+// the request to its order.confirmed event, in milliseconds.
+func (b *bench) sequential(ctx context.Context, n int) (latencies, error) {
+	out := make(latencies, 0, n)
+	for i := range n {
+		start := time.Now()
+		o, err := b.customer.PlaceOrder(ctx, b.order(i), "tok_visa", "")
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-b.expect(o.ID):
+		case <-time.After(30 * time.Second):
+			return nil, fmt.Errorf("order %s not confirmed within 30s", o.ID)
+		}
+		b.mu.Lock()
+		end := b.confirmed[o.ID]
+		b.mu.Unlock()
+		if i >= 10 { // the first orders warm up connections and caches
+			out = append(out, float64(end.Sub(start).Microseconds())/1000)
+		}
+	}
+	return out, nil
+}
+
+// concurrent places n orders from c clients and returns confirmed orders per
+// second, from the first request to the last confirmation.
+func (b *bench) concurrent(ctx context.Context, c, n int) (float64, error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	ids := make([]string, n)
+	start := time.Now()
+	for range c {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				o, err := b.customer.PlaceOrder(ctx, b.order(i), "tok_visa", "")
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				ids[i] = o.ID
+			}
+		})
+	}
+	wg.Wait()
+	placed := time.Since(start)
+	last, confirmed, err := b.waitConfirmed(ctx, ids, 2*time.Minute)
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(os.Stderr, "placed %d orders in %s (%d failed requests); %d confirmed\n", n, placed.Round(time.Millisecond), failed.Load(), confirmed)
+	return float64(confirmed) / last.Sub(start).Seconds(), nil
+}
+
+func (b *bench) waitConfirmed(ctx context.Context, ids []string, timeout time.Duration) (time.Time, int, error) {
+	deadline := time.After(timeout)
+	var last time.Time
+	count := 0
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		select {
+		case <-b.expect(id):
+		case <-deadline:
+			return last, count, fmt.Errorf("only %d of %d orders confirmed within %s", count, len(ids), timeout)
+		case <-ctx.Done():
+			return last, count, ctx.Err()
+		}
+		b.mu.Lock()
+		if t := b.confirmed[id]; t.After(last) {
+			last = t
+		}
+		b.mu.Unlock()
+		count++
+	}
+	return last, count, nil
+}
+
+// invariants waits for the platform to be quiet and returns how many
+// invariants are broken, printing them.
+func (b *bench) invariants(ctx context.Context, timeout time.Duration) (int, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		r, err := invariants.Check(ctx, b.sources, invariants.Options{Baseline: b.baseline})
+		if err != nil {
+			return 0, err
+		}
+		if r.OK() || time.Now().After(deadline) {
+			if !r.OK() {
+				fmt.Fprintln(os.Stderr, r.String())
+			}
+			return len(r.Violations), nil
+		}
+		time.Sleep(200 * time.Millisecond) // polling until the platform is quiet
+	}
+}
