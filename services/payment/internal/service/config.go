@@ -15,7 +15,7 @@ const Prefix = "PAYMENT_"
 // Config is the payment service's configuration.
 type Config struct {
 	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8083"`
-	DatabaseURL string `env:"DATABASE_URL" secret:"true"`
+	DatabaseURL string `env:"DATABASE_URL,required" secret:"true"`
 	NATSURL     string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
 	LogFormat   string `env:"LOG_FORMAT" envDefault:"text"`
 
