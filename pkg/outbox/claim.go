@@ -11,9 +11,16 @@ import (
 )
 
 // claimSQL takes the oldest unsent rows that no other transaction holds.
+// The claim runs with bitmap and sequential scans off (planSQL), so that it
+// always walks the partial index in id order and stops after $1 rows: with
+// stale statistics PostgreSQL otherwise fetches and sorts the whole backlog
+// for every batch, which turns draining a backlog quadratic.
 const claimSQL = `SELECT id, event_id::text, aggregate_id, type, source, event_time,
   data_schema, trace_parent, payload, created_at
 FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`
+
+// planSQL scopes the planner settings of claimSQL to the claim's transaction.
+const planSQL = `SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)`
 
 // markSQL marks a whole batch sent in one round trip.
 const markSQL = `UPDATE outbox SET sent_at = now() WHERE id = ANY($1)`
@@ -36,16 +43,32 @@ func (r *Relay) claim(ctx context.Context) (*claim, error) {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	c := &claim{tx: tx}
-	rows, _ := tx.Query(ctx, claimSQL, r.opts.BatchSize)
+	if err := c.read(ctx, r.opts.BatchSize); err != nil {
+		c.rollback()
+		return nil, err
+	}
+	return c, nil
+}
+
+// read locks and reads up to n rows in one round trip.
+func (c *claim) read(ctx context.Context, n int) error {
+	b := &pgx.Batch{}
+	b.Queue(planSQL)
+	b.Queue(claimSQL, n)
+	br := c.tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("claim settings: %w", err)
+	}
+	rows, _ := br.Query()
+	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var ev event.Event
 		var created time.Time
 		if err := rows.Scan(&id, &ev.ID, &ev.Subject, &ev.Type, &ev.Source, &ev.Time,
 			&ev.DataSchema, &ev.TraceParent, &ev.Data, &created); err != nil {
-			rows.Close()
-			c.rollback()
-			return nil, fmt.Errorf("scan outbox row: %w", err)
+			return fmt.Errorf("scan outbox row: %w", err)
 		}
 		if len(c.ids) == 0 {
 			c.oldest = created
@@ -54,10 +77,9 @@ func (r *Relay) claim(ctx context.Context) (*claim, error) {
 		c.events = append(c.events, ev)
 	}
 	if err := rows.Err(); err != nil {
-		c.rollback()
-		return nil, fmt.Errorf("select outbox rows: %w", err)
+		return fmt.Errorf("select outbox rows: %w", err)
 	}
-	return c, nil
+	return nil
 }
 
 func (c *claim) rollback() {

@@ -136,33 +136,47 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 }
 
-// drain claims and publishes batches until one comes back short. A failed
-// claim or publish is logged and left to the next wake-up.
+// drain claims and publishes batches until one comes back short. While a
+// full batch waits for its acks, the next one is claimed (SKIP LOCKED passes
+// over the rows in flight); it is published only once the previous batch
+// was acked, so a failure cannot put a later row into the stream ahead of
+// an earlier one. A failed claim or publish is logged and left to the next
+// wake-up, with the failed batches rolled back.
 func (r *Relay) drain(ctx context.Context, marks chan<- *claim) {
-	for ctx.Err() == nil {
-		c, err := r.claim(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.log.Warn("claim outbox batch", "error", err)
-			}
-			return
-		}
+	c := r.claimOrLog(ctx)
+	for c != nil {
 		if len(c.ids) == 0 {
 			c.rollback()
 			return
 		}
-		if err := r.publish(ctx, c); err != nil {
+		acked := make(chan error, 1)
+		go func() { acked <- r.publish(ctx, c) }()
+		var next *claim
+		if len(c.ids) == r.opts.BatchSize {
+			next = r.claimOrLog(ctx)
+		}
+		if err := <-acked; err != nil {
 			c.rollback()
+			if next != nil {
+				next.rollback()
+			}
 			if ctx.Err() == nil {
 				r.log.Warn("publish outbox batch", "rows", len(c.ids), "error", err)
 			}
 			return
 		}
 		marks <- c
-		if len(c.ids) < r.opts.BatchSize {
-			return
-		}
+		c = next
 	}
+}
+
+// claimOrLog claims a batch, or logs why it could not and returns nil.
+func (r *Relay) claimOrLog(ctx context.Context) *claim {
+	c, err := r.claim(ctx)
+	if err != nil && ctx.Err() == nil {
+		r.log.Warn("claim outbox batch", "error", err)
+	}
+	return c
 }
 
 // publish sends the claimed events and runs the AfterPublish hook.
@@ -177,3 +191,5 @@ func (r *Relay) publish(ctx context.Context, c *claim) error {
 	}
 	return nil
 }
+
+var ClaimNS, PubNS, MarkNS atomic.Int64

@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -26,6 +28,7 @@ type config struct {
 	latencyFor  time.Duration // length of the latency phase
 	consumeSize int           // consumer batch size
 	concurrency int           // consumer concurrency
+	phases      string        // comma-separated phases to run
 }
 
 func main() {
@@ -37,6 +40,7 @@ func main() {
 	flag.DurationVar(&cfg.latencyFor, "latency-for", 10*time.Second, "length of the latency phase")
 	flag.IntVar(&cfg.consumeSize, "consume-batch", 256, "consumer batch size")
 	flag.IntVar(&cfg.concurrency, "consume-concurrency", 2, "consumer concurrency")
+	flag.StringVar(&cfg.phases, "phases", "raw,ack,inbox,relay,latency", "phases to run (ack and inbox need raw)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -65,16 +69,19 @@ func run(ctx context.Context, log *slog.Logger, cfg config) error {
 
 	var r results
 	phases := []struct {
-		name string
-		fn   func() error
+		name, key string
+		fn        func() error
 	}{
-		{"raw publish", func() (err error) { r.rawPerS, err = rawPublish(ctx, env, cfg); return err }},
-		{"ack-only consume", func() (err error) { r.ackPerS, err = consumeAckOnly(ctx, env, cfg); return err }},
-		{"inbox consume", func() (err error) { r.inboxPerS, err = consumeInbox(ctx, env, cfg); return err }},
-		{"outbox relay", func() (err error) { r.relayPerS, err = relayDrain(ctx, env, cfg); return err }},
-		{"relay latency", func() (err error) { r.p50, r.p99, err = relayLatency(ctx, env, cfg); return err }},
+		{"raw publish", "raw", func() (err error) { r.rawPerS, err = rawPublish(ctx, env, cfg); return err }},
+		{"ack-only consume", "ack", func() (err error) { r.ackPerS, err = consumeAckOnly(ctx, env, cfg); return err }},
+		{"inbox consume", "inbox", func() (err error) { r.inboxPerS, err = consumeInbox(ctx, env, cfg); return err }},
+		{"outbox relay", "relay", func() (err error) { r.relayPerS, err = relayDrain(ctx, env, cfg); return err }},
+		{"relay latency", "latency", func() (err error) { r.p50, r.p99, err = relayLatency(ctx, env, cfg); return err }},
 	}
 	for _, p := range phases {
+		if !slices.Contains(strings.Split(cfg.phases, ","), p.key) {
+			continue
+		}
 		if err := p.fn(); err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
