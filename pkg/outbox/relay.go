@@ -191,5 +191,3 @@ func (r *Relay) publish(ctx context.Context, c *claim) error {
 	}
 	return nil
 }
-
-var ClaimNS, PubNS, MarkNS atomic.Int64
