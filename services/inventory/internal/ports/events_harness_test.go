@@ -165,7 +165,8 @@ func (s *saga) read(subject string) ([]jetstream.Msg, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	batch, err := c.FetchNoWait(n)
+	// Fetch returns as soon as the n pending messages arrived.
+	batch, err := c.Fetch(n, jetstream.FetchMaxWait(wait))
 	if err != nil {
 		return nil, err
 	}
