@@ -43,6 +43,10 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger) (*Bus, err
 		nats.ReconnectWait(500 * time.Millisecond),
 		nats.RetryOnFailedConnect(false),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err == nil { // a deliberate Close
+				log.Debug("nats connection closed")
+				return
+			}
 			log.Warn("nats disconnected", "error", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {

@@ -31,9 +31,9 @@ func (c *Consumer) subscribe(ctx context.Context) error {
 		c.cc.Stop()
 		c.cc = nil
 	}
-	cons, err := c.b.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, c.cfg.jetStreamConfig())
+	cons, err := c.createConsumer(ctx)
 	if err != nil {
-		return fmt.Errorf("create consumer: %w", err)
+		return err
 	}
 	cc, err := cons.Consume(c.receive,
 		jetstream.PullMaxMessages(2*c.cfg.BatchSize),
@@ -45,6 +45,22 @@ func (c *Consumer) subscribe(ctx context.Context) error {
 	}
 	c.cc = cc
 	return nil
+}
+
+// createConsumer creates or updates the durable consumer. A missing stream
+// (a server that lost its store) is provisioned again first.
+func (c *Consumer) createConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	cons, err := c.b.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, c.cfg.jetStreamConfig())
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		if perr := c.b.Provision(ctx); perr != nil {
+			return nil, fmt.Errorf("create consumer: %w", perr)
+		}
+		cons, err = c.b.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, c.cfg.jetStreamConfig())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create consumer: %w", err)
+	}
+	return cons, nil
 }
 
 // onConsumeError is called by the subscription with errors of its own; those

@@ -23,14 +23,14 @@ const wait = 30 * time.Second
 func TestMain(m *testing.M) { testkit.Main(m) }
 
 // connect starts a NATS server and returns a provisioned bus on it.
-func connect(t *testing.T) (*testkit.NATSServer, *bus.Bus) {
+func connect(t testing.TB) (*testkit.NATSServer, *bus.Bus) {
 	t.Helper()
 	srv := testkit.NATS(t)
 	return srv, connectTo(t, srv)
 }
 
 // connectTo returns a provisioned bus on srv, closed when the test ends.
-func connectTo(t *testing.T, srv *testkit.NATSServer) *bus.Bus {
+func connectTo(t testing.TB, srv *testkit.NATSServer) *bus.Bus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
@@ -47,7 +47,7 @@ func connectTo(t *testing.T, srv *testkit.NATSServer) *bus.Bus {
 }
 
 // rejected builds a valid order.rejected.v1 event for a new order id.
-func rejected(t *testing.T, reason string) event.Event {
+func rejected(t testing.TB, reason string) event.Event {
 	t.Helper()
 	orderID := uuid.Must(uuid.NewV7()).String()
 	ev, err := event.New("order", schemas.TypeOrderRejectedV1, orderID,
@@ -59,7 +59,7 @@ func rejected(t *testing.T, reason string) event.Event {
 	return ev
 }
 
-func publish(t *testing.T, b *bus.Bus, evs ...event.Event) {
+func publish(t testing.TB, b *bus.Bus, evs ...event.Event) {
 	t.Helper()
 	if err := b.Publish(t.Context(), evs...); err != nil {
 		t.Fatalf("publish: %v", err)
