@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/order/internal/adapters/inventory"
 	"github.com/eventshop/eventshop/services/order/internal/adapters/metrics"
+	"github.com/eventshop/eventshop/services/order/internal/app"
 	"github.com/eventshop/eventshop/services/order/internal/ports"
 	"github.com/eventshop/eventshop/services/order/internal/service"
 	"github.com/eventshop/eventshop/services/order/migrations"
@@ -52,23 +54,67 @@ func run(ctx context.Context, log *slog.Logger) error {
 		Pool: pool, JetStream: b.JetStream(), Metrics: m,
 		Prices: inventory.NewClient(cfg.InventoryURL, inventory.Options{Timeout: cfg.InventoryTimeout}),
 	})
-	consumers, err := ports.NewEventHandlers(pool, service.RepositoryInTx(pool), m, log).Consume(ctx, b)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		for _, c := range consumers {
-			c.Stop()
-		}
-	}()
 	srv := httpserver.New(log, "order")
 	srv.AddReadyCheck("database", pool.Ping)
 	srv.AddReadyCheck("nats", b.Ready)
 	ports.NewHTTPServer(a).Register(srv.Echo, verifier)
+	relay := startRelay(ctx, outbox.NewRelay(pool, b, log, outbox.Options{}))
+	err = serve(ctx, cfg, a, srv, ports.NewEventHandlers(pool, service.RepositoryInTx(pool), m, log), b, log, relay.failed)
+	return errors.Join(err, relay.stop())
+}
 
+// serve runs the parts that write until ctx is done or one fails: the HTTP
+// API, the saga's consumers and the saga timeout.
+func serve(ctx context.Context, cfg settings, a app.Application, srv *httpserver.Server,
+	h *ports.EventHandlers, b *bus.Bus, log *slog.Logger, relayFailed <-chan error) error {
+	consumers, err := h.Consume(ctx, b)
+	if err != nil {
+		return err
+	}
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return outbox.NewRelay(pool, b, log, outbox.Options{}).Run(ctx) })
+	g.Go(func() error {
+		select {
+		case err := <-relayFailed:
+			return fmt.Errorf("outbox relay: %w", err)
+		case <-ctx.Done():
+		}
+		for _, c := range consumers {
+			c.Stop()
+		}
+		return nil
+	})
 	g.Go(func() error { return ports.NewSagaTimeout(a.Commands.CancelExpired, cfg.SagaTimeout, log).Run(ctx) })
 	g.Go(func() error { return srv.Run(ctx, cfg.HTTPAddr) })
 	return g.Wait()
+}
+
+// relayRun is the outbox relay running in the background. It is stopped
+// last, after everything that writes events, so that the events of the last
+// transactions are published before the process exits.
+type relayRun struct {
+	cancel context.CancelFunc
+	done   chan error
+	failed chan error
+}
+
+func startRelay(ctx context.Context, r *outbox.Relay) *relayRun {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	run := &relayRun{cancel: cancel, done: make(chan error, 1), failed: make(chan error, 1)}
+	go func() {
+		err := r.Run(ctx)
+		if ctx.Err() == nil {
+			// Reported by serve, which stops the service because of it.
+			run.failed <- fmt.Errorf("stopped early: %w", err)
+			err = nil
+		}
+		run.done <- err
+	}()
+	return run
+}
+
+// stop ends the relay after its final flush; a relay that stopped early
+// was reported through failed and is not reported again.
+func (r *relayRun) stop() error {
+	r.cancel()
+	return <-r.done
 }
