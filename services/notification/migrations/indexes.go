@@ -28,10 +28,14 @@ func Indexes() []mongo.IndexModel {
 	}
 }
 
-// Apply creates the indexes of coll.
+// Apply creates the indexes of coll, one at a time: FerretDB v1 drops the
+// connection when one createIndexes command names several indexes that all
+// exist already, as they do at every start but the first.
 func Apply(ctx context.Context, coll *mongo.Collection) error {
-	if _, err := coll.Indexes().CreateMany(ctx, Indexes()); err != nil {
-		return fmt.Errorf("create indexes of %s: %w", coll.Name(), err)
+	for _, m := range Indexes() {
+		if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("create indexes of %s: %w", coll.Name(), err)
+		}
 	}
 	return nil
 }

@@ -61,11 +61,12 @@ func (d Deliver) Handle(ctx context.Context, n domain.Notification) error {
 		return err
 	}
 	sendErr := d.Channel.Send(ctx, toMessage(n))
+	if sendErr == nil {
+		// Recorded even when shutting down, so a delivered message is not sent again.
+		return d.sent(context.WithoutCancel(ctx), n)
+	}
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: the claim expires and the round is repeated
-	}
-	if sendErr == nil {
-		return d.sent(ctx, n)
 	}
 	return d.retry(ctx, n, sendErr)
 }

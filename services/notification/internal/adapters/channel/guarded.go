@@ -91,8 +91,8 @@ func (g *Guarded) BreakerName() string { return g.breaker.Name() }
 func (g *Guarded) State() gobreaker.State { return g.breaker.State() }
 
 // Send tries m up to Attempts times. It returns app.ErrChannelOpen when the
-// breaker refuses it, the caller's context error when ctx ends, or the last
-// failure.
+// breaker refused it before any attempt, the caller's context error when ctx
+// ends, or the last failure.
 func (g *Guarded) Send(ctx context.Context, m app.Message) error {
 	var last error
 	for attempt := range g.cfg.Attempts {
@@ -104,6 +104,10 @@ func (g *Guarded) Send(ctx context.Context, m app.Message) error {
 		case err == nil:
 			return nil
 		case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+			if last != nil {
+				// the breaker opened during this Send: it tried and failed
+				return fmt.Errorf("%w, then %w", last, err)
+			}
 			return fmt.Errorf("%w: %w", app.ErrChannelOpen, err)
 		case errors.Is(err, errCallerGone):
 			return ctx.Err()
