@@ -73,8 +73,9 @@ func failureReason(err error) string {
 }
 
 // Record stores the decision with its event. It returns the id of an
-// authorisation that must be voided after the transaction commits: one made
-// for an order that was cancelled while the provider was being called.
+// authorisation that must be voided after the transaction commits (with
+// VoidOrphans): one made for an order that was cancelled while the provider
+// was being called, which the tombstone now holds.
 func (a Authorise) Record(ctx context.Context, tx Tx, cmd AuthoriseCommand, d AuthoriseDecision) (string, error) {
 	existing, err := tx.GetForUpdate(ctx, cmd.OrderID)
 	switch {
@@ -99,11 +100,20 @@ func (a Authorise) Record(ctx context.Context, tx Tx, cmd AuthoriseCommand, d Au
 }
 
 // recordExisting handles an order that has a payment record: a tombstone
-// answers payment.failed (the order ignores it, being cancelled already);
-// anything else means the event was handled before.
+// answers payment.failed (the order ignores it, being cancelled already)
+// and holds any authorisation made meanwhile until it is voided; anything
+// else means the event was handled before.
 func (a Authorise) recordExisting(ctx context.Context, tx Tx, existing domain.Payment, d AuthoriseDecision) (string, error) {
 	if !errors.Is(existing.CanAuthorise(), domain.ErrCancelled) {
 		return "", nil
+	}
+	if d.authID != "" {
+		if err := existing.HoldOrphan(d.authID, a.Now()); err != nil {
+			return "", err
+		}
+		if err := tx.Update(ctx, existing); err != nil {
+			return "", fmt.Errorf("hold orphaned authorisation: %w", err)
+		}
 	}
 	if err := emitFailed(ctx, tx, existing.OrderID(), domain.ReasonOrderCancelled); err != nil {
 		return "", err

@@ -126,10 +126,36 @@ func TestAuthoriseRacingCancel(t *testing.T) {
 	if err != nil || orphan != "auth_1" {
 		t.Fatalf("record = %q, %v; want auth_1 to void", orphan, err)
 	}
-	if s.status(orderID) != domain.StatusCancelled {
-		t.Errorf("status = %s, want the tombstone kept", s.status(orderID))
+	if p, _ := s.Get(t.Context(), orderID); p.Status() != domain.StatusCancelled || !p.VoidPending() || p.AuthID() != "auth_1" {
+		t.Errorf("payment = %+v, want the tombstone holding auth_1 until voided", p.Snapshot())
 	}
 	if diff := cmp.Diff([]string{schemas.TypePaymentFailedV1}, s.types()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+func TestVoidOrphans(t *testing.T) {
+	t.Parallel()
+	tomb := must(domain.Tombstone(orderID, clock()))
+	if err := tomb.HoldOrphan("auth_1", clock()); err != nil {
+		t.Fatal(err)
+	}
+	s, prov := newStore(tomb), &provider{opErr: app.ErrProviderUnavailable}
+	v := app.VoidOrphans{Payments: s, Transactions: s, Provider: prov, Now: clock}
+	if n, err := v.Handle(t.Context(), 10); n != 0 || !errors.Is(err, app.ErrProviderUnavailable) {
+		t.Fatalf("sweep with provider down = %d, %v", n, err)
+	}
+	if p, _ := s.Get(t.Context(), orderID); !p.VoidPending() {
+		t.Fatal("pending void lost after a failed void")
+	}
+	prov.opErr = nil
+	if n, err := v.Handle(t.Context(), 10); n != 1 || err != nil {
+		t.Fatalf("sweep = %d, %v; want 1 voided", n, err)
+	}
+	if p, _ := s.Get(t.Context(), orderID); p.VoidPending() || p.Status() != domain.StatusCancelled {
+		t.Errorf("tombstone = %+v, want CANCELLED without a pending void", p.Snapshot())
+	}
+	if n, _ := v.Handle(t.Context(), 10); n != 0 || prov.voids != 2 {
+		t.Errorf("third sweep voided %d (provider voids %d), want nothing more", n, prov.voids)
 	}
 }

@@ -41,6 +41,23 @@ func (s *store) Get(_ context.Context, orderID string) (domain.Payment, error) {
 
 func (s *store) List(context.Context, app.ListFilter) ([]domain.Payment, error) { return nil, nil }
 
+func (s *store) PendingVoids(context.Context, int) ([]domain.Payment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []domain.Payment{}
+	for _, p := range s.payments {
+		if p.VoidPending() {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// InTx runs fn on the store itself; the fake has no rollback.
+func (s *store) InTx(ctx context.Context, fn func(ctx context.Context, tx app.Tx) error) error {
+	return fn(ctx, s)
+}
+
 func (s *store) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, error) {
 	return s.Get(ctx, orderID)
 }

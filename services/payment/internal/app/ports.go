@@ -63,6 +63,14 @@ type Provider interface {
 type Payments interface {
 	Get(ctx context.Context, orderID string) (domain.Payment, error)
 	List(ctx context.Context, f ListFilter) ([]domain.Payment, error)
+	// PendingVoids returns up to limit tombstones holding an authorisation
+	// still to be voided.
+	PendingVoids(ctx context.Context, limit int) ([]domain.Payment, error)
+}
+
+// Transactions runs fn in one transaction, committed when fn returns nil.
+type Transactions interface {
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 }
 
 // Tx is the storage of one transaction: payments and the outbox commit together.

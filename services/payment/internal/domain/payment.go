@@ -43,6 +43,9 @@ var (
 	ErrAlreadyVoided = errors.New("payment already voided")
 	// ErrCancelled means the order was cancelled before it was paid for.
 	ErrCancelled = errors.New("order cancelled before payment")
+	// ErrNotCancelled means an operation meant for a tombstone holding an
+	// orphaned authorisation met another payment.
+	ErrNotCancelled = errors.New("payment is no tombstone with a pending void")
 	// ErrExists means the order's payment was decided before; deciding
 	// again must have no effect.
 	ErrExists = errors.New("payment already exists")
@@ -51,14 +54,17 @@ var (
 // Payment is the payment of one order. The order id is its identity: an
 // order has at most one payment.
 type Payment struct {
-	orderID   string
-	authID    string
-	amount    int64
-	currency  string
-	status    Status
-	reason    string
-	createdAt time.Time
-	updatedAt time.Time
+	orderID  string
+	authID   string
+	amount   int64
+	currency string
+	status   Status
+	reason   string
+	// voidPending marks a tombstone holding an authorisation made while the
+	// order was being cancelled, not yet voided at the provider.
+	voidPending bool
+	createdAt   time.Time
+	updatedAt   time.Time
 }
 
 // Snapshot is a payment's full state, for storage adapters.
@@ -69,6 +75,7 @@ type Snapshot struct {
 	Currency    string
 	Status      Status
 	Reason      string
+	VoidPending bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -114,13 +121,13 @@ func build(orderID, authID string, amount int64, currency string, st Status, rea
 // ever held payments built by this package.
 func FromSnapshot(s Snapshot) Payment {
 	return Payment{orderID: s.OrderID, authID: s.AuthID, amount: s.AmountCents, currency: s.Currency,
-		status: s.Status, reason: s.Reason, createdAt: s.CreatedAt, updatedAt: s.UpdatedAt}
+		status: s.Status, reason: s.Reason, voidPending: s.VoidPending, createdAt: s.CreatedAt, updatedAt: s.UpdatedAt}
 }
 
 // Snapshot returns the payment's state.
 func (p Payment) Snapshot() Snapshot {
 	return Snapshot{OrderID: p.orderID, AuthID: p.authID, AmountCents: p.amount, Currency: p.currency,
-		Status: p.status, Reason: p.reason, CreatedAt: p.createdAt, UpdatedAt: p.updatedAt}
+		Status: p.status, Reason: p.reason, VoidPending: p.voidPending, CreatedAt: p.createdAt, UpdatedAt: p.updatedAt}
 }
 
 // OrderID is the order the payment belongs to.
@@ -140,3 +147,7 @@ func (p Payment) Status() Status { return p.status }
 
 // Reason says why a payment failed; empty otherwise.
 func (p Payment) Reason() string { return p.reason }
+
+// VoidPending reports whether the payment holds an authorisation that must
+// still be voided at the provider.
+func (p Payment) VoidPending() bool { return p.voidPending }

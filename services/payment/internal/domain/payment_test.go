@@ -140,3 +140,49 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 }
+
+func TestOrphanOnTombstone(t *testing.T) {
+	t.Parallel()
+	later := now.Add(time.Second)
+	tests := []struct {
+		name        string
+		from        domain.Payment
+		wantHold    error
+		wantPending bool
+	}{
+		{"tombstone holds it", must(domain.Tombstone("o1", now)), nil, true},
+		{"authorised does not", stored(domain.StatusAuthorised), domain.ErrNotCancelled, false},
+		{"failed does not", stored(domain.StatusFailed), domain.ErrNotCancelled, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := tt.from
+			if err := p.HoldOrphan("auth_7", later); !errors.Is(err, tt.wantHold) {
+				t.Fatalf("hold: err = %v, want %v", err, tt.wantHold)
+			}
+			if p.VoidPending() != tt.wantPending {
+				t.Fatalf("void pending = %v, want %v", p.VoidPending(), tt.wantPending)
+			}
+			if !tt.wantPending {
+				return
+			}
+			if p.AuthID() != "auth_7" || p.Status() != domain.StatusCancelled {
+				t.Errorf("payment = %+v, want a tombstone holding auth_7", p.Snapshot())
+			}
+			if err := p.OrphanVoided(later); err != nil || p.VoidPending() {
+				t.Errorf("voided: err = %v, pending = %v", err, p.VoidPending())
+			}
+			if err := p.OrphanVoided(later); !errors.Is(err, domain.ErrNotCancelled) {
+				t.Errorf("second voided: err = %v, want ErrNotCancelled", err)
+			}
+		})
+	}
+}
+
+func must(p domain.Payment, err error) domain.Payment {
+	if err != nil {
+		panic(err) // fixed valid inputs; a failure is a bug in the test
+	}
+	return p
+}

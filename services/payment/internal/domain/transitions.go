@@ -54,3 +54,23 @@ func (p Payment) CanAuthorise() error {
 	}
 	return ErrExists
 }
+
+// HoldOrphan records on a tombstone the authorisation that was made while
+// its order was being cancelled, so that it is voided even if the service
+// stops before the void. Only a tombstone can hold one.
+func (p *Payment) HoldOrphan(authID string, now time.Time) error {
+	if p.status != StatusCancelled || authID == "" {
+		return ErrNotCancelled
+	}
+	p.authID, p.voidPending, p.updatedAt = authID, true, now.UTC()
+	return nil
+}
+
+// OrphanVoided records that the held authorisation was voided.
+func (p *Payment) OrphanVoided(now time.Time) error {
+	if !p.voidPending {
+		return ErrNotCancelled
+	}
+	p.voidPending, p.updatedAt = false, now.UTC()
+	return nil
+}

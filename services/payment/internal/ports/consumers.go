@@ -28,7 +28,7 @@ type Saga struct {
 	Authorise app.Authorise
 	Capture   app.Capture
 	Cancel    app.Cancel
-	Provider  app.Provider // voids authorisations of orders cancelled meanwhile
+	Orphans   app.VoidOrphans // voids authorisations of orders cancelled meanwhile
 	Pool      *pgxpool.Pool
 	// Parallel bounds the provider calls of one batch running at once.
 	Parallel int
@@ -78,15 +78,17 @@ func (s *Saga) prepareAuthorise(ctx context.Context, ev event.Event) record {
 		if err != nil || orphan == "" {
 			return nil, err
 		}
-		return func(ctx context.Context) { s.voidOrphan(ctx, orphan) }, nil
+		return func(ctx context.Context) { s.voidOrphan(ctx, cmd.OrderID, orphan) }, nil
 	}
 }
 
 // voidOrphan voids an authorisation made for an order that was cancelled
-// while the provider was being called.
-func (s *Saga) voidOrphan(ctx context.Context, authID string) {
-	if err := s.Provider.Void(ctx, authID); err != nil {
-		s.Log.ErrorContext(ctx, "void authorisation of cancelled order", slog.String("auth_id", authID), slog.Any("error", err))
+// while the provider was being called. On failure the tombstone keeps it
+// and the periodic sweep voids it later.
+func (s *Saga) voidOrphan(ctx context.Context, orderID, authID string) {
+	if err := s.Orphans.One(ctx, orderID, authID); err != nil {
+		s.Log.WarnContext(ctx, "void authorisation of cancelled order; the sweep retries",
+			slog.String("auth_id", authID), slog.Any("error", err))
 		return
 	}
 	s.Log.InfoContext(ctx, "voided authorisation of cancelled order", slog.String("auth_id", authID))

@@ -38,6 +38,9 @@ type Config struct {
 	BreakerOpenFor time.Duration `env:"BREAKER_OPEN_FOR" envDefault:"10s"`
 	// ProviderParallel bounds the provider calls of one batch made at once.
 	ProviderParallel int `env:"PROVIDER_PARALLEL" envDefault:"16"`
+	// OrphanSweep is how often authorisations still held by tombstones are
+	// voided again (those whose first void failed).
+	OrphanSweep time.Duration `env:"ORPHAN_SWEEP" envDefault:"30s"`
 }
 
 // LoadConfig reads the PAYMENT_* environment variables.

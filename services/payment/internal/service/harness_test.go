@@ -45,12 +45,19 @@ type harness struct {
 // start runs the service; tune changes its configuration before it starts.
 func start(t *testing.T, tune ...func(*service.Config)) *harness {
 	t.Helper()
+	return startGated(t, nil, tune...)
+}
+
+// startGated is start with authorisation requests held at the provider's
+// door until gate is closed (nil holds nothing).
+func startGated(t *testing.T, gate chan struct{}, tune ...func(*service.Config)) *harness {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(logOut(), nil))
 	sim, err := simulator.New(simulator.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	provider := httptest.NewServer(sim)
+	provider := httptest.NewServer(gated(sim, gate))
 	t.Cleanup(provider.Close)
 	nats := testkit.NATS(t)
 	cfg := service.Config{
@@ -254,4 +261,21 @@ func logOut() io.Writer {
 		return os.Stderr
 	}
 	return io.Discard
+}
+
+// gated holds POST /v1/authorizations until gate is closed.
+func gated(next http.Handler, gate chan struct{}) http.Handler {
+	if gate == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/authorizations" {
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -81,7 +81,8 @@ func (s *Service) build(ctx context.Context) error {
 		Authorise: app.Authorise{Payments: payments, Provider: s.provider, Now: now},
 		Capture:   app.Capture{Payments: payments, Provider: s.provider, Now: now},
 		Cancel:    app.Cancel{Payments: payments, Provider: s.provider, Now: now},
-		Provider:  s.provider, Pool: s.pool, Parallel: s.cfg.ProviderParallel, Log: s.log,
+		Orphans:   s.orphans(payments, now),
+		Pool:      s.pool, Parallel: s.cfg.ProviderParallel, Log: s.log,
 	}
 	s.http = httpserver.New(s.log, "payment")
 	s.http.AddReadyCheck("database", s.pool.Ping)
@@ -114,6 +115,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{})
 	g.Go(func() error { return relay.Run(gctx) })
 	g.Go(func() error { return s.http.Serve(gctx, ln) })
+	g.Go(func() error { s.sweepOrphans(gctx); return nil })
 	<-gctx.Done()
 	for _, c := range consumers {
 		c.Stop()

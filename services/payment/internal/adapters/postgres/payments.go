@@ -15,7 +15,7 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-const columns = `order_id::text, status, auth_id, amount_cents, currency, reason, created_at, updated_at`
+const columns = `order_id::text, status, auth_id, amount_cents, currency, reason, void_pending, created_at, updated_at`
 
 // Payments reads payments from a pool, outside any transaction.
 type Payments struct {
@@ -40,7 +40,22 @@ func (r *Payments) List(ctx context.Context, f app.ListFilter) ([]domain.Payment
 			ORDER BY created_at DESC, order_id DESC LIMIT $1`
 		args = append(args, string(f.Status))
 	}
-	rows, _ := r.pool.Query(ctx, query, args...)
+	return r.query(ctx, query, args...)
+}
+
+// PendingVoids returns up to limit tombstones holding an authorisation
+// still to be voided, oldest first.
+func (r *Payments) PendingVoids(ctx context.Context, limit int) ([]domain.Payment, error) {
+	return r.query(ctx, `SELECT `+columns+` FROM payments WHERE void_pending ORDER BY updated_at LIMIT $1`, limit)
+}
+
+// InTx runs fn in one transaction, committed when fn returns nil.
+func (r *Payments) InTx(ctx context.Context, fn func(ctx context.Context, tx app.Tx) error) error {
+	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error { return fn(ctx, NewTx(tx)) })
+}
+
+func (r *Payments) query(ctx context.Context, sql string, args ...any) ([]domain.Payment, error) {
+	rows, _ := r.pool.Query(ctx, sql, args...)
 	snaps, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 	if err != nil {
 		return nil, fmt.Errorf("query payments: %w", err)
@@ -79,6 +94,7 @@ type row struct {
 	AmountCents int64
 	Currency    string
 	Reason      string
+	VoidPending bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -86,6 +102,6 @@ type row struct {
 func (r row) toDomain() domain.Payment {
 	return domain.FromSnapshot(domain.Snapshot{
 		OrderID: r.OrderID, AuthID: r.AuthID, AmountCents: r.AmountCents, Currency: r.Currency,
-		Status: domain.Status(r.Status), Reason: r.Reason, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Status: domain.Status(r.Status), Reason: r.Reason, VoidPending: r.VoidPending, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	})
 }

@@ -146,3 +146,40 @@ func TestList(t *testing.T) {
 		})
 	}
 }
+
+func TestPendingVoids(t *testing.T) {
+	t.Parallel()
+	pool := open(t)
+	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	held, plain := newID(t), newID(t)
+	for _, id := range []string{held, plain} {
+		tomb, err := domain.Tombstone(id, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := inTx(t, pool, func(ctx context.Context, tx app.Tx) error { return tx.Insert(ctx, tomb) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := postgres.NewPayments(pool)
+	err := r.InTx(t.Context(), func(ctx context.Context, tx app.Tx) error {
+		p, err := tx.GetForUpdate(ctx, held)
+		if err != nil {
+			return err
+		}
+		if err := p.HoldOrphan("auth_3", at.Add(time.Second)); err != nil {
+			return err
+		}
+		return tx.Update(ctx, p)
+	})
+	if err != nil {
+		t.Fatalf("hold orphan: %v", err)
+	}
+	ps, err := r.PendingVoids(t.Context(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].OrderID() != held || ps[0].AuthID() != "auth_3" || !ps[0].VoidPending() {
+		t.Fatalf("pending voids = %+v, want the tombstone of %s holding auth_3", ps, held)
+	}
+}

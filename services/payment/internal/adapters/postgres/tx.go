@@ -45,11 +45,11 @@ func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
 	return nil
 }
 
-// Update stores a changed payment's status and time.
+// Update stores a changed payment's state.
 func (t *Tx) Update(ctx context.Context, p domain.Payment) error {
 	s := p.Snapshot()
-	_, err := t.tx.Exec(ctx, `UPDATE payments SET status = $2, auth_id = $3, reason = $4, updated_at = $5
-		WHERE order_id = $1`, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.UpdatedAt)
+	_, err := t.tx.Exec(ctx, `UPDATE payments SET status = $2, auth_id = $3, reason = $4, void_pending = $5,
+		updated_at = $6 WHERE order_id = $1`, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.VoidPending, s.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("update payment: %w", err)
 	}

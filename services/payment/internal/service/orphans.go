@@ -1,0 +1,43 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
+)
+
+// sweepBatch is the most held authorisations one sweep voids.
+const sweepBatch = 100
+
+func (s *Service) orphans(payments *postgres.Payments, now func() time.Time) app.VoidOrphans {
+	return app.VoidOrphans{Payments: payments, Transactions: payments, Provider: s.provider, Now: now}
+}
+
+// sweepOrphans voids, every OrphanSweep until ctx is done, the
+// authorisations tombstones still hold because their first void failed.
+func (s *Service) sweepOrphans(ctx context.Context) {
+	interval := s.cfg.OrphanSweep
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		n, err := s.saga.Orphans.Handle(ctx, sweepBatch)
+		if err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "void held authorisations", slog.Int("voided", n), slog.Any("error", err))
+			continue
+		}
+		if n > 0 {
+			s.log.InfoContext(ctx, "voided held authorisations", slog.Int("voided", n))
+		}
+	}
+}
