@@ -131,6 +131,10 @@ func TestPlaceOrderRejectsBadInput(t *testing.T) {
 	if n := e.count(t, `SELECT count(*) FROM orders`) + e.count(t, `SELECT count(*) FROM outbox`); n != 0 {
 		t.Errorf("bad input stored %d rows", n)
 	}
+	// Only the well-formed request with an unknown SKU needed prices.
+	if n := e.inventory.calls.Load(); n != 1 {
+		t.Errorf("inventory calls = %d, want 1", n)
+	}
 }
 
 func TestInventoryDownIsUnavailable(t *testing.T) {

@@ -33,8 +33,9 @@ var authConfig = auth.Config{Secret: "order-test-secret"}
 // fakeInventory answers GET /api/v1/products like inventory does, from a
 // fixed catalogue; down makes it answer 503.
 type fakeInventory struct {
-	srv  *httptest.Server
-	down atomic.Bool
+	srv   *httptest.Server
+	down  atomic.Bool
+	calls atomic.Int32
 }
 
 func newFakeInventory(t *testing.T) *fakeInventory {
@@ -42,6 +43,7 @@ func newFakeInventory(t *testing.T) *fakeInventory {
 	f := &fakeInventory{}
 	catalogue := map[string]int64{"SKU-A": 100, "SKU-B": 250}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.calls.Add(1)
 		if f.down.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
