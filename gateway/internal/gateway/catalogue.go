@@ -67,9 +67,8 @@ func (g *Gateway) fetch(x *exchange) (*cache.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(x.r.Context()), x.route.Timeout)
-	defer cancel()
-	resp, err := g.proxy.Do(ctx, x.r, g.upstreams[x.route.Upstream], x.requestID, x.traceparent)
+	ctx := context.WithoutCancel(x.r.Context())
+	resp, err := g.proxy.Do(ctx, x.r, g.upstreams[x.route.Upstream], x.route.Timeout, x.requestID, x.traceparent)
 	if err != nil {
 		done(err)
 		return nil, err

@@ -114,7 +114,7 @@ func (g *Gateway) initUpstreams() error {
 	}
 	g.upstreams = map[string]*proxy.Upstream{}
 	for name, u := range urls {
-		up, err := proxy.NewUpstream(name, u)
+		up, err := g.proxy.NewUpstream(name, u)
 		if err != nil {
 			return err
 		}

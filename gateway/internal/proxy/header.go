@@ -10,12 +10,18 @@ import (
 var hopByHopHeaders = map[string]bool{
 	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+	// Expect is answered by the gateway's own server; forwarding it would
+	// make the upstream send an interim 100 response.
+	"Expect": true,
 }
 
 // identityPrefixes name headers through which a client could claim an
 // identity to a service that trusts headers. Identity travels only in the
 // verified Authorization token, so these are always dropped.
 var identityPrefixes = []string{"X-User", "X-Forwarded-User", "X-Auth-", "X-Remote-", "Remote-User", "X-Identity", "X-Role", "X-Email"}
+
+// replaced are headers the proxy sets itself.
+var replaced = map[string]bool{"X-Request-Id": true, "Traceparent": true, "Content-Length": true, "Host": true}
 
 func hopByHop(k string) bool { return hopByHopHeaders[k] }
 
@@ -38,12 +44,18 @@ func Header(in http.Header) http.Header {
 	out := make(http.Header, len(in)+4)
 	conn := in["Connection"]
 	for k, vv := range in {
-		if hopByHop(k) || IsIdentityHeader(k) || strings.HasPrefix(k, "X-Forwarded-") || (len(conn) > 0 && named(conn, k)) {
-			continue
+		if forwardable(k, conn) {
+			out[k] = vv
 		}
-		out[k] = vv
 	}
 	return out
+}
+
+// forwardable reports whether the client header k goes upstream; conn is
+// the request's Connection header.
+func forwardable(k string, conn []string) bool {
+	return !hopByHop(k) && !replaced[k] && !IsIdentityHeader(k) && !strings.HasPrefix(k, "X-Forwarded-") &&
+		(len(conn) == 0 || !named(conn, k))
 }
 
 func named(conn []string, k string) bool {

@@ -24,62 +24,94 @@ var (
 	ErrClientGone  = errors.New("client went away")
 )
 
-// Upstream is one service the gateway forwards to.
+// Upstream is one service the gateway forwards to, with its own pool of
+// keep-alive connections.
 type Upstream struct {
 	Name   string
 	scheme string
 	host   string
+	pool   *pool
 }
 
-// NewUpstream parses base ("http://localhost:8081") once.
-func NewUpstream(name, base string) (*Upstream, error) {
+// NewUpstream parses base ("http://localhost:8081") once and gives the
+// upstream a connection pool that Close closes.
+func (p *Proxy) NewUpstream(name, base string) (*Upstream, error) {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("upstream %s url %q: not an absolute http url", name, base)
 	}
-	return &Upstream{Name: name, scheme: u.Scheme, host: u.Host}, nil
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+	}
+	d := &net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}
+	up := &Upstream{Name: name, scheme: u.Scheme, host: u.Host, pool: &pool{addr: addr, dialer: d}}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.upstreams = append(p.upstreams, up)
+	return up, nil
 }
 
-// Proxy forwards requests over one shared, pooled transport.
+// Proxy forwards requests to upstreams. Plain-HTTP requests with a known
+// body length (nearly all API traffic) use the upstream's own connection
+// pool and a hand-written HTTP/1.1 exchange; anything else (HTTPS upstreams,
+// chunked request bodies) goes through a tuned http.Transport.
 type Proxy struct {
 	transport *http.Transport
 	bufs      sync.Pool
+	upstreams []*Upstream
+	mu        sync.Mutex
 }
 
-// New returns a Proxy whose transport keeps many idle connections per
-// upstream and never compresses: the upstreams are local and the gateway
-// should pass bytes through, not transform them.
+// New returns a Proxy. Its fallback transport keeps many idle connections
+// per upstream and never compresses: the gateway passes bytes through.
 func New() *Proxy {
 	d := &net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}
 	return &Proxy{
 		transport: &http.Transport{
-			Proxy:                 nil,
-			DialContext:           d.DialContext,
-			MaxIdleConns:          4096,
-			MaxIdleConnsPerHost:   1024,
-			IdleConnTimeout:       90 * time.Second,
-			DisableCompression:    true,
-			ForceAttemptHTTP2:     false,
-			ExpectContinueTimeout: 0,
-			WriteBufferSize:       16 << 10,
-			ReadBufferSize:        16 << 10,
+			DialContext:         d.DialContext,
+			MaxIdleConns:        4096,
+			MaxIdleConnsPerHost: 1024,
+			IdleConnTimeout:     90 * time.Second,
+			DisableCompression:  true,
+			WriteBufferSize:     16 << 10,
+			ReadBufferSize:      16 << 10,
 		},
 		bufs: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }},
 	}
 }
 
 // Close drops the idle upstream connections.
-func (p *Proxy) Close() { p.transport.CloseIdleConnections() }
+func (p *Proxy) Close() {
+	p.transport.CloseIdleConnections()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, up := range p.upstreams {
+		up.pool.closeIdle()
+	}
+}
 
-// Do sends r to up under ctx (which carries the route's timeout) and returns
-// the upstream's response; the caller closes its body. r's headers are
-// filtered as Header describes, and the request id and traceparent set.
-func (p *Proxy) Do(ctx context.Context, r *http.Request, up *Upstream, requestID, traceparent string) (*http.Response, error) {
-	out := r.WithContext(ctx)
+// Do sends r to up and returns the upstream's response; the caller must
+// read the body to its end or close it. timeout bounds the whole exchange.
+// ctx is the client's: when it is done, a failure is ErrClientGone, which
+// the breaker does not count. r's headers are filtered as Header describes,
+// and the request id and traceparent are set.
+func (p *Proxy) Do(ctx context.Context, r *http.Request, up *Upstream, timeout time.Duration, requestID, traceparent string) (*http.Response, error) {
+	if up.scheme == "http" && r.ContentLength >= 0 {
+		resp, err := p.roundTrip(ctx, r, up, time.Now().Add(timeout), requestID, traceparent)
+		if err != nil {
+			return nil, classify(ctx, isTimeout(err), err)
+		}
+		return resp, nil
+	}
+	return p.doStandard(ctx, r, up, timeout, requestID, traceparent)
+}
+
+func (p *Proxy) doStandard(ctx context.Context, r *http.Request, up *Upstream, timeout time.Duration, requestID, traceparent string) (*http.Response, error) {
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	out := r.WithContext(rctx)
 	out.URL = &url.URL{Scheme: up.scheme, Host: up.host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
-	out.Host = ""
-	out.RequestURI = ""
-	out.Close = false
+	out.Host, out.RequestURI, out.Close = "", "", false
 	out.Header = Header(r.Header)
 	if r.ContentLength == 0 {
 		out.Body = nil
@@ -89,16 +121,30 @@ func (p *Proxy) Do(ctx context.Context, r *http.Request, up *Upstream, requestID
 	out.Header["Traceparent"] = []string{traceparent}
 	resp, err := p.transport.RoundTrip(out)
 	if err != nil {
-		return nil, classify(r.Context(), ctx, err)
+		cancel()
+		return nil, classify(ctx, rctx.Err() != nil, err)
 	}
+	resp.Body = cancelOnClose{resp.Body, cancel}
 	return resp, nil
 }
 
-func classify(client, route context.Context, err error) error {
+// cancelOnClose releases the request's timeout when the body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+func classify(client context.Context, timedOut bool, err error) error {
 	switch {
 	case client.Err() != nil:
 		return fmt.Errorf("%w: %w", ErrClientGone, context.Canceled)
-	case route.Err() != nil:
+	case timedOut:
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
 	default:
 		return fmt.Errorf("%w: %w", ErrUnreachable, err)
