@@ -6,12 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/notification/internal/app"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
@@ -47,6 +49,7 @@ func (e Events) Handle(ctx context.Context, ev event.Event) error {
 	if err != nil {
 		return bus.Permanent(err)
 	}
+	ctx = logging.With(ctx, slog.String("order_id", f.OrderID))
 	_, err = e.Record.Handle(ctx, app.RecordCommand{EventID: ev.ID, Final: f})
 	if errors.Is(err, domain.ErrInvalid) {
 		return bus.Permanent(err)
