@@ -39,7 +39,7 @@ func main() {
 	flag.IntVar(&cfg.rate, "rate", 100, "events per second in the latency phase")
 	flag.DurationVar(&cfg.latencyFor, "latency-for", 10*time.Second, "length of the latency phase")
 	flag.IntVar(&cfg.consumeSize, "consume-batch", 256, "consumer batch size")
-	flag.IntVar(&cfg.concurrency, "consume-concurrency", 2, "consumer concurrency")
+	flag.IntVar(&cfg.concurrency, "consume-concurrency", 4, "consumer concurrency")
 	flag.StringVar(&cfg.phases, "phases", "raw,ack,inbox,relay,latency", "phases to run (ack and inbox need raw)")
 	flag.Parse()
 
