@@ -70,6 +70,8 @@ func toProblem(err error) error {
 		return problem.Unprocessable("Idempotency-Key was already used with a different request")
 	case errors.Is(err, command.ErrInventoryUnavailable):
 		return problem.Unavailable("prices cannot be read from inventory now; retry later", 1)
+	case errors.Is(err, query.ErrEventLogUnavailable):
+		return problem.Unavailable("the event log cannot be read now; retry later", 1)
 	case errors.Is(err, domain.ErrNotFound):
 		return problem.NotFound("order not found")
 	case errors.Is(err, domain.ErrNotPending):

@@ -3,12 +3,16 @@ package query
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 )
+
+// ErrEventLogUnavailable is returned when the event log cannot be read now.
+var ErrEventLogUnavailable = errors.New("event log unavailable")
 
 // TimelineEvent is one event of an order's saga, from any service.
 type TimelineEvent struct {
@@ -52,7 +56,7 @@ func (h TimelineHandler) Handle(ctx context.Context, q Timeline) ([]TimelineEven
 	}
 	evs, err := h.events.OrderEvents(ctx, q.OrderID)
 	if err != nil {
-		return nil, fmt.Errorf("read order events: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrEventLogUnavailable, err)
 	}
 	slices.SortFunc(evs, func(a, b TimelineEvent) int {
 		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID, b.ID))
