@@ -66,7 +66,8 @@ func New(cfg Config) (*Simulator, error) {
 func (s *Simulator) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/authorizations", s.faulty("authorize", s.authorize))
-	mux.Handle("GET /v1/authorizations", s.faulty("list", s.list))
+	// The listing is for checks and operators, so injected faults spare it.
+	mux.HandleFunc("GET /v1/authorizations", s.list)
 	mux.Handle("GET /v1/authorizations/{id}", s.faulty("get", s.get))
 	mux.Handle("POST /v1/authorizations/{id}/capture", s.faulty("capture", s.capture))
 	mux.Handle("POST /v1/authorizations/{id}/void", s.faulty("void", s.void))
