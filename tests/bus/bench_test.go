@@ -1,10 +1,12 @@
 package bus_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
 )
 
@@ -25,4 +27,34 @@ func BenchmarkPublish(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkConsume handles b.N events already in the stream with a handler
+// that does nothing, measuring the consumer's own overhead.
+func BenchmarkConsume(b *testing.B) {
+	_, bs := connect(b)
+	evs := make([]event.Event, b.N)
+	for i := range evs {
+		evs[i] = rejected(b, "out_of_stock")
+	}
+	for i := 0; i < len(evs); i += 1000 {
+		publish(b, bs, evs[i:min(i+1000, len(evs))]...)
+	}
+	handled := make(chan struct{}, b.N)
+	b.ResetTimer()
+	c, err := bs.Consume(b.Context(), bus.ConsumerConfig{Service: "bench", Subjects: []string{"order.>"}},
+		func(_ context.Context, msgs []bus.Message) []error {
+			for range msgs {
+				handled <- struct{}{}
+			}
+			return nil
+		})
+	if err != nil {
+		b.Fatalf("consume: %v", err)
+	}
+	defer c.Stop()
+	for range b.N {
+		<-handled
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
