@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -66,6 +67,10 @@ func newBatch(consumer string, msgs []bus.Message) *batch {
 		}
 		b.ids = append(b.ids, m.Event.ID)
 	}
+	// Concurrent batches that share event ids (a redelivery racing the first
+	// delivery) take the inbox rows' locks in one order, so they wait for
+	// each other instead of deadlocking.
+	slices.Sort(b.ids)
 	return b
 }
 
