@@ -57,7 +57,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	srv := httpserver.New(log, "order")
 	srv.AddReadyCheck("database", pool.Ping)
 	srv.AddReadyCheck("nats", b.Ready)
-	ports.NewHTTPServer(a).Register(srv.Echo, verifier)
+	ports.NewHTTPServer(a, log).Register(srv.Echo, verifier)
 	relay := startRelay(ctx, outbox.NewRelay(pool, b, log, outbox.Options{}))
 	err = serve(ctx, cfg, a, srv, ports.NewEventHandlers(pool, service.RepositoryInTx(pool), m, log), b, log, relay.failed)
 	return errors.Join(err, relay.stop())

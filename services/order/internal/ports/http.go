@@ -5,6 +5,7 @@ package ports
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -22,11 +23,12 @@ import (
 // HTTPServer serves the order API.
 type HTTPServer struct {
 	app app.Application
+	log *slog.Logger
 }
 
 // NewHTTPServer returns the HTTP port of a.
-func NewHTTPServer(a app.Application) *HTTPServer {
-	return &HTTPServer{app: a}
+func NewHTTPServer(a app.Application, log *slog.Logger) *HTTPServer {
+	return &HTTPServer{app: a, log: log}
 }
 
 // Register adds the order routes to e. Every route verifies the bearer token
@@ -54,6 +56,18 @@ func orderID(c echo.Context) (uuid.UUID, error) {
 		return uuid.Nil, problem.NotFound("order not found")
 	}
 	return id, nil
+}
+
+// fail maps a use case's error to its HTTP problem. A 503 is logged here
+// with its cause, which the problem does not carry and the error handler
+// does not log.
+func (h *HTTPServer) fail(c echo.Context, err error) error {
+	p := toProblem(err)
+	var pr *problem.Problem
+	if errors.As(p, &pr) && pr.Status == http.StatusServiceUnavailable {
+		h.log.WarnContext(c.Request().Context(), "dependency unavailable", "err", err, "path", c.Path())
+	}
+	return p
 }
 
 // toProblem maps the use cases' errors to HTTP problems; anything else is

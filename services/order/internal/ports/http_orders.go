@@ -76,7 +76,7 @@ func (h *HTTPServer) placeOrder(c echo.Context) error {
 	cmd.CustomerID = viewer(c).Subject
 	res, err := h.app.Commands.PlaceOrder.Handle(c.Request().Context(), cmd)
 	if err != nil {
-		return toProblem(err)
+		return h.fail(c, err)
 	}
 	if res.Replayed {
 		c.Response().Header().Set(IdempotentReplayedHeader, "true")
@@ -88,7 +88,7 @@ func (h *HTTPServer) placeOrder(c echo.Context) error {
 func (h *HTTPServer) listOrders(c echo.Context) error {
 	orders, err := h.app.Queries.ListOrders.Handle(c.Request().Context(), query.ListOrders{CustomerID: viewer(c).Subject})
 	if err != nil {
-		return toProblem(err)
+		return h.fail(c, err)
 	}
 	items := make([]orderResponse, len(orders))
 	for i, o := range orders {
@@ -104,7 +104,7 @@ func (h *HTTPServer) getOrder(c echo.Context) error {
 	}
 	o, err := h.app.Queries.GetOrder.Handle(c.Request().Context(), query.GetOrder{OrderID: id, Viewer: viewer(c)})
 	if err != nil {
-		return toProblem(err)
+		return h.fail(c, err)
 	}
 	return c.JSON(http.StatusOK, toOrderResponse(o))
 }
@@ -118,7 +118,7 @@ func (h *HTTPServer) cancelOrder(c echo.Context) error {
 		OrderID: id, CustomerID: viewer(c).Subject, Reason: domain.ReasonCustomer,
 	})
 	if err != nil {
-		return toProblem(err)
+		return h.fail(c, err)
 	}
 	return c.JSON(http.StatusOK, toOrderResponse(o))
 }

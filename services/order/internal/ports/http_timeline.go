@@ -25,7 +25,7 @@ func (h *HTTPServer) timeline(c echo.Context) error {
 	}
 	evs, err := h.app.Queries.Timeline.Handle(c.Request().Context(), query.Timeline{OrderID: id, Viewer: viewer(c)})
 	if err != nil {
-		return toProblem(err)
+		return h.fail(c, err)
 	}
 	out := make([]timelineEvent, len(evs))
 	for i, ev := range evs {

@@ -88,7 +88,7 @@ func newEnv(t *testing.T, js jetstream.JetStream) *env {
 		t.Fatal(err)
 	}
 	srv := httpserver.New(slog.New(slog.DiscardHandler), "order")
-	ports.NewHTTPServer(a).Register(srv.Echo, verifier)
+	ports.NewHTTPServer(a, slog.New(slog.DiscardHandler)).Register(srv.Echo, verifier)
 	return &env{pool: pool, app: a, handler: srv.Echo, inventory: inv, issuer: auth.NewIssuer(authConfig, time.Hour)}
 }
 
