@@ -88,7 +88,8 @@ func connectWithContext(ctx context.Context, url string, opts []nats.Option) (*n
 	return nc, nil
 }
 
-// Close flushes pending publishes and closes the connection.
+// Close flushes pending publishes and closes the connection. Stop the
+// consumers first, so that their last acks are sent.
 func (b *Bus) Close() {
 	if err := b.nc.Drain(); err != nil {
 		b.nc.Close()
