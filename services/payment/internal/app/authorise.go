@@ -78,25 +78,38 @@ func failureReason(err error) string {
 // was being called, which the tombstone now holds.
 func (a Authorise) Record(ctx context.Context, tx Tx, cmd AuthoriseCommand, d AuthoriseDecision) (string, error) {
 	existing, err := tx.GetForUpdate(ctx, cmd.OrderID)
-	switch {
-	case err == nil:
-		return a.recordExisting(ctx, tx, existing, d)
-	case !errors.Is(err, ErrNotFound):
-		return "", fmt.Errorf("load payment: %w", err)
-	case d.known:
-		return "", ErrChanged
+	if errors.Is(err, ErrNotFound) {
+		if d.known {
+			return "", ErrChanged
+		}
+		err = a.insert(ctx, tx, cmd, d)
+		if !errors.Is(err, ErrChanged) {
+			return "", err
+		}
+		// A tombstone was committed since the lookup: handle it like one
+		// found at first, so that d's authorisation is held and voided.
+		existing, err = tx.GetForUpdate(ctx, cmd.OrderID)
 	}
+	if err != nil {
+		return "", fmt.Errorf("load payment: %w", err)
+	}
+	return a.recordExisting(ctx, tx, existing, d)
+}
+
+// insert stores the new payment d decided with its event; ErrChanged when
+// the order got a payment record meanwhile.
+func (a Authorise) insert(ctx context.Context, tx Tx, cmd AuthoriseCommand, d AuthoriseDecision) error {
 	p, err := a.decided(cmd, d)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if err := tx.Insert(ctx, p); err != nil {
-		return "", fmt.Errorf("insert payment: %w", err)
+		return err
 	}
 	if p.Status() == domain.StatusAuthorised {
-		return "", emitAuthorised(ctx, tx, p)
+		return emitAuthorised(ctx, tx, p)
 	}
-	return "", emitFailed(ctx, tx, p.OrderID(), p.Reason())
+	return emitFailed(ctx, tx, p.OrderID(), p.Reason())
 }
 
 // recordExisting handles an order that has a payment record: a tombstone

@@ -159,3 +159,31 @@ func TestVoidOrphans(t *testing.T) {
 		t.Errorf("third sweep voided %d (provider voids %d), want nothing more", n, prov.voids)
 	}
 }
+
+// The tombstone commits after Record looked and before it inserted: the
+// insert conflicts, and the authorisation is still held for voiding.
+func TestAuthoriseInsertRacingCancel(t *testing.T) {
+	t.Parallel()
+	cmd := app.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	s := newStore()
+	a := app.Authorise{Payments: s, Provider: &provider{}, Now: clock}
+	d, err := a.Decide(t.Context(), cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.beforeInsert = func() {
+		if err := s.Insert(t.Context(), must(domain.Tombstone(orderID, clock()))); err != nil {
+			t.Error(err)
+		}
+	}
+	orphan, err := a.Record(t.Context(), s, cmd, d)
+	if err != nil || orphan != "auth_1" {
+		t.Fatalf("record = %q, %v; want auth_1 to void", orphan, err)
+	}
+	if p, _ := s.Get(t.Context(), orderID); !p.VoidPending() || p.AuthID() != "auth_1" {
+		t.Errorf("payment = %+v, want the tombstone holding auth_1", p.Snapshot())
+	}
+	if diff := cmp.Diff([]string{schemas.TypePaymentFailedV1}, s.types()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}

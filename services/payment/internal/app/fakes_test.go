@@ -19,6 +19,9 @@ type store struct {
 	mu       sync.Mutex
 	payments map[string]domain.Payment
 	events   []event.Event
+	// beforeInsert, when set, runs once before the next Insert, as another
+	// transaction committing in between would.
+	beforeInsert func()
 }
 
 func newStore(ps ...domain.Payment) *store {
@@ -63,6 +66,10 @@ func (s *store) GetForUpdate(ctx context.Context, orderID string) (domain.Paymen
 }
 
 func (s *store) Insert(_ context.Context, p domain.Payment) error {
+	if f := s.beforeInsert; f != nil {
+		s.beforeInsert = nil
+		f()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.payments[p.OrderID()]; ok {
