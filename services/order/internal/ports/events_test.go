@@ -229,3 +229,27 @@ func TestSagaTimeoutCancelsPendingOrders(t *testing.T) {
 		t.Errorf("order.cancelled.v1 events = %d, want 1", n)
 	}
 }
+
+func TestEventForUnknownOrderIsDeadLettered(t *testing.T) {
+	t.Parallel()
+	e := newSagaEnv(t)
+	id := uuid.NewString()
+	ev := newEvent(t, "inventory", schemas.TypeInventoryRejectedV1, id,
+		schemas.InventoryRejectedV1{OrderID: id, CustomerID: "bob", Reason: "out_of_stock"})
+	if err := e.bus.Publish(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	dlq := bus.NewDeadLetters(e.bus)
+	var letters []bus.DeadLetter
+	testkit.EventuallyErr(t, 10*time.Second, func() error {
+		var err error
+		letters, err = dlq.List(context.Background(), bus.DLQFilter{Service: "order"})
+		if err == nil && len(letters) == 0 {
+			err = errors.New("no dead letter yet")
+		}
+		return err
+	})
+	if got := letters[0]; got.Type != schemas.TypeInventoryRejectedV1 || got.Deliveries != 1 {
+		t.Errorf("dead letter = %+v, want the rejected event after one delivery", got)
+	}
+}
