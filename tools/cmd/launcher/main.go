@@ -41,6 +41,9 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("locate binaries: %w", err)
 	}
 	dataDir := filepath.Join(root, ".data")
+	if d := os.Getenv("EVENTSHOP_DATA_DIR"); d != "" {
+		dataDir = d
+	}
 	secret, err := jwtSecret(dataDir)
 	if err != nil {
 		return err
