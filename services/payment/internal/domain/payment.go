@@ -109,8 +109,10 @@ func build(orderID, authID string, amount int64, currency string, st Status, rea
 		return Payment{}, fmt.Errorf("%w: order id is required", ErrInvalid)
 	case amount < 0:
 		return Payment{}, fmt.Errorf("%w: amount must not be negative", ErrInvalid)
-	case st != StatusCancelled && (amount == 0 || len(currency) != 3):
-		return Payment{}, fmt.Errorf("%w: a positive amount and a currency are required", ErrInvalid)
+	case st == StatusAuthorised && amount == 0:
+		return Payment{}, fmt.Errorf("%w: an authorised amount must be positive", ErrInvalid)
+	case st != StatusCancelled && len(currency) != 3:
+		return Payment{}, fmt.Errorf("%w: a three-letter currency is required", ErrInvalid)
 	}
 	now = now.UTC()
 	return Payment{orderID: orderID, authID: authID, amount: amount, currency: currency,

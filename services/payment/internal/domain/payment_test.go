@@ -36,6 +36,8 @@ func TestConstructors(t *testing.T) {
 			return domain.Failed("o1", 1000, "EUR", domain.ReasonCardDeclined, now)
 		},
 			domain.StatusFailed, nil},
+		{"failed for nothing", func() (domain.Payment, error) { return domain.Failed("o1", 0, "EUR", "card_declined", now) },
+			domain.StatusFailed, nil},
 		{"failed without reason", func() (domain.Payment, error) { return domain.Failed("o1", 1000, "EUR", "", now) },
 			"", domain.ErrInvalid},
 		{"tombstone", func() (domain.Payment, error) { return domain.Tombstone("o1", now) },
