@@ -76,4 +76,13 @@ func TestTimelineMergesStreamsInTimeOrder(t *testing.T) {
 	if r := e.do(t, "admin", http.MethodGet, "/api/v1/orders/"+p.ID+"/timeline", nil); r.Status != http.StatusOK {
 		t.Errorf("admin timeline: %d", r.Status)
 	}
+	// Reading leaves no consumer behind on a stream no service consumes.
+	stream, err := e.bus.JetStream().Stream(context.Background(), "ORDER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		info, err := stream.Info(context.Background())
+		return err == nil && info.State.Consumers == 0
+	}, "timeline consumers deleted")
 }

@@ -25,6 +25,10 @@ var Streams = map[string]string{
 // promised; the messages are stored, so they arrive at once.
 const fetchWait = 500 * time.Millisecond
 
+// inactiveThreshold is how long the server keeps a timeline consumer that
+// was not deleted, for a reader that died mid-read.
+const inactiveThreshold = 30 * time.Second
+
 // Log reads events from JetStream.
 type Log struct {
 	js jetstream.JetStream
@@ -51,8 +55,9 @@ func (l *Log) OrderEvents(ctx context.Context, orderID uuid.UUID) ([]query.Timel
 
 func (l *Log) read(ctx context.Context, stream, subject string) ([]query.TimelineEvent, error) {
 	cons, err := l.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subject},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		FilterSubjects:    []string{subject},
+		DeliverPolicy:     jetstream.DeliverAllPolicy,
+		InactiveThreshold: inactiveThreshold,
 	})
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil, nil
@@ -60,6 +65,7 @@ func (l *Log) read(ctx context.Context, stream, subject string) ([]query.Timelin
 	if err != nil {
 		return nil, fmt.Errorf("ordered consumer: %w", err)
 	}
+	defer l.delete(cons, stream)
 	info, err := cons.Info(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("consumer info: %w", err)
@@ -84,6 +90,19 @@ func (l *Log) read(ctx context.Context, stream, subject string) ([]query.Timelin
 		}
 	}
 	return out, nil
+}
+
+// delete removes the consumer at once rather than leaving it to the
+// server's inactivity timeout, so frequent timeline reads do not pile up
+// consumers; a failure is harmless, the timeout removes it later.
+func (l *Log) delete(cons jetstream.Consumer, stream string) {
+	info := cons.CachedInfo()
+	if info == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = l.js.DeleteConsumer(ctx, stream, info.Name)
 }
 
 // toTimelineEvent decodes a message's envelope; a message that is not an
