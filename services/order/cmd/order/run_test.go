@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,10 @@ func TestRunServesTheSaga(t *testing.T) {
 		return status == http.StatusOK
 	}, "ready")
 
+	placedName := "eventshop_orders_placed_total"
+	timedOutName := `eventshop_orders_finished_total{reason="timeout",status="CANCELLED"}`
+	placedBefore, timedOutBefore := metric(t, base, placedName), metric(t, base, timedOutName)
+
 	token, err := auth.NewIssuer(auth.Config{Secret: "run-test-secret"}, time.Hour).Token("alice")
 	if err != nil {
 		t.Fatal(err)
@@ -106,15 +111,32 @@ func TestRunServesTheSaga(t *testing.T) {
 	if diff := cmp.Diff([]string{"order.placed.v2", "order.cancelled.v1"}, types); diff != "" {
 		t.Errorf("timeline (-want +got):\n%s", diff)
 	}
-	_, metrics := call(t, http.MethodGet, base+"/metrics", "", "")
-	for _, want := range []string{"eventshop_orders_placed_total 1", `eventshop_orders_finished_total{reason="timeout",status="CANCELLED"} 1`} {
-		if !strings.Contains(string(metrics), want) {
-			t.Errorf("metrics lack %q", want)
-		}
+	if got := metric(t, base, placedName) - placedBefore; got != 1 {
+		t.Errorf("%s rose by %v, want 1", placedName, got)
+	}
+	if got := metric(t, base, timedOutName) - timedOutBefore; got != 1 {
+		t.Errorf("%s rose by %v, want 1", timedOutName, got)
 	}
 
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run after shutdown: %v", err)
 	}
+}
+
+// metric reads one sample from /metrics; an absent sample is zero. Metrics
+// are per process, so tests compare differences.
+func metric(t *testing.T, base, name string) float64 {
+	t.Helper()
+	_, body := call(t, http.MethodGet, base+"/metrics", "", "")
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", line, err)
+			}
+			return f
+		}
+	}
+	return 0
 }
