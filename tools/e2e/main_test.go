@@ -31,6 +31,7 @@ var shop struct {
 	alice    *client.Client
 	bob      *client.Client
 	admin    *client.Client
+	binDir   string // the binaries, kept while the stack may restart a service
 }
 
 func TestMain(m *testing.M) {
@@ -47,6 +48,7 @@ func runMain(m *testing.M) int {
 		}
 		return 1
 	}
+	defer os.RemoveAll(shop.binDir)
 	defer shop.stack.Stop()
 	return m.Run()
 }
@@ -60,7 +62,7 @@ func startShop(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(bin)
+	shop.binDir = bin
 	if err := stack.Build(ctx, root, bin); err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ func loadNotifications(ctx context.Context, db *mongo.Database) (map[string][]st
 	out := map[string][]string{}
 	for cur.Next(ctx) {
 		var n struct {
-			OrderID string `bson:"order_id"`
+			OrderID string `bson:"_id"` // one notification per order: its id is the order id
 			Kind    string `bson:"kind"`
 		}
 		if err := cur.Decode(&n); err != nil {

@@ -34,10 +34,10 @@ func (p *Process) Start() error {
 	p.mu.Lock()
 	p.stopping = false
 	p.mu.Unlock()
-	p.done = make(chan struct{})
 	if err := p.spawn(); err != nil {
 		return err
 	}
+	p.done = make(chan struct{})
 	go p.supervise()
 	return nil
 }
@@ -116,7 +116,7 @@ func (p *Process) Stop(ctx context.Context, timeout time.Duration) {
 	p.stopping = true
 	cmd := p.cmd
 	p.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
+	if cmd == nil || cmd.Process == nil || p.done == nil {
 		return
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)

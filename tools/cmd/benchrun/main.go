@@ -178,4 +178,3 @@ func pssKB(pid int) int64 {
 	}
 	return 0
 }
-
