@@ -16,6 +16,9 @@ func withPaymentStopped(t *testing.T, fn func()) {
 		if err := p.Start(); err != nil {
 			t.Fatalf("restart payment: %v", err)
 		}
+		if err := shop.stack.WaitReady(testContext(t), "payment"); err != nil {
+			t.Fatalf("payment after restart: %v", err)
+		}
 	}()
 	fn()
 }

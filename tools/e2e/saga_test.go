@@ -61,14 +61,14 @@ func TestDeclinedCardCancelsAndReleasesStock(t *testing.T) {
 }
 
 func TestProviderTimeoutCancelsAndCompensates(t *testing.T) {
-	before := stock(t, "SKU-DOCK")
-	o := place(t, shop.bob, "tok_timeout", line("SKU-DOCK", 1))
+	before := stock(t, "SKU-MONITOR")
+	o := place(t, shop.bob, "tok_timeout", line("SKU-MONITOR", 1))
 	got := waitFinal(t, shop.bob, o.ID)
 	if got.Status != "CANCELLED" {
 		t.Fatalf("status = %s (%s), want CANCELLED", got.Status, got.Reason)
 	}
 	checkInvariants(t)
-	if after := stock(t, "SKU-DOCK"); after != before {
+	if after := stock(t, "SKU-MONITOR"); after != before {
 		t.Errorf("stock not released: %+v -> %+v", before, after)
 	}
 }

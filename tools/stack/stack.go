@@ -208,3 +208,8 @@ func baseEnv() []string {
 	}
 	return env
 }
+
+// WaitReady waits until service's /readyz answers 200, after a restart.
+func (s *Stack) WaitReady(ctx context.Context, service string) error {
+	return waitReady(ctx, s.URL(service)+"/readyz", 60*time.Second)
+}
