@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,24 +15,46 @@ import (
 	"github.com/eventshop/eventshop/pkg/inbox"
 )
 
+// consumeTrials alternates the ack-only and the inbox consumers, each a new
+// durable (and inbox consumer) per trial reading the first cfg.events
+// order.rejected events, and returns the median rate of each.
+func consumeTrials(ctx context.Context, e *env, cfg config) (ack, inboxed float64, err error) {
+	if _, err := e.pool.Exec(ctx, `CREATE TABLE bench_effects (event_id text NOT NULL)`); err != nil {
+		return 0, 0, fmt.Errorf("create effects: %w", err)
+	}
+	rates := map[string][]float64{}
+	ack, err = median(cfg.trials, func(trial int) (float64, error) {
+		a, err := consumeAckOnly(ctx, e, cfg, trial)
+		if err != nil {
+			return 0, err
+		}
+		in, err := consumeInbox(ctx, e, cfg, trial)
+		rates["inbox"] = append(rates["inbox"], in)
+		return a, err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	slices.Sort(rates["inbox"])
+	return ack, rates["inbox"][len(rates["inbox"])/2], nil
+}
+
 // consumeAckOnly reads the raw-published events with a handler that does
 // nothing, so only JetStream and the bus's acking are measured.
-func consumeAckOnly(ctx context.Context, e *env, cfg config) (float64, error) {
+func consumeAckOnly(ctx context.Context, e *env, cfg config, trial int) (float64, error) {
 	noop := func(_ context.Context, msgs []bus.Message) []error { return make([]error, len(msgs)) }
-	return consume(ctx, e, cfg, "bench-ack", noop, "ack-only consume: no-op handler")
+	return consume(ctx, e, cfg, fmt.Sprintf("bench-ack-%d", trial), noop, "ack-only consume: no-op handler")
 }
 
 // consumeInbox reads the same events through inbox.Handler with a trivial
 // effect: one INSERT per event, all in one transaction per batch.
-func consumeInbox(ctx context.Context, e *env, cfg config) (float64, error) {
-	if _, err := e.pool.Exec(ctx, `CREATE TABLE bench_effects (event_id text NOT NULL)`); err != nil {
-		return 0, fmt.Errorf("create effects: %w", err)
-	}
-	h := inbox.Handler(e.pool, "bench-inbox", func(ctx context.Context, tx pgx.Tx, ev event.Event) error {
+func consumeInbox(ctx context.Context, e *env, cfg config, trial int) (float64, error) {
+	name := fmt.Sprintf("bench-inbox-%d", trial)
+	h := inbox.Handler(e.pool, name, func(ctx context.Context, tx pgx.Tx, ev event.Event) error {
 		_, err := tx.Exec(ctx, `INSERT INTO bench_effects (event_id) VALUES ($1)`, ev.ID)
 		return err
 	})
-	return consume(ctx, e, cfg, "bench-inbox", h, "inbox consume: inbox.Handler + one INSERT per event")
+	return consume(ctx, e, cfg, name, h, "inbox consume: inbox.Handler + one INSERT per event")
 }
 
 // consume runs a fresh durable consumer over every order.rejected event and

@@ -14,10 +14,11 @@ import (
 
 // relayLatency commits single-event transactions at cfg.rate per second for
 // cfg.latencyFor and measures each event from the return of its commit to
-// the relay's receipt of its JetStream ack.
+// the relay's receipt of its JetStream ack. The first warmUp events (prepared
+// statements, first publishes) are sent but not measured.
 func relayLatency(ctx context.Context, e *env, cfg config) (p50, p99 time.Duration, err error) {
 	n := int(cfg.latencyFor.Seconds() * float64(cfg.rate))
-	evs, err := rejectedEvents(n, cfg.payload)
+	evs, err := rejectedEvents(warmUp+n, cfg.payload)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -28,7 +29,7 @@ func relayLatency(ctx context.Context, e *env, cfg config) (p50, p99 time.Durati
 	if err := waitLeader(r); err != nil {
 		return 0, 0, err
 	}
-	committed := make([]time.Time, n)
+	committed := make([]time.Time, len(evs))
 	tick := time.NewTicker(time.Second / time.Duration(cfg.rate))
 	defer tick.Stop()
 	for i, ev := range evs {
@@ -39,13 +40,16 @@ func relayLatency(ctx context.Context, e *env, cfg config) (p50, p99 time.Durati
 		}
 		committed[i] = time.Now()
 	}
-	lat, err := latencies(clock, evs, committed)
+	lat, err := latencies(clock, evs[warmUp:], committed[warmUp:])
 	if err != nil {
 		return 0, 0, err
 	}
-	fmt.Printf("# relay latency: %d single-event transactions at %d/s, commit returned -> relay got the JetStream ack\n", n, cfg.rate)
+	fmt.Printf("# relay latency: %d single-event transactions at %d/s (after %d unmeasured), commit returned -> relay got the JetStream ack\n", n, cfg.rate, warmUp)
 	return lat[len(lat)/2], lat[len(lat)*99/100], nil
 }
+
+// warmUp is how many events the latency phase sends before measuring.
+const warmUp = 50
 
 // latencies waits for every ack and returns the sorted commit-to-ack times.
 func latencies(clock *ackClock, evs []event.Event, committed []time.Time) ([]time.Duration, error) {
