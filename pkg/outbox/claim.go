@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/event"
 )
@@ -29,20 +30,22 @@ const markSQL = `UPDATE outbox SET sent_at = now() WHERE id = ANY($1)`
 // context is done.
 const shutdownGrace = 5 * time.Second
 
-// claim is a batch of rows locked by an open transaction.
+// claim is a batch of rows locked by a transaction open on conn. The
+// transaction is driven by hand rather than through pgx.Tx, so that BEGIN
+// travels with the claim and COMMIT with the update: one round trip each.
 type claim struct {
-	tx     pgx.Tx
+	conn   *pgxpool.Conn
 	ids    []int64
 	events []event.Event
 	oldest time.Time
 }
 
 func (r *Relay) claim(ctx context.Context) (*claim, error) {
-	tx, err := r.pool.Begin(ctx)
+	conn, err := r.pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
+		return nil, fmt.Errorf("acquire connection: %w", err)
 	}
-	c := &claim{tx: tx}
+	c := &claim{conn: conn}
 	if err := c.read(ctx, r.opts.BatchSize); err != nil {
 		c.rollback()
 		return nil, err
@@ -53,12 +56,15 @@ func (r *Relay) claim(ctx context.Context) (*claim, error) {
 // read locks and reads up to n rows in one round trip.
 func (c *claim) read(ctx context.Context, n int) error {
 	b := &pgx.Batch{}
+	b.Queue("BEGIN")
 	b.Queue(planSQL)
 	b.Queue(claimSQL, n)
-	br := c.tx.SendBatch(ctx, b)
+	br := c.conn.SendBatch(ctx, b)
 	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return fmt.Errorf("claim settings: %w", err)
+	for _, step := range []string{"begin", "claim settings"} {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("%s: %w", step, err)
+		}
 	}
 	rows, _ := br.Query()
 	defer rows.Close()
@@ -82,10 +88,13 @@ func (c *claim) read(ctx context.Context, n int) error {
 	return nil
 }
 
+// rollback ends the transaction, leaving the rows unsent. A connection that
+// could not roll back is not idle, so Release closes it instead of pooling it.
 func (c *claim) rollback() {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	_ = c.tx.Rollback(ctx) // the rows stay unsent; a failed rollback closes the connection
+	_, _ = c.conn.Exec(ctx, "ROLLBACK")
+	c.conn.Release()
 }
 
 // markLoop marks acked batches sent and commits them, in the order they
@@ -107,14 +116,17 @@ func (r *Relay) markLoop(ctx context.Context, marks <-chan *claim) {
 	}
 }
 
+// commit marks the batch sent and commits, in one round trip. If the update
+// fails, PostgreSQL skips the COMMIT and the error is the update's.
 func (c *claim) commit(ctx context.Context) error {
-	if _, err := c.tx.Exec(ctx, markSQL, c.ids); err != nil {
+	b := &pgx.Batch{}
+	b.Queue(markSQL, c.ids)
+	b.Queue("COMMIT")
+	if err := c.conn.SendBatch(ctx, b).Close(); err != nil {
 		c.rollback()
-		return fmt.Errorf("update: %w", err)
+		return fmt.Errorf("mark sent: %w", err)
 	}
-	if err := c.tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
+	c.conn.Release()
 	return nil
 }
 
