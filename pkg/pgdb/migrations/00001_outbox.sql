@@ -20,6 +20,14 @@ CREATE TABLE outbox (
 -- stays as small as the backlog.
 CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
 
+-- A queue table: every row is updated once and deleted later. Vacuum it
+-- after a small share of changes, so dead entries do not pile up in the
+-- partial index that every claim walks.
+ALTER TABLE outbox SET (
+    autovacuum_vacuum_scale_factor = 0.02,
+    autovacuum_analyze_scale_factor = 0.02
+);
+
 -- Pruning deletes old rows by creation time; BRIN is nearly free to maintain
 -- on an append-only table.
 CREATE INDEX outbox_created_at ON outbox USING brin (created_at);
