@@ -47,6 +47,9 @@ type Config struct {
 	BreakerFailures    uint32        `env:"BREAKER_FAILURES" envDefault:"5"`
 	BreakerOpenTimeout time.Duration `env:"BREAKER_OPEN_TIMEOUT" envDefault:"10s"`
 
+	// UpstreamTimeout, when positive, replaces every route's own timeout.
+	UpstreamTimeout time.Duration `env:"UPSTREAM_TIMEOUT"`
+
 	// BodyLimit is the largest request body forwarded upstream, in bytes.
 	BodyLimit int64 `env:"BODY_LIMIT" envDefault:"65536"`
 	// CORSOrigins are the origins allowed to call the API from a browser; empty sends no CORS headers.

@@ -102,3 +102,28 @@ func TestBreakerIgnoresClientsThatGoAway(t *testing.T) {
 		t.Fatalf("order breaker %q after cancelled requests, want closed", got)
 	}
 }
+
+func TestBreakerCountsTimeouts(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.UpstreamTimeout = 50 * time.Millisecond
+	h := newHarness(t, cfg, nil)
+	release := make(chan struct{})
+	defer close(release)
+	order := h.up["order"]
+	order.mu.Lock()
+	order.block = release
+	order.mu.Unlock()
+	alice := bearer(h.token(t, "alice"))
+	for i := range 3 {
+		if resp, _ := h.do(t, "GET", "/api/v1/orders", "", alice); resp.StatusCode != http.StatusGatewayTimeout {
+			t.Fatalf("slow request %d: status %d, want 504", i+1, resp.StatusCode)
+		}
+	}
+	if resp, _ := h.do(t, "GET", "/api/v1/orders", "", alice); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("after three timeouts: status %d, want 503", resp.StatusCode)
+	}
+	if n := order.count(); n != 3 {
+		t.Errorf("upstream saw %d requests, want 3", n)
+	}
+}

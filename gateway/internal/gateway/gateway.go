@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if cfg.CacheTTL > 0 {
 		g.cache = cache.New(cache.Options{MaxEntries: cfg.CacheMaxEntries, MaxBytes: cfg.CacheMaxBytes, TTL: cfg.CacheTTL, Now: opts.Now})
 	}
-	g.matcher = routes.NewMatcher(routes.Table, routes.Route.Proxied)
+	g.matcher = routes.NewMatcher(routeTable(cfg), routes.Route.Proxied)
 	if err := g.initServer(opts.Bus); err != nil {
 		return nil, err
 	}
@@ -121,6 +121,17 @@ func (g *Gateway) initUpstreams() error {
 		g.upstreams[name] = up
 	}
 	return nil
+}
+
+// routeTable is the route table with the configured timeout override applied.
+func routeTable(cfg config.Config) []routes.Route {
+	table := append([]routes.Route(nil), routes.Table...)
+	if cfg.UpstreamTimeout > 0 {
+		for i := range table {
+			table[i].Timeout = cfg.UpstreamTimeout
+		}
+	}
+	return table
 }
 
 func limits(r config.Rate) map[string]ratelimit.Limit {
