@@ -116,6 +116,7 @@ type pooledBody struct {
 	stop func() bool // stops the client-cancellation hook; false if it already fired
 }
 
+// Read reads the body; at its end the connection goes back to the pool.
 func (b *pooledBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if err == io.EOF {
@@ -126,6 +127,7 @@ func (b *pooledBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close abandons the body; an unread rest makes the connection unusable, so it is closed.
 func (b *pooledBody) Close() error {
 	b.release(false)
 	return nil
