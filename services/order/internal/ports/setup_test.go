@@ -38,7 +38,7 @@ type fakeInventory struct {
 	calls atomic.Int32
 }
 
-func newFakeInventory(t *testing.T) *fakeInventory {
+func newFakeInventory(t testing.TB) *fakeInventory {
 	t.Helper()
 	f := &fakeInventory{}
 	catalogue := map[string]int64{"SKU-A": 100, "SKU-B": 250}
@@ -70,7 +70,7 @@ type env struct {
 	issuer    *auth.Issuer
 }
 
-func newEnv(t *testing.T, js jetstream.JetStream) *env {
+func newEnv(t testing.TB, js jetstream.JetStream) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
