@@ -36,8 +36,14 @@ func (p *Proxy) roundTrip(ctx context.Context, r *http.Request, up *Upstream, de
 			_ = pc.conn.Close()
 			continue
 		}
+		// The deadline is set before the cancellation hook, which may fire at
+		// once and must not be overwritten.
+		if err := pc.conn.SetDeadline(deadline); err != nil {
+			_ = pc.conn.Close()
+			return nil, err
+		}
 		stop := context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(longAgo) })
-		resp, err := p.exchange(pc, r, up, deadline, requestID, traceparent)
+		resp, err := p.exchange(pc, r, up.host, requestID, traceparent)
 		if err == nil {
 			resp.Body = &pooledBody{rc: resp.Body, pc: pc, pool: up.pool, keep: !resp.Close && !r.Close, stop: stop}
 			return resp, nil
@@ -50,11 +56,8 @@ func (p *Proxy) roundTrip(ctx context.Context, r *http.Request, up *Upstream, de
 	}
 }
 
-func (p *Proxy) exchange(pc *pconn, r *http.Request, up *Upstream, deadline time.Time, requestID, traceparent string) (*http.Response, error) {
-	if err := pc.conn.SetDeadline(deadline); err != nil {
-		return nil, err
-	}
-	writeHead(pc.bw, r, up.host, requestID, traceparent)
+func (p *Proxy) exchange(pc *pconn, r *http.Request, host, requestID, traceparent string) (*http.Response, error) {
+	writeHead(pc.bw, r, host, requestID, traceparent)
 	if r.ContentLength > 0 {
 		n, err := pc.bw.ReadFrom(io.LimitReader(r.Body, r.ContentLength))
 		if err != nil {

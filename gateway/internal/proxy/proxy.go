@@ -97,6 +97,9 @@ func (p *Proxy) Close() {
 // the breaker does not count. r's headers are filtered as Header describes,
 // and the request id and traceparent are set.
 func (p *Proxy) Do(ctx context.Context, r *http.Request, up *Upstream, timeout time.Duration, requestID, traceparent string) (*http.Response, error) {
+	if ctx.Err() != nil {
+		return nil, classify(ctx, false, ctx.Err())
+	}
 	if up.scheme == "http" && r.ContentLength >= 0 {
 		resp, err := p.roundTrip(ctx, r, up, time.Now().Add(timeout), requestID, traceparent)
 		if err != nil {

@@ -133,8 +133,11 @@ func TestChunkedBodyUsesTheStandardTransport(t *testing.T) {
 }
 
 func TestErrorsAreClassified(t *testing.T) {
-	block := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-block }))
+	block, entered := make(chan struct{}), make(chan struct{}, 10)
+	slow := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		entered <- struct{}{}
+		<-block
+	}))
 	t.Cleanup(slow.Close)
 	t.Cleanup(func() { close(block) }) // runs first: Close waits for the handlers
 	dead := httptest.NewServer(http.NotFoundHandler())
@@ -148,11 +151,20 @@ func TestErrorsAreClassified(t *testing.T) {
 	if _, err := p.Do(context.Background(), httptest.NewRequest("GET", "/", nil), deadUp, time.Second, "r", "t"); !errors.Is(err, proxy.ErrUnreachable) {
 		t.Errorf("closed upstream: %v, want ErrUnreachable", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
-	go cancel()
-	_, err := p.Do(ctx, r, slowUp, 10*time.Second, "r", "t")
-	if !errors.Is(err, proxy.ErrClientGone) || !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled client: %v, want ErrClientGone wrapping context.Canceled", err)
+	// A client that leaves, before or during the exchange, ends it at once:
+	// with an hour's timeout, a lost cancellation would hang the test.
+	for _, early := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(context.Background())
+		if early {
+			cancel()
+		} else {
+			go func() { <-entered; cancel() }()
+		}
+		r := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
+		_, err := p.Do(ctx, r, slowUp, time.Hour, "r", "t")
+		if !errors.Is(err, proxy.ErrClientGone) || !errors.Is(err, context.Canceled) {
+			t.Errorf("client cancelled (early %v): %v, want ErrClientGone wrapping context.Canceled", early, err)
+		}
+		cancel()
 	}
 }
