@@ -72,3 +72,22 @@ func TestDeadLetterAdmin(t *testing.T) {
 		t.Errorf("without NATS: status %d, want 503", resp.StatusCode)
 	}
 }
+
+func TestCORS(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.CORSOrigins = []string{"https://shop.example"}
+	h := newHarness(t, cfg, nil)
+	resp, _ := h.do(t, "OPTIONS", "/api/v1/orders", "", "Origin: https://shop.example", "Access-Control-Request-Method: POST")
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp, _ = h.do(t, "GET", "/api/v1/products", "", "Origin: https://shop.example")
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" {
+		t.Errorf("proxied route without CORS header: %v", resp.Header)
+	}
+	resp, _ = h.do(t, "GET", "/api/v1/products", "", "Origin: https://evil.example")
+	if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" {
+		t.Errorf("foreign origin allowed: %q", v)
+	}
+}
