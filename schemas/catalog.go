@@ -36,7 +36,7 @@ type Info struct {
 	// Title is the Go type name of the payload, e.g. "OrderPlacedV2".
 	Title string `json:"title"`
 	// Tests names tests outside the registry that exercise the event
-	// ("services/order/internal/ports: TestPlaceOrder"), for EVENTS.md.
+	// ("services/order/internal/ports: TestPlaceOrder"), for docs/events.md.
 	Tests []string `json:"tests,omitempty"`
 	// Description is the schema's description.
 	Description string `json:"description"`

@@ -1,6 +1,6 @@
 // Command asyncapi-gen writes asyncapi.json (the AsyncAPI 3.0 document of
-// every event) and EVENTS.md (the event catalogue) from the registry. Run it
-// from the schemas module: go run ./cmd/asyncapi-gen [-dir .].
+// every event) and docs/events.md (the event catalogue) from the registry.
+// Run it from the schemas module: go run ./cmd/asyncapi-gen [-dir .].
 package main
 
 import (
@@ -30,10 +30,21 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{"asyncapi.json": doc, "EVENTS.md": md} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+	for name, data := range map[string][]byte{asyncAPIFile: doc, catalogueFile: md} {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}
 	return nil
 }
+
+// The generated files, relative to the schemas module root: the catalogue
+// goes to the repository's docs with the rest of the documentation.
+var (
+	asyncAPIFile  = "asyncapi.json"
+	catalogueFile = filepath.Join("..", "docs", "events.md")
+)

@@ -10,14 +10,14 @@ import (
 func TestRunWritesTheCommittedFiles(t *testing.T) {
 	t.Parallel()
 	root := filepath.Join("..", "..")
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "schemas")
 	if err := os.CopyFS(filepath.Join(dir, "examples"), os.DirFS(filepath.Join(root, "examples"))); err != nil {
 		t.Fatal(err)
 	}
 	if err := run(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"asyncapi.json", "EVENTS.md"} {
+	for _, name := range []string{asyncAPIFile, catalogueFile} {
 		got, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

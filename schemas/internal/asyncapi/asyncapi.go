@@ -1,5 +1,5 @@
 // Package asyncapi generates the registry's AsyncAPI 3.0 document
-// (asyncapi.json) and its event catalogue (EVENTS.md) from the schemas and
+// (asyncapi.json) and its event catalogue (docs/events.md) from the schemas and
 // catalog.json, so that neither can drift from the registry.
 package asyncapi
 
