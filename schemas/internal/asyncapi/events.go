@@ -27,9 +27,9 @@ func Catalogue(fsys fs.FS) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(CatalogueHeader + "\n\n# Event catalogue\n\n")
 	b.WriteString("Every event of the platform, generated from `catalog.json` and the schemas by\n")
-	b.WriteString("`go run ./cmd/asyncapi-gen`. Subjects are `<type>.<aggregate id>`; the envelope,\n")
-	b.WriteString("naming and evolution rules are in [README.md](README.md); the AsyncAPI 3.0\n")
-	b.WriteString("document is [asyncapi.json](asyncapi.json).\n\n")
+	b.WriteString("`make generate`. Subjects are `<type>.<aggregate id>`; the envelope,\n")
+	b.WriteString("naming and evolution rules are in [schemas/README.md](../schemas/README.md); the AsyncAPI 3.0\n")
+	b.WriteString("document is [schemas/asyncapi.json](../schemas/asyncapi.json), served at `/api/v1/asyncapi.json`.\n\n")
 	b.WriteString("| Event | Producer | Consumers | Subject | Schema | Examples | Tests |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
 	infos := schemas.List()
@@ -42,7 +42,7 @@ func Catalogue(fsys fs.FS) ([]byte, error) {
 		if ev.Deprecated {
 			name += " (deprecated)"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | `%s.<%s>` | [%s](%s) | [%d valid, %d invalid](examples/%s/) | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | `%s.<%s>` | [%s](../schemas/%s) | [%d valid, %d invalid](../schemas/examples/%s/) | %s |\n",
 			name, ev.Producer, orNone(ev.Consumers), ev.Type, strings.ReplaceAll(ev.Aggregate, " ", "_"),
 			ev.File, ev.File, valid, invalid, ev.Type, cell(strings.Join(testsOf(ev, infos), ", ")))
 	}
