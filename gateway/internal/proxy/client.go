@@ -45,7 +45,7 @@ func (p *Proxy) roundTrip(ctx context.Context, r *http.Request, up *Upstream, de
 		stop := context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(longAgo) })
 		resp, err := p.exchange(pc, r, up.host, requestID, traceparent)
 		if err == nil {
-			resp.Body = &pooledBody{rc: resp.Body, pc: pc, pool: up.pool, keep: !resp.Close && !r.Close, stop: stop}
+			resp.Body = &pooledBody{rc: resp.Body, pc: pc, pool: up.pool, keep: !resp.Close, stop: stop}
 			return resp, nil
 		}
 		stop()
