@@ -65,10 +65,35 @@ func operation(r routes.Route) object {
 	if r.Access != routes.Anonymous {
 		op["security"] = []object{{"bearer": []string{}}}
 	}
-	if r.Method == "POST" && !strings.HasSuffix(r.Path, "/cancel") && !strings.HasSuffix(r.Path, "/replay") {
-		op["requestBody"] = object{"required": true, "content": object{"application/json": object{"schema": object{"type": "object"}}}}
+	if body, ok := requestBodies[r.Method+" "+r.Path]; ok {
+		op["requestBody"] = object{"required": true, "content": object{"application/json": object{"schema": body}}}
 	}
 	return op
+}
+
+func str() object { return object{"type": "string"} }
+func integer(min int) object { return object{"type": "integer", "minimum": min} }
+
+// requestBodies are the JSON bodies of the routes that take one.
+var requestBodies = map[string]object{
+	"POST /api/v1/auth/token": {
+		"type": "object", "required": []string{"username"},
+		"properties": object{"username": object{"type": "string", "enum": []string{"alice", "bob", "admin"}}},
+	},
+	"POST /api/v1/orders": {
+		"type": "object", "required": []string{"items", "payment_method"},
+		"properties": object{
+			"items": object{"type": "array", "minItems": 1, "items": object{
+				"type": "object", "required": []string{"sku", "quantity"},
+				"properties": object{"sku": str(), "quantity": integer(1)},
+			}},
+			"payment_method": object{"type": "string", "examples": []string{"tok_visa", "tok_decline", "tok_timeout"}},
+		},
+	},
+	"POST /api/v1/admin/products/:sku/restock": {
+		"type": "object", "required": []string{"quantity"},
+		"properties": object{"quantity": integer(1)},
+	},
 }
 
 func responses(r routes.Route) object {
