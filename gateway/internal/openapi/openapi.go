@@ -71,7 +71,7 @@ func operation(r routes.Route) object {
 	return op
 }
 
-func str() object { return object{"type": "string"} }
+func str() object            { return object{"type": "string"} }
 func integer(min int) object { return object{"type": "integer", "minimum": min} }
 
 // requestBodies are the JSON bodies of the routes that take one.
