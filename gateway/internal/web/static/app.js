@@ -92,7 +92,7 @@ const loaders = {
     const ul = clear("#notifications");
     for (const n of items(data)) {
       const li = document.createElement("li");
-      li.textContent = [n.order_id, n.status || n.kind, n.message || n.text].filter(Boolean).join(" · ");
+      li.textContent = [n.created_at, n.order_id, n.kind, n.subject, n.status].filter(Boolean).join(" · ");
       ul.appendChild(li);
     }
   },
