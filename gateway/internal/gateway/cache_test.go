@@ -148,3 +148,25 @@ func TestStockChangeInvalidatesTheCatalogue(t *testing.T) {
 		t.Errorf("SKU-2 refetched on a change of SKU-1: %s", body)
 	}
 }
+
+func TestNATSReconnectEmptiesTheCatalogue(t *testing.T) {
+	t.Parallel()
+	srv := testkit.NATS(t)
+	b, err := bus.Connect(context.Background(), srv.URL(), "gateway-test", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	h := newHarness(t, testConfig(), b)
+	version := versioned(h.up["inventory"])
+	h.do(t, "GET", "/api/v1/products", "")
+	if resp, _ := h.do(t, "GET", "/api/v1/products", ""); resp.Header.Get("X-Cache") != "HIT" {
+		t.Fatal("catalogue not cached")
+	}
+	version.Store(1) // a change the gateway could not hear about while disconnected
+	srv.Restart(t)
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		_, body := h.do(t, "GET", "/api/v1/products", "")
+		return body == `{"path":"/api/v1/products","version":1}`
+	}, "catalogue still stale after a reconnect")
+}

@@ -14,8 +14,9 @@ import (
 var stockChanged = schemas.TypeInventoryStockChangedV1 + ".>"
 
 // subscribe invalidates the catalogue cache on every stock change. A plain
-// core NATS subscription sees each event as JetStream stores it; a missed
-// message while disconnected costs at most one cache TTL of staleness.
+// core NATS subscription sees each event as JetStream stores it. Messages
+// published while the gateway was disconnected are missed, so a reconnect
+// empties the cache.
 func (g *Gateway) subscribe(b *bus.Bus) error {
 	if b == nil || g.cache == nil {
 		return nil
@@ -29,5 +30,14 @@ func (g *Gateway) subscribe(b *bus.Bus) error {
 		return fmt.Errorf("subscribe %s: %w", stockChanged, err)
 	}
 	g.sub = sub
+	nc := b.Conn()
+	prev := nc.Opts.ReconnectedCB
+	nc.SetReconnectHandler(func(c *nats.Conn) {
+		if prev != nil {
+			prev(c)
+		}
+		g.cache.Invalidate(func(string) bool { return true })
+		g.log.Info("catalogue cache emptied after a nats reconnect")
+	})
 	return nil
 }
