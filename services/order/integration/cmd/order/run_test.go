@@ -1,10 +1,8 @@
-package main
+package order_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -50,8 +48,8 @@ func call(t *testing.T, method, url, token, body string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-// TestRunServesTheSaga runs the service as main does and follows one order
-// from placement to its saga timeout through the HTTP API.
+// TestRunServesTheSaga runs the service binary and follows one order from
+// placement to its saga timeout through the HTTP API.
 func TestRunServesTheSaga(t *testing.T) {
 	inventory := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`{"items":[{"sku":"SKU-A","price_cents":300,"currency":"EUR"}]}`))
@@ -65,9 +63,7 @@ func TestRunServesTheSaga(t *testing.T) {
 	t.Setenv("ORDER_JWT_SECRET", "run-test-secret")
 	t.Setenv("ORDER_SAGA_TIMEOUT", "1s")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, slog.New(slog.DiscardHandler)) }()
+	svc := startService(t)
 	base := "http://" + addr
 	testkit.Eventually(t, 30*time.Second, func() bool {
 		status, _ := call(t, http.MethodGet, base+"/readyz", "", "")
@@ -118,9 +114,8 @@ func TestRunServesTheSaga(t *testing.T) {
 		t.Errorf("%s rose by %v, want 1", timedOutName, got)
 	}
 
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run after shutdown: %v", err)
+	if err := svc.stop(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
 	}
 }
 
