@@ -59,14 +59,14 @@ func newKeySet(url string, client *http.Client) *keySet {
 }
 
 func (s *keySet) lookup(ctx context.Context, kid, alg string) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k, ok := s.keys[kid]
-	if !ok && s.now().Sub(s.fetched) >= minRefresh {
-		if err := s.refreshLocked(ctx); err != nil {
+	k, ok, refresh := s.find(kid)
+	if refresh {
+		// Fetch outside the lock, so tokens with known kids never wait on
+		// the identity provider.
+		if err := s.refresh(ctx); err != nil {
 			return nil, err
 		}
-		k, ok = s.keys[kid]
+		k, ok, _ = s.find(kid)
 	}
 	if !ok {
 		return nil, fmt.Errorf("%w %q", errUnknownKey, kid)
@@ -77,18 +77,27 @@ func (s *keySet) lookup(ctx context.Context, kid, alg string) (any, error) {
 	return k.key, nil
 }
 
-func (s *keySet) refresh(ctx context.Context) error {
+// find looks kid up; refresh is true when kid is unknown and a fetch is due,
+// in which case the fetch time is claimed so concurrent callers do not fetch too.
+func (s *keySet) find(kid string) (k publicKey, ok, refresh bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.refreshLocked(ctx)
+	k, ok = s.keys[kid]
+	if !ok && s.now().Sub(s.fetched) >= minRefresh {
+		s.fetched = s.now()
+		return k, false, true
+	}
+	return k, ok, false
 }
 
-func (s *keySet) refreshLocked(ctx context.Context) error {
-	s.fetched = s.now()
+// refresh fetches the key set and replaces the cached keys.
+func (s *keySet) refresh(ctx context.Context) error {
 	keys, err := s.fetch(ctx)
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.keys = keys
 	return nil
 }

@@ -39,6 +39,7 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	}
 	if cfg.JWKSURL != "" {
 		v.keys = newKeySet(cfg.JWKSURL, &http.Client{Timeout: 5 * time.Second})
+		v.keys.fetched = v.keys.now()
 		if err := v.keys.refresh(ctx); err != nil {
 			return nil, fmt.Errorf("load jwks: %w", err)
 		}
