@@ -91,3 +91,20 @@ func TestCORS(t *testing.T) {
 		t.Errorf("foreign origin allowed: %q", v)
 	}
 }
+
+func TestBodyLimit(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.BodyLimit = 1024
+	h := newHarness(t, cfg, nil)
+	alice := bearer(h.token(t, "alice"))
+	if resp, _ := h.do(t, "POST", "/api/v1/orders", strings.Repeat("x", 1025), alice); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: status %d, want 413", resp.StatusCode)
+	}
+	if n := h.up["order"].count(); n != 0 {
+		t.Errorf("upstream saw %d oversized requests", n)
+	}
+	if resp, _ := h.do(t, "POST", "/api/v1/orders", strings.Repeat("x", 1024), alice); resp.StatusCode != http.StatusOK {
+		t.Errorf("body at the limit: status %d, want 200", resp.StatusCode)
+	}
+}
