@@ -56,8 +56,10 @@ type Config struct {
 	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:","`
 }
 
-// Rate holds the token-bucket budgets per route class. RPS <= 0 turns a class's limit off.
+// Rate holds the token-bucket budgets per route class. RPS <= 0 turns a
+// class's limit off; Off turns every limit off (load tests, end-to-end runs).
 type Rate struct {
+	Off        bool          `env:"LIMIT_OFF" envDefault:"false"`
 	AuthRPS    float64       `env:"AUTH_RPS" envDefault:"1"`
 	AuthBurst  int           `env:"AUTH_BURST" envDefault:"10"`
 	ReadRPS    float64       `env:"READ_RPS" envDefault:"50"`

@@ -135,6 +135,9 @@ func routeTable(cfg config.Config) []routes.Route {
 }
 
 func limits(r config.Rate) map[string]ratelimit.Limit {
+	if r.Off {
+		return nil
+	}
 	return map[string]ratelimit.Limit{
 		string(routes.ClassAuth):  {RPS: r.AuthRPS, Burst: r.AuthBurst},
 		string(routes.ClassRead):  {RPS: r.ReadRPS, Burst: r.ReadBurst},

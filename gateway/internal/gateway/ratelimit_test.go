@@ -90,3 +90,17 @@ func TestRateLimitTrustedProxy(t *testing.T) {
 		t.Fatalf("repeat client: status %d, want 429", resp.StatusCode)
 	}
 }
+
+func TestRateLimitOff(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.CacheTTL = 0
+	cfg.Rate.ReadRPS, cfg.Rate.ReadBurst, cfg.Rate.Off = 1, 1, true
+	h := newHarness(t, cfg, nil)
+	for i := range 5 {
+		resp, _ := h.do(t, "GET", "/api/v1/products", "")
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("RateLimit-Limit") != "" {
+			t.Fatalf("request %d with limits off: status %d, RateLimit-Limit %q", i+1, resp.StatusCode, resp.Header.Get("RateLimit-Limit"))
+		}
+	}
+}
