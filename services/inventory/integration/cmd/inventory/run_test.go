@@ -1,10 +1,8 @@
-package main
+package inventory_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -16,9 +14,9 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// TestRunServesSeededCatalogueAndStops starts the service as main does and
-// checks that it migrates, seeds, becomes ready, serves the catalogue and
-// returns without error when its context ends.
+// TestRunServesSeededCatalogueAndStops starts the service binary and checks
+// that it migrates, seeds, becomes ready, serves the catalogue and exits
+// without error on SIGTERM.
 func TestRunServesSeededCatalogueAndStops(t *testing.T) {
 	addr := freeAddr(t)
 	t.Setenv("INVENTORY_HTTP_ADDR", addr)
@@ -26,13 +24,10 @@ func TestRunServesSeededCatalogueAndStops(t *testing.T) {
 	t.Setenv("INVENTORY_NATS_URL", testkit.NATS(t).URL())
 	t.Setenv("INVENTORY_JWT_SECRET", "run-test-secret")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, slog.New(slog.DiscardHandler)) }()
+	svc := startService(t)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
+		if err := svc.stop(); err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
 		}
 	})
 
