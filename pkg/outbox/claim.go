@@ -130,14 +130,27 @@ func (c *claim) commit(ctx context.Context) error {
 	return nil
 }
 
-// Prune deletes rows sent longer than Options.Retention ago and returns how
-// many it deleted. The leader relay calls it every PruneInterval.
+// pruneChunk bounds the rows one prune statement deletes, so that pruning a
+// day of rows never holds one long transaction.
+const pruneChunk = 10000
+
+// pruneSQL deletes one chunk of rows sent before $1.
+const pruneSQL = `DELETE FROM outbox WHERE id IN (
+  SELECT id FROM outbox WHERE created_at < $1 AND sent_at < $1 LIMIT $2)`
+
+// Prune deletes rows sent longer than Options.Retention ago, in chunks, and
+// returns how many it deleted. The leader relay calls it every PruneInterval.
 func (r *Relay) Prune(ctx context.Context) (int64, error) {
 	cutoff := time.Now().Add(-r.opts.Retention)
-	tag, err := r.pool.Exec(ctx,
-		`DELETE FROM outbox WHERE created_at < $1 AND sent_at IS NOT NULL AND sent_at < $1`, cutoff)
-	if err != nil {
-		return 0, fmt.Errorf("prune outbox: %w", err)
+	var total int64
+	for {
+		tag, err := r.pool.Exec(ctx, pruneSQL, cutoff, pruneChunk)
+		if err != nil {
+			return total, fmt.Errorf("prune outbox: %w", err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < pruneChunk {
+			return total, nil
+		}
 	}
-	return tag.RowsAffected(), nil
 }
