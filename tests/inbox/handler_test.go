@@ -172,3 +172,30 @@ func sameError(a, b error) bool {
 	}
 	return errors.Is(a, b) || errors.Is(b, a)
 }
+
+// TestHandlerRecoversFromAnSQLError fails one message with an error from
+// PostgreSQL, which aborts the transaction; the savepoint recovers it so the
+// other messages still commit.
+func TestHandlerRecoversFromAnSQLError(t *testing.T) {
+	t.Parallel()
+	pool, msgs := openDB(t), messages(t, 4)
+	bad := msgs[1].Event.ID
+	e := newEffector()
+	errs := inbox.Handler(pool, "test", func(ctx context.Context, tx pgx.Tx, ev event.Event) error {
+		if ev.ID == bad {
+			_, err := tx.Exec(ctx, `SELECT 1 / 0`)
+			return err
+		}
+		return e.apply(ctx, tx, ev)
+	})(t.Context(), msgs)
+	got := make([]bool, len(errs))
+	for i, err := range errs {
+		got[i] = err != nil
+	}
+	if diff := cmp.Diff([]bool{false, true, false, false}, got); diff != "" {
+		t.Errorf("failed messages (-want +got):\n%s; errors %v", diff, errs)
+	}
+	if diff := cmp.Diff(once(msgs, bad), effects(t, pool)); diff != "" {
+		t.Errorf("effects (-want +got):\n%s", diff)
+	}
+}
