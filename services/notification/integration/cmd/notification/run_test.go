@@ -1,13 +1,10 @@
-package main
+package notification_test
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,27 +17,9 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// lockedBuffer collects the log lines the service writes from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// TestRunStartsIndexedAndStops runs the service as main does: it becomes
-// ready, created its indexes, logged its configuration without the secret
-// and stops cleanly.
+// TestRunStartsIndexedAndStops runs the service binary: it becomes ready,
+// created its indexes, logged its configuration without the secret and exits
+// cleanly on SIGTERM.
 func TestRunStartsIndexedAndStops(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -55,10 +34,7 @@ func TestRunStartsIndexedAndStops(t *testing.T) {
 	t.Setenv("NOTIFICATION_MONGO_DATABASE", db)
 	t.Setenv("NOTIFICATION_NATS_URL", testkit.NATS(t).URL())
 	t.Setenv("NOTIFICATION_JWT_SECRET", secret)
-	logs := &lockedBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, slog.New(slog.NewTextHandler(logs, nil))) }()
+	svc := startService(t)
 	testkit.Eventually(t, 30*time.Second, func() bool {
 		res, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
@@ -70,11 +46,10 @@ func TestRunStartsIndexedAndStops(t *testing.T) {
 	if got := indexNames(t, mongoURL, db); !got["customer_created"] || !got["outbox_pending"] || !got["status_next_attempt"] {
 		t.Errorf("indexes = %v, want customer_created, status_next_attempt and outbox_pending", got)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run: %v", err)
+	if err := svc.stop(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
 	}
-	if out := logs.String(); strings.Contains(out, secret) || !strings.Contains(out, "starting") {
+	if out := svc.logs.String(); strings.Contains(out, secret) || !strings.Contains(out, "starting") {
 		t.Errorf("logs show the secret or no configuration:\n%s", out)
 	}
 }
