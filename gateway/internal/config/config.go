@@ -48,7 +48,7 @@ type Config struct {
 	BreakerOpenTimeout time.Duration `env:"BREAKER_OPEN_TIMEOUT" envDefault:"10s"`
 
 	// UpstreamTimeout, when positive, replaces every route's own timeout.
-	UpstreamTimeout time.Duration `env:"UPSTREAM_TIMEOUT"`
+	UpstreamTimeout time.Duration `env:"UPSTREAM_TIMEOUT" envDefault:"0s"`
 
 	// BodyLimit is the largest request body forwarded upstream, in bytes.
 	BodyLimit int64 `env:"BODY_LIMIT" envDefault:"65536"`
