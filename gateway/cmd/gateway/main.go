@@ -50,5 +50,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer g.Close()
+	if cfg.PprofAddr != "" {
+		stopProfiling := serveProfiles(log, cfg.PprofAddr)
+		defer stopProfiling()
+	}
 	return g.Run(ctx, cfg.HTTPAddr)
 }

@@ -25,6 +25,9 @@ type Config struct {
 	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`
 	// AccessLog logs one line per proxied request.
 	AccessLog bool `env:"ACCESS_LOG" envDefault:"true"`
+	// PprofAddr, when set, serves net/http/pprof there (keep it on loopback);
+	// empty serves nothing.
+	PprofAddr string `env:"PPROF_ADDR" envDefault:""`
 
 	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
 	JWKSURL     string `env:"JWKS_URL"`

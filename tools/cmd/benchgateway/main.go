@@ -1,0 +1,72 @@
+// Command benchgateway measures the gateway's proxy path against the same
+// trivial upstream reached directly, through nginx and from the gateway's
+// catalogue cache, with wrk at the same concurrency, and prints name=value
+// lines with the three goal figures. Everything listens on 127.0.0.1 and is
+// stopped before the command exits. Run it from the repository root.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"time"
+)
+
+// settings are the load parameters shared by every target.
+type settings struct {
+	duration time.Duration
+	warmup   time.Duration
+	threads  int
+	conns    int
+}
+
+func main() {
+	s := settings{}
+	flag.DurationVar(&s.duration, "duration", 10*time.Second, "length of each measured wrk run")
+	flag.DurationVar(&s.warmup, "warmup", 2*time.Second, "length of the wrk warm-up before each run")
+	flag.IntVar(&s.threads, "threads", 2, "wrk threads of the throughput runs")
+	flag.IntVar(&s.conns, "conns", 64, "wrk connections of the throughput runs")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, s); err != nil {
+		log.Fatalf("benchgateway: %v", err)
+	}
+}
+
+func run(ctx context.Context, s settings) error {
+	for _, tool := range []struct{ bin, pkg string }{{"wrk", "wrk"}, {"nginx", "nginx"}} {
+		if err := ensureInstalled(ctx, tool.bin, tool.pkg); err != nil {
+			return err
+		}
+	}
+	dir, err := os.MkdirTemp("", "eventshop-benchgateway-")
+	if err != nil {
+		return fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	up, err := startUpstream()
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	gw, err := startGateway(ctx, dir, up.URL)
+	if err != nil {
+		return err
+	}
+	defer gw.stop()
+	ngx, err := startNginx(ctx, dir, up.Addr)
+	if err != nil {
+		return err
+	}
+	defer ngx.stop()
+	r, err := measure(ctx, s, targets(up.URL, gw, ngx.url))
+	if err != nil {
+		return err
+	}
+	r.print(os.Stdout)
+	return nil
+}

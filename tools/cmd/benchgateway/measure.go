@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+)
+
+// target is one way of reaching the upstream's answer.
+type target struct {
+	name   string
+	url    string
+	header string // "Name: value" sent with every request, or empty
+	// wantCache is the X-Cache the gateway must answer a repeated request with.
+	wantCache string
+}
+
+func targets(upstreamURL string, gw *gatewayProc, nginxURL string) []target {
+	return []target{
+		{name: "direct", url: upstreamURL + "/api/v1/orders"},
+		{name: "gateway", url: gw.url + "/api/v1/orders", header: "Authorization: Bearer " + gw.token},
+		{name: "nginx", url: nginxURL + "/api/v1/orders"},
+		{name: "cache_hit", url: gw.url + "/api/v1/products", wantCache: "HIT"},
+	}
+}
+
+// results holds the measured figures by target name.
+type results struct {
+	rps   map[string]float64
+	p50ms map[string]float64
+}
+
+// measure checks every target answers the upstream's body, then loads each
+// at the throughput concurrency and, except the cache, at concurrency 1.
+func measure(ctx context.Context, s settings, ts []target) (results, error) {
+	r := results{rps: map[string]float64{}, p50ms: map[string]float64{}}
+	for _, t := range ts {
+		if err := check(t); err != nil {
+			return r, err
+		}
+	}
+	for _, t := range ts {
+		res, err := load(ctx, s, t, s.threads, s.conns)
+		if err != nil {
+			return r, err
+		}
+		r.rps[t.name] = res.rps
+	}
+	for _, t := range ts {
+		if t.wantCache != "" {
+			continue
+		}
+		res, err := load(ctx, s, t, 1, 1)
+		if err != nil {
+			return r, err
+		}
+		r.p50ms[t.name] = res.p50ms
+	}
+	return r, nil
+}
+
+// load warms up, then measures one target.
+func load(ctx context.Context, s settings, t target, threads, conns int) (wrkResult, error) {
+	if _, err := runWrk(ctx, t.url, t.header, threads, conns, s.warmup); err != nil {
+		return wrkResult{}, fmt.Errorf("%s warm-up: %w", t.name, err)
+	}
+	res, err := runWrk(ctx, t.url, t.header, threads, conns, s.duration)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", t.name, err)
+	}
+	fmt.Fprintf(os.Stderr, "%s c=%d: %.0f rps, p50 %.3f ms\n", t.name, conns, res.rps, res.p50ms)
+	return res, nil
+}
+
+// check sends two requests and insists on 200, the upstream's body and,
+// for the cache, a hit on the second.
+func check(t target) error {
+	for i := range 2 {
+		req, err := http.NewRequest(http.MethodGet, t.url, nil)
+		if err != nil {
+			return err
+		}
+		if k, v, ok := strings.Cut(t.header, ": "); ok {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("check %s: %w", t.name, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(b) != string(body) {
+			return fmt.Errorf("check %s: status %d, body %q", t.name, resp.StatusCode, b)
+		}
+		if got := resp.Header.Get("X-Cache"); i == 1 && got != t.wantCache {
+			return fmt.Errorf("check %s: X-Cache %q, want %q", t.name, got, t.wantCache)
+		}
+	}
+	return nil
+}
+
+func (r results) print(w io.Writer) {
+	for _, n := range []string{"direct", "gateway", "nginx", "cache_hit"} {
+		fmt.Fprintf(w, "%s_rps=%.0f\n", n, r.rps[n])
+	}
+	for _, n := range []string{"direct", "gateway", "nginx"} {
+		fmt.Fprintf(w, "%s_p50_ms=%.3f\n", n, r.p50ms[n])
+	}
+	fmt.Fprintf(w, "gateway_vs_nginx_rps_ratio=%.2f\n", r.rps["gateway"]/r.rps["nginx"])
+	fmt.Fprintf(w, "gateway_added_p50_ms=%.3f\n", r.p50ms["gateway"]-r.p50ms["direct"])
+	fmt.Fprintf(w, "cache_hit_vs_direct_ratio=%.2f\n", r.rps["cache_hit"]/r.rps["direct"])
+}
