@@ -49,7 +49,7 @@ func (g *Gateway) serveProxied(w http.ResponseWriter, r *http.Request, rt *route
 }
 
 func (g *Gateway) handle(x *exchange) int {
-	id, p := g.authorize(x.r, x.route.Access)
+	id, p := g.authorize(x.r, x.route.Access, x.start)
 	if p != nil {
 		return g.fail(x, p)
 	}
@@ -70,7 +70,9 @@ func (g *Gateway) handle(x *exchange) int {
 }
 
 // authorize verifies the bearer token, if any, and checks the route's access.
-func (g *Gateway) authorize(r *http.Request, access routes.Access) (auth.Identity, *problem.Problem) {
+// A token verified before and not yet expired at now is taken from the
+// token cache; the role check runs on every request either way.
+func (g *Gateway) authorize(r *http.Request, access routes.Access, now time.Time) (auth.Identity, *problem.Problem) {
 	tok, present := auth.BearerToken(r.Header.Get("Authorization"))
 	if !present {
 		if access != routes.Anonymous {
@@ -81,7 +83,7 @@ func (g *Gateway) authorize(r *http.Request, access routes.Access) (auth.Identit
 	if tok == "" || g.verifier == nil {
 		return auth.Identity{}, problem.Unauthorized("invalid token")
 	}
-	id, err := g.verifier.Verify(r.Context(), tok)
+	id, err := g.verify(r, tok, now)
 	if err != nil {
 		return auth.Identity{}, problem.Unauthorized("invalid token")
 	}
@@ -90,6 +92,19 @@ func (g *Gateway) authorize(r *http.Request, access routes.Access) (auth.Identit
 	if !allowed {
 		return id, problem.Forbidden("role " + id.Role + " may not do this")
 	}
+	return id, nil
+}
+
+// verify returns the identity of a valid token, from the cache when it can.
+func (g *Gateway) verify(r *http.Request, tok string, now time.Time) (auth.Identity, error) {
+	if id, ok := g.tokens.Get(tok, now); ok {
+		return id, nil
+	}
+	id, err := g.verifier.Verify(r.Context(), tok)
+	if err != nil {
+		return auth.Identity{}, err
+	}
+	g.tokens.Put(tok, id, now)
 	return id, nil
 }
 
@@ -167,7 +182,7 @@ func (g *Gateway) fail(x *exchange, p *problem.Problem) int {
 // observe records metrics and the access log line of a finished exchange.
 func (g *Gateway) observe(x *exchange, status int) {
 	elapsed := time.Since(x.start)
-	observeRequest(x.route, status, elapsed)
+	g.metrics[x.route].observe(status, elapsed)
 	if !g.cfg.AccessLog {
 		return
 	}

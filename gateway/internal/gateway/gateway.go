@@ -22,9 +22,18 @@ import (
 	"github.com/eventshop/eventshop/gateway/internal/proxy"
 	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
+	"github.com/eventshop/eventshop/gateway/internal/tokencache"
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
+)
+
+// The verified-token cache holds this many tokens, each at most this long
+// (and never past its exp): a minute bounds how long a token signed with a
+// key since withdrawn from the JWKS keeps passing the gateway.
+const (
+	tokenCacheEntries = 10000
+	tokenCacheMaxAge  = time.Minute
 )
 
 // Options are the gateway's collaborators. Zero values: no NATS (no cache
@@ -39,7 +48,9 @@ type Gateway struct {
 	cfg       config.Config
 	log       *slog.Logger
 	verifier  *auth.Verifier // nil when no key is configured: every token is refused
-	issuer    *auth.Issuer   // nil unless the development issuer is on
+	tokens    *tokencache.Cache
+	metrics   map[*routes.Route]*routeMetrics
+	issuer    *auth.Issuer // nil unless the development issuer is on
 	matcher   *routes.Matcher
 	upstreams map[string]*proxy.Upstream
 	proxy     *proxy.Proxy
@@ -58,6 +69,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		opts.Now = time.Now
 	}
 	g := &Gateway{cfg: cfg, log: log, proxy: proxy.New(), cors: map[string]bool{}}
+	g.tokens = tokencache.New(tokenCacheEntries, tokenCacheMaxAge)
 	if err := g.initAuth(ctx); err != nil {
 		return nil, err
 	}
@@ -77,7 +89,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if cfg.CacheTTL > 0 {
 		g.cache = cache.New(cache.Options{MaxEntries: cfg.CacheMaxEntries, MaxBytes: cfg.CacheMaxBytes, TTL: cfg.CacheTTL, Now: opts.Now})
 	}
-	g.matcher = routes.NewMatcher(routeTable(cfg), routes.Route.Proxied)
+	table := routeTable(cfg)
+	g.matcher = routes.NewMatcher(table, routes.Route.Proxied)
+	g.metrics = newRouteMetrics(table)
 	if err := g.initServer(opts.Bus); err != nil {
 		return nil, err
 	}
