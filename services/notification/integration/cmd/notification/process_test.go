@@ -10,8 +10,13 @@ import (
 )
 
 // mainPackage is built and run as the container runs it, so these tests
-// cover main's signal handling too.
-const mainPackage = "github.com/eventshop/eventshop/services/notification/cmd/notification"
+// cover main's signal handling too. It is built inside the service's own
+// module (serviceDir, relative to this package), as the Dockerfile does, so
+// the build uses the service's go.mod and go.sum, not this module's.
+const (
+	serviceDir  = "../../.."
+	mainPackage = "./cmd/notification"
+)
 
 // lockedBuffer collects the output the service writes from several goroutines.
 type lockedBuffer struct {
@@ -45,7 +50,9 @@ type process struct {
 func startService(t *testing.T) *process {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "service")
-	if out, err := exec.Command("go", "build", "-o", bin, mainPackage).CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-o", bin, mainPackage)
+	build.Dir = serviceDir
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build %s: %v\n%s", mainPackage, err, out)
 	}
 	p := &process{cmd: exec.Command(bin), logs: &lockedBuffer{}, exited: make(chan struct{})}
