@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/testkit"
 )
 
 // jwks serves one RSA key as kid "k1" and returns the private key.
@@ -224,4 +225,21 @@ func TestDevIssuer(t *testing.T) {
 	if resp, _ := off.do(t, "POST", "/api/v1/auth/token", `{"username":"alice"}`); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("disabled issuer: status = %d, want 404", resp.StatusCode)
 	}
+}
+
+// TestCachedTokenIsRejectedOnceExpired checks the verified-token cache never
+// outlives a token: the same token that passed is refused after its exp
+// (plus the verifier's clock leeway of a few seconds).
+func TestCachedTokenIsRejectedOnceExpired(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testConfig(), nil)
+	short := claims(func(c jwt.MapClaims) { c["exp"] = time.Now().Add(2 * time.Second).Unix() })
+	authz := bearer(signed(t, jwt.SigningMethodHS256, "", short, []byte(secret)))
+	if resp, body := h.do(t, "GET", "/api/v1/orders", "", authz); resp.StatusCode != http.StatusOK {
+		t.Fatalf("fresh token: %d %s", resp.StatusCode, body)
+	}
+	testkit.Eventually(t, 15*time.Second, func() bool {
+		resp, _ := h.do(t, "GET", "/api/v1/orders", "", authz)
+		return resp.StatusCode == http.StatusUnauthorized
+	}, "an expired token that was cached is still accepted")
 }
