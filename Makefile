@@ -3,7 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-MODULES   := pkg schemas testkit tests gateway tools services/order services/inventory services/payment services/notification services/provider
+MODULES   := pkg schemas testkit tests gateway gateway/integration tools services/provider \
+             $(foreach s,order inventory payment notification,services/$(s) services/$(s)/integration)
 ALL_PKGS  := $(addprefix ./,$(addsuffix /...,$(MODULES)))
 FUZZTIME  ?= 30s
 BIN       := bin
@@ -35,7 +36,7 @@ test: schemas-check ## run every test against real servers, then the fuzz target
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	cd schemas && $(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) .
-	$(GO) test -run '^$$' -fuzz '^FuzzPlaceOrderBody$$' -fuzztime $(FUZZTIME) ./services/order/internal/ports
+	$(GO) test -run '^$$' -fuzz '^FuzzPlaceOrderBody$$' -fuzztime $(FUZZTIME) ./services/order/integration/ports
 
 .PHONY: schemas-check
 schemas-check: ## check that every event version is compatible with the one before
