@@ -24,9 +24,9 @@ func TestRunServesSeededCatalogueAndStops(t *testing.T) {
 	t.Setenv("INVENTORY_NATS_URL", testkit.NATS(t).URL())
 	t.Setenv("INVENTORY_JWT_SECRET", "run-test-secret")
 
-	svc := startService(t)
+	svc := testkit.StartBinary(t, "../../..", "./cmd/inventory")
 	t.Cleanup(func() {
-		if err := svc.stop(); err != nil {
+		if err := svc.Stop(); err != nil {
 			t.Errorf("exit after SIGTERM: %v", err)
 		}
 	})

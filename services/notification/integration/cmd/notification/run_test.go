@@ -34,7 +34,7 @@ func TestRunStartsIndexedAndStops(t *testing.T) {
 	t.Setenv("NOTIFICATION_MONGO_DATABASE", db)
 	t.Setenv("NOTIFICATION_NATS_URL", testkit.NATS(t).URL())
 	t.Setenv("NOTIFICATION_JWT_SECRET", secret)
-	svc := startService(t)
+	svc := testkit.StartBinary(t, "../../..", "./cmd/notification")
 	testkit.Eventually(t, 30*time.Second, func() bool {
 		res, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
@@ -46,10 +46,10 @@ func TestRunStartsIndexedAndStops(t *testing.T) {
 	if got := indexNames(t, mongoURL, db); !got["customer_created"] || !got["outbox_pending"] || !got["status_next_attempt"] {
 		t.Errorf("indexes = %v, want customer_created, status_next_attempt and outbox_pending", got)
 	}
-	if err := svc.stop(); err != nil {
+	if err := svc.Stop(); err != nil {
 		t.Errorf("exit after SIGTERM: %v", err)
 	}
-	if out := svc.logs.String(); strings.Contains(out, secret) || !strings.Contains(out, "starting") {
+	if out := svc.Logs(); strings.Contains(out, secret) || !strings.Contains(out, "starting") {
 		t.Errorf("logs show the secret or no configuration:\n%s", out)
 	}
 }

@@ -63,7 +63,7 @@ func TestRunServesTheSaga(t *testing.T) {
 	t.Setenv("ORDER_JWT_SECRET", "run-test-secret")
 	t.Setenv("ORDER_SAGA_TIMEOUT", "1s")
 
-	svc := startService(t)
+	svc := testkit.StartBinary(t, "../../..", "./cmd/order")
 	base := "http://" + addr
 	testkit.Eventually(t, 30*time.Second, func() bool {
 		status, _ := call(t, http.MethodGet, base+"/readyz", "", "")
@@ -114,7 +114,7 @@ func TestRunServesTheSaga(t *testing.T) {
 		t.Errorf("%s rose by %v, want 1", timedOutName, got)
 	}
 
-	if err := svc.stop(); err != nil {
+	if err := svc.Stop(); err != nil {
 		t.Errorf("exit after SIGTERM: %v", err)
 	}
 }

@@ -1,0 +1,83 @@
+package testkit
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// Process is a service binary started by StartBinary, running with the
+// test's environment.
+type Process struct {
+	cmd    *exec.Cmd
+	logs   *lockedBuffer
+	exited chan struct{}
+	err    error
+}
+
+// StartBinary builds mainPackage (such as "./cmd/order") inside moduleDir
+// and starts it with the test's environment (set it with t.Setenv first).
+// Building inside the service's own module, as the Dockerfile does, uses
+// that module's go.mod rather than the test's. The process is killed at
+// cleanup if the test did not stop it, and its output is logged when the
+// test failed.
+func StartBinary(t testing.TB, moduleDir, mainPackage string) *Process {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "service")
+	build := exec.Command("go", "build", "-o", bin, mainPackage)
+	build.Dir = moduleDir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", mainPackage, err, out)
+	}
+	p := &Process{cmd: exec.Command(bin), logs: &lockedBuffer{}, exited: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		if t.Failed() {
+			t.Logf("%s output:\n%s", mainPackage, p.logs)
+		}
+	})
+	return p
+}
+
+// Stop sends SIGTERM, as a container runtime does, and returns the exit
+// error: nil when the process shut down cleanly.
+func (p *Process) Stop() error {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	<-p.exited
+	return p.err
+}
+
+// Logs returns everything the process wrote to stdout and stderr so far.
+func (p *Process) Logs() string { return p.logs.String() }
+
+// lockedBuffer collects output written from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
