@@ -17,7 +17,8 @@ import (
 
 // settings are the load parameters shared by every target.
 type settings struct {
-	duration time.Duration
+	duration time.Duration // per target and concurrency, split into rounds
+	rounds   int
 	warmup   time.Duration
 	threads  int
 	conns    int
@@ -25,13 +26,15 @@ type settings struct {
 
 func main() {
 	s := settings{}
-	flag.DurationVar(&s.duration, "duration", 10*time.Second, "length of each measured wrk run")
+	flag.DurationVar(&s.duration, "duration", 10*time.Second, "measured load per target and concurrency")
+	flag.IntVar(&s.rounds, "rounds", 5, "turns the targets take within -duration; figures are medians of the rounds")
 	flag.DurationVar(&s.warmup, "warmup", 2*time.Second, "length of the wrk warm-up before each run")
 	flag.IntVar(&s.threads, "threads", 2, "wrk threads of the throughput runs")
 	flag.IntVar(&s.conns, "conns", 64, "wrk connections of the throughput runs")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	s.rounds = max(1, s.rounds)
 	if err := run(ctx, s); err != nil {
 		log.Fatalf("benchgateway: %v", err)
 	}

@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"time"
 )
 
 // target is one way of reaching the upstream's answer.
@@ -35,44 +37,68 @@ type results struct {
 
 // measure checks every target answers the upstream's body, then loads each
 // at the throughput concurrency and, except the cache, at concurrency 1.
+// Other work on the machine comes and goes, so the targets take turns in
+// short rounds and each figure is the median of its rounds: a burst of
+// background load then hits every target alike instead of one of them.
 func measure(ctx context.Context, s settings, ts []target) (results, error) {
 	r := results{rps: map[string]float64{}, p50ms: map[string]float64{}}
 	for _, t := range ts {
 		if err := check(t); err != nil {
 			return r, err
 		}
+		if _, err := runWrk(ctx, t.url, t.header, s.threads, s.conns, s.warmup); err != nil {
+			return r, fmt.Errorf("%s warm-up: %w", t.name, err)
+		}
 	}
-	for _, t := range ts {
-		res, err := load(ctx, s, t, s.threads, s.conns)
-		if err != nil {
-			return r, err
-		}
-		r.rps[t.name] = res.rps
+	high, err := rounds(ctx, s, ts, s.threads, s.conns)
+	if err != nil {
+		return r, err
 	}
+	var proxied []target
 	for _, t := range ts {
-		if t.wantCache != "" {
-			continue
+		r.rps[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.rps })
+		if t.wantCache == "" {
+			proxied = append(proxied, t)
 		}
-		res, err := load(ctx, s, t, 1, 1)
-		if err != nil {
-			return r, err
-		}
-		r.p50ms[t.name] = res.p50ms
+	}
+	one, err := rounds(ctx, s, proxied, 1, 1)
+	if err != nil {
+		return r, err
+	}
+	for _, t := range proxied {
+		r.p50ms[t.name] = median(one[t.name], func(w wrkResult) float64 { return w.p50ms })
 	}
 	return r, nil
 }
 
-// load warms up, then measures one target.
-func load(ctx context.Context, s settings, t target, threads, conns int) (wrkResult, error) {
-	if _, err := runWrk(ctx, t.url, t.header, threads, conns, s.warmup); err != nil {
-		return wrkResult{}, fmt.Errorf("%s warm-up: %w", t.name, err)
+// rounds loads every target s.rounds times for s.duration/s.rounds each,
+// in turn, and returns the results by target name.
+func rounds(ctx context.Context, s settings, ts []target, threads, conns int) (map[string][]wrkResult, error) {
+	per := max(time.Second, s.duration/time.Duration(s.rounds))
+	out := map[string][]wrkResult{}
+	for i := range s.rounds {
+		for _, t := range ts {
+			res, err := runWrk(ctx, t.url, t.header, threads, conns, per)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", t.name, err)
+			}
+			fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f rps, p50 %.3f ms\n", i+1, t.name, conns, res.rps, res.p50ms)
+			out[t.name] = append(out[t.name], res)
+		}
 	}
-	res, err := runWrk(ctx, t.url, t.header, threads, conns, s.duration)
-	if err != nil {
-		return res, fmt.Errorf("%s: %w", t.name, err)
+	return out, nil
+}
+
+func median(rs []wrkResult, f func(wrkResult) float64) float64 {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
 	}
-	fmt.Fprintf(os.Stderr, "%s c=%d: %.0f rps, p50 %.3f ms\n", t.name, conns, res.rps, res.p50ms)
-	return res, nil
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // check sends two requests and insists on 200, the upstream's body and,
