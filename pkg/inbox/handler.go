@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/outbox"
 )
 
 // errRetryWithSavepoints aborts the fast path when one message failed.
@@ -37,6 +38,9 @@ func Handler(pool *pgxpool.Pool, consumer string, fn Func) bus.BatchHandler {
 		errs, err := b.run(ctx, pool, fn, false)
 		if errors.Is(err, errRetryWithSavepoints) {
 			errs, err = b.run(ctx, pool, fn, true)
+		}
+		if err == nil {
+			outbox.Committed() // the effects may have added outbox rows
 		}
 		if err != nil {
 			errs = b.results()

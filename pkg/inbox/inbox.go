@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
 )
 
 // Func applies one event's effect inside tx. It must do its work through tx
@@ -34,13 +35,17 @@ func Handle(ctx context.Context, pool *pgxpool.Pool, consumer string, ev event.E
 	if _, err := uuid.Parse(ev.ID); err != nil {
 		return bus.Permanent(fmt.Errorf("inbox: event id %q: %w", ev.ID, err))
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		fresh, err := record(ctx, tx, consumer, []string{ev.ID})
 		if err != nil || len(fresh) == 0 {
 			return err
 		}
 		return fn(ctx, tx, ev)
 	})
+	if err == nil {
+		outbox.Committed() // the effect may have added outbox rows
+	}
+	return err
 }
 
 // record inserts (consumer, id) rows and returns the set of ids not seen before.

@@ -10,7 +10,8 @@ import (
 	"github.com/eventshop/eventshop/pkg/event"
 )
 
-// Channel is the LISTEN/NOTIFY channel that Add notifies and Relay listens on.
+// Channel is the LISTEN/NOTIFY channel Relay listens on; standby relays
+// notify it to wake the leader (see Committed).
 const Channel = "outbox"
 
 // insertSQL writes any number of events in one statement from parallel
@@ -20,23 +21,35 @@ const insertSQL = `INSERT INTO outbox
 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
   $6::timestamptz[], $7::text[], $8::text[], $9::bytea[])`
 
-// Add writes evs to the outbox inside the caller's transaction and notifies
-// the relay, which PostgreSQL delivers only when tx commits. The events are
-// published in the order given. Events should come from event.New, which
-// validated them; an event id that is not a UUID fails the insert.
+// Add writes evs to the outbox inside the caller's transaction, in one
+// round trip. The events are published in the order given. Call Committed
+// after tx commits, so that the relay publishes them at once. Events should
+// come from event.New, which validated them; an event id that is not a UUID
+// fails the insert.
 func Add(ctx context.Context, tx pgx.Tx, evs ...event.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	cols := columnsOf(evs)
 	b := &pgx.Batch{}
-	b.Queue(insertSQL, cols.ids, cols.aggregates, cols.types, cols.sources, cols.subjects,
-		cols.times, cols.schemas, cols.traces, cols.payloads)
-	b.Queue("SELECT pg_notify($1, '')", Channel)
+	Queue(b, evs...)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("add to outbox: %w", err)
 	}
 	return nil
+}
+
+// Queue adds the insert of evs into the outbox to b, so that a caller
+// sending its own writes as a batch inside its transaction adds its events
+// in the same round trip. It is Add for batches: call Committed after the
+// commit.
+func Queue(b *pgx.Batch, evs ...event.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	cols := columnsOf(evs)
+	b.Queue(insertSQL, cols.ids, cols.aggregates, cols.types, cols.sources, cols.subjects,
+		cols.times, cols.schemas, cols.traces, cols.payloads)
+	added()
 }
 
 // columns holds the events column-wise, the shape unnest wants.

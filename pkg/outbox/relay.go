@@ -91,6 +91,10 @@ type Relay struct {
 	log    *slog.Logger
 	opts   Options
 	leader atomic.Bool
+
+	wake     chan struct{} // asks Run to drain the outbox
+	notify   chan struct{} // asks notifyLoop to NOTIFY the leader
+	fallback atomic.Bool   // a fallback wake-up is armed
 }
 
 // NewRelay returns a relay of pool's outbox to pub (a *bus.Bus).
@@ -98,23 +102,27 @@ func NewRelay(pool *pgxpool.Pool, pub Publisher, log *slog.Logger, opts Options)
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Relay{pool: pool, pub: pub, log: log.With("component", "outbox_relay"), opts: opts.withDefaults()}
+	return &Relay{pool: pool, pub: pub, log: log.With("component", "outbox_relay"), opts: opts.withDefaults(),
+		wake: make(chan struct{}, 1), notify: make(chan struct{}, 1)}
 }
 
 // Leader reports whether this relay holds the leader lock right now.
 func (r *Relay) Leader() bool { return r.leader.Load() }
 
-// Run relays until ctx is done. It wakes on every NOTIFY from Add and every
-// PollInterval, drains the outbox while batches come back full, and prunes
-// old sent rows now and then. On return every batch that JetStream acked has
-// been marked sent.
+// Run relays until ctx is done. It wakes on Committed (and shortly after
+// every Add) in this process, on every NOTIFY and every PollInterval,
+// drains the outbox while batches come back full, and prunes old sent rows
+// now and then. On return every batch that JetStream acked has been marked
+// sent.
 func (r *Relay) Run(ctx context.Context) error {
-	wake := make(chan struct{}, 1)
+	wake := r.wake
 	marks := make(chan *claim, 1)
 	var wg sync.WaitGroup
 	wg.Go(func() { r.listen(ctx, wake) })
 	wg.Go(func() { r.markLoop(ctx, marks) })
+	wg.Go(func() { r.notifyLoop(ctx) })
 	defer wg.Wait()
+	defer register(r)()
 	defer close(marks)
 	lastPrune := time.Now()
 	for {

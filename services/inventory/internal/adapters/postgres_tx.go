@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/outbox"
 )
 
 type txKey struct{}
@@ -20,11 +22,15 @@ func WithTx(ctx context.Context, tx pgx.Tx) context.Context {
 }
 
 // inTx runs fn in the transaction carried by ctx, or else in a new
-// transaction on pool. A joined transaction is the caller's to commit or roll
+// transaction on pool, after whose commit it wakes the outbox relay. A joined transaction is the caller's to commit or roll
 // back (the inbox handler does either per message), so no savepoint is added.
 func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
 		return fn(tx)
 	}
-	return pgx.BeginFunc(ctx, pool, fn)
+	if err := pgx.BeginFunc(ctx, pool, fn); err != nil {
+		return err
+	}
+	outbox.Committed()
+	return nil
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/eventshop/eventshop/services/order/internal/domain"
 )
 
-// db is what both a pool and a transaction offer. Begin on a transaction
-// opens a savepoint, so the repository nests inside an inbox transaction.
+// db is what both a pool and a transaction offer. On a transaction the
+// repository writes inside it (an inbox transaction), without a savepoint.
 type db interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -33,8 +33,8 @@ func NewRepository(db db) *Repository {
 	return &Repository{db: db}
 }
 
-// InTx returns a repository whose writes happen inside tx (in savepoints),
-// so that an event handler commits its effect with its inbox row.
+// InTx returns a repository whose writes happen inside tx, so that an event
+// handler commits its effect with its inbox row.
 func (r *Repository) InTx(tx pgx.Tx) *Repository {
 	return &Repository{db: tx}
 }

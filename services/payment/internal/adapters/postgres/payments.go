@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/payment/internal/app"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
@@ -49,9 +50,14 @@ func (r *Payments) PendingVoids(ctx context.Context, limit int) ([]domain.Paymen
 	return r.query(ctx, `SELECT `+columns+` FROM payments WHERE void_pending ORDER BY updated_at LIMIT $1`, limit)
 }
 
-// InTx runs fn in one transaction, committed when fn returns nil.
+// InTx runs fn in one transaction, committed when fn returns nil, and then
+// wakes the outbox relay for the events fn emitted.
 func (r *Payments) InTx(ctx context.Context, fn func(ctx context.Context, tx app.Tx) error) error {
-	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error { return fn(ctx, NewTx(tx)) })
+	if err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error { return fn(ctx, NewTx(tx)) }); err != nil {
+		return err
+	}
+	outbox.Committed()
+	return nil
 }
 
 func (r *Payments) query(ctx context.Context, sql string, args ...any) ([]domain.Payment, error) {
