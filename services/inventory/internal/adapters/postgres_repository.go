@@ -29,22 +29,11 @@ func NewPostgresRepository(pool *pgxpool.Pool) *PostgresRepository {
 
 // UpdateOrder locks the order (a transaction-scoped advisory lock, as the
 // reservation row may not exist yet), then its reservation and products in
-// SKU order, applies fn and stores its result and events.
+// SKU order, applies fn and stores its result and events. The locks and
+// reads travel as one batch, and so do the writes: two round trips.
 func (r *PostgresRepository) UpdateOrder(ctx context.Context, orderID string, skus []string, fn command.OrderUpdate) error {
 	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, orderID); err != nil {
-			return fmt.Errorf("lock order: %w", err)
-		}
-		res, err := loadReservation(ctx, tx, orderID)
-		if err != nil {
-			return err
-		}
-		if res != nil {
-			for _, l := range res.Lines() {
-				skus = append(skus, l.SKU)
-			}
-		}
-		products, err := lockProducts(ctx, tx, skus)
+		res, products, err := lockOrder(ctx, tx, orderID, skus)
 		if err != nil {
 			return err
 		}
@@ -53,16 +42,57 @@ func (r *PostgresRepository) UpdateOrder(ctx context.Context, orderID string, sk
 		if err != nil {
 			return err
 		}
+		b := &pgx.Batch{}
 		if next != nil {
-			if err := saveReservation(ctx, tx, next); err != nil {
+			if err := queueReservation(b, next); err != nil {
 				return err
 			}
 		}
-		if err := saveProducts(ctx, tx, changed(before, products)); err != nil {
-			return err
+		queueProducts(b, changed(before, products))
+		outbox.Queue(b, evs...)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("store order %s: %w", orderID, err)
 		}
-		return addEvents(ctx, tx, evs)
+		return nil
 	})
+}
+
+// lockOrderProductsSQL locks, in SKU order, the products named by $1 and by
+// the lines of order $2's reservation, which the same batch locked first.
+const lockOrderProductsSQL = `SELECT sku, name, price_cents, currency, available, reserved, sold
+FROM products WHERE sku = ANY($1::text[] || ARRAY(
+  SELECT l->>'sku' FROM reservations r, jsonb_array_elements(r.lines) l WHERE r.order_id = $2))
+ORDER BY sku FOR UPDATE`
+
+// lockOrder takes the order's advisory lock, its reservation's row lock
+// and its products' row locks, in that order, in one round trip.
+func lockOrder(ctx context.Context, tx pgx.Tx, orderID string, skus []string) (*domain.Reservation, map[string]*domain.Product, error) {
+	if skus == nil {
+		skus = []string{} // not NULL, which would lose the reservation's SKUs
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, orderID)
+	b.Queue(loadReservationSQL, orderID)
+	b.Queue(lockOrderProductsSQL, skus, orderID)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, nil, fmt.Errorf("lock order: %w", err)
+	}
+	res, err := scanReservation(orderID, br.QueryRow())
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, _ := br.Query()
+	list, err := pgx.CollectRows(rows, scanProduct)
+	if err != nil {
+		return nil, nil, fmt.Errorf("lock products: %w", err)
+	}
+	products := make(map[string]*domain.Product, len(list))
+	for _, p := range list {
+		products[p.SKU()] = p
+	}
+	return res, products, br.Close()
 }
 
 // UpdateProduct locks one product, applies fn and stores its result and events.
@@ -131,8 +161,18 @@ func scanProduct(row pgx.CollectableRow) (*domain.Product, error) {
 
 // saveProducts writes the counters of products in one statement.
 func saveProducts(ctx context.Context, tx pgx.Tx, products []*domain.Product) error {
+	b := &pgx.Batch{}
+	queueProducts(b, products)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("save products: %w", err)
+	}
+	return nil
+}
+
+// queueProducts adds the update of products' counters, one statement, to b.
+func queueProducts(b *pgx.Batch, products []*domain.Product) {
 	if len(products) == 0 {
-		return nil
+		return
 	}
 	var skus []string
 	var avail, reserv, sold []int64
@@ -140,14 +180,10 @@ func saveProducts(ctx context.Context, tx pgx.Tx, products []*domain.Product) er
 		skus = append(skus, p.SKU())
 		avail, reserv, sold = append(avail, p.Available()), append(reserv, p.Reserved()), append(sold, p.Sold())
 	}
-	_, err := tx.Exec(ctx, `UPDATE products p
+	b.Queue(`UPDATE products p
 		SET available = u.available, reserved = u.reserved, sold = u.sold, updated_at = now()
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(sku, available, reserved, sold)
 		WHERE p.sku = u.sku`, skus, avail, reserv, sold)
-	if err != nil {
-		return fmt.Errorf("save products: %w", err)
-	}
-	return nil
 }
 
 type counters struct{ available, reserved, sold int64 }

@@ -1,7 +1,6 @@
 package adapters
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,15 +32,16 @@ func toDomainLines(lines []dbLine) []domain.Line {
 	return out
 }
 
-// loadReservation reads and locks the reservation of orderID, nil when there
-// is none.
-func loadReservation(ctx context.Context, tx pgx.Tx, orderID string) (*domain.Reservation, error) {
+// loadReservationSQL reads and locks the reservation of order $1.
+const loadReservationSQL = `SELECT state, lines FROM reservations WHERE order_id = $1 FOR UPDATE`
+
+// scanReservation reads the row of loadReservationSQL, nil when there is none.
+func scanReservation(orderID string, row pgx.Row) (*domain.Reservation, error) {
 	var (
 		state string
 		raw   []byte
 	)
-	err := tx.QueryRow(ctx, `SELECT state, lines FROM reservations WHERE order_id = $1 FOR UPDATE`, orderID).
-		Scan(&state, &raw)
+	err := row.Scan(&state, &raw)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -55,17 +55,14 @@ func loadReservation(ctx context.Context, tx pgx.Tx, orderID string) (*domain.Re
 	return domain.UnmarshalReservation(orderID, domain.State(state), toDomainLines(lines))
 }
 
-// saveReservation inserts or updates a reservation.
-func saveReservation(ctx context.Context, tx pgx.Tx, res *domain.Reservation) error {
+// queueReservation adds the insert or update of a reservation to b.
+func queueReservation(b *pgx.Batch, res *domain.Reservation) error {
 	lines, err := json.Marshal(toDBLines(res.Lines()))
 	if err != nil {
 		return fmt.Errorf("encode reservation lines: %w", err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO reservations (order_id, state, lines) VALUES ($1, $2, $3)
+	b.Queue(`INSERT INTO reservations (order_id, state, lines) VALUES ($1, $2, $3)
 		ON CONFLICT (order_id) DO UPDATE SET state = excluded.state, lines = excluded.lines, updated_at = now()`,
 		res.OrderID(), string(res.State()), lines)
-	if err != nil {
-		return fmt.Errorf("save reservation: %w", err)
-	}
 	return nil
 }

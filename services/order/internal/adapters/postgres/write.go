@@ -15,43 +15,53 @@ import (
 )
 
 // Add stores a new order, its order.placed event and, when idem is not nil,
-// the customer's idempotency key, in one transaction. A key the customer
-// already used is command.ErrIdempotencyKeyUsed and nothing is stored; the
-// primary key on (customer_id, key) decides between concurrent requests.
+// the customer's idempotency key, in one transaction whose writes travel as
+// one batch. A key the customer already used is
+// command.ErrIdempotencyKeyUsed and nothing is stored; the primary key on
+// (customer_id, key) decides between concurrent requests.
 func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Idempotency) error {
 	ev, err := placedEvent(ctx, o)
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, r.db, func(tx pgx.Tx) error {
-		if err := insertOrder(ctx, tx, o); err != nil {
-			return err
-		}
-		if idem != nil {
-			tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id)
-				VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, o.CustomerID(), idem.Key, idem.RequestHash, o.ID())
-			if err != nil {
-				return fmt.Errorf("insert idempotency key: %w", err)
-			}
-			if tag.RowsAffected() == 0 {
-				return command.ErrIdempotencyKeyUsed
-			}
-		}
-		return outbox.Add(ctx, tx, ev)
-	})
-}
-
-func insertOrder(ctx context.Context, tx pgx.Tx, o *domain.Order) error {
 	lines, err := toDBLines(o.Lines())
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO orders (`+orderColumns+`, currency)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		o.ID(), o.CustomerID(), lines, o.TotalCents(), o.PaymentMethod(), string(o.Status()),
-		o.Reason(), o.CreatedAt(), o.UpdatedAt(), o.Currency())
-	if err != nil {
+	return inTx(ctx, r.db, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`INSERT INTO orders (`+orderColumns+`, currency)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			o.ID(), o.CustomerID(), lines, o.TotalCents(), o.PaymentMethod(), string(o.Status()),
+			o.Reason(), o.CreatedAt(), o.UpdatedAt(), o.Currency())
+		if idem != nil {
+			b.Queue(`INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id)
+				VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, o.CustomerID(), idem.Key, idem.RequestHash, o.ID())
+		}
+		outbox.Queue(b, ev)
+		return sendAdd(ctx, tx, b, idem != nil)
+	})
+}
+
+// sendAdd sends the batch of Add and reads its results: the order, the
+// idempotency key if withKey, the outbox rows.
+func sendAdd(ctx context.Context, tx pgx.Tx, b *pgx.Batch, withKey bool) error {
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
 		return fmt.Errorf("insert order: %w", err)
+	}
+	if withKey {
+		tag, err := br.Exec()
+		if err != nil {
+			return fmt.Errorf("insert idempotency key: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return command.ErrIdempotencyKeyUsed
+		}
+	}
+	if err := br.Close(); err != nil {
+		return fmt.Errorf("add to outbox: %w", err)
 	}
 	return nil
 }
@@ -59,7 +69,7 @@ func insertOrder(ctx context.Context, tx pgx.Tx, o *domain.Order) error {
 // Update locks the order, applies fn and stores the result with the event
 // of its status change, if any, in one transaction.
 func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*domain.Order) error) error {
-	return pgx.BeginFunc(ctx, r.db, func(tx pgx.Tx) error {
+	return inTx(ctx, r.db, func(tx pgx.Tx) error {
 		o, err := scanOrder(tx.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, id))
 		if err != nil {
 			return fmt.Errorf("load order %s: %w", id, err)
@@ -74,7 +84,7 @@ func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*domain.O
 // until the next sweep.
 func (r *Repository) UpdateExpired(ctx context.Context, before time.Time, limit int, fn func(*domain.Order) error) (int, error) {
 	var n int
-	err := pgx.BeginFunc(ctx, r.db, func(tx pgx.Tx) error {
+	err := inTx(ctx, r.db, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+orderColumns+` FROM orders
 			WHERE status = 'PENDING' AND created_at < $1
 			ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit)
@@ -94,7 +104,7 @@ func (r *Repository) UpdateExpired(ctx context.Context, before time.Time, limit 
 }
 
 // apply runs fn on each order, then writes every order and the events of
-// their status changes in one round trip.
+// their status changes, all in one round trip.
 func apply(ctx context.Context, tx pgx.Tx, orders []*domain.Order, fn func(*domain.Order) error) error {
 	batch := &pgx.Batch{}
 	var evs []event.Event
@@ -117,8 +127,9 @@ func apply(ctx context.Context, tx pgx.Tx, orders []*domain.Order, fn func(*doma
 	if batch.Len() == 0 {
 		return nil
 	}
+	outbox.Queue(batch, evs...)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("update orders: %w", err)
 	}
-	return outbox.Add(ctx, tx, evs...)
+	return nil
 }
