@@ -127,3 +127,27 @@ func TestBreakerCountsTimeouts(t *testing.T) {
 		t.Errorf("upstream saw %d requests, want 3", n)
 	}
 }
+
+// TestBreakerListIncludesTheServicesBreakers checks that the admin list
+// shows, besides the gateway's own breakers, those each service reports for
+// its outgoing calls.
+func TestBreakerListIncludesTheServicesBreakers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testConfig(), nil)
+	payment := h.up["payment"]
+	payment.mu.Lock()
+	payment.body = func(r *http.Request) string {
+		if r.URL.Path == "/internal/breakers" {
+			return `{"items":[{"name":"payment-provider","state":"open"}]}`
+		}
+		return `{}`
+	}
+	payment.mu.Unlock()
+	want := map[string]string{
+		"order": "closed", "inventory": "closed", "payment": "closed", "notification": "closed",
+		"payment-provider": "open",
+	}
+	if diff := cmp.Diff(want, breakerStates(t, h)); diff != "" {
+		t.Errorf("breakers (-want +got):\n%s", diff)
+	}
+}

@@ -3,10 +3,15 @@
 package admin
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,11 +20,55 @@ import (
 	"github.com/eventshop/eventshop/pkg/problem"
 )
 
-// Breakers answers GET /api/v1/admin/breakers.
-func Breakers(set *breaker.Set) echo.HandlerFunc {
+// Breakers answers GET /api/v1/admin/breakers: the gateway's breaker per
+// upstream, then the breakers each service keeps for its own outgoing calls
+// (order → inventory, payment → provider, notification → channel), read from
+// the services' /internal/breakers. A service that does not answer is left
+// out; the gateway's breaker for it already shows the trouble.
+func Breakers(set *breaker.Set, services map[string]string) echo.HandlerFunc {
+	client := &http.Client{Timeout: time.Second}
 	return func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]any{"items": set.Statuses()})
+		items := set.Statuses()
+		items = append(items, serviceBreakers(c.Request().Context(), client, services)...)
+		return c.JSON(http.StatusOK, map[string]any{"items": items})
 	}
+}
+
+// serviceBreakers asks every service for its breakers at once.
+func serviceBreakers(ctx context.Context, client *http.Client, services map[string]string) []breaker.Status {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var out []breaker.Status
+	for _, base := range services {
+		wg.Go(func() {
+			got := fetchBreakers(ctx, client, base+"/internal/breakers")
+			mu.Lock()
+			out = append(out, got...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func fetchBreakers(ctx context.Context, client *http.Client, url string) []breaker.Status {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Items []breaker.Status `json:"items"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil {
+		return nil
+	}
+	return body.Items
 }
 
 // DLQ serves the dead-letter routes from the bus's DLQ stream.

@@ -121,13 +121,17 @@ func (g *Gateway) initAuth(ctx context.Context) error {
 	return nil
 }
 
-func (g *Gateway) initUpstreams() error {
-	urls := map[string]string{
+// serviceURLs maps each upstream service to its base URL.
+func (g *Gateway) serviceURLs() map[string]string {
+	return map[string]string{
 		routes.Order: g.cfg.OrderURL, routes.Inventory: g.cfg.InventoryURL,
 		routes.Payment: g.cfg.PaymentURL, routes.Notification: g.cfg.NotificationURL,
 	}
+}
+
+func (g *Gateway) initUpstreams() error {
 	g.upstreams = map[string]*proxy.Upstream{}
-	for name, u := range urls {
+	for name, u := range g.serviceURLs() {
 		up, err := g.proxy.NewUpstream(name, u)
 		if err != nil {
 			return err
