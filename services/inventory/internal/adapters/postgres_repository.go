@@ -33,13 +33,20 @@ func NewPostgresRepository(pool *pgxpool.Pool) *PostgresRepository {
 // reads travel as one batch, and so do the writes: two round trips.
 func (r *PostgresRepository) UpdateOrder(ctx context.Context, orderID string, skus []string, fn command.OrderUpdate) error {
 	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
-		res, products, err := lockOrder(ctx, tx, orderID, skus)
+		batch, err := cached(ctx, tx, orderID, skus)
+		if err != nil {
+			return err
+		}
+		res, products, err := r.read(ctx, tx, batch, orderID, skus)
 		if err != nil {
 			return err
 		}
 		before := snapshot(products)
 		next, evs, err := fn(res, products)
 		if err != nil {
+			if batch != nil {
+				batch.failed = true // fn may have changed the cached products
+			}
 			return err
 		}
 		b := &pgx.Batch{}
@@ -51,10 +58,26 @@ func (r *PostgresRepository) UpdateOrder(ctx context.Context, orderID string, sk
 		queueProducts(b, changed(before, products))
 		outbox.Queue(b, evs...)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			if batch != nil {
+				batch.failed = true
+			}
 			return fmt.Errorf("store order %s: %w", orderID, err)
+		}
+		if batch != nil && next != nil {
+			batch.res[orderID] = next
 		}
 		return nil
 	})
+}
+
+// read returns the order's reservation and products, from the batch's
+// prefetch when there is one, else locking them now.
+func (r *PostgresRepository) read(ctx context.Context, tx pgx.Tx, batch *OrderBatch, orderID string, skus []string) (*domain.Reservation, map[string]*domain.Product, error) {
+	if batch == nil {
+		return lockOrder(ctx, tx, orderID, skus)
+	}
+	res, products := batch.view(orderID, skus)
+	return res, products, nil
 }
 
 // lockOrderProductsSQL locks, in SKU order, the products named by $1 and by

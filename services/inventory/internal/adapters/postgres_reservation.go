@@ -48,6 +48,22 @@ func scanReservation(orderID string, row pgx.Row) (*domain.Reservation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load reservation: %w", err)
 	}
+	return decodeReservation(orderID, state, raw)
+}
+
+// scanReservationRow reads a row of order id, state and lines.
+func scanReservationRow(row pgx.Row, orderID *string) (*domain.Reservation, error) {
+	var (
+		state string
+		raw   []byte
+	)
+	if err := row.Scan(orderID, &state, &raw); err != nil {
+		return nil, fmt.Errorf("load reservation: %w", err)
+	}
+	return decodeReservation(*orderID, state, raw)
+}
+
+func decodeReservation(orderID, state string, raw []byte) (*domain.Reservation, error) {
 	var lines []dbLine
 	if err := json.Unmarshal(raw, &lines); err != nil {
 		return nil, fmt.Errorf("decode reservation lines: %w", err)

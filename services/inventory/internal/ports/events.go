@@ -25,8 +25,8 @@ const OrdersConsumer = "inventory-orders"
 
 // OrdersConsumerConfig is the consumer of the saga's order events. One batch
 // at a time (the default concurrency) keeps the locks of two batches from
-// interleaving; each batch's transaction locks products in SKU order per
-// event.
+// interleaving; each batch's transaction takes the locks of all its events
+// at once, orders by id and products in SKU order.
 func OrdersConsumerConfig() bus.ConsumerConfig {
 	return bus.ConsumerConfig{
 		Service: "inventory",
@@ -54,11 +54,35 @@ func NewEventHandlers(application app.Application) EventHandlers {
 // Consume starts the orders consumer on b. Every event is applied in the
 // transaction that records it in the inbox, so a redelivery has no effect.
 func (h EventHandlers) Consume(ctx context.Context, b *bus.Bus, pool *pgxpool.Pool) (*bus.Consumer, error) {
-	c, err := b.Consume(ctx, OrdersConsumerConfig(), inbox.Handler(pool, OrdersConsumer, h.Handle))
+	handle := inbox.Handler(pool, OrdersConsumer, h.Handle)
+	c, err := b.Consume(ctx, OrdersConsumerConfig(), func(ctx context.Context, msgs []bus.Message) []error {
+		return handle(adapters.WithOrderBatch(ctx, orderBatch(msgs)), msgs)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("consume order events: %w", err)
 	}
 	return c, nil
+}
+
+// orderBatch names the orders and SKUs of msgs, so that the repository
+// locks and reads them for the whole batch in one round trip. A payload
+// that does not decode is left out; its handler rejects it.
+func orderBatch(msgs []bus.Message) *adapters.OrderBatch {
+	b := &adapters.OrderBatch{}
+	for _, m := range msgs {
+		var p struct {
+			OrderID string         `json:"order_id"`
+			Items   []schemas.Line `json:"items"`
+		}
+		if err := m.Event.Decode(&p); err != nil {
+			continue
+		}
+		b.OrderIDs = append(b.OrderIDs, p.OrderID)
+		for _, it := range p.Items {
+			b.SKUs = append(b.SKUs, it.SKU)
+		}
+	}
+	return b
 }
 
 // Handle applies one order event inside tx, continuing the event's trace.

@@ -1,0 +1,142 @@
+package adapters
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventshop/eventshop/services/inventory/internal/domain"
+)
+
+// OrderBatch names the orders (and the SKUs of placed orders) of a batch of
+// events handled in one transaction, so that UpdateOrder takes the locks and
+// reads of the whole batch in one round trip instead of one per event.
+type OrderBatch struct {
+	OrderIDs []string
+	SKUs     []string
+
+	tx     pgx.Tx          // the transaction the prefetch ran in; nil before it
+	failed bool            // an update failed: the cached state may be stale
+	known  map[string]bool // the orders prefetched
+	asked  map[string]bool // the SKUs prefetched besides the reservations'
+
+	res   map[string]*domain.Reservation
+	prods map[string]*domain.Product
+}
+
+type batchKey struct{}
+
+// WithOrderBatch returns ctx carrying b for the UpdateOrder calls of one
+// batch. Only calls in the transaction of the first one use the prefetched
+// state; others (the inbox's retry with a savepoint per event) lock and
+// read event by event.
+func WithOrderBatch(ctx context.Context, b *OrderBatch) context.Context {
+	return context.WithValue(ctx, batchKey{}, b)
+}
+
+// cached returns the batch state usable in tx for orderID and skus,
+// prefetching it on first use; nil means lock and read on its own.
+func cached(ctx context.Context, tx pgx.Tx, orderID string, skus []string) (*OrderBatch, error) {
+	b, ok := ctx.Value(batchKey{}).(*OrderBatch)
+	if !ok || b.failed || (b.tx != nil && b.tx != tx) {
+		return nil, nil
+	}
+	if b.tx == nil {
+		b.tx = tx
+		if err := b.prefetch(ctx, tx); err != nil {
+			b.failed = true
+			return nil, err
+		}
+	}
+	if !b.known[orderID] {
+		return nil, nil
+	}
+	for _, sku := range skus {
+		if !b.asked[sku] {
+			return nil, nil
+		}
+	}
+	return b, nil
+}
+
+// batchProductsSQL locks, in SKU order, the products named by $1 and by the
+// lines of the reservations of orders $2, which the same batch locked first.
+const batchProductsSQL = `SELECT sku, name, price_cents, currency, available, reserved, sold
+FROM products WHERE sku = ANY($1::text[] || ARRAY(
+  SELECT l->>'sku' FROM reservations r, jsonb_array_elements(r.lines) l WHERE r.order_id = ANY($2)))
+ORDER BY sku FOR UPDATE`
+
+// prefetch takes, in one round trip, the advisory lock of every order in
+// order id order, then their reservations and their products in key order.
+func (b *OrderBatch) prefetch(ctx context.Context, tx pgx.Tx) error {
+	ids := slices.Compact(slices.Sorted(slices.Values(b.OrderIDs)))
+	skus := append([]string{}, b.SKUs...)
+	b.asked = make(map[string]bool, len(skus))
+	for _, sku := range skus {
+		b.asked[sku] = true
+	}
+	q := &pgx.Batch{}
+	q.Queue(`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) AS id`, ids)
+	q.Queue(`SELECT order_id, state, lines FROM reservations WHERE order_id = ANY($1)
+		ORDER BY order_id FOR UPDATE`, ids)
+	q.Queue(batchProductsSQL, skus, ids)
+	br := tx.SendBatch(ctx, q)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("lock orders: %w", err)
+	}
+	if err := b.readReservations(br, ids); err != nil {
+		return err
+	}
+	rows, _ := br.Query()
+	list, err := pgx.CollectRows(rows, scanProduct)
+	if err != nil {
+		return fmt.Errorf("lock products: %w", err)
+	}
+	b.prods = make(map[string]*domain.Product, len(list))
+	for _, p := range list {
+		b.prods[p.SKU()] = p
+	}
+	return br.Close()
+}
+
+func (b *OrderBatch) readReservations(br pgx.BatchResults, ids []string) error {
+	b.known, b.res = make(map[string]bool, len(ids)), map[string]*domain.Reservation{}
+	for _, id := range ids {
+		b.known[id] = true
+	}
+	rows, _ := br.Query()
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		res, err := scanReservationRow(rows, &id)
+		if err != nil {
+			return err
+		}
+		b.res[id] = res
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load reservations: %w", err)
+	}
+	return nil
+}
+
+// view is what UpdateOrder would have read for orderID: its reservation
+// and the products named by skus and by the reservation's lines.
+func (b *OrderBatch) view(orderID string, skus []string) (*domain.Reservation, map[string]*domain.Product) {
+	res := b.res[orderID]
+	if res != nil {
+		for _, l := range res.Lines() {
+			skus = append(skus, l.SKU)
+		}
+	}
+	products := make(map[string]*domain.Product, len(skus))
+	for _, sku := range skus {
+		if p, ok := b.prods[sku]; ok {
+			products[sku] = p
+		}
+	}
+	return res, products
+}
