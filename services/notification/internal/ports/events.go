@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
@@ -39,8 +40,28 @@ func (e Events) Consumer() bus.ConsumerConfig {
 	}
 }
 
-// Handler is the consumer's batch handler.
-func (e Events) Handler() bus.BatchHandler { return bus.Each(e.Handle) }
+// handleParallel bounds the events of a batch recorded at once.
+const handleParallel = 8
+
+// Handler is the consumer's batch handler. It records the events of a batch
+// side by side, as each touches only its own order's document and Record
+// is safe for concurrent use: one at a time, a batch costs a round trip to
+// the database per event in a row.
+func (e Events) Handler() bus.BatchHandler {
+	return func(ctx context.Context, msgs []bus.Message) []error {
+		errs := make([]error, len(msgs))
+		var g errgroup.Group
+		g.SetLimit(handleParallel)
+		for i, m := range msgs {
+			g.Go(func() error {
+				errs[i] = e.Handle(ctx, m.Event)
+				return nil // reported through errs
+			})
+		}
+		_ = g.Wait()
+		return errs
+	}
+}
 
 // Handle records the notification of one final order event. An event that
 // cannot become a notification is dead-lettered; storage errors are retried.
