@@ -39,11 +39,11 @@ type Saga struct {
 func (s *Saga) Consumers() []ConsumerSpec {
 	return []ConsumerSpec{
 		{Config: bus.ConsumerConfig{Service: app.Source, Stream: "INVENTORY", Durable: ReservedConsumer,
-			Subjects: []string{schemas.TypeInventoryReservedV1 + ".>"}, BatchSize: 16, AckWait: time.Minute},
+			Subjects: []string{schemas.TypeInventoryReservedV1 + ".>"}, BatchSize: 64, AckWait: time.Minute},
 			Handler: s.Reserved},
 		{Config: bus.ConsumerConfig{Service: app.Source, Stream: "ORDER", Durable: OrderConsumer,
 			Subjects:  []string{schemas.TypeOrderConfirmedV1 + ".>", schemas.TypeOrderCancelledV1 + ".>"},
-			BatchSize: 16, AckWait: time.Minute},
+			BatchSize: 64, AckWait: time.Minute},
 			Handler: s.OrderFinal},
 	}
 }
