@@ -10,6 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // registers the profiles served when PprofEnv is set
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,8 +60,17 @@ func New(log *slog.Logger, service string) *Server {
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.Handler()))
+	if os.Getenv(strings.ToUpper(service)+PprofEnvSuffix) == "true" {
+		e.GET("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
+	}
 	return s
 }
+
+// PprofEnvSuffix names, after the service's prefix (ORDER_PPROF), the
+// environment variable that, set to "true", serves Go's profiles under
+// /debug/pprof/ for performance work. Off by default: the profiles reveal
+// internals and are not for production traffic.
+const PprofEnvSuffix = "_PPROF"
 
 // AddReadyCheck adds a dependency that /readyz checks, such as a database ping.
 func (s *Server) AddReadyCheck(name string, check func(context.Context) error) {
