@@ -21,6 +21,9 @@ type config struct {
 	concurrency int
 	orders      int
 	logFile     string
+	hops        bool
+	pprof       bool
+	backlog     bool
 }
 
 func main() {
@@ -29,6 +32,9 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "concurrency", 64, "concurrent clients for the throughput figure")
 	flag.IntVar(&cfg.orders, "orders", 6000, "orders placed under concurrent load")
 	flag.StringVar(&cfg.logFile, "log", "", "file for the services' logs (default: discarded)")
+	flag.BoolVar(&cfg.hops, "hops", false, "print the median time of each saga step of the sequential orders")
+	flag.BoolVar(&cfg.pprof, "pprof", false, "serve the services' profiles at /debug/pprof/ (their URLs are in the log)")
+	flag.BoolVar(&cfg.backlog, "backlog", false, "print the consumers' backlogs every 2s under concurrent load")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -44,12 +50,26 @@ func run(ctx context.Context, cfg config) error {
 	}
 	defer b.stop()
 	fmt.Fprintf(os.Stderr, "platform ready; %d sequential orders ...\n", cfg.sequential)
-	lat, err := b.sequential(ctx, cfg.sequential)
+	var h *hops
+	if cfg.hops {
+		if h, err = watchHops(b.nc); err != nil {
+			return err
+		}
+	}
+	lat, ids, err := b.sequential(ctx, cfg.sequential)
 	if err != nil {
 		return err
 	}
+	if h != nil {
+		h.report(os.Stderr, ids[min(10, len(ids)):])
+	}
 	fmt.Fprintf(os.Stderr, "%d orders from %d concurrent clients ...\n", cfg.orders, cfg.concurrency)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	if cfg.backlog {
+		go watchBacklog(watchCtx, b.nc, os.Stderr, 2*time.Second)
+	}
 	rate, err := b.concurrent(ctx, cfg.concurrency, cfg.orders)
+	stopWatch()
 	if err != nil {
 		return err
 	}

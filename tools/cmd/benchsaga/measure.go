@@ -44,18 +44,20 @@ func (b *bench) order(i int) []client.Line {
 
 // sequential places orders one at a time and returns each one's time from
 // the request to its order.confirmed event, in milliseconds.
-func (b *bench) sequential(ctx context.Context, n int) (latencies, error) {
+func (b *bench) sequential(ctx context.Context, n int) (latencies, []string, error) {
 	out := make(latencies, 0, n)
+	ids := make([]string, 0, n)
 	for i := range n {
 		start := time.Now()
 		o, err := b.customer.PlaceOrder(ctx, b.order(i), "tok_visa", "")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		ids = append(ids, o.ID)
 		select {
 		case <-b.expect(o.ID):
 		case <-time.After(30 * time.Second):
-			return nil, fmt.Errorf("order %s not confirmed within 30s", o.ID)
+			return nil, nil, fmt.Errorf("order %s not confirmed within 30s", o.ID)
 		}
 		b.mu.Lock()
 		end := b.confirmed[o.ID]
@@ -64,7 +66,7 @@ func (b *bench) sequential(ctx context.Context, n int) (latencies, error) {
 			out = append(out, float64(end.Sub(start).Microseconds())/1000)
 		}
 	}
-	return out, nil
+	return out, ids, nil
 }
 
 // concurrent places n orders from c clients and returns confirmed orders per

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/tools/client"
 	"github.com/eventshop/eventshop/tools/invariants"
 	"github.com/eventshop/eventshop/tools/stack"
@@ -59,7 +61,7 @@ func start(ctx context.Context, cfg config) (*bench, error) {
 	}
 	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Fsync: true, Log: logw,
 		Services: []string{"provider", "inventory", "payment", "order", "notification"},
-		Env:      map[string]string{"ORDER_SAGA_TIMEOUT": "2m"}})
+		Env:      serviceEnv(cfg)})
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +71,15 @@ func start(ctx context.Context, cfg config) (*bench, error) {
 		return nil, err
 	}
 	return b, b.prepareStock(ctx)
+}
+
+// serviceEnv is the services' configuration for the bench.
+func serviceEnv(cfg config) map[string]string {
+	env := map[string]string{"ORDER_SAGA_TIMEOUT": "2m"}
+	for _, svc := range stack.Services {
+		env[strings.ToUpper(svc)+httpserver.PprofEnvSuffix] = fmt.Sprint(cfg.pprof)
+	}
+	return env
 }
 
 func (b *bench) connect(ctx context.Context) error {
