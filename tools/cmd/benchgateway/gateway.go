@@ -11,32 +11,32 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 )
 
-// secret is the HS256 key the benchmark gateway verifies tokens with.
-const secret = "benchgateway-secret-0123456789abcdef"
-
-// gatewayProc is the real gateway binary in front of the trivial upstream.
+// gatewayProc is the real gateway binary: the proxied routes go to the
+// trivial upstream, the catalogue to the real inventory service.
 type gatewayProc struct {
 	*process
 	url   string
 	token string // a customer's token, valid for the whole run
 }
 
-// startGateway builds cmd/gateway into dir and starts it with every upstream
-// pointing at upstreamURL, the rate limit on with a budget the load cannot
-// exhaust, the catalogue cache on and the access log off.
-func startGateway(ctx context.Context, dir, upstreamURL string) (*gatewayProc, error) {
-	bin := filepath.Join(dir, "gateway")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./gateway/cmd/gateway")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build gateway (run from the repository root): %w", err)
-	}
+// gatewayUpstreams is where the gateway sends its traffic.
+type gatewayUpstreams struct {
+	trivialURL   string // order, payment and notification
+	inventoryURL string // the real inventory service
+	natsURL      string // the catalogue's NATS, so stock changes evict the cache
+	secret       string // the HS256 key the catalogue's services verify with
+}
+
+// startGateway starts the gateway binary in bin with the rate limit on and a
+// budget the load cannot exhaust, the catalogue cache on and the access log
+// off.
+func startGateway(ctx context.Context, bin string, up gatewayUpstreams) (*gatewayProc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, bin)
-	cmd.Env = append(os.Environ(), gatewayEnv(addr, upstreamURL)...)
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "gateway"))
+	cmd.Env = append(os.Environ(), gatewayEnv(addr, up)...)
 	p, err := startProcess(cmd)
 	if err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func startGateway(ctx context.Context, dir, upstreamURL string) (*gatewayProc, e
 		p.stop()
 		return nil, err
 	}
-	g.token, err = auth.NewIssuer(auth.Config{Secret: secret}, 2*time.Hour).Token("alice")
+	g.token, err = auth.NewIssuer(auth.Config{Secret: up.secret}, 2*time.Hour).Token("alice")
 	if err != nil {
 		p.stop()
 		return nil, fmt.Errorf("sign token: %w", err)
@@ -54,11 +54,12 @@ func startGateway(ctx context.Context, dir, upstreamURL string) (*gatewayProc, e
 	return g, nil
 }
 
-func gatewayEnv(addr, upstreamURL string) []string {
+func gatewayEnv(addr string, up gatewayUpstreams) []string {
 	env := []string{
 		"GATEWAY_HTTP_ADDR=" + addr,
-		"GATEWAY_JWT_SECRET=" + secret,
-		"GATEWAY_NATS_URL=",
+		"GATEWAY_JWT_SECRET=" + up.secret,
+		"GATEWAY_NATS_URL=" + up.natsURL,
+		"GATEWAY_INVENTORY_URL=" + up.inventoryURL,
 		"GATEWAY_ACCESS_LOG=false",
 		"GATEWAY_RATE_LIMIT_OFF=false",
 		"GATEWAY_RATE_READ_RPS=100000000",
@@ -66,8 +67,8 @@ func gatewayEnv(addr, upstreamURL string) []string {
 		"GATEWAY_CACHE_TTL=1h",
 		"GATEWAY_PPROF_ADDR=" + os.Getenv("BENCH_GATEWAY_PPROF_ADDR"),
 	}
-	for _, name := range []string{"ORDER", "INVENTORY", "PAYMENT", "NOTIFICATION"} {
-		env = append(env, "GATEWAY_"+name+"_URL="+upstreamURL)
+	for _, name := range []string{"ORDER", "PAYMENT", "NOTIFICATION"} {
+		env = append(env, "GATEWAY_"+name+"_URL="+up.trivialURL)
 	}
 	return env
 }

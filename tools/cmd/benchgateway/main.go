@@ -1,7 +1,8 @@
 // Command benchgateway measures the gateway's proxy path against the same
-// trivial upstream reached directly, through nginx and from the gateway's
-// catalogue cache, with wrk at the same concurrency, and prints name=value
-// lines with the three goal figures. Everything listens on 127.0.0.1 and is
+// trivial upstream reached directly and through nginx, and the gateway's
+// catalogue cache against the real inventory service answering from
+// PostgreSQL, with wrk at the same concurrency, and prints name=value lines
+// with the three goal figures. Everything listens on 127.0.0.1 and is
 // stopped before the command exits. Run it from the repository root.
 package main
 
@@ -51,12 +52,19 @@ func run(ctx context.Context, s settings) error {
 		return fmt.Errorf("temp dir: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	cat, err := startCatalogue(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer cat.stop()
 	up, err := startUpstream()
 	if err != nil {
 		return err
 	}
 	defer up.Close()
-	gw, err := startGateway(ctx, dir, up.URL)
+	gw, err := startGateway(ctx, cat.bin, gatewayUpstreams{
+		trivialURL: up.URL, inventoryURL: cat.url, natsURL: cat.stack.NATSURL, secret: cat.stack.JWTSecret,
+	})
 	if err != nil {
 		return err
 	}
@@ -66,7 +74,7 @@ func run(ctx context.Context, s settings) error {
 		return err
 	}
 	defer ngx.stop()
-	r, err := measure(ctx, s, targets(up.URL, gw, ngx.url))
+	r, err := measure(ctx, s, targets(up.URL, gw, ngx.url, cat.url))
 	if err != nil {
 		return err
 	}
