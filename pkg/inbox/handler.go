@@ -29,9 +29,14 @@ var errRetryWithSavepoints = errors.New("a message failed; retry with savepoints
 // batch has more than one new event, the batch is rolled back and run again
 // with a savepoint around each message, so one failure costs the batch a
 // second run rather than every batch two extra round trips per message.
-func Handler(pool *pgxpool.Pool, consumer string, fn Func) bus.BatchHandler {
+func Handler(pool *pgxpool.Pool, consumer string, fn Func, opts ...Option) bus.BatchHandler {
+	var o handlerOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return func(ctx context.Context, msgs []bus.Message) []error {
 		b := newBatch(consumer, msgs)
+		b.flush = o.flush
 		if len(b.ids) == 0 {
 			return b.results()
 		}
@@ -57,6 +62,7 @@ func Handler(pool *pgxpool.Pool, consumer string, fn Func) bus.BatchHandler {
 // batch is one delivery of messages.
 type batch struct {
 	consumer string
+	flush    func(ctx context.Context, tx pgx.Tx) error
 	msgs     []bus.Message
 	ids      []string // the valid event ids, to record
 	invalid  []error  // per message, why its id cannot be recorded
@@ -114,7 +120,7 @@ func (b *batch) run(ctx context.Context, pool *pgxpool.Pool, fn Func, savepoints
 				return errRetryWithSavepoints
 			}
 		}
-		return nil
+		return b.flushWrites(ctx, tx, savepoints, alone)
 	})
 	if errors.Is(err, errAlone) {
 		return errs, nil
@@ -144,4 +150,38 @@ func (b *batch) applyInSavepoint(ctx context.Context, tx pgx.Tx, m bus.Message, 
 		return msgErr, fmt.Errorf("forget inbox row: %w", err)
 	}
 	return msgErr, nil
+}
+
+// flushWrites runs the Flush option before the commit. Its failure cannot
+// be told apart per message, so a batch of several new events runs again
+// with a savepoint per message; otherwise it fails the transaction.
+func (b *batch) flushWrites(ctx context.Context, tx pgx.Tx, savepoints, alone bool) error {
+	if b.flush == nil {
+		return nil
+	}
+	err := b.flush(ctx, tx)
+	switch {
+	case err == nil:
+		return nil
+	case !savepoints && !alone:
+		return errRetryWithSavepoints
+	}
+	return fmt.Errorf("flush: %w", err)
+}
+
+// Option tunes a Handler.
+type Option func(*handlerOptions)
+
+type handlerOptions struct {
+	flush func(ctx context.Context, tx pgx.Tx) error
+}
+
+// Flush has the handler call flush after the batch's last message and
+// before the commit, with the handler's context, for a Func that defers its
+// writes to send them for the whole batch at once. If flush fails, a batch
+// of several new events runs again with a savepoint per message, in which
+// the Func must write at once (it can tell: tx is then not the one it saw
+// first).
+func Flush(flush func(ctx context.Context, tx pgx.Tx) error) Option {
+	return func(o *handlerOptions) { o.flush = flush }
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/services/inventory/internal/domain"
 )
 
@@ -17,10 +18,11 @@ type OrderBatch struct {
 	OrderIDs []string
 	SKUs     []string
 
-	tx     pgx.Tx          // the transaction the prefetch ran in; nil before it
-	failed bool            // an update failed: the cached state may be stale
-	known  map[string]bool // the orders prefetched
-	asked  map[string]bool // the SKUs prefetched besides the reservations'
+	tx      pgx.Tx          // the transaction the prefetch ran in; nil before it
+	pending *pgx.Batch      // the writes of the batch's updates, sent by FlushOrderBatch
+	failed  bool            // an update failed: the cached state may be stale
+	known   map[string]bool // the orders prefetched
+	asked   map[string]bool // the SKUs prefetched besides the reservations'
 
 	res   map[string]*domain.Reservation
 	prods map[string]*domain.Product
@@ -139,4 +141,37 @@ func (b *OrderBatch) view(orderID string, skus []string) (*domain.Reservation, m
 		}
 	}
 	return res, products
+}
+
+// write queues an update's writes for FlushOrderBatch and makes the batch
+// state show them to the next updates.
+func (b *OrderBatch) write(next *domain.Reservation, products []*domain.Product, evs []event.Event) error {
+	if b.pending == nil {
+		b.pending = &pgx.Batch{}
+	}
+	if err := queueWrites(b.pending, next, products, evs); err != nil {
+		b.failed = true
+		return err
+	}
+	if next != nil {
+		b.res[next.OrderID()] = next
+	}
+	return nil
+}
+
+// FlushOrderBatch sends the writes the batch's updates queued in tx, in one
+// round trip; the inbox handler calls it before the commit (inbox.Flush).
+// Writes queued in another transaction, one rolled back, are dropped.
+func FlushOrderBatch(ctx context.Context, tx pgx.Tx) error {
+	b, ok := ctx.Value(batchKey{}).(*OrderBatch)
+	if !ok || b.pending == nil || b.tx != tx {
+		return nil
+	}
+	pending := b.pending
+	b.pending = nil
+	if err := tx.SendBatch(ctx, pending).Close(); err != nil {
+		b.failed = true
+		return fmt.Errorf("store order updates: %w", err)
+	}
+	return nil
 }

@@ -49,25 +49,30 @@ func (r *PostgresRepository) UpdateOrder(ctx context.Context, orderID string, sk
 			}
 			return err
 		}
+		if batch != nil {
+			return batch.write(next, changed(before, products), evs)
+		}
 		b := &pgx.Batch{}
-		if next != nil {
-			if err := queueReservation(b, next); err != nil {
-				return err
-			}
+		if err := queueWrites(b, next, changed(before, products), evs); err != nil {
+			return err
 		}
-		queueProducts(b, changed(before, products))
-		outbox.Queue(b, evs...)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			if batch != nil {
-				batch.failed = true
-			}
 			return fmt.Errorf("store order %s: %w", orderID, err)
-		}
-		if batch != nil && next != nil {
-			batch.res[orderID] = next
 		}
 		return nil
 	})
+}
+
+// queueWrites adds the writes of one order update to b.
+func queueWrites(b *pgx.Batch, next *domain.Reservation, products []*domain.Product, evs []event.Event) error {
+	if next != nil {
+		if err := queueReservation(b, next); err != nil {
+			return err
+		}
+	}
+	queueProducts(b, products)
+	outbox.Queue(b, evs...)
+	return nil
 }
 
 // read returns the order's reservation and products, from the batch's

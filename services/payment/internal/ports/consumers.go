@@ -39,7 +39,12 @@ type Saga struct {
 func (s *Saga) Consumers() []ConsumerSpec {
 	return []ConsumerSpec{
 		{Config: bus.ConsumerConfig{Service: app.Source, Stream: "INVENTORY", Durable: ReservedConsumer,
-			Subjects: []string{schemas.TypeInventoryReservedV1 + ".>"}, BatchSize: 64, AckWait: time.Minute},
+			Subjects: []string{schemas.TypeInventoryReservedV1 + ".>"}, BatchSize: 64, AckWait: time.Minute,
+			// Two batches at once overlap one's provider calls with the
+			// other's transaction. Order does not matter here: an order has
+			// one inventory.reserved event, a redelivery racing it waits on
+			// its inbox row, and a cancel is met by the tombstone either way.
+			Concurrency: 2},
 			Handler: s.Reserved},
 		{Config: bus.ConsumerConfig{Service: app.Source, Stream: "ORDER", Durable: OrderConsumer,
 			Subjects:  []string{schemas.TypeOrderConfirmedV1 + ".>", schemas.TypeOrderCancelledV1 + ".>"},

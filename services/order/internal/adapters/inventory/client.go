@@ -40,7 +40,8 @@ type Options struct {
 	// MaxFailures is how many consecutive failures open the breaker
 	// (DefaultMaxFailures).
 	MaxFailures uint32
-	// HTTPClient sends the requests (http.DefaultClient).
+	// HTTPClient sends the requests (a client keeping up to 64 idle
+	// connections to inventory).
 	HTTPClient *http.Client
 }
 
@@ -84,10 +85,19 @@ func (o Options) withDefaults() Options {
 		o.MaxFailures = DefaultMaxFailures
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = http.DefaultClient
+		o.HTTPClient = defaultHTTPClient
 	}
 	return o
 }
+
+// defaultHTTPClient keeps up to 64 idle connections to inventory: the
+// default transport keeps two per host, so concurrent order requests
+// would dial a new connection for nearly every price lookup.
+var defaultHTTPClient = func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t}
+}()
 
 // errRefused marks a 4xx answer: inventory is up but refused the request,
 // which must not open the breaker.

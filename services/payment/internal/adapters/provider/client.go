@@ -33,7 +33,8 @@ type Config struct {
 	// OnStateChange, when set, is told of every breaker transition.
 	OnStateChange func(from, to gobreaker.State)
 	// HTTPClient sends the requests. Default a client with no overall timeout
-	// (Timeout bounds each attempt through its context).
+	// (Timeout bounds each attempt through its context) that keeps up to 64
+	// idle connections to the provider.
 	HTTPClient *http.Client
 }
 
@@ -55,7 +56,11 @@ func (c Config) withDefaults() Config {
 		c.OpenFor = 10 * time.Second
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{}
+		// Keep a connection per parallel call alive: the default transport
+		// keeps two per host, so a batch's parallel calls would dial anew.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		c.HTTPClient = &http.Client{Transport: t}
 	}
 	return c
 }
