@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"testing"
 	"time"
 
@@ -84,20 +86,48 @@ func notificationsFor(t *testing.T, c *client.Client, orderID string) []client.N
 	return out
 }
 
-// checkInvariants waits until the platform is quiet and every invariant of
-// the saga holds, and fails the test with the checker's report otherwise.
+// checkInvariants waits until the platform is quiet (every outbox relayed,
+// every consumer caught up) and then fails the test unless every invariant
+// of the saga holds. Checking before the platform is quiet could pass on a
+// state that the next event changes.
 func checkInvariants(t *testing.T) {
 	t.Helper()
 	eventually(t, func() error {
-		r, err := invariants.Check(testContext(t), shop.sources, invariants.Options{Baseline: shop.baseline})
+		ctx := testContext(t)
+		if err := quiet(ctx); err != nil {
+			return err
+		}
+		r, err := invariants.Check(ctx, shop.sources, invariants.Options{Baseline: shop.baseline})
 		if err != nil {
 			return err
 		}
 		if !r.OK() {
 			return errors.New(r.String())
 		}
-		return nil
+		return quiet(ctx) // nothing moved while the stores were read
 	})
+}
+
+// quiet reports an error while an event is waiting in an outbox or in a
+// consumer.
+func quiet(ctx context.Context) error {
+	for name, db := range map[string]*pgxpool.Pool{"order": shop.sources.Order, "inventory": shop.sources.Inventory, "payment": shop.sources.Payment} {
+		var n int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("%s outbox holds %d unsent events", name, n)
+		}
+	}
+	n, err := shop.sources.Notifications.Collection("notifications").CountDocuments(ctx, bson.M{"outbox.0": bson.M{"$exists": true}})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%d notifications hold unsent events", n)
+	}
+	return consumersDone(ctx, shop.js)
 }
 
 // eventually is testkit.EventuallyErr with the suite's timeout.

@@ -7,6 +7,8 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,6 +34,7 @@ var shop struct {
 	bob      *client.Client
 	admin    *client.Client
 	binDir   string // the binaries, kept while the stack may restart a service
+	js       jetstream.JetStream
 }
 
 func TestMain(m *testing.M) {
@@ -82,6 +85,13 @@ func startShop(ctx context.Context) error {
 	}
 	shop.stack = s
 	if err := connectSources(ctx, s); err != nil {
+		return err
+	}
+	nc, err := nats.Connect(s.NATSURL)
+	if err != nil {
+		return fmt.Errorf("connect nats: %w", err)
+	}
+	if shop.js, err = jetstream.New(nc); err != nil {
 		return err
 	}
 	if shop.baseline, err = invariants.Snapshot(ctx, shop.sources.Inventory); err != nil {
