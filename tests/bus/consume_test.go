@@ -114,7 +114,8 @@ func TestInvalidEventIsDeadLetteredWithoutReachingHandler(t *testing.T) {
 	malformed := valid
 	malformed.ID, malformed.Data = "malformed-json", []byte(`{"order_id":`)
 	schemaless := valid
-	schemaless.ID, schemaless.Data = "schema-violation", []byte(`{"order_id":"not-a-uuid"}`)
+	schemaless.ID, schemaless.Subject = "schema-violation", "schema-violation" // a subject of its own
+	schemaless.Data = []byte(`{"order_id":"not-a-uuid","customer_id":"alice","reason":"out_of_stock"}`)
 	tests := []struct {
 		name   string
 		msg    *nats.Msg
@@ -123,7 +124,7 @@ func TestInvalidEventIsDeadLetteredWithoutReachingHandler(t *testing.T) {
 	}{
 		{"unknown type", bus.NewMsg(unknown), unknown.ID, "order.exploded.v1"},
 		{"malformed json", bus.NewMsg(malformed), malformed.ID, "invalid event"},
-		{"schema violation", bus.NewMsg(schemaless), schemaless.ID, "invalid event"},
+		{"schema violation", bus.NewMsg(schemaless), schemaless.ID, "/order_id"},
 		{"no envelope", &nats.Msg{Subject: "order.rejected.v1.bare", Data: []byte(`{}`)}, "", "malformed envelope"},
 	}
 	for _, tt := range tests {
@@ -131,6 +132,12 @@ func TestInvalidEventIsDeadLetteredWithoutReachingHandler(t *testing.T) {
 			t.Fatalf("publish %s: %v", tt.name, err)
 		}
 	}
+	behind := rejected(t, "out_of_stock") // a valid event queued behind the invalid ones
+	if err := b.Publish(t.Context(), behind); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool { return rec.handledCount(behind.ID) == 1 },
+		"the valid event behind the invalid ones was not handled")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dl := awaitDeadLetterOn(t, b, tt.msg.Subject)
