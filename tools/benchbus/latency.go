@@ -39,6 +39,7 @@ func relayLatency(ctx context.Context, e *env, cfg config) (p50, p99 time.Durati
 			return 0, 0, fmt.Errorf("add: %w", err)
 		}
 		committed[i] = time.Now()
+		outbox.Committed()
 	}
 	lat, err := latencies(clock, evs[warmUp:], committed[warmUp:])
 	if err != nil {
