@@ -39,7 +39,7 @@ func main() {
 	var cfg config
 	flag.IntVar(&cfg.events, "events", 50000, "events per throughput phase")
 	flag.IntVar(&cfg.payload, "payload", 256, "payload bytes per event")
-	flag.IntVar(&cfg.batch, "batch", 1000, "outbox relay batch size")
+	flag.IntVar(&cfg.batch, "batch", 2000, "outbox relay batch size (the relay's default)")
 	flag.IntVar(&cfg.rate, "rate", 100, "events per second in the latency phase")
 	flag.DurationVar(&cfg.latencyFor, "latency-for", 10*time.Second, "length of the latency phase")
 	flag.IntVar(&cfg.consumeSize, "consume-batch", 256, "consumer batch size")
