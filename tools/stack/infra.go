@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -24,16 +25,10 @@ func (s *Stack) startInfra(ctx context.Context) error {
 	if err := s.startNATS(); err != nil {
 		return err
 	}
-	pg, err := testkit.StartPostgres(testkit.PGOptions{
-		DataDir: filepath.Join(s.opts.DataDir, "postgres"), Fsync: s.opts.Fsync, Port: s.fixed(5432),
-	})
-	if err != nil {
-		return fmt.Errorf("start postgres: %w", err)
-	}
-	s.infra.pg = pg
-	if err := s.createDatabases(ctx); err != nil {
+	if err := s.startPostgres(ctx); err != nil {
 		return err
 	}
+	var err error
 	port := s.fixed(27017)
 	if port == 0 {
 		if port, err = freePort(); err != nil {
@@ -76,6 +71,52 @@ func (s *Stack) startNATS() error {
 	}
 	s.infra.nats = ns
 	s.NATSURL = ns.ClientURL()
+	return nil
+}
+
+// startPostgres starts the cluster from the local server binaries, or uses
+// the server at Options.PostgresURL when one is given.
+func (s *Stack) startPostgres(ctx context.Context) error {
+	if s.opts.PostgresURL != "" {
+		return s.useServer(ctx, s.opts.PostgresURL)
+	}
+	pg, err := testkit.StartPostgres(testkit.PGOptions{
+		DataDir: filepath.Join(s.opts.DataDir, "postgres"), Fsync: s.opts.Fsync, Port: s.fixed(5432),
+	})
+	if err != nil {
+		return fmt.Errorf("start postgres: %w (or set PG_URL to a PostgreSQL server to use instead)", err)
+	}
+	s.infra.pg = pg
+	return s.createDatabases(ctx)
+}
+
+// useServer gives each PostgreSQL service its own database on an existing
+// server. The services connect as the URL's user: roles with passwords are
+// the server owner's business there.
+func (s *Stack) useServer(ctx context.Context, serverURL string) error {
+	s.DatabaseURLs, s.AdminURLs = map[string]string{}, map[string]string{}
+	conn, err := pgx.Connect(ctx, serverURL)
+	if err != nil {
+		return fmt.Errorf("connect to PG_URL: %w", err)
+	}
+	defer conn.Close(ctx)
+	for _, svc := range DatabaseServices {
+		var exists bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, svc).Scan(&exists); err != nil {
+			return fmt.Errorf("look up database %s: %w", svc, err)
+		}
+		if !exists {
+			if _, err := conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{svc}.Sanitize()); err != nil {
+				return fmt.Errorf("create database %s: %w", svc, err)
+			}
+		}
+		u, err := url.Parse(serverURL)
+		if err != nil {
+			return fmt.Errorf("PG_URL: %w", err)
+		}
+		u.Path = "/" + svc
+		s.DatabaseURLs[svc], s.AdminURLs[svc] = u.String(), u.String()
+	}
 	return nil
 }
 

@@ -32,6 +32,9 @@ type Options struct {
 	FixedPorts bool
 	// Fsync keeps PostgreSQL's fsync on (benchmarks); tests turn it off.
 	Fsync bool
+	// PostgresURL, when set, is an existing PostgreSQL server to create the
+	// services' databases on instead of starting a cluster (PG_URL).
+	PostgresURL string
 	// JWTSecret signs and verifies tokens; empty means a random one.
 	JWTSecret string
 	// Env adds or overrides service variables, such as ORDER_SAGA_TIMEOUT.

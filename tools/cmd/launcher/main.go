@@ -52,7 +52,7 @@ func run(ctx context.Context) error {
 	fmt.Println("starting NATS JetStream, PostgreSQL, FerretDB and the services ...")
 	s, err := stack.Start(ctx, stack.Options{
 		BinDir: filepath.Dir(exe), DataDir: dataDir, FixedPorts: true, Fsync: true,
-		JWTSecret: secret, Log: os.Stdout, Env: passThrough(),
+		JWTSecret: secret, Log: os.Stdout, Env: passThrough(), PostgresURL: os.Getenv("PG_URL"),
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
