@@ -100,7 +100,7 @@ func (c *comparison) node(path string, prev, next map[string]any, depth int) {
 	}
 	prev, next = resolve(c.prevRoot, prev), resolve(c.nextRoot, next)
 	if prev == nil || next == nil {
-		if prev != nil && len(prev) > 0 {
+		if len(prev) > 0 {
 			c.add(path, "schema-removed", true, "the field's schema was replaced by true")
 		}
 		return
