@@ -11,24 +11,16 @@ import (
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// Breaker is a circuit breaker as /internal/breakers shows it.
-type Breaker interface {
-	BreakerName() string
-	StateName() string
-}
-
 // HTTP serves the notification service's routes.
 type HTTP struct {
 	List     app.ListForCustomer
 	Verifier *auth.Verifier
-	Breakers []Breaker
 }
 
 // Register adds the routes to e: the customer's own notifications behind a
-// verified customer token, and the breaker states for the gateway.
+// verified customer token.
 func (h HTTP) Register(e *echo.Echo) {
 	e.GET("/api/v1/notifications", h.list, auth.Middleware(h.Verifier), auth.RequireCustomer())
-	e.GET("/internal/breakers", h.breakers)
 }
 
 // notificationJSON is one notification in the listing.
@@ -61,19 +53,6 @@ func (h HTTP) list(c echo.Context) error {
 	items := make([]notificationJSON, len(ns))
 	for i, n := range ns {
 		items[i] = toJSON(n)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items})
-}
-
-type breakerJSON struct {
-	Name  string `json:"name"`
-	State string `json:"state"`
-}
-
-func (h HTTP) breakers(c echo.Context) error {
-	items := make([]breakerJSON, len(h.Breakers))
-	for i, b := range h.Breakers {
-		items[i] = breakerJSON{Name: b.BreakerName(), State: b.StateName()}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": items})
 }

@@ -89,8 +89,8 @@ func (s *Service) build(ctx context.Context) error {
 	s.http = httpserver.New(s.log, "notification")
 	s.http.AddReadyCheck("mongo", func(ctx context.Context) error { return s.client.Ping(ctx, nil) })
 	s.http.AddReadyCheck("nats", s.bus.Ready)
-	ports.HTTP{List: app.ListForCustomer{Repo: repo}, Verifier: verifier,
-		Breakers: []ports.Breaker{s.channel}}.Register(s.http.Echo)
+	s.http.AddBreakers(s.channel)
+	ports.HTTP{List: app.ListForCustomer{Repo: repo}, Verifier: verifier}.Register(s.http.Echo)
 	return nil
 }
 

@@ -50,13 +50,14 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	m := metrics.Prometheus{}
+	prices := inventory.NewClient(cfg.InventoryURL, inventory.Options{Timeout: cfg.InventoryTimeout})
 	a := service.NewApplication(service.Dependencies{
-		Pool: pool, JetStream: b.JetStream(), Metrics: m,
-		Prices: inventory.NewClient(cfg.InventoryURL, inventory.Options{Timeout: cfg.InventoryTimeout}),
+		Pool: pool, JetStream: b.JetStream(), Metrics: m, Prices: prices,
 	})
 	srv := httpserver.New(log, "order")
 	srv.AddReadyCheck("database", pool.Ping)
 	srv.AddReadyCheck("nats", b.Ready)
+	srv.AddBreakers(prices)
 	ports.NewHTTPServer(a, log).Register(srv.Echo, verifier)
 	relay := startRelay(ctx, outbox.NewRelay(pool, b, log, outbox.Options{}))
 	err = serve(ctx, cfg, a, srv, ports.NewEventHandlers(pool, service.RepositoryInTx(pool), m, log), b, log, relay.failed)

@@ -13,25 +13,17 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-// Breaker is a circuit breaker as /internal/breakers shows it.
-type Breaker interface {
-	Name() string
-	StateName() string
-}
-
 // HTTP serves the payment service's routes.
 type HTTP struct {
 	List     app.ListPayments
 	Verifier *auth.Verifier
-	Breakers []Breaker
 }
 
 // Register adds the routes to e: the admin listing behind a verified admin
-// token, and the breaker states for the gateway to aggregate.
+// token.
 func (h HTTP) Register(e *echo.Echo) {
 	admin := e.Group("/api/v1/admin", auth.Middleware(h.Verifier), auth.RequireAdmin())
 	admin.GET("/payments", h.listPayments)
-	e.GET("/internal/breakers", h.breakers)
 }
 
 // paymentJSON is one payment in the admin listing.
@@ -76,20 +68,6 @@ func (h HTTP) listPayments(c echo.Context) error {
 	items := make([]paymentJSON, len(ps))
 	for i, p := range ps {
 		items[i] = toPaymentJSON(p)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items})
-}
-
-// breakerJSON is one breaker's name and state.
-type breakerJSON struct {
-	Name  string `json:"name"`
-	State string `json:"state"`
-}
-
-func (h HTTP) breakers(c echo.Context) error {
-	items := make([]breakerJSON, len(h.Breakers))
-	for i, b := range h.Breakers {
-		items[i] = breakerJSON{Name: b.Name(), State: b.StateName()}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": items})
 }

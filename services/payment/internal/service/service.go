@@ -87,8 +87,8 @@ func (s *Service) build(ctx context.Context) error {
 	s.http = httpserver.New(s.log, "payment")
 	s.http.AddReadyCheck("database", s.pool.Ping)
 	s.http.AddReadyCheck("nats", s.bus.Ready)
-	ports.HTTP{List: app.ListPayments{Payments: payments}, Verifier: verifier,
-		Breakers: []ports.Breaker{s.provider}}.Register(s.http.Echo)
+	s.http.AddBreakers(s.provider)
+	ports.HTTP{List: app.ListPayments{Payments: payments}, Verifier: verifier}.Register(s.http.Echo)
 	return nil
 }
 

@@ -61,7 +61,7 @@ func NewClient(baseURL string, opts Options) *Client {
 		http:    opts.HTTPClient,
 		timeout: opts.Timeout,
 		breaker: gobreaker.NewCircuitBreaker[map[string]int64](gobreaker.Settings{
-			Name:    "inventory",
+			Name:    "order-inventory",
 			Timeout: opts.OpenTimeout,
 			ReadyToTrip: func(c gobreaker.Counts) bool {
 				return c.ConsecutiveFailures >= opts.MaxFailures
@@ -105,6 +105,12 @@ var errRefused = errors.New("inventory refused the request")
 
 // State is the breaker's state: "closed", "half-open" or "open".
 func (c *Client) State() string { return c.breaker.State().String() }
+
+// BreakerName names the breaker in the gateway's admin breaker list.
+func (c *Client) BreakerName() string { return c.breaker.Name() }
+
+// StateName is State, for the admin breaker list.
+func (c *Client) StateName() string { return c.State() }
 
 // Prices returns the unit price in cents of each SKU inventory knows, with
 // one call; unknown SKUs are absent. Any failure, including an open breaker,

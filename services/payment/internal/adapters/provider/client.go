@@ -94,8 +94,8 @@ func New(cfg Config) *Client {
 // State is the breaker's state.
 func (c *Client) State() gobreaker.State { return c.breaker.State() }
 
-// Name is the breaker's name.
-func (c *Client) Name() string { return c.breaker.Name() }
+// BreakerName is the breaker's name.
+func (c *Client) BreakerName() string { return c.breaker.Name() }
 
 // StateName is the breaker's state as "closed", "half-open" or "open".
 func (c *Client) StateName() string { return c.breaker.State().String() }
