@@ -15,6 +15,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/logging"
+	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/notification/internal/app"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
@@ -70,7 +71,7 @@ func (e Events) Handle(ctx context.Context, ev event.Event) error {
 	if err != nil {
 		return bus.Permanent(err)
 	}
-	ctx = logging.With(ctx, slog.String("order_id", f.OrderID))
+	ctx = logging.With(telemetry.Start(ctx, ev.TraceParent), slog.String("order_id", f.OrderID))
 	_, err = e.Record.Handle(ctx, app.RecordCommand{EventID: ev.ID, Final: f})
 	if errors.Is(err, domain.ErrInvalid) {
 		return bus.Permanent(err)

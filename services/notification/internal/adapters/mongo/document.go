@@ -25,14 +25,17 @@ type document struct {
 	NextAttemptAt time.Time `bson:"next_attempt_at,omitempty"`
 	// EventID is the order event that created the notification.
 	EventID string `bson:"event_id,omitempty"`
+	// TraceParent is the trace of that event, which the sent event continues.
+	TraceParent string `bson:"trace_parent,omitempty"`
 }
 
-func toDocument(n domain.Notification, eventID string) document {
+func toDocument(n domain.Notification, eventID, traceParent string) document {
 	s := n.Snapshot()
 	return document{
 		ID: s.ID, CustomerID: s.CustomerID, Kind: string(s.Kind), Subject: s.Subject, Body: s.Body,
 		Status: string(s.Status), Attempts: s.Attempts, Channel: s.Channel, LastError: s.LastError,
 		CreatedAt: s.CreatedAt, SentAt: s.SentAt, NextAttemptAt: s.NextAttemptAt, EventID: eventID,
+		TraceParent: traceParent,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
@@ -30,9 +31,10 @@ func NewNotifications(coll *mongo.Collection) *Notifications {
 }
 
 // Add inserts n unless a document with its _id exists. A duplicate key means
-// the order's notification is already stored, which is not an error.
+// the order's notification is already stored, which is not an error. The
+// context's trace is kept with it for the event that announces its delivery.
 func (r *Notifications) Add(ctx context.Context, n domain.Notification, eventID string) (bool, error) {
-	_, err := r.coll.InsertOne(ctx, toDocument(n, eventID))
+	_, err := r.coll.InsertOne(ctx, toDocument(n, eventID, telemetry.TraceParent(ctx)))
 	if mongo.IsDuplicateKeyError(err) {
 		return false, nil
 	}
@@ -98,6 +100,9 @@ func (r *Notifications) Claim(ctx context.Context, n domain.Notification, now, u
 // same update, so the event is published if and only if the state is stored.
 func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev event.Event) error {
 	s := n.Snapshot()
+	if ev.TraceParent == "" {
+		ev.TraceParent = telemetry.Child(r.traceOf(ctx, s.ID))
+	}
 	update := bson.M{
 		"$set": bson.M{"status": string(s.Status), "attempts": s.Attempts, "channel": s.Channel,
 			"sent_at": s.SentAt, "last_error": ""},
@@ -109,6 +114,20 @@ func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev 
 		return fmt.Errorf("mark %s sent: %w", s.ID, err)
 	}
 	return nil
+}
+
+// traceOf returns the trace a notification was recorded in, or "" when it
+// has none; the delivery worker runs outside that trace, so the sent event
+// finds it here.
+func (r *Notifications) traceOf(ctx context.Context, id string) string {
+	var d struct {
+		TraceParent string `bson:"trace_parent"`
+	}
+	opts := options.FindOne().SetProjection(bson.M{"trace_parent": 1})
+	if err := r.coll.FindOne(ctx, bson.M{"_id": id}, opts).Decode(&d); err != nil {
+		return ""
+	}
+	return d.TraceParent
 }
 
 // SaveRetry stores the outcome of a failed or postponed round of an unsent notification.
