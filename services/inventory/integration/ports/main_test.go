@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/pgdb"
-	"github.com/eventshop/eventshop/services/inventory/internal/adapters"
+	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/inventory/internal/app"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
 	"github.com/eventshop/eventshop/services/inventory/migrations"
@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 var discard = slog.New(slog.DiscardHandler)
 
 // catalogue is the stock every port test starts with.
-var catalogue = []adapters.SeedProduct{
+var catalogue = []postgres.SeedProduct{
 	{SKU: "SKU-A", Name: "Product A", PriceCents: 1500, Currency: "EUR", Stock: 5},
 	{SKU: "SKU-B", Name: "Product B", PriceCents: 250, Currency: "EUR", Stock: 2},
 }
@@ -33,14 +33,14 @@ func newDatabase(t *testing.T) *pgxpool.Pool {
 		t.Fatalf("open database: %v", err)
 	}
 	t.Cleanup(pool.Close)
-	if _, err := adapters.Seed(ctx, pool, catalogue); err != nil {
+	if _, err := postgres.Seed(ctx, pool, catalogue); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	return pool
 }
 
 func newApp(pool *pgxpool.Pool) app.Application {
-	return app.New(adapters.NewPostgresRepository(pool), adapters.NewPostgresReadModel(pool))
+	return app.New(postgres.NewRepository(pool), postgres.NewReadModel(pool))
 }
 
 func stockOf(t *testing.T, a app.Application) map[string]query.StockLevel {

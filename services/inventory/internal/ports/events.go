@@ -14,7 +14,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
-	"github.com/eventshop/eventshop/services/inventory/internal/adapters"
+	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/inventory/internal/app"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/command"
 )
@@ -54,9 +54,9 @@ func NewEventHandlers(application app.Application) EventHandlers {
 // Consume starts the orders consumer on b. Every event is applied in the
 // transaction that records it in the inbox, so a redelivery has no effect.
 func (h EventHandlers) Consume(ctx context.Context, b *bus.Bus, pool *pgxpool.Pool) (*bus.Consumer, error) {
-	handle := inbox.Handler(pool, OrdersConsumer, h.Handle, inbox.Flush(adapters.FlushOrderBatch))
+	handle := inbox.Handler(pool, OrdersConsumer, h.Handle, inbox.Flush(postgres.FlushOrderBatch))
 	c, err := b.Consume(ctx, OrdersConsumerConfig(), func(ctx context.Context, msgs []bus.Message) []error {
-		return handle(adapters.WithOrderBatch(ctx, orderBatch(msgs)), msgs)
+		return handle(postgres.WithOrderBatch(ctx, orderBatch(msgs)), msgs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consume order events: %w", err)
@@ -67,8 +67,8 @@ func (h EventHandlers) Consume(ctx context.Context, b *bus.Bus, pool *pgxpool.Po
 // orderBatch names the orders and SKUs of msgs, so that the repository
 // locks and reads them for the whole batch in one round trip. A payload
 // that does not decode is left out; its handler rejects it.
-func orderBatch(msgs []bus.Message) *adapters.OrderBatch {
-	b := &adapters.OrderBatch{}
+func orderBatch(msgs []bus.Message) *postgres.OrderBatch {
+	b := &postgres.OrderBatch{}
 	for _, m := range msgs {
 		var p struct {
 			OrderID string         `json:"order_id"`
@@ -89,7 +89,7 @@ func orderBatch(msgs []bus.Message) *adapters.OrderBatch {
 // An event it cannot decode or does not expect is permanent: retrying would
 // not help, so it goes to the dead-letter stream.
 func (h EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev event.Event) error {
-	ctx = telemetry.Start(adapters.WithTx(ctx, tx), ev.TraceParent)
+	ctx = telemetry.Start(postgres.WithTx(ctx, tx), ev.TraceParent)
 	ctx = logging.With(ctx, slog.String("event_id", ev.ID), slog.String("event_type", ev.Type),
 		slog.String("order_id", ev.Subject))
 	switch ev.Type {

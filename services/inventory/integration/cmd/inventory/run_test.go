@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventshop/eventshop/services/inventory/internal/adapters"
+	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/testkit"
 )
 
@@ -39,8 +39,8 @@ func TestRunServesSeededCatalogueAndStops(t *testing.T) {
 	if err := getJSON(base+"/api/v1/products", &body); err != nil {
 		t.Fatal(err)
 	}
-	if len(body.Items) != len(adapters.Catalogue) {
-		t.Errorf("catalogue has %d products, want %d", len(body.Items), len(adapters.Catalogue))
+	if len(body.Items) != len(postgres.Catalogue) {
+		t.Errorf("catalogue has %d products, want %d", len(body.Items), len(postgres.Catalogue))
 	}
 }
 

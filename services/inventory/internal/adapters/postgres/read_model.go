@@ -1,4 +1,4 @@
-package adapters
+package postgres
 
 import (
 	"context"
@@ -10,20 +10,20 @@ import (
 	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
 )
 
-// PostgresReadModel reads the catalogue from PostgreSQL without locks.
-type PostgresReadModel struct {
+// ReadModel reads the catalogue from PostgreSQL without locks.
+type ReadModel struct {
 	pool *pgxpool.Pool
 }
 
-var _ query.ReadModel = (*PostgresReadModel)(nil)
+var _ query.ReadModel = (*ReadModel)(nil)
 
-// NewPostgresReadModel returns a read model on pool.
-func NewPostgresReadModel(pool *pgxpool.Pool) *PostgresReadModel {
-	return &PostgresReadModel{pool: pool}
+// NewReadModel returns a read model on pool.
+func NewReadModel(pool *pgxpool.Pool) *ReadModel {
+	return &ReadModel{pool: pool}
 }
 
 // Products returns the products with the given SKUs, or all for none, in one query.
-func (m *PostgresReadModel) Products(ctx context.Context, skus []string) ([]query.Product, error) {
+func (m *ReadModel) Products(ctx context.Context, skus []string) ([]query.Product, error) {
 	rows, err := m.pool.Query(ctx, `SELECT sku, name, price_cents, currency, available FROM products
 		WHERE cardinality($1::text[]) = 0 OR sku = ANY($1) ORDER BY sku`, nonNil(skus))
 	if err != nil {
@@ -42,7 +42,7 @@ func (m *PostgresReadModel) Products(ctx context.Context, skus []string) ([]quer
 
 // StockLevels returns the counters of the products with the given SKUs, or
 // of all for none, in SKU order.
-func (m *PostgresReadModel) StockLevels(ctx context.Context, skus []string) ([]query.StockLevel, error) {
+func (m *ReadModel) StockLevels(ctx context.Context, skus []string) ([]query.StockLevel, error) {
 	rows, err := m.pool.Query(ctx, `SELECT sku, available, reserved, sold FROM products
 		WHERE cardinality($1::text[]) = 0 OR sku = ANY($1) ORDER BY sku`, nonNil(skus))
 	if err != nil {

@@ -1,4 +1,4 @@
-package adapters_test
+package postgres_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/pgdb"
-	"github.com/eventshop/eventshop/services/inventory/internal/adapters"
+	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/inventory/internal/app"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
 	"github.com/eventshop/eventshop/services/inventory/migrations"
@@ -17,7 +17,7 @@ import (
 func TestMain(m *testing.M) { testkit.Main(m) }
 
 // newDatabase returns a pool on a fresh, migrated database holding products.
-func newDatabase(t *testing.T, products ...adapters.SeedProduct) *pgxpool.Pool {
+func newDatabase(t *testing.T, products ...postgres.SeedProduct) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
 	pool, err := pgdb.Open(ctx, testkit.Postgres(t), migrations.FS)
@@ -25,18 +25,18 @@ func newDatabase(t *testing.T, products ...adapters.SeedProduct) *pgxpool.Pool {
 		t.Fatalf("open database: %v", err)
 	}
 	t.Cleanup(pool.Close)
-	if _, err := adapters.Seed(ctx, pool, products); err != nil {
+	if _, err := postgres.Seed(ctx, pool, products); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	return pool
 }
 
 func newApp(pool *pgxpool.Pool) app.Application {
-	return app.New(adapters.NewPostgresRepository(pool), adapters.NewPostgresReadModel(pool))
+	return app.New(postgres.NewRepository(pool), postgres.NewReadModel(pool))
 }
 
-func product(sku string, stock int64) adapters.SeedProduct {
-	return adapters.SeedProduct{SKU: sku, Name: "Product " + sku, PriceCents: 1000, Currency: "EUR", Stock: stock}
+func product(sku string, stock int64) postgres.SeedProduct {
+	return postgres.SeedProduct{SKU: sku, Name: "Product " + sku, PriceCents: 1000, Currency: "EUR", Stock: stock}
 }
 
 func stockLevels(t *testing.T, a app.Application) map[string]query.StockLevel {

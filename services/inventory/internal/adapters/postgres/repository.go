@@ -1,4 +1,4 @@
-package adapters
+package postgres
 
 import (
 	"context"
@@ -14,24 +14,24 @@ import (
 	"github.com/eventshop/eventshop/services/inventory/internal/domain"
 )
 
-// PostgresRepository stores products and reservations in PostgreSQL and the
+// Repository stores products and reservations in PostgreSQL and the
 // events of each change in the same transaction's outbox.
-type PostgresRepository struct {
+type Repository struct {
 	pool *pgxpool.Pool
 }
 
-var _ command.Repository = (*PostgresRepository)(nil)
+var _ command.Repository = (*Repository)(nil)
 
-// NewPostgresRepository returns a repository on pool.
-func NewPostgresRepository(pool *pgxpool.Pool) *PostgresRepository {
-	return &PostgresRepository{pool: pool}
+// NewRepository returns a repository on pool.
+func NewRepository(pool *pgxpool.Pool) *Repository {
+	return &Repository{pool: pool}
 }
 
 // UpdateOrder locks the order (a transaction-scoped advisory lock, as the
 // reservation row may not exist yet), then its reservation and products in
 // SKU order, applies fn and stores its result and events. The locks and
 // reads travel as one batch, and so do the writes: two round trips.
-func (r *PostgresRepository) UpdateOrder(ctx context.Context, orderID string, skus []string, fn command.OrderUpdate) error {
+func (r *Repository) UpdateOrder(ctx context.Context, orderID string, skus []string, fn command.OrderUpdate) error {
 	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
 		batch, err := cached(ctx, tx, orderID, skus)
 		if err != nil {
@@ -77,7 +77,7 @@ func queueWrites(b *pgx.Batch, next *domain.Reservation, products []*domain.Prod
 
 // read returns the order's reservation and products, from the batch's
 // prefetch when there is one, else locking them now.
-func (r *PostgresRepository) read(ctx context.Context, tx pgx.Tx, batch *OrderBatch, orderID string, skus []string) (*domain.Reservation, map[string]*domain.Product, error) {
+func (r *Repository) read(ctx context.Context, tx pgx.Tx, batch *OrderBatch, orderID string, skus []string) (*domain.Reservation, map[string]*domain.Product, error) {
 	if batch == nil {
 		return lockOrder(ctx, tx, orderID, skus)
 	}
@@ -124,7 +124,7 @@ func lockOrder(ctx context.Context, tx pgx.Tx, orderID string, skus []string) (*
 }
 
 // UpdateProduct locks one product, applies fn and stores its result and events.
-func (r *PostgresRepository) UpdateProduct(ctx context.Context, sku string, fn func(*domain.Product) ([]event.Event, error)) error {
+func (r *Repository) UpdateProduct(ctx context.Context, sku string, fn func(*domain.Product) ([]event.Event, error)) error {
 	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
 		products, err := lockProducts(ctx, tx, []string{sku})
 		if err != nil {

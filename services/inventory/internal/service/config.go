@@ -1,20 +1,38 @@
-package main
+// Package service assembles the inventory service from its parts: database
+// (migrated and seeded), bus, consumer, outbox relay and HTTP server. The
+// command and the tests start it the same way.
+package service
 
-import "github.com/eventshop/eventshop/pkg/auth"
+import (
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/config"
+)
 
-// Config is the service's configuration, read from INVENTORY_* variables.
+// Prefix starts every environment variable of the service.
+const Prefix = "INVENTORY_"
+
+// Config is the inventory service's configuration.
 type Config struct {
 	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8082"`
 	DatabaseURL string `env:"DATABASE_URL,required" secret:"true"`
 	NATSURL     string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
 	LogFormat   string `env:"LOG_FORMAT" envDefault:"text"`
+
 	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
 	JWKSURL     string `env:"JWKS_URL"`
 	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
 	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+
 	// Seed inserts the initial catalogue at start-up; existing products keep
 	// their stock, so it is safe on every start.
 	Seed bool `env:"SEED" envDefault:"true"`
+}
+
+// LoadConfig reads the INVENTORY_* environment variables.
+func LoadConfig() (Config, error) {
+	var cfg Config
+	err := config.Load(Prefix, &cfg)
+	return cfg, err
 }
 
 // Auth is the token verification part of the configuration.

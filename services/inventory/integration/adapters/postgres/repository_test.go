@@ -1,4 +1,4 @@
-package adapters_test
+package postgres_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/eventshop/eventshop/schemas"
-	"github.com/eventshop/eventshop/services/inventory/internal/adapters"
+	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/command"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
 	"github.com/eventshop/eventshop/services/inventory/internal/domain"
@@ -174,7 +174,7 @@ func TestJoinedTransactionRollsBackTheEffect(t *testing.T) {
 	ctx := context.Background()
 	errAbort := errors.New("abort")
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if err := a.Commands.ReserveOrder.Handle(adapters.WithTx(ctx, tx), reserve(o1, schemas.Line{SKU: "A", Quantity: 2})); err != nil {
+		if err := a.Commands.ReserveOrder.Handle(postgres.WithTx(ctx, tx), reserve(o1, schemas.Line{SKU: "A", Quantity: 2})); err != nil {
 			return err
 		}
 		return errAbort

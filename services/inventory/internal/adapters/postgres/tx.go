@@ -1,6 +1,6 @@
-// Package adapters implements the storage the inventory's use cases declare,
+// Package postgres implements the storage the inventory's use cases declare,
 // on PostgreSQL with pgx, and seeds the catalogue.
-package adapters
+package postgres
 
 import (
 	"context"

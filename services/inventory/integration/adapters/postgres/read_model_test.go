@@ -1,4 +1,4 @@
-package adapters_test
+package postgres_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/eventshop/eventshop/services/inventory/internal/adapters"
+	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/command"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
 )
@@ -50,15 +50,15 @@ func TestSeedIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	pool := newDatabase(t)
 	a := newApp(pool)
-	n, err := adapters.Seed(ctx, pool, adapters.Catalogue)
-	if err != nil || n != int64(len(adapters.Catalogue)) {
-		t.Fatalf("first seed = %d, %v; want %d", n, err, len(adapters.Catalogue))
+	n, err := postgres.Seed(ctx, pool, postgres.Catalogue)
+	if err != nil || n != int64(len(postgres.Catalogue)) {
+		t.Fatalf("first seed = %d, %v; want %d", n, err, len(postgres.Catalogue))
 	}
-	sku := adapters.Catalogue[0].SKU
+	sku := postgres.Catalogue[0].SKU
 	if err := a.Commands.Restock.Handle(ctx, command.Restock{SKU: sku, Quantity: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := adapters.Seed(ctx, pool, adapters.Catalogue); err != nil || n != 0 {
+	if n, err := postgres.Seed(ctx, pool, postgres.Catalogue); err != nil || n != 0 {
 		t.Fatalf("second seed = %d, %v; want 0", n, err)
 	}
 	p, err := a.Queries.Product.Handle(ctx, query.ProductBySKU{SKU: sku})
@@ -66,8 +66,8 @@ func TestSeedIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := query.Product{
-		SKU: sku, Name: adapters.Catalogue[0].Name, PriceCents: adapters.Catalogue[0].PriceCents,
-		Currency: "EUR", Available: adapters.Catalogue[0].Stock + 3,
+		SKU: sku, Name: postgres.Catalogue[0].Name, PriceCents: postgres.Catalogue[0].PriceCents,
+		Currency: "EUR", Available: postgres.Catalogue[0].Stock + 3,
 	}
 	if diff := cmp.Diff(want, p); diff != "" {
 		t.Errorf("product (-want +got):\n%s", diff)

@@ -1,0 +1,61 @@
+package service_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/eventshop/eventshop/services/inventory/internal/service"
+)
+
+// TestLoadConfig checks the defaults and that the database URL is required.
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr bool
+		want    service.Config
+	}{
+		{
+			name:    "database url missing",
+			wantErr: true,
+		},
+		{
+			name: "defaults",
+			env:  map[string]string{"DATABASE_URL": "postgres://db"},
+			want: service.Config{
+				HTTPAddr: ":8082", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
+				LogFormat: "text", JWTIssuer: "eventshop", JWTAudience: "eventshop-api", Seed: true,
+			},
+		},
+		{
+			name: "seed off",
+			env:  map[string]string{"DATABASE_URL": "postgres://db", "SEED": "false", "HTTP_ADDR": ":9000"},
+			want: service.Config{
+				HTTPAddr: ":9000", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
+				LogFormat: "text", JWTIssuer: "eventshop", JWTAudience: "eventshop-api", Seed: false,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// t.Setenv restores the variable afterwards; unset it so that
+			// "required" sees it missing.
+			t.Setenv(service.Prefix+"DATABASE_URL", "")
+			if err := os.Unsetenv(service.Prefix + "DATABASE_URL"); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.env {
+				t.Setenv(service.Prefix+k, v)
+			}
+			got, err := service.LoadConfig()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("LoadConfig() error = %v, want error %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, got); !tt.wantErr && diff != "" {
+				t.Errorf("LoadConfig() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,149 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/httpserver"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/pkg/pgdb"
+	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
+	"github.com/eventshop/eventshop/services/inventory/internal/app"
+	"github.com/eventshop/eventshop/services/inventory/internal/ports"
+	"github.com/eventshop/eventshop/services/inventory/migrations"
+)
+
+// flushTimeout bounds the wait for the relay to publish the last events at
+// shutdown; whatever is left is published by the next start (or a replica).
+const flushTimeout = 5 * time.Second
+
+// Service is a started inventory service, connected, migrated and seeded,
+// not yet serving.
+type Service struct {
+	cfg    Config
+	log    *slog.Logger
+	pool   *pgxpool.Pool
+	bus    *bus.Bus
+	events ports.EventHandlers
+	http   *httpserver.Server
+}
+
+// New connects to the database (applying migrations and, if configured,
+// seeding the catalogue) and to NATS (provisioning the streams) and builds
+// the service.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+	pool, err := pgdb.Open(ctx, cfg.DatabaseURL, migrations.FS)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	b, err := bus.Connect(ctx, cfg.NATSURL, "inventory", log)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect nats: %w", err)
+	}
+	s := &Service{cfg: cfg, log: log, pool: pool, bus: b}
+	if err := s.build(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) build(ctx context.Context) error {
+	if err := s.seed(ctx); err != nil {
+		return err
+	}
+	if err := s.bus.Provision(ctx); err != nil {
+		return fmt.Errorf("provision streams: %w", err)
+	}
+	verifier, err := auth.NewVerifier(ctx, s.cfg.Auth())
+	if err != nil {
+		return fmt.Errorf("token verifier: %w", err)
+	}
+	application := app.New(postgres.NewRepository(s.pool), postgres.NewReadModel(s.pool))
+	s.events = ports.NewEventHandlers(application)
+	s.http = httpserver.New(s.log, "inventory")
+	s.http.AddReadyCheck("database", s.pool.Ping)
+	s.http.AddReadyCheck("nats", s.bus.Ready)
+	ports.NewHTTPServer(application).Register(s.http.Echo, verifier)
+	return nil
+}
+
+func (s *Service) seed(ctx context.Context) error {
+	if !s.cfg.Seed {
+		return nil
+	}
+	n, err := postgres.Seed(ctx, s.pool, postgres.Catalogue)
+	if err != nil {
+		return err
+	}
+	s.log.Info("catalogue seeded", slog.Int64("inserted", n))
+	return nil
+}
+
+// Run serves on the configured address until ctx is done.
+func (s *Service) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.cfg.HTTPAddr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve runs the consumer, the outbox relay and the HTTP server on ln until
+// ctx is done, and closes the connections. Shutdown goes from the outside
+// in: HTTP stops taking requests, the consumer finishes the batch in hand,
+// then the relay publishes what those batches wrote and stops.
+func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	defer s.close()
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRelay()
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{}).Run(relayCtx) }()
+
+	consumer, err := s.events.Consume(context.WithoutCancel(ctx), s.bus, s.pool)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	httpErr := s.http.Serve(ctx, ln)
+	consumer.Stop()
+	s.awaitOutboxFlushed(relayCtx)
+	stopRelay()
+	return errors.Join(httpErr, <-relayDone)
+}
+
+// awaitOutboxFlushed waits until the relay published every outbox row, so
+// that the effects of the consumer's last batch reach NATS before exit.
+func (s *Service) awaitOutboxFlushed(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, flushTimeout)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var pending int64
+		err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&pending)
+		if err == nil && pending == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			s.log.Warn("outbox not flushed at shutdown", slog.Int64("pending", pending), slog.Any("error", err))
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Service) close() {
+	s.bus.Close()
+	s.pool.Close()
+}
