@@ -17,7 +17,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
@@ -26,13 +26,13 @@ const OrdersConsumer = "notification-orders"
 
 // Events records a notification for every final order event.
 type Events struct {
-	Record app.Record
+	Record command.Record
 }
 
 // Consumer is the configuration of the orders consumer.
 func (e Events) Consumer() bus.ConsumerConfig {
 	return bus.ConsumerConfig{
-		Service: app.Source, Stream: "ORDER", Durable: OrdersConsumer,
+		Service: command.Source, Stream: "ORDER", Durable: OrdersConsumer,
 		Subjects: []string{
 			schemas.TypeOrderConfirmedV1 + ".>", schemas.TypeOrderRejectedV1 + ".>",
 			schemas.TypeOrderCancelledV1 + ".>",
@@ -72,7 +72,7 @@ func (e Events) Handle(ctx context.Context, ev event.Event) error {
 		return bus.Permanent(err)
 	}
 	ctx = logging.With(telemetry.Start(ctx, ev.TraceParent), slog.String("order_id", f.OrderID))
-	_, err = e.Record.Handle(ctx, app.RecordCommand{EventID: ev.ID, Final: f})
+	_, err = e.Record.Handle(ctx, command.RecordCommand{EventID: ev.ID, Final: f})
 	if errors.Is(err, domain.ErrInvalid) {
 		return bus.Permanent(err)
 	}

@@ -7,13 +7,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventshop/eventshop/pkg/auth"
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/query"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
 // HTTP serves the notification service's routes.
 type HTTP struct {
-	List     app.ListForCustomer
+	List     query.ListForCustomer
 	Verifier *auth.Verifier
 }
 

@@ -5,19 +5,19 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 )
 
 // Worker runs delivery rounds: at every Interval and whenever woken.
 type Worker struct {
-	deliver  app.Deliver
+	deliver  command.Deliver
 	interval time.Duration
 	log      *slog.Logger
 	wake     chan struct{}
 }
 
 // NewWorker returns a worker of d polling every interval (default 1s).
-func NewWorker(d app.Deliver, interval time.Duration, log *slog.Logger) *Worker {
+func NewWorker(d command.Deliver, interval time.Duration, log *slog.Logger) *Worker {
 	if interval <= 0 {
 		interval = time.Second
 	}

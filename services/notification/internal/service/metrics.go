@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
 
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
@@ -50,7 +50,7 @@ func recordRound(n domain.Notification, err error) {
 	switch {
 	case err == nil:
 		notifications.WithLabelValues(string(n.Kind()), string(domain.StatusSent)).Inc()
-	case errors.Is(err, app.ErrChannelOpen):
+	case errors.Is(err, command.ErrChannelOpen):
 		// postponed by an open breaker: no round was made
 	default:
 		failedRounds.WithLabelValues(string(n.Kind())).Inc()

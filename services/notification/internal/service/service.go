@@ -20,6 +20,8 @@ import (
 	"github.com/eventshop/eventshop/services/notification/internal/adapters/channel"
 	mongorepo "github.com/eventshop/eventshop/services/notification/internal/adapters/mongo"
 	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
+	"github.com/eventshop/eventshop/services/notification/internal/app/query"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 	"github.com/eventshop/eventshop/services/notification/internal/ports"
 	"github.com/eventshop/eventshop/services/notification/migrations"
@@ -80,23 +82,36 @@ func (s *Service) build(ctx context.Context) error {
 	s.channel = s.newChannel()
 	repo := mongorepo.NewNotifications(coll)
 	s.relay = outbox.NewMongoRelay(coll, s.bus, s.log, outbox.MongoOptions{})
-	s.worker = ports.NewWorker(app.Deliver{
-		Repo: repo, Channel: s.channel,
-		Policy:  domain.RetryPolicy{MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.RetryBackoff, RetryAfter: s.cfg.RetryAfter},
-		Changed: s.delivered,
-	}, s.cfg.PollInterval, s.log)
-	s.events = ports.Events{Record: app.Record{Repo: repo, Recorded: s.recorded}}
+	application := s.newApplication(repo)
+	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)
+	s.events = ports.Events{Record: application.Commands.Record}
 	s.http = httpserver.New(s.log, "notification")
 	s.http.AddReadyCheck("mongo", func(ctx context.Context) error { return s.client.Ping(ctx, nil) })
 	s.http.AddReadyCheck("nats", s.bus.Ready)
 	s.http.AddBreakers(s.channel)
-	ports.HTTP{List: app.ListForCustomer{Repo: repo}, Verifier: verifier}.Register(s.http.Echo)
+	ports.HTTP{List: application.Queries.ListForCustomer, Verifier: verifier}.Register(s.http.Echo)
 	return nil
+}
+
+// newApplication wires the use cases to repo and the channel, and to the
+// service's metrics and wake-ups.
+func (s *Service) newApplication(repo *mongorepo.Notifications) app.Application {
+	return app.Application{
+		Commands: app.Commands{
+			Record: command.Record{Repo: repo, Recorded: s.recorded},
+			Deliver: command.Deliver{
+				Repo: repo, Channel: s.channel,
+				Policy:  domain.RetryPolicy{MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.RetryBackoff, RetryAfter: s.cfg.RetryAfter},
+				Changed: s.delivered,
+			},
+		},
+		Queries: app.Queries{ListForCustomer: query.ListForCustomer{Repo: repo}},
+	}
 }
 
 // newChannel is the configured channel behind its breaker.
 func (s *Service) newChannel() *channel.Guarded {
-	var inner app.Channel = channel.Log{Logger: s.log}
+	var inner command.Channel = channel.Log{Logger: s.log}
 	if s.cfg.Channel == ChannelWebhook {
 		inner = channel.Webhook{URL: s.cfg.WebhookURL}
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 )
 
 // errCallerGone marks an attempt abandoned because the caller's context
@@ -56,13 +56,13 @@ func (c GuardConfig) withDefaults() GuardConfig {
 // Errors and timeouts of the channel count as breaker failures; a refusal
 // (4xx) and a cancelled caller do not.
 type Guarded struct {
-	inner   app.Channel
+	inner   command.Channel
 	cfg     GuardConfig
 	breaker *gobreaker.CircuitBreaker[struct{}]
 }
 
 // Guard returns inner behind a breaker named "notification-<channel name>".
-func Guard(inner app.Channel, cfg GuardConfig) *Guarded {
+func Guard(inner command.Channel, cfg GuardConfig) *Guarded {
 	cfg = cfg.withDefaults()
 	g := &Guarded{inner: inner, cfg: cfg}
 	g.breaker = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
@@ -90,10 +90,10 @@ func (g *Guarded) BreakerName() string { return g.breaker.Name() }
 // State is the breaker's state.
 func (g *Guarded) State() gobreaker.State { return g.breaker.State() }
 
-// Send tries m up to Attempts times. It returns app.ErrChannelOpen when the
+// Send tries m up to Attempts times. It returns command.ErrChannelOpen when the
 // breaker refused it before any attempt, the caller's context error when ctx
 // ends, or the last failure.
-func (g *Guarded) Send(ctx context.Context, m app.Message) error {
+func (g *Guarded) Send(ctx context.Context, m command.Message) error {
 	var last error
 	for attempt := range g.cfg.Attempts {
 		if attempt > 0 && !pause(ctx, g.cfg.Backoff<<(attempt-1)) {
@@ -108,7 +108,7 @@ func (g *Guarded) Send(ctx context.Context, m app.Message) error {
 				// the breaker opened during this Send: it tried and failed
 				return fmt.Errorf("%w, then %w", last, err)
 			}
-			return fmt.Errorf("%w: %w", app.ErrChannelOpen, err)
+			return fmt.Errorf("%w: %w", command.ErrChannelOpen, err)
 		case errors.Is(err, errCallerGone):
 			return ctx.Err()
 		case errors.Is(err, errRejected):
@@ -120,7 +120,7 @@ func (g *Guarded) Send(ctx context.Context, m app.Message) error {
 }
 
 // once is one attempt, bounded by Timeout.
-func (g *Guarded) once(ctx context.Context, m app.Message) error {
+func (g *Guarded) once(ctx context.Context, m command.Message) error {
 	actx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
 	defer cancel()
 	err := g.inner.Send(actx, m)

@@ -12,7 +12,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/eventshop/eventshop/services/notification/internal/adapters/channel"
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 )
 
 // endpoint answers status to every request and counts them.
@@ -45,8 +45,8 @@ func TestGuardedWebhook(t *testing.T) {
 			t.Parallel()
 			url, calls := endpoint(t, tc.status)
 			g := channel.Guard(channel.Webhook{URL: url}, channel.GuardConfig{Attempts: 2, Backoff: time.Millisecond, TripAfter: 2, OpenFor: time.Hour})
-			err := g.Send(t.Context(), app.Message{NotificationID: "n-1"})
-			if (err != nil) != tc.wantErr || errors.Is(err, app.ErrChannelOpen) {
+			err := g.Send(t.Context(), command.Message{NotificationID: "n-1"})
+			if (err != nil) != tc.wantErr || errors.Is(err, command.ErrChannelOpen) {
 				t.Errorf("Send = %v, want error %v", err, tc.wantErr)
 			}
 			if got := calls.Load(); got != tc.wantCalls {
@@ -63,8 +63,8 @@ func TestOpenBreakerRefusesWithoutCalling(t *testing.T) {
 	t.Parallel()
 	url, calls := endpoint(t, http.StatusBadGateway)
 	g := channel.Guard(channel.Webhook{URL: url}, channel.GuardConfig{Attempts: 1, TripAfter: 1, OpenFor: time.Hour})
-	_ = g.Send(t.Context(), app.Message{})
-	if err := g.Send(t.Context(), app.Message{}); !errors.Is(err, app.ErrChannelOpen) {
+	_ = g.Send(t.Context(), command.Message{})
+	if err := g.Send(t.Context(), command.Message{}); !errors.Is(err, command.ErrChannelOpen) {
 		t.Errorf("Send with open breaker = %v, want ErrChannelOpen", err)
 	}
 	if got := calls.Load(); got != 1 {
@@ -86,7 +86,7 @@ func TestCancelledCallerDoesNotTrip(t *testing.T) {
 	for range 3 {
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
-		go func() { done <- g.Send(ctx, app.Message{}) }()
+		go func() { done <- g.Send(ctx, command.Message{}) }()
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("Send = %v, want context.Canceled", err)

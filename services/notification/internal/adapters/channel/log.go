@@ -6,7 +6,7 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 )
 
 // Log delivers a message as one structured log line, the default channel of
@@ -20,7 +20,7 @@ type Log struct {
 func (Log) Name() string { return "log" }
 
 // Send writes the message's log line.
-func (l Log) Send(ctx context.Context, m app.Message) error {
+func (l Log) Send(ctx context.Context, m command.Message) error {
 	l.Logger.InfoContext(ctx, "notification delivered",
 		slog.String("channel", "log"), slog.String("notification_id", m.NotificationID),
 		slog.String("order_id", m.OrderID), slog.String("customer_id", m.CustomerID),

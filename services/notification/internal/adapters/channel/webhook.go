@@ -9,7 +9,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 )
 
 var (
@@ -42,7 +42,7 @@ type webhookBody struct {
 func (Webhook) Name() string { return "webhook" }
 
 // Send posts m once; 2xx and 3xx are success.
-func (w Webhook) Send(ctx context.Context, m app.Message) error {
+func (w Webhook) Send(ctx context.Context, m command.Message) error {
 	payload, err := json.Marshal(webhookBody{NotificationID: m.NotificationID, OrderID: m.OrderID,
 		CustomerID: m.CustomerID, Kind: m.Kind, Subject: m.Subject, Body: m.Body})
 	if err != nil {

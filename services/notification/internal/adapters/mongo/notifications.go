@@ -12,18 +12,25 @@ import (
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
+	"github.com/eventshop/eventshop/services/notification/internal/app/query"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
 // Collection is the name of the notifications collection.
 const Collection = "notifications"
 
-// Notifications is the MongoDB repository of notifications (app.Repository).
-// Every write is a single-document operation, as FerretDB has no
-// multi-document transactions.
+// Notifications is the MongoDB repository of notifications, for the
+// commands and the queries. Every write is a single-document operation, as
+// FerretDB has no multi-document transactions.
 type Notifications struct {
 	coll *mongo.Collection
 }
+
+var (
+	_ command.Repository  = (*Notifications)(nil)
+	_ query.Notifications = (*Notifications)(nil)
+)
 
 // NewNotifications returns the repository over coll.
 func NewNotifications(coll *mongo.Collection) *Notifications {

@@ -1,7 +1,8 @@
-// Package app holds the notification service's use cases: Record and
-// Deliver (commands) and ListForCustomer (query), with the interfaces of the
-// storage and delivery channel they need.
-package app
+// Package command holds the notification service's use cases that change
+// state, Record and Deliver, one file per use case, each with a Handle
+// method. It declares the storage and delivery channel it needs; adapters
+// implement them.
+package command
 
 import (
 	"context"
@@ -35,8 +36,6 @@ type Repository interface {
 	MarkSent(ctx context.Context, n domain.Notification, ev event.Event) error
 	// SaveRetry stores n's failed or postponed round.
 	SaveRetry(ctx context.Context, n domain.Notification) error
-	// ListForCustomer returns up to limit of the customer's notifications, newest first.
-	ListForCustomer(ctx context.Context, customerID string, limit int) ([]domain.Notification, error)
 }
 
 // Message is what a channel delivers to a customer.

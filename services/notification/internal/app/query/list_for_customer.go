@@ -1,4 +1,4 @@
-package app
+package query
 
 import (
 	"context"
@@ -12,7 +12,7 @@ const ListLimit = 100
 
 // ListForCustomer lists a customer's notifications, newest first.
 type ListForCustomer struct {
-	Repo Repository
+	Repo Notifications
 }
 
 // Handle returns up to ListLimit of customerID's notifications.

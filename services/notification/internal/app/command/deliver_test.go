@@ -1,4 +1,4 @@
-package app_test
+package command_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/eventshop/eventshop/schemas"
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
@@ -25,10 +25,10 @@ func clock() time.Time { return t0 }
 func recorded(t *testing.T) *memRepo {
 	t.Helper()
 	repo := newMemRepo()
-	rec := app.Record{Repo: repo, Clock: clock}
+	rec := command.Record{Repo: repo, Clock: clock}
 	final := domain.Final{OrderID: orderID, CustomerID: "alice", Kind: domain.KindConfirmed, TotalCents: 100, Currency: "EUR"}
 	for i, want := range []bool{true, false} {
-		created, err := rec.Handle(t.Context(), app.RecordCommand{EventID: fmt.Sprint("ev-", i), Final: final})
+		created, err := rec.Handle(t.Context(), command.RecordCommand{EventID: fmt.Sprint("ev-", i), Final: final})
 		if err != nil || created != want {
 			t.Fatalf("record #%d = %v, %v; want created %v", i, created, err, want)
 		}
@@ -54,7 +54,7 @@ func TestDeliverRound(t *testing.T) {
 	}{
 		{"delivered", nil, false, outcome{domain.StatusSent, 1, time.Time{}, 1, 1}},
 		{"failed round backs off", errors.New("boom"), false, outcome{domain.StatusPending, 1, t0.Add(time.Second), 1, 0}},
-		{"open breaker postpones without an attempt", fmt.Errorf("x: %w", app.ErrChannelOpen), false,
+		{"open breaker postpones without an attempt", fmt.Errorf("x: %w", command.ErrChannelOpen), false,
 			outcome{domain.StatusPending, 0, t0.Add(time.Second), 1, 0}},
 		{"claimed elsewhere is not sent", nil, true, outcome{domain.StatusPending, 0, t0, 0, 0}},
 	}
@@ -64,7 +64,7 @@ func TestDeliverRound(t *testing.T) {
 			repo := recorded(t)
 			repo.lostRace = tc.lostRace
 			ch := &fakeChannel{err: tc.sendErr}
-			d := app.Deliver{Repo: repo, Channel: ch, Policy: policy, Clock: clock}
+			d := command.Deliver{Repo: repo, Channel: ch, Policy: policy, Clock: clock}
 			if n, err := d.Due(t.Context()); err != nil || n != 1 {
 				t.Fatalf("Due = %d, %v; want 1 read", n, err)
 			}
@@ -80,7 +80,7 @@ func TestDeliverRound(t *testing.T) {
 func TestDeliveredEventDescribesTheNotification(t *testing.T) {
 	t.Parallel()
 	repo := recorded(t)
-	d := app.Deliver{Repo: repo, Channel: &fakeChannel{}, Clock: clock}
+	d := command.Deliver{Repo: repo, Channel: &fakeChannel{}, Clock: clock}
 	if _, err := d.Due(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestDeliveredDuringShutdownIsRecorded(t *testing.T) {
 	t.Parallel()
 	repo := recorded(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	d := app.Deliver{Repo: repo, Channel: cancelling{cancel}, Clock: clock}
+	d := command.Deliver{Repo: repo, Channel: cancelling{cancel}, Clock: clock}
 	if err := d.Handle(ctx, repo.get(orderID)); err != nil {
 		t.Fatalf("Handle = %v, want the delivery recorded", err)
 	}
@@ -117,7 +117,7 @@ type cancelling struct{ cancel context.CancelFunc }
 
 func (cancelling) Name() string { return "fake" }
 
-func (c cancelling) Send(context.Context, app.Message) error {
+func (c cancelling) Send(context.Context, command.Message) error {
 	c.cancel()
 	return nil
 }

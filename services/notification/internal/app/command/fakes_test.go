@@ -1,17 +1,16 @@
-package app_test
+package command_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
 	"github.com/eventshop/eventshop/pkg/event"
-	"github.com/eventshop/eventshop/services/notification/internal/app"
+	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// memRepo is an in-memory app.Repository.
+// memRepo is an in-memory command.Repository.
 type memRepo struct {
 	mu       sync.Mutex
 	byID     map[string]domain.Notification
@@ -66,10 +65,6 @@ func (r *memRepo) SaveRetry(_ context.Context, n domain.Notification) error {
 	return nil
 }
 
-func (r *memRepo) ListForCustomer(context.Context, string, int) ([]domain.Notification, error) {
-	return nil, errors.New("not used")
-}
-
 func (r *memRepo) get(id string) domain.Notification {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -79,12 +74,12 @@ func (r *memRepo) get(id string) domain.Notification {
 // fakeChannel answers every Send with err and records the messages.
 type fakeChannel struct {
 	err  error
-	sent []app.Message
+	sent []command.Message
 }
 
 func (c *fakeChannel) Name() string { return "fake" }
 
-func (c *fakeChannel) Send(_ context.Context, m app.Message) error {
+func (c *fakeChannel) Send(_ context.Context, m command.Message) error {
 	c.sent = append(c.sent, m)
 	return c.err
 }
