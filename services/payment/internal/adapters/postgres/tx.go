@@ -14,6 +14,12 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
+const insertSQL = `INSERT INTO payments (order_id, status, auth_id, amount_cents, currency, reason, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+
+const updateSQL = `UPDATE payments SET status = $2, auth_id = $3, reason = $4, void_pending = $5,
+	updated_at = $6 WHERE order_id = $1`
+
 // Tx is app.Tx on a PostgreSQL transaction that the caller owns (an inbox
 // handler's), so payments and their outbox rows commit together.
 type Tx struct {
@@ -26,6 +32,16 @@ func NewTx(tx pgx.Tx) *Tx { return &Tx{tx: tx} }
 // GetForUpdate returns the order's payment locked until the transaction
 // ends, or app.ErrNotFound.
 func (t *Tx) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, error) {
+	b, err := batchFor(ctx, t.tx, orderID)
+	if err != nil {
+		return domain.Payment{}, err
+	}
+	if b != nil {
+		if p, ok := b.get(orderID); ok {
+			return p, nil
+		}
+		return domain.Payment{}, app.ErrNotFound
+	}
 	return get(ctx, t.tx, `SELECT `+columns+` FROM payments WHERE order_id = $1 FOR UPDATE`, orderID)
 }
 
@@ -33,8 +49,14 @@ func (t *Tx) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, 
 // transaction stored the order's payment first.
 func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
 	s := p.Snapshot()
-	tag, err := t.tx.Exec(ctx, `INSERT INTO payments (order_id, status, auth_id, amount_cents, currency, reason, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (order_id) DO NOTHING`,
+	if b, err := batchFor(ctx, t.tx, s.OrderID); err != nil || b != nil {
+		if b != nil {
+			b.queue(insertSQL, s.OrderID, string(s.Status), s.AuthID, s.AmountCents, s.Currency, s.Reason, s.CreatedAt, s.UpdatedAt)
+			b.payments[s.OrderID] = p
+		}
+		return err
+	}
+	tag, err := t.tx.Exec(ctx, insertSQL+` ON CONFLICT (order_id) DO NOTHING`,
 		s.OrderID, string(s.Status), s.AuthID, s.AmountCents, s.Currency, s.Reason, s.CreatedAt, s.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("insert payment: %w", err)
@@ -48,8 +70,14 @@ func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
 // Update stores a changed payment's state.
 func (t *Tx) Update(ctx context.Context, p domain.Payment) error {
 	s := p.Snapshot()
-	_, err := t.tx.Exec(ctx, `UPDATE payments SET status = $2, auth_id = $3, reason = $4, void_pending = $5,
-		updated_at = $6 WHERE order_id = $1`, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.VoidPending, s.UpdatedAt)
+	if b, err := batchFor(ctx, t.tx, s.OrderID); err != nil || b != nil {
+		if b != nil {
+			b.queue(updateSQL, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.VoidPending, s.UpdatedAt)
+			b.payments[s.OrderID] = p
+		}
+		return err
+	}
+	_, err := t.tx.Exec(ctx, updateSQL, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.VoidPending, s.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("update payment: %w", err)
 	}
@@ -58,6 +86,10 @@ func (t *Tx) Update(ctx context.Context, p domain.Payment) error {
 
 // Emit adds events to the outbox in the transaction.
 func (t *Tx) Emit(ctx context.Context, evs ...event.Event) error {
+	if b, ok := ctx.Value(batchKey{}).(*Batch); ok && !b.failed && b.tx == t.tx {
+		b.queueEvents(evs)
+		return nil
+	}
 	return outbox.Add(ctx, t.tx, evs...)
 }
 

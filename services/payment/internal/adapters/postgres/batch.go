@@ -1,0 +1,125 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/services/payment/internal/domain"
+)
+
+// Batch names the orders of a batch of events handled in one inbox
+// transaction, so that the batch's payments are read and locked in one
+// round trip and its writes and outbox rows are sent in one more (by
+// FlushBatch, before the commit) instead of several round trips per event.
+type Batch struct {
+	OrderIDs []string
+
+	tx       pgx.Tx     // the transaction the prefetch ran in; nil before it
+	pending  *pgx.Batch // the queued writes, sent by FlushBatch
+	failed   bool       // a prefetch failed: read and write event by event
+	known    map[string]bool
+	payments map[string]domain.Payment
+}
+
+type batchKey struct{}
+
+// WithBatch returns ctx carrying b for the Tx calls of one batch. Only
+// calls on the transaction of the first one use it; others (the inbox's
+// retry with a savepoint per event) read and write at once, as without a
+// batch.
+func WithBatch(ctx context.Context, b *Batch) context.Context {
+	return context.WithValue(ctx, batchKey{}, b)
+}
+
+// batchFor returns the batch usable in tx for orderID, prefetching on first
+// use; nil means work on its own.
+func batchFor(ctx context.Context, tx pgx.Tx, orderID string) (*Batch, error) {
+	b, ok := ctx.Value(batchKey{}).(*Batch)
+	if !ok || b.failed || (b.tx != nil && b.tx != tx) {
+		return nil, nil
+	}
+	if b.tx == nil {
+		b.tx = tx
+		if err := b.prefetch(ctx, tx); err != nil {
+			b.failed = true
+			return nil, err
+		}
+	}
+	if !b.known[orderID] {
+		return nil, nil
+	}
+	return b, nil
+}
+
+// prefetch locks and reads the payments of the batch's orders, in order id
+// order so that concurrent batches wait for each other instead of
+// deadlocking. Ids that are no UUID cannot name a payment: they are known
+// to have none without asking (a lookup would abort the transaction).
+func (b *Batch) prefetch(ctx context.Context, tx pgx.Tx) error {
+	b.known, b.payments = map[string]bool{}, map[string]domain.Payment{}
+	ids := make([]string, 0, len(b.OrderIDs))
+	for _, id := range b.OrderIDs {
+		b.known[id] = true
+		if u, err := uuid.Parse(id); err == nil && u.String() == id {
+			ids = append(ids, id)
+		}
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	rows, _ := tx.Query(ctx, `SELECT `+columns+` FROM payments WHERE order_id = ANY($1::uuid[])
+		ORDER BY order_id FOR UPDATE`, ids)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+	if err != nil {
+		return fmt.Errorf("lock payments: %w", err)
+	}
+	for _, r := range list {
+		b.payments[r.OrderID] = r.toDomain()
+	}
+	return nil
+}
+
+// get returns the payment an earlier statement of the batch read or queued.
+func (b *Batch) get(orderID string) (domain.Payment, bool) {
+	p, ok := b.payments[orderID]
+	return p, ok
+}
+
+// queue adds a write to the pending batch.
+func (b *Batch) queue(sql string, args ...any) {
+	if b.pending == nil {
+		b.pending = &pgx.Batch{}
+	}
+	b.pending.Queue(sql, args...)
+}
+
+// queueEvents adds outbox rows to the pending batch.
+func (b *Batch) queueEvents(evs []event.Event) {
+	if b.pending == nil {
+		b.pending = &pgx.Batch{}
+	}
+	outbox.Queue(b.pending, evs...)
+}
+
+// FlushBatch sends the writes queued in tx, in one round trip; the inbox
+// handler calls it before the commit (inbox.Flush). A queued insert has no
+// ON CONFLICT clause: if another transaction stored the order's payment
+// first, the flush fails and the inbox runs the batch again with a savepoint
+// per event, which writes at once and sees the conflict as app.ErrChanged.
+func FlushBatch(ctx context.Context, tx pgx.Tx) error {
+	b, ok := ctx.Value(batchKey{}).(*Batch)
+	if !ok || b.pending == nil || b.tx != tx {
+		return nil
+	}
+	pending := b.pending
+	b.pending = nil
+	if err := tx.SendBatch(ctx, pending).Close(); err != nil {
+		b.failed = true
+		return fmt.Errorf("store payment writes: %w", err)
+	}
+	return nil
+}
