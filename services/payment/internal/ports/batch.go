@@ -19,12 +19,12 @@ import (
 	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
 // record stores one event's decided outcome inside the batch transaction.
 // It may return work to do once the transaction has committed.
-type record func(ctx context.Context, tx app.Tx) (afterCommit func(context.Context), err error)
+type record func(ctx context.Context, tx command.Tx) (afterCommit func(context.Context), err error)
 
 // prepare decides one event outside any transaction, calling the provider
 // if needed, and returns how to record the outcome.
@@ -89,7 +89,7 @@ func (b batchRunner) prepareAll(ctx context.Context, msgs []bus.Message, prep pr
 
 // failed is the record of an event that could not be prepared.
 func failed(err error) record {
-	return func(context.Context, app.Tx) (func(context.Context), error) { return nil, err }
+	return func(context.Context, command.Tx) (func(context.Context), error) { return nil, err }
 }
 
 // classify marks errors that no retry can fix as permanent, so the message
@@ -98,7 +98,7 @@ func classify(err error) error {
 	if err == nil || bus.IsPermanent(err) {
 		return err
 	}
-	if errors.Is(err, event.ErrInvalid) || errors.Is(err, app.ErrInconsistent) {
+	if errors.Is(err, event.ErrInvalid) || errors.Is(err, command.ErrInconsistent) {
 		return bus.Permanent(err)
 	}
 	return err

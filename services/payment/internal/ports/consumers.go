@@ -12,7 +12,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/schemas"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
 // Durable consumer names; each is also the inbox consumer name.
@@ -25,10 +25,10 @@ const (
 
 // Saga handles the saga events the payment service consumes.
 type Saga struct {
-	Authorise app.Authorise
-	Capture   app.Capture
-	Cancel    app.Cancel
-	Orphans   app.VoidOrphans // voids authorisations of orders cancelled meanwhile
+	Authorise command.Authorise
+	Capture   command.Capture
+	Cancel    command.Cancel
+	Orphans   command.VoidOrphans // voids authorisations of orders cancelled meanwhile
 	Pool      *pgxpool.Pool
 	// Parallel bounds the provider calls of one batch running at once.
 	Parallel int
@@ -38,7 +38,7 @@ type Saga struct {
 // Consumers are the durable consumers of the saga.
 func (s *Saga) Consumers() []ConsumerSpec {
 	return []ConsumerSpec{
-		{Config: bus.ConsumerConfig{Service: app.Source, Stream: "INVENTORY", Durable: ReservedConsumer,
+		{Config: bus.ConsumerConfig{Service: command.Source, Stream: "INVENTORY", Durable: ReservedConsumer,
 			Subjects: []string{schemas.TypeInventoryReservedV1 + ".>"}, BatchSize: 64, AckWait: time.Minute,
 			// Two batches at once overlap one's provider calls with the
 			// other's transaction. Order does not matter here: an order has
@@ -46,7 +46,7 @@ func (s *Saga) Consumers() []ConsumerSpec {
 			// its inbox row, and a cancel is met by the tombstone either way.
 			Concurrency: 2},
 			Handler: s.Reserved},
-		{Config: bus.ConsumerConfig{Service: app.Source, Stream: "ORDER", Durable: OrderConsumer,
+		{Config: bus.ConsumerConfig{Service: command.Source, Stream: "ORDER", Durable: OrderConsumer,
 			Subjects:  []string{schemas.TypeOrderConfirmedV1 + ".>", schemas.TypeOrderCancelledV1 + ".>"},
 			BatchSize: 64, AckWait: time.Minute},
 			Handler: s.OrderFinal},
@@ -73,12 +73,12 @@ func (s *Saga) prepareAuthorise(ctx context.Context, ev event.Event) record {
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
-	cmd := app.AuthoriseCommand{OrderID: p.OrderID, AmountCents: p.TotalCents, Currency: p.Currency, CardToken: p.PaymentMethod}
+	cmd := command.AuthoriseCommand{OrderID: p.OrderID, AmountCents: p.TotalCents, Currency: p.Currency, CardToken: p.PaymentMethod}
 	d, err := s.Authorise.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
-	return func(ctx context.Context, tx app.Tx) (func(context.Context), error) {
+	return func(ctx context.Context, tx command.Tx) (func(context.Context), error) {
 		orphan, err := s.Authorise.Record(ctx, tx, cmd, d)
 		if err != nil || orphan == "" {
 			return nil, err
@@ -119,12 +119,12 @@ func (s *Saga) prepareCapture(ctx context.Context, ev event.Event) record {
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
-	cmd := app.CaptureCommand{OrderID: p.OrderID, AmountCents: p.TotalCents}
+	cmd := command.CaptureCommand{OrderID: p.OrderID, AmountCents: p.TotalCents}
 	d, err := s.Capture.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
-	return func(ctx context.Context, tx app.Tx) (func(context.Context), error) {
+	return func(ctx context.Context, tx command.Tx) (func(context.Context), error) {
 		return nil, s.Capture.Record(ctx, tx, cmd, d)
 	}
 }
@@ -134,12 +134,12 @@ func (s *Saga) prepareCancel(ctx context.Context, ev event.Event) record {
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
-	cmd := app.CancelCommand{OrderID: p.OrderID}
+	cmd := command.CancelCommand{OrderID: p.OrderID}
 	d, err := s.Cancel.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
-	return func(ctx context.Context, tx app.Tx) (func(context.Context), error) {
+	return func(ctx context.Context, tx command.Tx) (func(context.Context), error) {
 		return nil, s.Cancel.Record(ctx, tx, cmd, d)
 	}
 }

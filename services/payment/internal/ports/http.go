@@ -9,13 +9,13 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/problem"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/query"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
 // HTTP serves the payment service's routes.
 type HTTP struct {
-	List     app.ListPayments
+	List     query.ListPayments
 	Verifier *auth.Verifier
 }
 
@@ -50,14 +50,14 @@ var knownStatuses = map[string]bool{
 }
 
 func (h HTTP) listPayments(c echo.Context) error {
-	f := app.ListFilter{Status: domain.Status(c.QueryParam("status"))}
+	f := query.ListFilter{Status: domain.Status(c.QueryParam("status"))}
 	if f.Status != "" && !knownStatuses[string(f.Status)] {
 		return problem.BadRequest("status must be one of AUTHORISED, FAILED, CAPTURED, VOIDED, CANCELLED")
 	}
 	if raw := c.QueryParam("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > app.MaxListLimit {
-			return problem.BadRequest("limit must be an integer from 1 to " + strconv.Itoa(app.MaxListLimit))
+		if err != nil || n < 1 || n > query.MaxListLimit {
+			return problem.BadRequest("limit must be an integer from 1 to " + strconv.Itoa(query.MaxListLimit))
 		}
 		f.Limit = n
 	}

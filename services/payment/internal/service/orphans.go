@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
 // sweepBatch is the most held authorisations one sweep voids.
 const sweepBatch = 100
 
-func (s *Service) orphans(payments *postgres.Payments, now func() time.Time) app.VoidOrphans {
-	return app.VoidOrphans{Payments: payments, Transactions: payments, Provider: s.provider, Now: now}
+func (s *Service) orphans(payments *postgres.Payments, now func() time.Time) command.VoidOrphans {
+	return command.VoidOrphans{Payments: payments, Transactions: payments, Provider: s.provider, Now: now}
 }
 
 // sweepOrphans voids, every OrphanSweep until ctx is done, the

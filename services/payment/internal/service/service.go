@@ -19,7 +19,8 @@ import (
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/provider"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
+	"github.com/eventshop/eventshop/services/payment/internal/app/query"
 	"github.com/eventshop/eventshop/services/payment/internal/ports"
 	"github.com/eventshop/eventshop/services/payment/migrations"
 )
@@ -78,9 +79,9 @@ func (s *Service) build(ctx context.Context) error {
 	payments := postgres.NewPayments(s.pool)
 	now := func() time.Time { return time.Now().UTC() }
 	s.saga = &ports.Saga{
-		Authorise: app.Authorise{Payments: payments, Provider: s.provider, Now: now},
-		Capture:   app.Capture{Payments: payments, Provider: s.provider, Now: now},
-		Cancel:    app.Cancel{Payments: payments, Provider: s.provider, Now: now},
+		Authorise: command.Authorise{Payments: payments, Provider: s.provider, Now: now},
+		Capture:   command.Capture{Payments: payments, Provider: s.provider, Now: now},
+		Cancel:    command.Cancel{Payments: payments, Provider: s.provider, Now: now},
 		Orphans:   s.orphans(payments, now),
 		Pool:      s.pool, Parallel: s.cfg.ProviderParallel, Log: s.log,
 	}
@@ -88,7 +89,7 @@ func (s *Service) build(ctx context.Context) error {
 	s.http.AddReadyCheck("database", s.pool.Ping)
 	s.http.AddReadyCheck("nats", s.bus.Ready)
 	s.http.AddBreakers(s.provider)
-	ports.HTTP{List: app.ListPayments{Payments: payments}, Verifier: verifier}.Register(s.http.Echo)
+	ports.HTTP{List: query.ListPayments{Payments: payments}, Verifier: verifier}.Register(s.http.Echo)
 	return nil
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
@@ -25,10 +25,10 @@ func TestBatchQueuesWritesUntilFlush(t *testing.T) {
 	ctx := postgres.WithBatch(t.Context(), &postgres.Batch{OrderIDs: []string{id, "not-a-uuid"}})
 	err := pgx.BeginFunc(ctx, pool, func(ptx pgx.Tx) error {
 		tx := postgres.NewTx(ptx)
-		if _, err := tx.GetForUpdate(ctx, id); !errors.Is(err, app.ErrNotFound) {
+		if _, err := tx.GetForUpdate(ctx, id); !errors.Is(err, command.ErrNotFound) {
 			t.Errorf("GetForUpdate before insert: err = %v, want ErrNotFound", err)
 		}
-		if _, err := tx.GetForUpdate(ctx, "not-a-uuid"); !errors.Is(err, app.ErrNotFound) {
+		if _, err := tx.GetForUpdate(ctx, "not-a-uuid"); !errors.Is(err, command.ErrNotFound) {
 			t.Errorf("GetForUpdate(not-a-uuid): err = %v, want ErrNotFound", err)
 		}
 		p, err := domain.Authorised(id, "auth_1", 500, "EUR", at)
@@ -71,7 +71,7 @@ func TestBatchQueuesWritesUntilFlush(t *testing.T) {
 // TestBatchInsertConflictFailsFlush checks that a payment another
 // transaction stored after the batch's read makes the flush fail, so the
 // inbox runs the batch again event by event, where the insert reports
-// app.ErrChanged.
+// command.ErrChanged.
 func TestBatchInsertConflictFailsFlush(t *testing.T) {
 	t.Parallel()
 	pool := open(t)
@@ -84,10 +84,10 @@ func TestBatchInsertConflictFailsFlush(t *testing.T) {
 	ctx := postgres.WithBatch(t.Context(), &postgres.Batch{OrderIDs: []string{id}})
 	err = pgx.BeginFunc(ctx, pool, func(ptx pgx.Tx) error {
 		tx := postgres.NewTx(ptx)
-		if _, err := tx.GetForUpdate(ctx, id); !errors.Is(err, app.ErrNotFound) {
+		if _, err := tx.GetForUpdate(ctx, id); !errors.Is(err, command.ErrNotFound) {
 			t.Errorf("GetForUpdate: err = %v, want ErrNotFound", err)
 		}
-		if err := inTx(t, pool, func(ctx context.Context, other app.Tx) error { return other.Insert(ctx, p) }); err != nil {
+		if err := inTx(t, pool, func(ctx context.Context, other command.Tx) error { return other.Insert(ctx, p) }); err != nil {
 			t.Fatalf("concurrent insert: %v", err)
 		}
 		if err := tx.Insert(ctx, p); err != nil {
@@ -102,7 +102,7 @@ func TestBatchInsertConflictFailsFlush(t *testing.T) {
 		t.Fatal("transaction committed")
 	}
 	err = pgx.BeginFunc(ctx, pool, func(ptx pgx.Tx) error { return postgres.NewTx(ptx).Insert(ctx, p) })
-	if !errors.Is(err, app.ErrChanged) {
+	if !errors.Is(err, command.ErrChanged) {
 		t.Errorf("insert in another transaction of the batch: err = %v, want ErrChanged", err)
 	}
 }

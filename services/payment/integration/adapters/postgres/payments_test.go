@@ -13,7 +13,8 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
+	"github.com/eventshop/eventshop/services/payment/internal/app/query"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 	"github.com/eventshop/eventshop/services/payment/migrations"
 	"github.com/eventshop/eventshop/testkit"
@@ -32,7 +33,7 @@ func open(t *testing.T) *pgxpool.Pool {
 }
 
 // inTx runs fn in a committed transaction through the adapter.
-func inTx(t *testing.T, pool *pgxpool.Pool, fn func(ctx context.Context, tx app.Tx) error) error {
+func inTx(t *testing.T, pool *pgxpool.Pool, fn func(ctx context.Context, tx command.Tx) error) error {
 	t.Helper()
 	return pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error { return fn(t.Context(), postgres.NewTx(tx)) })
 }
@@ -51,14 +52,14 @@ func TestInsertGetUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := inTx(t, pool, func(ctx context.Context, tx app.Tx) error { return tx.Insert(ctx, p) }); err != nil {
+	if err := inTx(t, pool, func(ctx context.Context, tx command.Tx) error { return tx.Insert(ctx, p) }); err != nil {
 		t.Fatalf("insert: %v", err)
 	}
-	err = inTx(t, pool, func(ctx context.Context, tx app.Tx) error { return tx.Insert(ctx, p) })
-	if !errors.Is(err, app.ErrChanged) {
+	err = inTx(t, pool, func(ctx context.Context, tx command.Tx) error { return tx.Insert(ctx, p) })
+	if !errors.Is(err, command.ErrChanged) {
 		t.Fatalf("second insert: err = %v, want ErrChanged", err)
 	}
-	err = inTx(t, pool, func(ctx context.Context, tx app.Tx) error {
+	err = inTx(t, pool, func(ctx context.Context, tx command.Tx) error {
 		got, err := tx.GetForUpdate(ctx, id)
 		if err != nil {
 			return err
@@ -86,7 +87,7 @@ func TestGetMissing(t *testing.T) {
 	t.Parallel()
 	r := postgres.NewPayments(open(t))
 	for _, id := range []string{newID(t), "not-a-uuid"} {
-		if _, err := r.Get(t.Context(), id); !errors.Is(err, app.ErrNotFound) {
+		if _, err := r.Get(t.Context(), id); !errors.Is(err, command.ErrNotFound) {
 			t.Errorf("Get(%q) err = %v, want ErrNotFound", id, err)
 		}
 	}
@@ -115,19 +116,19 @@ func TestList(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := inTx(t, pool, func(ctx context.Context, tx app.Tx) error { return tx.Insert(ctx, p) }); err != nil {
+		if err := inTx(t, pool, func(ctx context.Context, tx command.Tx) error { return tx.Insert(ctx, p) }); err != nil {
 			t.Fatal(err)
 		}
 	}
 	tests := []struct {
 		name   string
-		filter app.ListFilter
+		filter query.ListFilter
 		want   []string
 	}{
-		{"newest first without tombstones", app.ListFilter{Limit: 10}, []string{ids[3], ids[1], ids[0]}},
-		{"limited", app.ListFilter{Limit: 2}, []string{ids[3], ids[1]}},
-		{"by status", app.ListFilter{Status: domain.StatusAuthorised, Limit: 10}, []string{ids[3], ids[0]}},
-		{"tombstones on request", app.ListFilter{Status: domain.StatusCancelled, Limit: 10}, []string{ids[2]}},
+		{"newest first without tombstones", query.ListFilter{Limit: 10}, []string{ids[3], ids[1], ids[0]}},
+		{"limited", query.ListFilter{Limit: 2}, []string{ids[3], ids[1]}},
+		{"by status", query.ListFilter{Status: domain.StatusAuthorised, Limit: 10}, []string{ids[3], ids[0]}},
+		{"tombstones on request", query.ListFilter{Status: domain.StatusCancelled, Limit: 10}, []string{ids[2]}},
 	}
 	r := postgres.NewPayments(pool)
 	for _, tt := range tests {
@@ -157,12 +158,12 @@ func TestPendingVoids(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := inTx(t, pool, func(ctx context.Context, tx app.Tx) error { return tx.Insert(ctx, tomb) }); err != nil {
+		if err := inTx(t, pool, func(ctx context.Context, tx command.Tx) error { return tx.Insert(ctx, tomb) }); err != nil {
 			t.Fatal(err)
 		}
 	}
 	r := postgres.NewPayments(pool)
-	err := r.InTx(t.Context(), func(ctx context.Context, tx app.Tx) error {
+	err := r.InTx(t.Context(), func(ctx context.Context, tx command.Tx) error {
 		p, err := tx.GetForUpdate(ctx, held)
 		if err != nil {
 			return err

@@ -12,7 +12,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/provider"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/provider/simulator"
 )
 
@@ -34,8 +34,8 @@ func fastConfig(url string) provider.Config {
 		Backoff: time.Millisecond, TripAfter: 100, OpenFor: time.Minute}
 }
 
-func request(key, token string) app.AuthorizeRequest {
-	return app.AuthorizeRequest{IdempotencyKey: key, AmountCents: 4200, Currency: "EUR", CardToken: token}
+func request(key, token string) command.AuthorizeRequest {
+	return command.AuthorizeRequest{IdempotencyKey: key, AmountCents: 4200, Currency: "EUR", CardToken: token}
 }
 
 func TestAuthorizeOutcomes(t *testing.T) {
@@ -48,10 +48,10 @@ func TestAuthorizeOutcomes(t *testing.T) {
 		wantAuths int
 	}{
 		{"visa is authorised", simulator.TokenVisa, simulator.Faults{}, nil, 1},
-		{"decline is declined", simulator.TokenDecline, simulator.Faults{}, app.ErrDeclined, 0},
-		{"unknown token is rejected", "tok_unknown", simulator.Faults{}, app.ErrProviderRejected, 0},
-		{"timeout times out after retries", simulator.TokenTimeout, simulator.Faults{}, app.ErrProviderTimeout, 0},
-		{"failing provider is unavailable", simulator.TokenVisa, simulator.Faults{FailureRate: 1}, app.ErrProviderUnavailable, 0},
+		{"decline is declined", simulator.TokenDecline, simulator.Faults{}, command.ErrDeclined, 0},
+		{"unknown token is rejected", "tok_unknown", simulator.Faults{}, command.ErrProviderRejected, 0},
+		{"timeout times out after retries", simulator.TokenTimeout, simulator.Faults{}, command.ErrProviderTimeout, 0},
+		{"failing provider is unavailable", simulator.TokenVisa, simulator.Faults{FailureRate: 1}, command.ErrProviderUnavailable, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestDeclinesDoNotOpenBreaker(t *testing.T) {
 	cfg.TripAfter = 2
 	c := provider.New(cfg)
 	for range 5 {
-		if _, err := c.Authorize(t.Context(), request("declined", simulator.TokenDecline)); !errors.Is(err, app.ErrDeclined) {
+		if _, err := c.Authorize(t.Context(), request("declined", simulator.TokenDecline)); !errors.Is(err, command.ErrDeclined) {
 			t.Fatalf("err = %v, want declined", err)
 		}
 	}
@@ -96,14 +96,14 @@ func TestTimeoutsOpenBreaker(t *testing.T) {
 	var opened atomic.Bool
 	cfg.OnStateChange = func(_, to gobreaker.State) { opened.Store(to == gobreaker.StateOpen) }
 	c := provider.New(cfg)
-	if _, err := c.Authorize(t.Context(), request("slow", simulator.TokenTimeout)); !errors.Is(err, app.ErrProviderTimeout) {
+	if _, err := c.Authorize(t.Context(), request("slow", simulator.TokenTimeout)); !errors.Is(err, command.ErrProviderTimeout) {
 		t.Fatalf("err = %v, want timeout", err)
 	}
 	if c.State() != gobreaker.StateOpen || !opened.Load() {
 		t.Fatalf("breaker = %s, want open after 3 timed-out attempts", c.State())
 	}
 	_, err := c.Authorize(t.Context(), request("fast", simulator.TokenVisa))
-	if !errors.Is(err, app.ErrProviderUnavailable) || !errors.Is(err, gobreaker.ErrOpenState) {
+	if !errors.Is(err, command.ErrProviderUnavailable) || !errors.Is(err, gobreaker.ErrOpenState) {
 		t.Fatalf("err = %v, want unavailable because the breaker is open", err)
 	}
 	if got := len(sim.Authorizations()); got != 0 {
@@ -123,7 +123,7 @@ func TestCancelledCallerDoesNotCountAsFailure(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if errors.Is(err, app.ErrProviderTimeout) || errors.Is(err, app.ErrProviderUnavailable) {
+	if errors.Is(err, command.ErrProviderTimeout) || errors.Is(err, command.ErrProviderUnavailable) {
 		t.Errorf("err = %v must not read as a provider failure", err)
 	}
 	if c.State() != gobreaker.StateClosed {

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/provider"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/provider/simulator"
 )
 
@@ -23,8 +23,8 @@ func TestCaptureAndVoid(t *testing.T) {
 	}{
 		{"capture twice captures once", []op{capture, capture}, []error{nil, nil}, simulator.StatusCaptured, 1},
 		{"void twice", []op{void, void}, []error{nil, nil}, simulator.StatusVoided, 0},
-		{"capture after void conflicts", []op{void, capture}, []error{nil, app.ErrProviderConflict}, simulator.StatusVoided, 0},
-		{"void after capture conflicts", []op{capture, void}, []error{nil, app.ErrProviderConflict}, simulator.StatusCaptured, 1},
+		{"capture after void conflicts", []op{void, capture}, []error{nil, command.ErrProviderConflict}, simulator.StatusVoided, 0},
+		{"void after capture conflicts", []op{capture, void}, []error{nil, command.ErrProviderConflict}, simulator.StatusCaptured, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +52,7 @@ func TestCaptureUnknownIsRejected(t *testing.T) {
 	t.Parallel()
 	_, url := startSimulator(t, simulator.Config{})
 	c := provider.New(fastConfig(url))
-	if err := c.Capture(t.Context(), "auth_missing", 0); !errors.Is(err, app.ErrProviderRejected) {
+	if err := c.Capture(t.Context(), "auth_missing", 0); !errors.Is(err, command.ErrProviderRejected) {
 		t.Fatalf("err = %v, want rejected", err)
 	}
 }

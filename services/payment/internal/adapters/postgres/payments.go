@@ -12,7 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/outbox"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
+	"github.com/eventshop/eventshop/services/payment/internal/app/query"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
@@ -26,13 +27,13 @@ type Payments struct {
 // NewPayments returns the reader of pool's payments.
 func NewPayments(pool *pgxpool.Pool) *Payments { return &Payments{pool: pool} }
 
-// Get returns the order's payment, or app.ErrNotFound.
+// Get returns the order's payment, or command.ErrNotFound.
 func (r *Payments) Get(ctx context.Context, orderID string) (domain.Payment, error) {
 	return get(ctx, r.pool, `SELECT `+columns+` FROM payments WHERE order_id = $1`, orderID)
 }
 
 // List returns the payments f selects, newest first.
-func (r *Payments) List(ctx context.Context, f app.ListFilter) ([]domain.Payment, error) {
+func (r *Payments) List(ctx context.Context, f query.ListFilter) ([]domain.Payment, error) {
 	query := `SELECT ` + columns + ` FROM payments WHERE status <> 'CANCELLED'
 		ORDER BY created_at DESC, order_id DESC LIMIT $1`
 	args := []any{f.Limit}
@@ -52,7 +53,7 @@ func (r *Payments) PendingVoids(ctx context.Context, limit int) ([]domain.Paymen
 
 // InTx runs fn in one transaction, committed when fn returns nil, and then
 // wakes the outbox relay for the events fn emitted.
-func (r *Payments) InTx(ctx context.Context, fn func(ctx context.Context, tx app.Tx) error) error {
+func (r *Payments) InTx(ctx context.Context, fn func(ctx context.Context, tx command.Tx) error) error {
 	if err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error { return fn(ctx, NewTx(tx)) }); err != nil {
 		return err
 	}
@@ -83,9 +84,9 @@ func get(ctx context.Context, q querier, sql, orderID string) (domain.Payment, e
 	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[row])
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return domain.Payment{}, app.ErrNotFound
+		return domain.Payment{}, command.ErrNotFound
 	case err != nil && isInvalidUUID(err):
-		return domain.Payment{}, app.ErrNotFound
+		return domain.Payment{}, command.ErrNotFound
 	case err != nil:
 		return domain.Payment{}, fmt.Errorf("query payment: %w", err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/outbox"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
@@ -20,7 +20,7 @@ const insertSQL = `INSERT INTO payments (order_id, status, auth_id, amount_cents
 const updateSQL = `UPDATE payments SET status = $2, auth_id = $3, reason = $4, void_pending = $5,
 	updated_at = $6 WHERE order_id = $1`
 
-// Tx is app.Tx on a PostgreSQL transaction that the caller owns (an inbox
+// Tx is command.Tx on a PostgreSQL transaction that the caller owns (an inbox
 // handler's), so payments and their outbox rows commit together.
 type Tx struct {
 	tx pgx.Tx
@@ -30,7 +30,7 @@ type Tx struct {
 func NewTx(tx pgx.Tx) *Tx { return &Tx{tx: tx} }
 
 // GetForUpdate returns the order's payment locked until the transaction
-// ends, or app.ErrNotFound.
+// ends, or command.ErrNotFound.
 func (t *Tx) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, error) {
 	b, err := batchFor(ctx, t.tx, orderID)
 	if err != nil {
@@ -40,12 +40,12 @@ func (t *Tx) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, 
 		if p, ok := b.get(orderID); ok {
 			return p, nil
 		}
-		return domain.Payment{}, app.ErrNotFound
+		return domain.Payment{}, command.ErrNotFound
 	}
 	return get(ctx, t.tx, `SELECT `+columns+` FROM payments WHERE order_id = $1 FOR UPDATE`, orderID)
 }
 
-// Insert stores a new payment, or returns app.ErrChanged when another
+// Insert stores a new payment, or returns command.ErrChanged when another
 // transaction stored the order's payment first.
 func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
 	s := p.Snapshot()
@@ -62,7 +62,7 @@ func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
 		return fmt.Errorf("insert payment: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return app.ErrChanged
+		return command.ErrChanged
 	}
 	return nil
 }

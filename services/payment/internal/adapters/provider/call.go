@@ -12,7 +12,7 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
 var (
@@ -31,8 +31,8 @@ type response struct {
 
 // call sends one request through the breaker, retrying transient failures
 // (5xx, timeouts, connection errors) up to Attempts times with backoff. It
-// returns the first answer below 500, app.ErrProviderTimeout or
-// app.ErrProviderUnavailable when attempts run out or the breaker is open,
+// returns the first answer below 500, command.ErrProviderTimeout or
+// command.ErrProviderUnavailable when attempts run out or the breaker is open,
 // or the caller's context error.
 func (c *Client) call(ctx context.Context, method, path string, body any) (response, error) {
 	payload, err := json.Marshal(body)
@@ -49,16 +49,16 @@ func (c *Client) call(ctx context.Context, method, path string, body any) (respo
 		case err == nil:
 			return res, nil
 		case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
-			return response{}, fmt.Errorf("%w: %w", app.ErrProviderUnavailable, err)
+			return response{}, fmt.Errorf("%w: %w", command.ErrProviderUnavailable, err)
 		case errors.Is(err, errCallerGone):
 			return response{}, ctx.Err()
 		}
 		last = err
 	}
 	if errors.Is(last, context.DeadlineExceeded) {
-		return response{}, fmt.Errorf("%w: %w", app.ErrProviderTimeout, last)
+		return response{}, fmt.Errorf("%w: %w", command.ErrProviderTimeout, last)
 	}
-	return response{}, fmt.Errorf("%w: %w", app.ErrProviderUnavailable, last)
+	return response{}, fmt.Errorf("%w: %w", command.ErrProviderUnavailable, last)
 }
 
 // once is one attempt, bounded by Timeout.

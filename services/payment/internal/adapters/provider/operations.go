@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
 // authorizeBody is the provider's authorization request.
@@ -20,8 +20,8 @@ type authorizeBody struct {
 
 // Authorize asks the provider to hold req's amount and returns the
 // authorisation id. A decline is an answer, not a provider failure: it does
-// not count against the breaker and returns app.ErrDeclined.
-func (c *Client) Authorize(ctx context.Context, req app.AuthorizeRequest) (string, error) {
+// not count against the breaker and returns command.ErrDeclined.
+func (c *Client) Authorize(ctx context.Context, req command.AuthorizeRequest) (string, error) {
 	res, err := c.call(ctx, http.MethodPost, "/v1/authorizations", authorizeBody(req))
 	if err != nil {
 		return "", fmt.Errorf("authorize: %w", err)
@@ -32,11 +32,11 @@ func (c *Client) Authorize(ctx context.Context, req app.AuthorizeRequest) (strin
 			ID string `json:"id"`
 		}
 		if err := json.Unmarshal(res.body, &auth); err != nil || auth.ID == "" {
-			return "", fmt.Errorf("authorize: %w: unreadable answer", app.ErrProviderUnavailable)
+			return "", fmt.Errorf("authorize: %w: unreadable answer", command.ErrProviderUnavailable)
 		}
 		return auth.ID, nil
 	case http.StatusPaymentRequired:
-		return "", fmt.Errorf("authorize: %w", app.ErrDeclined)
+		return "", fmt.Errorf("authorize: %w", command.ErrDeclined)
 	}
 	return "", unexpected("authorize", res)
 }
@@ -48,7 +48,7 @@ type captureBody struct {
 
 // Capture captures amountCents of authorisation authID. Capturing a captured
 // authorisation again succeeds without a second capture; a voided one
-// returns app.ErrProviderConflict.
+// returns command.ErrProviderConflict.
 func (c *Client) Capture(ctx context.Context, authID string, amountCents int64) error {
 	res, err := c.call(ctx, http.MethodPost, "/v1/authorizations/"+url.PathEscape(authID)+"/capture",
 		captureBody{AmountCents: amountCents})
@@ -62,7 +62,7 @@ func (c *Client) Capture(ctx context.Context, authID string, amountCents int64) 
 }
 
 // Void releases authorisation authID. Voiding twice succeeds; voiding a
-// captured authorisation returns app.ErrProviderConflict.
+// captured authorisation returns command.ErrProviderConflict.
 func (c *Client) Void(ctx context.Context, authID string) error {
 	res, err := c.call(ctx, http.MethodPost, "/v1/authorizations/"+url.PathEscape(authID)+"/void", struct{}{})
 	if err != nil {
@@ -81,7 +81,7 @@ func unexpected(op string, res response) error {
 	}
 	_ = json.Unmarshal(res.body, &problem) // the detail only helps the log line
 	if res.status == http.StatusConflict {
-		return fmt.Errorf("%s: %w: %s", op, app.ErrProviderConflict, problem.Detail)
+		return fmt.Errorf("%s: %w: %s", op, command.ErrProviderConflict, problem.Detail)
 	}
-	return fmt.Errorf("%s: %w: %d %s", op, app.ErrProviderRejected, res.status, problem.Detail)
+	return fmt.Errorf("%s: %w: %d %s", op, command.ErrProviderRejected, res.status, problem.Detail)
 }

@@ -1,4 +1,4 @@
-package app_test
+package command_test
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/eventshop/eventshop/schemas"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
@@ -38,22 +38,22 @@ func TestCapture(t *testing.T) {
 			domain.StatusCaptured, 1, []string{schemas.TypePaymentCapturedV1}},
 		{"captured stays captured", []domain.Payment{withStatus(domain.StatusCaptured)}, 900, nil, nil, nil,
 			domain.StatusCaptured, 0, []string{}},
-		{"other total is inconsistent", []domain.Payment{authorised()}, 901, nil, app.ErrInconsistent, nil,
+		{"other total is inconsistent", []domain.Payment{authorised()}, 901, nil, command.ErrInconsistent, nil,
 			domain.StatusAuthorised, 0, []string{}},
-		{"voided at provider is inconsistent", []domain.Payment{authorised()}, 900, app.ErrProviderConflict,
-			app.ErrInconsistent, nil, domain.StatusAuthorised, 1, []string{}},
-		{"provider down is retried", []domain.Payment{authorised()}, 900, app.ErrProviderUnavailable,
-			app.ErrProviderUnavailable, nil, domain.StatusAuthorised, 1, []string{}},
+		{"voided at provider is inconsistent", []domain.Payment{authorised()}, 900, command.ErrProviderConflict,
+			command.ErrInconsistent, nil, domain.StatusAuthorised, 1, []string{}},
+		{"provider down is retried", []domain.Payment{authorised()}, 900, command.ErrProviderUnavailable,
+			command.ErrProviderUnavailable, nil, domain.StatusAuthorised, 1, []string{}},
 		{"failed payment is inconsistent", []domain.Payment{withStatus(domain.StatusFailed)}, 900, nil, nil,
-			app.ErrInconsistent, domain.StatusFailed, 0, []string{}},
-		{"no payment is retried", nil, 900, nil, app.ErrNotFound, nil, "", 0, []string{}},
+			command.ErrInconsistent, domain.StatusFailed, 0, []string{}},
+		{"no payment is retried", nil, 900, nil, command.ErrNotFound, nil, "", 0, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing...), &provider{opErr: tt.opErr}
-			c := app.Capture{Payments: s, Provider: prov, Now: clock}
-			cmd := app.CaptureCommand{OrderID: orderID, AmountCents: tt.amount}
+			c := command.Capture{Payments: s, Provider: prov, Now: clock}
+			cmd := command.CaptureCommand{OrderID: orderID, AmountCents: tt.amount}
 			d, err := c.Decide(t.Context(), cmd)
 			if !errors.Is(err, tt.wantDecide) {
 				t.Fatalf("decide: err = %v, want %v", err, tt.wantDecide)
@@ -92,8 +92,8 @@ func TestCancel(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing...), &provider{}
-			c := app.Cancel{Payments: s, Provider: prov, Now: clock}
-			cmd := app.CancelCommand{OrderID: orderID}
+			c := command.Cancel{Payments: s, Provider: prov, Now: clock}
+			cmd := command.CancelCommand{OrderID: orderID}
 			d, err := c.Decide(t.Context(), cmd)
 			if err != nil {
 				t.Fatalf("decide: %v", err)
@@ -116,8 +116,8 @@ func TestCancel(t *testing.T) {
 func TestCancelRacingAuthorisation(t *testing.T) {
 	t.Parallel()
 	s, prov := newStore(), &provider{}
-	c := app.Cancel{Payments: s, Provider: prov, Now: clock}
-	cmd := app.CancelCommand{OrderID: orderID}
+	c := command.Cancel{Payments: s, Provider: prov, Now: clock}
+	cmd := command.CancelCommand{OrderID: orderID}
 	d, err := c.Decide(t.Context(), cmd)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestCancelRacingAuthorisation(t *testing.T) {
 	if err := s.Insert(t.Context(), authorised()); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Record(t.Context(), s, cmd, d); !errors.Is(err, app.ErrChanged) {
+	if err := c.Record(t.Context(), s, cmd, d); !errors.Is(err, command.ErrChanged) {
 		t.Fatalf("record: err = %v, want ErrChanged", err)
 	}
 	d, err = c.Decide(t.Context(), cmd) // the redelivery

@@ -1,4 +1,5 @@
-package app
+// Package query holds the payment service's queries.
+package query
 
 import (
 	"context"
@@ -21,6 +22,11 @@ type ListFilter struct {
 	Status domain.Status
 	// Limit is the most payments returned. Zero means DefaultListLimit.
 	Limit int
+}
+
+// Payments lists stored payments.
+type Payments interface {
+	List(ctx context.Context, f ListFilter) ([]domain.Payment, error)
 }
 
 // ListPayments answers the admin listing of payments.

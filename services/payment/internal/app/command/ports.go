@@ -1,8 +1,8 @@
-// Package app holds the payment service's use cases. Each saga step is split
+// Package command holds the payment service's commands. Each saga step is split
 // in two: Decide talks to the provider outside any database transaction, and
 // Record stores the outcome and its event inside the caller's transaction, so
 // that no transaction stays open during a slow provider call.
-package app
+package command
 
 import (
 	"context"
@@ -62,7 +62,6 @@ type Provider interface {
 // Payments reads payments outside any transaction.
 type Payments interface {
 	Get(ctx context.Context, orderID string) (domain.Payment, error)
-	List(ctx context.Context, f ListFilter) ([]domain.Payment, error)
 	// PendingVoids returns up to limit tombstones holding an authorisation
 	// still to be voided.
 	PendingVoids(ctx context.Context, limit int) ([]domain.Payment, error)

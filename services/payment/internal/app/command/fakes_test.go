@@ -1,4 +1,4 @@
-package app_test
+package command_test
 
 import (
 	"context"
@@ -6,13 +6,13 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/pkg/event"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
 var clock = func() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
 
-// store is an in-memory app.Payments and app.Tx: the use cases' contract
+// store is an in-memory command.Payments and command.Tx: the use cases' contract
 // with storage, without a database, so that the interleavings of Decide and
 // Record can be set up exactly.
 type store struct {
@@ -37,12 +37,10 @@ func (s *store) Get(_ context.Context, orderID string) (domain.Payment, error) {
 	defer s.mu.Unlock()
 	p, ok := s.payments[orderID]
 	if !ok {
-		return domain.Payment{}, app.ErrNotFound
+		return domain.Payment{}, command.ErrNotFound
 	}
 	return p, nil
 }
-
-func (s *store) List(context.Context, app.ListFilter) ([]domain.Payment, error) { return nil, nil }
 
 func (s *store) PendingVoids(context.Context, int) ([]domain.Payment, error) {
 	s.mu.Lock()
@@ -57,7 +55,7 @@ func (s *store) PendingVoids(context.Context, int) ([]domain.Payment, error) {
 }
 
 // InTx runs fn on the store itself; the fake has no rollback.
-func (s *store) InTx(ctx context.Context, fn func(ctx context.Context, tx app.Tx) error) error {
+func (s *store) InTx(ctx context.Context, fn func(ctx context.Context, tx command.Tx) error) error {
 	return fn(ctx, s)
 }
 
@@ -73,7 +71,7 @@ func (s *store) Insert(_ context.Context, p domain.Payment) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.payments[p.OrderID()]; ok {
-		return app.ErrChanged
+		return command.ErrChanged
 	}
 	s.payments[p.OrderID()] = p
 	return nil
@@ -111,7 +109,7 @@ func (s *store) status(orderID string) domain.Status {
 	return p.Status()
 }
 
-// provider is a scripted app.Provider that counts its calls.
+// provider is a scripted command.Provider that counts its calls.
 type provider struct {
 	mu        sync.Mutex
 	authErr   error
@@ -121,7 +119,7 @@ type provider struct {
 	voids     int
 }
 
-func (p *provider) Authorize(context.Context, app.AuthorizeRequest) (string, error) {
+func (p *provider) Authorize(context.Context, command.AuthorizeRequest) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.authorize++

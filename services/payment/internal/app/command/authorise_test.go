@@ -1,4 +1,4 @@
-package app_test
+package command_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/eventshop/eventshop/schemas"
-	"github.com/eventshop/eventshop/services/payment/internal/app"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
@@ -25,7 +25,7 @@ func must(p domain.Payment, err error) domain.Payment {
 
 func TestAuthorise(t *testing.T) {
 	t.Parallel()
-	cmd := app.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	tests := []struct {
 		name       string
 		authErr    error
@@ -33,16 +33,16 @@ func TestAuthorise(t *testing.T) {
 		wantReason string
 	}{
 		{"authorised", nil, domain.StatusAuthorised, ""},
-		{"declined", app.ErrDeclined, domain.StatusFailed, domain.ReasonCardDeclined},
-		{"rejected token", app.ErrProviderRejected, domain.StatusFailed, domain.ReasonCardDeclined},
-		{"timed out", fmt.Errorf("wrapped: %w", app.ErrProviderTimeout), domain.StatusFailed, domain.ReasonProviderTimeout},
-		{"unavailable", app.ErrProviderUnavailable, domain.StatusFailed, domain.ReasonProviderUnavailable},
+		{"declined", command.ErrDeclined, domain.StatusFailed, domain.ReasonCardDeclined},
+		{"rejected token", command.ErrProviderRejected, domain.StatusFailed, domain.ReasonCardDeclined},
+		{"timed out", fmt.Errorf("wrapped: %w", command.ErrProviderTimeout), domain.StatusFailed, domain.ReasonProviderTimeout},
+		{"unavailable", command.ErrProviderUnavailable, domain.StatusFailed, domain.ReasonProviderUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(), &provider{authErr: tt.authErr}
-			a := app.Authorise{Payments: s, Provider: prov, Now: clock}
+			a := command.Authorise{Payments: s, Provider: prov, Now: clock}
 			d, err := a.Decide(t.Context(), cmd)
 			if err != nil {
 				t.Fatalf("decide: %v", err)
@@ -68,8 +68,8 @@ func TestAuthorise(t *testing.T) {
 func TestAuthoriseCancelledCallIsRetried(t *testing.T) {
 	t.Parallel()
 	s := newStore()
-	a := app.Authorise{Payments: s, Provider: &provider{authErr: context.Canceled}, Now: clock}
-	_, err := a.Decide(t.Context(), app.AuthoriseCommand{OrderID: orderID, AmountCents: 1, Currency: "EUR"})
+	a := command.Authorise{Payments: s, Provider: &provider{authErr: context.Canceled}, Now: clock}
+	_, err := a.Decide(t.Context(), command.AuthoriseCommand{OrderID: orderID, AmountCents: 1, Currency: "EUR"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled (no decision)", err)
 	}
@@ -77,7 +77,7 @@ func TestAuthoriseCancelledCallIsRetried(t *testing.T) {
 
 func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
 	t.Parallel()
-	cmd := app.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	tests := []struct {
 		name      string
 		existing  domain.Payment
@@ -90,7 +90,7 @@ func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing), &provider{}
-			a := app.Authorise{Payments: s, Provider: prov, Now: clock}
+			a := command.Authorise{Payments: s, Provider: prov, Now: clock}
 			d, err := a.Decide(t.Context(), cmd)
 			if err != nil {
 				t.Fatal(err)
@@ -112,9 +112,9 @@ func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
 // and the authorisation is handed back to be voided.
 func TestAuthoriseRacingCancel(t *testing.T) {
 	t.Parallel()
-	cmd := app.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	s := newStore()
-	a := app.Authorise{Payments: s, Provider: &provider{}, Now: clock}
+	a := command.Authorise{Payments: s, Provider: &provider{}, Now: clock}
 	d, err := a.Decide(t.Context(), cmd)
 	if err != nil {
 		t.Fatal(err)
@@ -140,9 +140,9 @@ func TestVoidOrphans(t *testing.T) {
 	if err := tomb.HoldOrphan("auth_1", clock()); err != nil {
 		t.Fatal(err)
 	}
-	s, prov := newStore(tomb), &provider{opErr: app.ErrProviderUnavailable}
-	v := app.VoidOrphans{Payments: s, Transactions: s, Provider: prov, Now: clock}
-	if n, err := v.Handle(t.Context(), 10); n != 0 || !errors.Is(err, app.ErrProviderUnavailable) {
+	s, prov := newStore(tomb), &provider{opErr: command.ErrProviderUnavailable}
+	v := command.VoidOrphans{Payments: s, Transactions: s, Provider: prov, Now: clock}
+	if n, err := v.Handle(t.Context(), 10); n != 0 || !errors.Is(err, command.ErrProviderUnavailable) {
 		t.Fatalf("sweep with provider down = %d, %v", n, err)
 	}
 	if p, _ := s.Get(t.Context(), orderID); !p.VoidPending() {
@@ -164,9 +164,9 @@ func TestVoidOrphans(t *testing.T) {
 // insert conflicts, and the authorisation is still held for voiding.
 func TestAuthoriseInsertRacingCancel(t *testing.T) {
 	t.Parallel()
-	cmd := app.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	s := newStore()
-	a := app.Authorise{Payments: s, Provider: &provider{}, Now: clock}
+	a := command.Authorise{Payments: s, Provider: &provider{}, Now: clock}
 	d, err := a.Decide(t.Context(), cmd)
 	if err != nil {
 		t.Fatal(err)
