@@ -2,8 +2,10 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,8 +19,9 @@ import (
 type MongoOptions struct {
 	// BatchSize is how many documents one pass reads. Default 100.
 	BatchSize int
-	// PollInterval is how often the relay looks for pending events without
-	// a Notify. Default 1s.
+	// PollInterval is how often the relay looks through the whole collection
+	// for pending events it was not told about (those of a process that
+	// stopped before relaying them). Default 5s.
 	PollInterval time.Duration
 	// AfterPublish, when set, runs after a batch was acked and before its
 	// events are removed from the documents; an error leaves them in place,
@@ -29,7 +32,9 @@ type MongoOptions struct {
 // MongoRelay publishes the events pending in a collection's documents.
 //
 // It works without multi-document transactions and change streams (as on
-// FerretDB): it finds documents whose outbox array is not empty, publishes
+// FerretDB): told which documents a write gave events (NotifyIDs), it reads
+// just those by _id; otherwise, at start and every PollInterval, it looks
+// for documents whose outbox array is not empty. Either way it publishes
 // their events in array order, and then removes exactly the published
 // elements with $pullAll, so an event added meanwhile stays for the next
 // pass. A crash between publish and removal publishes the events again,
@@ -42,6 +47,10 @@ type MongoRelay struct {
 	log  *slog.Logger
 	opts MongoOptions
 	wake chan struct{}
+
+	mu    sync.Mutex
+	hints map[any]struct{} // documents told of by NotifyIDs, not yet relayed
+	sweep bool             // a Notify without ids asked for a whole pass
 }
 
 // NewMongoRelay returns a relay of coll's pending events to pub (a *bus.Bus).
@@ -53,38 +62,125 @@ func NewMongoRelay(coll *mongo.Collection, pub Publisher, log *slog.Logger, opts
 		opts.BatchSize = 100
 	}
 	if opts.PollInterval <= 0 {
-		opts.PollInterval = time.Second
+		opts.PollInterval = 5 * time.Second
 	}
 	return &MongoRelay{
 		coll: coll, pub: pub, log: log.With("component", "outbox_mongo_relay"),
-		opts: opts, wake: make(chan struct{}, 1),
+		opts: opts, wake: make(chan struct{}, 1), hints: map[any]struct{}{},
 	}
 }
 
-// Notify wakes the relay, to be called after a write that added events.
-func (r *MongoRelay) Notify() { signal(r.wake) }
+// Notify wakes the relay for a pass over the whole collection, for writes
+// whose documents the caller does not know.
+func (r *MongoRelay) Notify() {
+	r.mu.Lock()
+	r.sweep = true
+	r.mu.Unlock()
+	signal(r.wake)
+}
 
-// Run relays until ctx is done.
+// NotifyIDs wakes the relay for the documents with these _ids, to be called
+// after a write that added events to them. Reading them by _id keeps a pass
+// independent of the collection's size: FerretDB on SQLite looks documents
+// up by _id alone and scans the collection for any other filter.
+func (r *MongoRelay) NotifyIDs(ids ...any) {
+	r.hint(ids)
+	signal(r.wake)
+}
+
+func (r *MongoRelay) hint(ids []any) {
+	r.mu.Lock()
+	for _, id := range ids {
+		r.hints[id] = struct{}{}
+	}
+	r.mu.Unlock()
+}
+
+// Run relays until ctx is done: a whole pass at start and every
+// PollInterval, and the told documents whenever woken.
 func (r *MongoRelay) Run(ctx context.Context) error {
 	t := time.NewTicker(r.opts.PollInterval)
 	defer t.Stop()
+	sweep := true
 	for {
-		for ctx.Err() == nil {
-			n, err := r.RelayOnce(ctx)
-			if err != nil && ctx.Err() == nil {
-				r.log.Warn("relay mongo outbox", "error", err)
-			}
-			if err != nil || n < r.opts.BatchSize {
-				break
-			}
+		if sweep || r.takeSweep() {
+			r.sweepAll(ctx)
 		}
+		if err := r.relayHinted(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("relay mongo outbox", "error", err)
+		}
+		sweep = false
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-r.wake:
 		case <-t.C:
+			sweep = true
 		}
 	}
+}
+
+// sweepAll relays every document with pending events, batch by batch.
+func (r *MongoRelay) sweepAll(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := r.RelayOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.log.Warn("relay mongo outbox", "error", err)
+		}
+		if err != nil || n < r.opts.BatchSize {
+			return
+		}
+	}
+}
+
+func (r *MongoRelay) takeSweep() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.sweep
+	r.sweep = false
+	return s
+}
+
+// relayHinted relays the documents told of by NotifyIDs. Ids whose relay
+// failed are kept, without a wake-up, for the next tick or NotifyIDs.
+func (r *MongoRelay) relayHinted(ctx context.Context) error {
+	r.mu.Lock()
+	ids := make([]any, 0, len(r.hints))
+	for id := range r.hints {
+		ids = append(ids, id)
+	}
+	clear(r.hints)
+	r.mu.Unlock()
+	for len(ids) > 0 && ctx.Err() == nil {
+		n := min(len(ids), r.opts.BatchSize)
+		if err := r.relayIDs(ctx, ids[:n]); err != nil {
+			r.hint(ids)
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// relayIDs reads the documents by _id, one lookup each, and relays their
+// pending events.
+func (r *MongoRelay) relayIDs(ctx context.Context, ids []any) error {
+	docs := make([]pendingDoc, 0, len(ids))
+	opts := options.FindOne().SetProjection(bson.M{MongoField: 1})
+	for _, id := range ids {
+		var d pendingDoc
+		err := r.coll.FindOne(ctx, bson.M{"_id": id}, opts).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read pending events of %v: %w", id, err)
+		}
+		if len(d.Outbox) > 0 {
+			docs = append(docs, d)
+		}
+	}
+	return r.relay(ctx, docs)
 }
 
 // pendingDoc is a document with its raw outbox elements.
@@ -100,8 +196,19 @@ func (r *MongoRelay) RelayOnce(ctx context.Context) (int, error) {
 	if err != nil || len(docs) == 0 {
 		return 0, err
 	}
-	if err := r.publish(ctx, docs); err != nil {
+	if err := r.relay(ctx, docs); err != nil {
 		return 0, err
+	}
+	return len(docs), nil
+}
+
+// relay publishes the documents' events and then removes them.
+func (r *MongoRelay) relay(ctx context.Context, docs []pendingDoc) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	if err := r.publish(ctx, docs); err != nil {
+		return err
 	}
 	for _, d := range docs {
 		elems := make(bson.A, len(d.Outbox))
@@ -110,11 +217,11 @@ func (r *MongoRelay) RelayOnce(ctx context.Context) (int, error) {
 		}
 		_, err := r.coll.UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$pullAll": bson.M{MongoField: elems}})
 		if err != nil {
-			return 0, fmt.Errorf("remove relayed events: %w", err)
+			return fmt.Errorf("remove relayed events: %w", err)
 		}
 		mongoRelayedTotal.Add(float64(len(d.Outbox)))
 	}
-	return len(docs), nil
+	return nil
 }
 
 func (r *MongoRelay) pending(ctx context.Context) ([]pendingDoc, error) {

@@ -1,6 +1,7 @@
 package outbox_test
 
 import (
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -91,6 +92,24 @@ func TestMongoRelayPublishesPendingEvents(t *testing.T) {
 				t.Errorf("events in stream order (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestMongoRelayNotifyIDsRelaysThoseDocuments tells a running relay of two
+// of three documents with events: it publishes theirs, by _id, and leaves
+// the third to the next pass over the collection, an hour away.
+func TestMongoRelayNotifyIDsRelaysThoseDocuments(t *testing.T) {
+	t.Parallel()
+	coll, b := collection(t), connect(t, testkit.NATS(t))
+	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
+	runRelay(t, r)
+	groups := [][]event.Event{rejected(t, 2), rejected(t, 3), rejected(t, 2)}
+	insertDocs(t, coll, groups...)
+	r.NotifyIDs(0, 2, "missing")
+	told := append(slices.Clone(groups[0]), groups[2]...)
+	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == len(groups[1]) }, "told documents not relayed")
+	if diff := cmp.Diff(idCounts(told), streamIDs(t, b)); diff != "" {
+		t.Errorf("stream (-want +got):\n%s", diff)
 	}
 }
 

@@ -3,20 +3,34 @@ package ports
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/eventshop/eventshop/services/notification/internal/app/command"
+	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// Worker runs delivery rounds: at every Interval and whenever woken.
+// roundsParallel bounds the first rounds under way at once, so that a slow
+// channel (a webhook) does not hold up the others.
+const roundsParallel = 8
+
+// Worker runs delivery rounds: the first round of each notification this
+// process recorded, as soon as it is queued, and a sweep for due
+// notifications (retries, and rounds another process left) at start and
+// every Interval.
 type Worker struct {
 	deliver  command.Deliver
 	interval time.Duration
 	log      *slog.Logger
 	wake     chan struct{}
+
+	mu    sync.Mutex
+	first []domain.Notification
 }
 
-// NewWorker returns a worker of d polling every interval (default 1s).
+// NewWorker returns a worker of d sweeping every interval (default 1s).
 func NewWorker(d command.Deliver, interval time.Duration, log *slog.Logger) *Worker {
 	if interval <= 0 {
 		interval = time.Second
@@ -24,8 +38,13 @@ func NewWorker(d command.Deliver, interval time.Duration, log *slog.Logger) *Wor
 	return &Worker{deliver: d, interval: interval, log: log, wake: make(chan struct{}, 1)}
 }
 
-// Notify wakes the worker, after a notification was recorded.
-func (w *Worker) Notify() {
+// FirstRound queues the first round of n, which command.Record stored
+// claimed. The queue is not bounded, so that the consumer calling it never
+// blocks; rounds still queued at shutdown fall due when their claim ends.
+func (w *Worker) FirstRound(n domain.Notification) {
+	w.mu.Lock()
+	w.first = append(w.first, n)
+	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -37,21 +56,51 @@ func (w *Worker) Notify() {
 func (w *Worker) Run(ctx context.Context) error {
 	t := time.NewTicker(w.interval)
 	defer t.Stop()
+	sweep := true
 	for {
-		for ctx.Err() == nil {
-			n, err := w.deliver.Due(ctx)
-			if err != nil && ctx.Err() == nil {
-				w.log.WarnContext(ctx, "deliver notifications", slog.Any("error", err))
-			}
-			if err != nil || n == 0 {
-				break
-			}
+		if sweep {
+			w.sweep(ctx)
 		}
+		w.firstRounds(ctx)
+		sweep = false
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-w.wake:
 		case <-t.C:
+			sweep = true
 		}
 	}
+}
+
+// sweep delivers the due notifications, batch by batch.
+func (w *Worker) sweep(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := w.deliver.Due(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.log.WarnContext(ctx, "deliver notifications", slog.Any("error", err))
+		}
+		if err != nil || n == 0 {
+			return
+		}
+	}
+}
+
+// firstRounds delivers the queued first rounds.
+func (w *Worker) firstRounds(ctx context.Context) {
+	w.mu.Lock()
+	queued := w.first
+	w.first = nil
+	w.mu.Unlock()
+	var g errgroup.Group
+	g.SetLimit(roundsParallel)
+	for _, n := range queued {
+		g.Go(func() error {
+			if err := w.deliver.HandleClaimed(ctx, n); err != nil && ctx.Err() == nil {
+				w.log.WarnContext(ctx, "deliver notification", slog.String("notification_id", n.ID()), slog.Any("error", err))
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
 }

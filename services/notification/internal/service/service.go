@@ -98,7 +98,8 @@ func (s *Service) build(ctx context.Context) error {
 func (s *Service) newApplication(repo *mongorepo.Notifications) app.Application {
 	return app.Application{
 		Commands: app.Commands{
-			Record: command.Record{Repo: repo, Recorded: s.recorded},
+			Record: command.Record{Repo: repo, Recorded: recordRecorded,
+				FirstRound: func(n domain.Notification) { s.worker.FirstRound(n) }},
 			Deliver: command.Deliver{
 				Repo: repo, Channel: s.channel,
 				Policy:  domain.RetryPolicy{MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.RetryBackoff, RetryAfter: s.cfg.RetryAfter},
@@ -128,15 +129,10 @@ func (s *Service) newChannel() *channel.Guarded {
 	return g
 }
 
-func (s *Service) recorded(n domain.Notification) {
-	recordRecorded(n)
-	s.worker.Notify()
-}
-
 func (s *Service) delivered(n domain.Notification, err error) {
 	recordRound(n, err)
 	if err == nil {
-		s.relay.Notify()
+		s.relay.NotifyIDs(n.ID())
 	}
 }
 

@@ -105,10 +105,23 @@ func (r *Notifications) Claim(ctx context.Context, n domain.Notification, now, u
 
 // MarkSent stores n as SENT and pushes ev to the document's outbox in the
 // same update, so the event is published if and only if the state is stored.
+// A notification found SENT already is left as it is.
+//
+// Both the read and the update select by _id alone: FerretDB on SQLite
+// finds a document by _id and scans the whole collection for any other
+// filter, and this is the write every notification makes. Only the round
+// that holds the claim gets here; should a round that outlived its lease
+// race another one between the read and the update, the second update
+// stores the same state and queues an event with the same id (see
+// command.Deliver), which the stream drops.
 func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev event.Event) error {
 	s := n.Snapshot()
+	stored, err := r.sentState(ctx, s.ID)
+	if err != nil || stored.Status == string(domain.StatusSent) {
+		return err
+	}
 	if ev.TraceParent == "" {
-		ev.TraceParent = telemetry.Child(r.traceOf(ctx, s.ID))
+		ev.TraceParent = telemetry.Child(stored.TraceParent)
 	}
 	update := bson.M{
 		"$set": bson.M{"status": string(s.Status), "attempts": s.Attempts, "channel": s.Channel,
@@ -116,25 +129,27 @@ func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev 
 		"$unset": bson.M{"next_attempt_at": ""},
 		"$push":  bson.M{outbox.MongoField: bson.M{"$each": outbox.MongoEvents(ev)}},
 	}
-	filter := bson.M{"_id": s.ID, "status": unsent()}
-	if _, err := r.coll.UpdateOne(ctx, filter, update); err != nil {
+	if _, err := r.coll.UpdateOne(ctx, bson.M{"_id": s.ID}, update); err != nil {
 		return fmt.Errorf("mark %s sent: %w", s.ID, err)
 	}
 	return nil
 }
 
-// traceOf returns the trace a notification was recorded in, or "" when it
-// has none; the delivery worker runs outside that trace, so the sent event
-// finds it here.
-func (r *Notifications) traceOf(ctx context.Context, id string) string {
-	var d struct {
-		TraceParent string `bson:"trace_parent"`
+// sentState is what MarkSent reads of a stored notification: its status,
+// and the trace it was recorded in, which the sent event continues (the
+// delivery worker runs outside that trace).
+type sentState struct {
+	Status      string `bson:"status"`
+	TraceParent string `bson:"trace_parent"`
+}
+
+func (r *Notifications) sentState(ctx context.Context, id string) (sentState, error) {
+	var st sentState
+	opts := options.FindOne().SetProjection(bson.M{"status": 1, "trace_parent": 1})
+	if err := r.coll.FindOne(ctx, bson.M{"_id": id}, opts).Decode(&st); err != nil {
+		return st, fmt.Errorf("read notification %s: %w", id, err)
 	}
-	opts := options.FindOne().SetProjection(bson.M{"trace_parent": 1})
-	if err := r.coll.FindOne(ctx, bson.M{"_id": id}, opts).Decode(&d); err != nil {
-		return ""
-	}
-	return d.TraceParent
+	return st, nil
 }
 
 // SaveRetry stores the outcome of a failed or postponed round of an unsent notification.

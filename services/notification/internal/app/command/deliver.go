@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
@@ -51,15 +53,17 @@ func (d Deliver) Due(ctx context.Context) (int, error) {
 
 // Handle makes one delivery round of n, unless another worker claimed it.
 func (d Deliver) Handle(ctx context.Context, n domain.Notification) error {
-	lease := d.Lease
-	if lease <= 0 {
-		lease = time.Minute
-	}
 	now := d.Clock.now()
-	claimed, err := d.Repo.Claim(ctx, n, now, now.Add(lease))
+	claimed, err := d.Repo.Claim(ctx, n, now, now.Add(leaseOrDefault(d.Lease)))
 	if err != nil || !claimed {
 		return err
 	}
+	return d.HandleClaimed(ctx, n)
+}
+
+// HandleClaimed makes one delivery round of n, whose round the caller holds:
+// claimed by Handle, or stored claimed by Record for its first round.
+func (d Deliver) HandleClaimed(ctx context.Context, n domain.Notification) error {
 	sendErr := d.Channel.Send(ctx, toMessage(n))
 	if sendErr == nil {
 		// Recorded even when shutting down, so a delivered message is not sent again.
@@ -114,6 +118,13 @@ func (d Deliver) changed(n domain.Notification, err error) {
 	}
 }
 
+func leaseOrDefault(lease time.Duration) time.Duration {
+	if lease <= 0 {
+		return time.Minute
+	}
+	return lease
+}
+
 func toMessage(n domain.Notification) Message {
 	return Message{
 		NotificationID: n.ID(), OrderID: n.ID(), CustomerID: n.CustomerID(),
@@ -121,7 +132,13 @@ func toMessage(n domain.Notification) Message {
 	}
 }
 
+// sentEventSpace names the ids of notification.sent events.
+var sentEventSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:eventshop:notification.sent"))
+
 // sentEvent is the notification.sent.v1 event of a delivered notification.
+// Its id follows from the notification's, so that the event of a second
+// round (one that outlived its lease while another round delivered too) is
+// the same event, which the stream and every inbox drop.
 func sentEvent(n domain.Notification) (event.Event, error) {
 	ev, err := event.New(Source, schemas.TypeNotificationSentV1, n.ID(), schemas.NotificationSentV1{
 		NotificationID: n.ID(), OrderID: n.ID(), CustomerID: n.CustomerID(),
@@ -130,5 +147,6 @@ func sentEvent(n domain.Notification) (event.Event, error) {
 	if err != nil {
 		return event.Event{}, fmt.Errorf("build sent event: %w", err)
 	}
+	ev.ID = uuid.NewSHA1(sentEventSpace, []byte(n.ID())).String()
 	return ev, nil
 }

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
@@ -26,23 +27,42 @@ type RecordCommand struct {
 type Record struct {
 	Repo  Repository
 	Clock Clock
-	// Recorded, when set, is told of each new notification (metrics, and to
-	// wake the delivery worker).
+	// FirstRound, when set, takes each new notification for its first
+	// delivery round (Deliver.HandleClaimed). The notification is then
+	// stored claimed for Lease, so no sweep for due notifications takes
+	// that round: it needs neither a claim nor a query over the collection.
+	// Should the round not happen, the notification falls due when the
+	// lease ends.
+	FirstRound func(domain.Notification)
+	// Lease is how long a first round is reserved; it must exceed one
+	// round through the channel. Default 1m.
+	Lease time.Duration
+	// Recorded, when set, is told of each new notification (metrics).
 	Recorded func(domain.Notification)
 }
 
 // Handle records cmd and reports whether a new notification was stored.
 func (r Record) Handle(ctx context.Context, cmd RecordCommand) (bool, error) {
-	n, err := domain.New(cmd.Final, r.Clock.now())
+	now := r.Clock.now()
+	n, err := domain.New(cmd.Final, now)
 	if err != nil {
 		return false, err
+	}
+	if r.FirstRound != nil {
+		_ = n.Postpone(now.Add(leaseOrDefault(r.Lease))) // a new notification is unsent
 	}
 	created, err := r.Repo.Add(ctx, n, cmd.EventID)
 	if err != nil {
 		return false, fmt.Errorf("record notification: %w", err)
 	}
-	if created && r.Recorded != nil {
+	if !created {
+		return false, nil
+	}
+	if r.Recorded != nil {
 		r.Recorded(n)
 	}
-	return created, nil
+	if r.FirstRound != nil {
+		r.FirstRound(n)
+	}
+	return true, nil
 }
