@@ -35,7 +35,7 @@ func (s *Stack) startInfra(ctx context.Context) error {
 			return err
 		}
 	}
-	ferret, err := testkit.StartFerret(filepath.Join(s.opts.DataDir, "ferretdb"), fmt.Sprintf("127.0.0.1:%d", port))
+	ferret, err := testkit.StartFerret(s.ferretDir(), fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		return fmt.Errorf("start ferretdb: %w", err)
 	}
@@ -43,6 +43,9 @@ func (s *Stack) startInfra(ctx context.Context) error {
 	s.MongoURL = ferret.URL()
 	return nil
 }
+
+// ferretDir holds FerretDB's SQLite files.
+func (s *Stack) ferretDir() string { return filepath.Join(s.opts.DataDir, "ferretdb") }
 
 // fixed returns port when the stack uses fixed ports and 0 (a free port) otherwise.
 func (s *Stack) fixed(port int) int {

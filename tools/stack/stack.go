@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/eventshop/eventshop/testkit"
 )
 
 // Options says where and how to start the platform. The zero value starts
@@ -145,6 +147,10 @@ func (s *Stack) startServices(ctx context.Context) error {
 		if err := waitReady(ctx, s.URL(name)+"/readyz", 60*time.Second); err != nil {
 			return fmt.Errorf("%s not ready: %w", name, err)
 		}
+	}
+	// A ready notification service has created its collection.
+	if err := testkit.IndexIDLookups(ctx, s.ferretDir()); err != nil {
+		return fmt.Errorf("index ferretdb: %w", err)
 	}
 	return nil
 }
