@@ -11,6 +11,9 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
+	"net/http"
+	_ "net/http/pprof" // served with -pprof: this process hosts NATS and FerretDB
 	"os"
 	"os/signal"
 	"time"
@@ -33,7 +36,7 @@ func main() {
 	flag.IntVar(&cfg.orders, "orders", 6000, "orders placed under concurrent load")
 	flag.StringVar(&cfg.logFile, "log", "", "file for the services' logs (default: discarded)")
 	flag.BoolVar(&cfg.hops, "hops", false, "print the median time of each saga step of the sequential orders")
-	flag.BoolVar(&cfg.pprof, "pprof", false, "serve the services' profiles at /debug/pprof/ (their URLs are in the log)")
+	flag.BoolVar(&cfg.pprof, "pprof", false, "serve the profiles of the services and of this process (NATS, FerretDB) at /debug/pprof/")
 	flag.BoolVar(&cfg.backlog, "backlog", false, "print the consumers' backlogs every 2s under concurrent load")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -44,6 +47,11 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config) error {
+	if cfg.pprof {
+		if err := serveProfiles(); err != nil {
+			return err
+		}
+	}
 	b, err := start(ctx, cfg)
 	if err != nil {
 		return err
@@ -81,5 +89,17 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Printf("saga_latency_p99_ms=%.2f\n", lat.percentile(99))
 	fmt.Printf("confirmed_orders_per_s=%.0f\n", rate)
 	fmt.Printf("invariant_violations=%d\n", violations)
+	return nil
+}
+
+// serveProfiles serves this process's profiles: it hosts the embedded NATS
+// server and FerretDB, whose share of a run is otherwise invisible.
+func serveProfiles() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench profiles (NATS, FerretDB): http://%s/debug/pprof/\n", ln.Addr())
+	go http.Serve(ln, nil) //nolint:errcheck // lives as long as the process
 	return nil
 }

@@ -59,7 +59,7 @@ func start(ctx context.Context, cfg config) (*bench, error) {
 		}
 		logw = f
 	}
-	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Fsync: true, Log: logw,
+	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Fsync: true, Log: logw, PostgresURL: os.Getenv("PG_URL"),
 		Services: []string{"provider", "inventory", "payment", "order", "notification"},
 		Env:      serviceEnv(cfg)})
 	if err != nil {
