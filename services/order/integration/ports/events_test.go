@@ -13,7 +13,6 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
-	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
@@ -75,7 +74,7 @@ func deliver(t *testing.T, e *env, evs ...event.Event) []error {
 	for i, ev := range evs {
 		msgs[i] = bus.Message{Event: ev, Delivered: 1}
 	}
-	return inbox.Handler(e.pool, ports.SagaConsumer, handlers(e).Handle)(context.Background(), msgs)
+	return handlers(e).BatchHandler()(context.Background(), msgs)
 }
 
 func newEvent(t *testing.T, source, typ, orderID string, payload any) event.Event {
@@ -189,6 +188,45 @@ func TestSagaEvents(t *testing.T) {
 				t.Errorf("%s events = %d, want 1", tt.emitted, n)
 			}
 		})
+	}
+}
+
+// TestSagaEventsInOneBatch delivers several orders' events as one batch, as
+// the consumer does: each order ends as its event says, a later event in the
+// same batch for an order it already finished has no effect, and an event
+// for an unknown order is permanent without undoing the others.
+func TestSagaEventsInOneBatch(t *testing.T) {
+	t.Parallel()
+	for _, withUnknown := range []bool{false, true} {
+		e := newEnv(t, nil)
+		a, b := e.place(t, "alice"), e.place(t, "bob")
+		evs := []event.Event{
+			newEvent(t, "payment", schemas.TypePaymentAuthorisedV1, a.ID,
+				schemas.PaymentAuthorisedV1{OrderID: a.ID, PaymentID: "p", AmountCents: 450, Currency: "EUR"}),
+			newEvent(t, "payment", schemas.TypePaymentFailedV1, b.ID, schemas.PaymentFailedV1{OrderID: b.ID, Reason: "declined"}),
+			newEvent(t, "payment", schemas.TypePaymentFailedV1, a.ID, schemas.PaymentFailedV1{OrderID: a.ID, Reason: "late"}),
+		}
+		if withUnknown {
+			id := uuid.NewString()
+			evs = append(evs, newEvent(t, "payment", schemas.TypePaymentAuthorisedV1, id,
+				schemas.PaymentAuthorisedV1{OrderID: id, PaymentID: "p", AmountCents: 1, Currency: "EUR"}))
+		}
+		errs := deliver(t, e, evs...)
+		for i, err := range errs {
+			if unknown := i == 3; (err != nil) != unknown || (unknown && !bus.IsPermanent(err)) {
+				t.Errorf("with unknown %v: event %d: error %v", withUnknown, i, err)
+			}
+		}
+		for _, want := range []struct{ id, status, event string }{
+			{a.ID, "CONFIRMED", schemas.TypeOrderConfirmedV1}, {b.ID, "CANCELLED", schemas.TypeOrderCancelledV1},
+		} {
+			if o := e.order(t, want.id); o.Status != want.status {
+				t.Errorf("with unknown %v: order = %s, want %s", withUnknown, o.Status, want.status)
+			}
+			if n := e.count(t, `SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND type <> 'order.placed.v2'`, want.id); n != 1 {
+				t.Errorf("with unknown %v: events after placement = %d, want 1 (%s)", withUnknown, n, want.event)
+			}
+		}
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/services/order/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
 	"github.com/eventshop/eventshop/services/order/internal/domain"
 )
@@ -51,7 +52,7 @@ var Subscriptions = []bus.ConsumerConfig{
 // Consume starts a durable consumer per subscription; each event is applied
 // in one transaction with its inbox row, so a redelivery has no effect.
 func (h *EventHandlers) Consume(ctx context.Context, b *bus.Bus) ([]*bus.Consumer, error) {
-	handler := inbox.Handler(h.pool, SagaConsumer, h.Handle)
+	handler := h.BatchHandler()
 	var consumers []*bus.Consumer
 	for _, cfg := range Subscriptions {
 		c, err := b.Consume(ctx, cfg, handler)
@@ -64,6 +65,35 @@ func (h *EventHandlers) Consume(ctx context.Context, b *bus.Bus) ([]*bus.Consume
 		consumers = append(consumers, c)
 	}
 	return consumers, nil
+}
+
+// BatchHandler applies a batch of saga events in one transaction with their
+// inbox rows (inbox.Handler): the orders of the whole batch are locked and
+// read in one round trip and its writes sent in one more
+// (postgres.SagaBatch).
+func (h *EventHandlers) BatchHandler() bus.BatchHandler {
+	handle := inbox.Handler(h.pool, SagaConsumer, h.Handle, inbox.Flush(postgres.FlushSagaBatch))
+	return func(ctx context.Context, msgs []bus.Message) []error {
+		return handle(postgres.WithSagaBatch(ctx, sagaBatch(msgs)), msgs)
+	}
+}
+
+// sagaBatch names the orders of msgs. A payload without a valid order id is
+// left out; its handler rejects it.
+func sagaBatch(msgs []bus.Message) *postgres.SagaBatch {
+	b := &postgres.SagaBatch{}
+	for _, m := range msgs {
+		var p struct {
+			OrderID string `json:"order_id"`
+		}
+		if err := m.Event.Decode(&p); err != nil {
+			continue
+		}
+		if id, err := uuid.Parse(p.OrderID); err == nil {
+			b.OrderIDs = append(b.OrderIDs, id)
+		}
+	}
+	return b
 }
 
 // Handle applies one saga event inside tx. An event for an order that is

@@ -67,8 +67,20 @@ func sendAdd(ctx context.Context, tx pgx.Tx, b *pgx.Batch, withKey bool) error {
 }
 
 // Update locks the order, applies fn and stores the result with the event
-// of its status change, if any, in one transaction.
+// of its status change, if any, in one transaction. Inside an event
+// handler's transaction whose context carries a SagaBatch naming the order,
+// the lock and read come from the batch's prefetch and the writes wait for
+// FlushSagaBatch.
 func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*domain.Order) error) error {
+	if tx, ok := r.db.(pgx.Tx); ok {
+		b, err := sagaBatch(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if b != nil {
+			return b.update(ctx, id, fn)
+		}
+	}
 	return inTx(ctx, r.db, func(tx pgx.Tx) error {
 		o, err := scanOrder(tx.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, id))
 		if err != nil {
@@ -107,6 +119,22 @@ func (r *Repository) UpdateExpired(ctx context.Context, before time.Time, limit 
 // their status changes, all in one round trip.
 func apply(ctx context.Context, tx pgx.Tx, orders []*domain.Order, fn func(*domain.Order) error) error {
 	batch := &pgx.Batch{}
+	if err := queueApply(ctx, batch, orders, fn); err != nil {
+		return err
+	}
+	if batch.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("update orders: %w", err)
+	}
+	return nil
+}
+
+// queueApply runs fn on each order and queues in batch the write of every
+// order and the events of their status changes. An error from fn queues
+// nothing for that order and stops.
+func queueApply(ctx context.Context, batch *pgx.Batch, orders []*domain.Order, fn func(*domain.Order) error) error {
 	var evs []event.Event
 	for _, o := range orders {
 		before := o.Status()
@@ -124,12 +152,6 @@ func apply(ctx context.Context, tx pgx.Tx, orders []*domain.Order, fn func(*doma
 		}
 		evs = append(evs, ev)
 	}
-	if batch.Len() == 0 {
-		return nil
-	}
 	outbox.Queue(batch, evs...)
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return fmt.Errorf("update orders: %w", err)
-	}
 	return nil
 }

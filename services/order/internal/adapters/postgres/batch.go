@@ -1,0 +1,117 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventshop/eventshop/services/order/internal/domain"
+)
+
+// SagaBatch names the orders of a batch of saga events handled in one
+// transaction, so that Update locks and reads all of them in one round
+// trip and their writes travel in one more (FlushSagaBatch), instead of two
+// round trips per event.
+type SagaBatch struct {
+	OrderIDs []uuid.UUID
+
+	tx      pgx.Tx                      // the transaction the prefetch ran in; nil before it
+	pending *pgx.Batch                  // the writes of the batch's updates
+	failed  bool                        // the prefetch or a write failed
+	orders  map[uuid.UUID]*domain.Order // the prefetched orders, as updated so far
+	known   map[uuid.UUID]bool          // the ids prefetched, found or not
+}
+
+type sagaBatchKey struct{}
+
+// WithSagaBatch returns ctx carrying b for the Update calls of one batch.
+// Only calls in the transaction of the first one use it; others (the
+// inbox's retry with a savepoint per event) lock, read and write event by
+// event.
+func WithSagaBatch(ctx context.Context, b *SagaBatch) context.Context {
+	return context.WithValue(ctx, sagaBatchKey{}, b)
+}
+
+// sagaBatch returns the batch usable in tx for id, prefetching on first
+// use; nil means lock, read and write on its own.
+func sagaBatch(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*SagaBatch, error) {
+	b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch)
+	if !ok || b.failed || (b.tx != nil && b.tx != tx) {
+		return nil, nil
+	}
+	if b.tx == nil {
+		b.tx = tx
+		if err := b.prefetch(ctx, tx); err != nil {
+			b.failed = true
+			return nil, err
+		}
+	}
+	if !b.known[id] {
+		return nil, nil
+	}
+	return b, nil
+}
+
+// prefetch locks and reads the batch's orders in id order, so that two
+// batches wait for each other rather than deadlock.
+func (b *SagaBatch) prefetch(ctx context.Context, tx pgx.Tx) error {
+	ids := slices.Compact(slices.SortedFunc(slices.Values(b.OrderIDs), func(a, c uuid.UUID) int {
+		return slices.Compare(a[:], c[:])
+	}))
+	rows, err := tx.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return fmt.Errorf("lock orders: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*domain.Order, error) { return scanOrder(row) })
+	if err != nil {
+		return fmt.Errorf("lock orders: %w", err)
+	}
+	b.known = make(map[uuid.UUID]bool, len(ids))
+	for _, id := range ids {
+		b.known[id] = true
+	}
+	b.orders = make(map[uuid.UUID]*domain.Order, len(list))
+	for _, o := range list {
+		b.orders[o.ID()] = o
+	}
+	return nil
+}
+
+// update applies fn to a copy of the prefetched order id and queues its
+// writes; the copy replaces the order only when fn succeeds, so a
+// transition that is refused leaves the batch's view as it was.
+func (b *SagaBatch) update(ctx context.Context, id uuid.UUID, fn func(*domain.Order) error) error {
+	cur, ok := b.orders[id]
+	if !ok {
+		return fmt.Errorf("load order %s: %w", id, domain.ErrNotFound)
+	}
+	next := *cur
+	if b.pending == nil {
+		b.pending = &pgx.Batch{}
+	}
+	if err := queueApply(ctx, b.pending, []*domain.Order{&next}, fn); err != nil {
+		return err
+	}
+	b.orders[id] = &next
+	return nil
+}
+
+// FlushSagaBatch sends the writes the batch's updates queued in tx, in one
+// round trip; the inbox handler calls it before the commit (inbox.Flush).
+// Writes queued in another transaction, one rolled back, are dropped.
+func FlushSagaBatch(ctx context.Context, tx pgx.Tx) error {
+	b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch)
+	if !ok || b.pending == nil || b.tx != tx {
+		return nil
+	}
+	pending := b.pending
+	b.pending = nil
+	if err := tx.SendBatch(ctx, pending).Close(); err != nil {
+		b.failed = true
+		return fmt.Errorf("store order updates: %w", err)
+	}
+	return nil
+}
