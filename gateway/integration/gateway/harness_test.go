@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/eventshop/eventshop/gateway/internal/config"
 	"github.com/eventshop/eventshop/gateway/internal/gateway"
 	"github.com/eventshop/eventshop/pkg/auth"
@@ -106,6 +108,23 @@ type harness struct {
 	iss   *auth.Issuer
 	// active counts the gateway's connections that are serving a request.
 	active atomic.Int32
+	busy   sync.Map // net.Conn → struct{}, the connections counted in active
+}
+
+// track keeps active up to date from the server's connection states: a
+// connection is busy from its request's first byte until it goes idle or
+// closes.
+func (h *harness) track(c net.Conn, s fasthttp.ConnState) {
+	switch s {
+	case fasthttp.StateActive:
+		if _, loaded := h.busy.LoadOrStore(c, struct{}{}); !loaded {
+			h.active.Add(1)
+		}
+	default:
+		if _, loaded := h.busy.LoadAndDelete(c); loaded {
+			h.active.Add(-1)
+		}
+	}
 }
 
 // testConfig is a configuration with generous limits, for tests to adjust.
@@ -136,20 +155,28 @@ func newHarness(t *testing.T, cfg config.Config, b *bus.Bus) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	srv := httptest.NewUnstartedServer(g)
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateActive:
-			h.active.Add(1)
-		case http.StateIdle:
-			h.active.Add(-1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	h.url = srv.URL
+	h.url = serve(t, g, h.track)
 	h.iss = auth.NewIssuer(auth.Config{Secret: secret}, time.Hour)
 	return h
+}
+
+// serve runs g's server on a loopback port until the test ends and
+// returns its base URL.
+func serve(t testing.TB, g *gateway.Gateway, state func(net.Conn, fasthttp.ConnState)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := g.Server()
+	srv.ConnState = state
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		_ = srv.Shutdown()
+		<-done
+	})
+	return "http://" + ln.Addr().String()
 }
 
 func (h *harness) token(t *testing.T, user string) string {

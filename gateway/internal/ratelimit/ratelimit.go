@@ -6,7 +6,6 @@ package ratelimit
 
 import (
 	"math"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -158,19 +157,25 @@ func hash(s string) uint32 {
 	return h
 }
 
+// Setter is where SetHeaders writes: an http.Header or a fasthttp
+// response's headers.
+type Setter interface {
+	Set(key, value string)
+}
+
 // SetHeaders writes the RateLimit headers (IETF draft, separate fields) for d,
 // and Retry-After when the request was denied.
-func SetHeaders(h http.Header, d Decision) {
+func SetHeaders(h Setter, d Decision) {
 	if !d.Limited {
 		return
 	}
-	h["Ratelimit-Limit"] = []string{strconv.Itoa(d.Limit.Burst)}
-	h["Ratelimit-Remaining"] = []string{strconv.Itoa(d.Remaining)}
-	h["Ratelimit-Reset"] = []string{strconv.Itoa(ceilSeconds(d.Reset))}
+	h.Set("Ratelimit-Limit", strconv.Itoa(d.Limit.Burst))
+	h.Set("Ratelimit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("Ratelimit-Reset", strconv.Itoa(ceilSeconds(d.Reset)))
 	window := ceilSeconds(seconds(float64(d.Limit.Burst) / d.Limit.RPS))
-	h["Ratelimit-Policy"] = []string{strconv.Itoa(d.Limit.Burst) + ";w=" + strconv.Itoa(window)}
+	h.Set("Ratelimit-Policy", strconv.Itoa(d.Limit.Burst)+";w="+strconv.Itoa(window))
 	if !d.Allowed {
-		h["Retry-After"] = []string{strconv.Itoa(max(1, ceilSeconds(d.RetryAfter)))}
+		h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(d.RetryAfter))))
 	}
 }
 
