@@ -31,6 +31,7 @@ type upstream struct {
 
 	mu      sync.Mutex
 	seen    []*http.Request
+	bodies  []string // the body of each request in seen
 	status  int
 	body    func(r *http.Request) string
 	block   chan struct{} // when set, requests wait for it to close
@@ -47,9 +48,10 @@ func newUpstream(t *testing.T, name string) *upstream {
 }
 
 func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.Copy(io.Discard, r.Body)
+	b, _ := io.ReadAll(r.Body)
 	u.mu.Lock()
 	u.seen = append(u.seen, r)
+	u.bodies = append(u.bodies, string(b))
 	status, body, block := u.status, u.body(r), u.block
 	u.mu.Unlock()
 	u.entered <- struct{}{}
@@ -71,6 +73,16 @@ func (u *upstream) count() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return len(u.seen)
+}
+
+// lastBody is the body of the last request the upstream saw.
+func (u *upstream) lastBody() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.bodies) == 0 {
+		return ""
+	}
+	return u.bodies[len(u.bodies)-1]
 }
 
 func (u *upstream) last() *http.Request {

@@ -46,7 +46,7 @@ func (g *Gateway) serveCached(x *exchange, body []byte) int {
 	}
 	cacheResults.WithLabelValues(x.cacheResult).Inc()
 	resp := &x.ctx.Response
-	g.setHeaders(x, &resp.Header)
+	g.setHeaders(x, &resp.Header, 0)
 	resp.Header.Set("X-Cache", x.cacheResult)
 	resp.Header.Set("Etag", e.ETag)
 	resp.Header.Set("Cache-Control", "no-cache")

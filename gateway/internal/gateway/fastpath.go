@@ -153,7 +153,7 @@ func (g *Gateway) forward(x *exchange, body []byte) int {
 	}
 	status := x.ctx.Response.StatusCode()
 	done(outcome(status))
-	g.setHeaders(x, keepUpstreams{&x.ctx.Response.Header})
+	g.setHeaders(x, &x.ctx.Response.Header, upstreamSent(&x.ctx.Response.Header))
 	return status
 }
 
@@ -192,7 +192,7 @@ func (g *Gateway) fail(x *exchange, p *problem.Problem) int {
 	resp := &x.ctx.Response
 	resp.Reset()
 	resp.Header.SetNoDefaultContentType(true)
-	g.setHeaders(x, &resp.Header)
+	g.setHeaders(x, &resp.Header, 0)
 	if p.Status == http.StatusUnauthorized {
 		resp.Header.Set("Www-Authenticate", `Bearer realm="eventshop"`)
 	}

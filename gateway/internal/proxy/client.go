@@ -19,15 +19,16 @@ func (p *Proxy) roundTrip(req *fasthttp.Request, resp *fasthttp.Response, up *Up
 		if err != nil {
 			return err
 		}
-		if reused && len(out.Body) > 0 && !pc.alive() {
-			_ = pc.conn.Close()
-			continue
-		}
 		// The deadline is set before the connection is handed to c, whose
-		// Cancel moves it to the past and must not be overwritten.
+		// Cancel moves it to the past and must not be overwritten, and
+		// before alive, which a passed deadline would fool.
 		if err := pc.conn.SetDeadline(deadline); err != nil {
 			_ = pc.conn.Close()
 			return err
+		}
+		if reused && len(out.Body) > 0 && !pc.alive() {
+			_ = pc.conn.Close()
+			continue
 		}
 		if !c.attach(pc.conn) {
 			_ = pc.conn.Close()

@@ -63,9 +63,11 @@ func (p *pool) dial() (net.Conn, error) {
 	return tls.DialWithDialer(p.dialer, "tcp", p.addr, p.tls)
 }
 
-// put returns a connection whose exchange completed cleanly.
+// put returns a connection whose exchange completed cleanly. Its deadline
+// stays: nothing reads an idle connection, and get's caller sets a new one
+// before using it.
 func (p *pool) put(pc *pconn) {
-	if pc.br.Buffered() > 0 || pc.conn.SetDeadline(time.Time{}) != nil {
+	if pc.br.Buffered() > 0 {
 		_ = pc.conn.Close()
 		return
 	}

@@ -157,8 +157,7 @@ func hash(s string) uint32 {
 	return h
 }
 
-// Setter is where SetHeaders writes: an http.Header or a fasthttp
-// response's headers.
+// Setter is where SetHeaders writes: an http.Header, for instance.
 type Setter interface {
 	Set(key, value string)
 }
@@ -169,14 +168,32 @@ func SetHeaders(h Setter, d Decision) {
 	if !d.Limited {
 		return
 	}
-	h.Set("Ratelimit-Limit", strconv.Itoa(d.Limit.Burst))
-	h.Set("Ratelimit-Remaining", strconv.Itoa(d.Remaining))
-	h.Set("Ratelimit-Reset", strconv.Itoa(ceilSeconds(d.Reset)))
-	window := ceilSeconds(seconds(float64(d.Limit.Burst) / d.Limit.RPS))
-	h.Set("Ratelimit-Policy", strconv.Itoa(d.Limit.Burst)+";w="+strconv.Itoa(window))
+	v := d.Values()
+	h.Set("Ratelimit-Limit", strconv.Itoa(v.Limit))
+	h.Set("Ratelimit-Remaining", strconv.Itoa(v.Remaining))
+	h.Set("Ratelimit-Reset", strconv.Itoa(v.Reset))
+	h.Set("Ratelimit-Policy", strconv.Itoa(v.Limit)+";w="+strconv.Itoa(v.Window))
 	if !d.Allowed {
-		h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(d.RetryAfter))))
+		h.Set("Retry-After", strconv.Itoa(v.RetryAfter))
 	}
+}
+
+// Values are the numbers the headers of a limited decision carry, for a
+// caller that formats them itself: RateLimit-Limit, -Remaining, -Reset,
+// the window of RateLimit-Policy ("<limit>;w=<window>") and Retry-After
+// (0 when allowed), in seconds where they are times.
+type Values struct {
+	Limit, Remaining, Reset, Window, RetryAfter int
+}
+
+// Values returns d's header values.
+func (d Decision) Values() Values {
+	v := Values{Limit: d.Limit.Burst, Remaining: d.Remaining, Reset: ceilSeconds(d.Reset)}
+	v.Window = ceilSeconds(seconds(float64(d.Limit.Burst) / d.Limit.RPS))
+	if !d.Allowed {
+		v.RetryAfter = max(1, ceilSeconds(d.RetryAfter))
+	}
+	return v
 }
 
 func ceilSeconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
