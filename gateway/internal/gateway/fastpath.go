@@ -144,9 +144,9 @@ func (g *Gateway) forward(x *exchange, body []byte) int {
 		return g.upstreamError(x, err)
 	}
 	out := g.outgoing(x, body)
-	w := watchClient(x.ctx.Conn())
+	w := g.watches.watch(x.ctx.Conn(), x.start)
 	err = g.proxy.Do(&x.ctx.Request, &x.ctx.Response, g.upstreams[x.route.Upstream], x.route.Timeout, &out, &w.cancel)
-	w.stop()
+	g.watches.stop(w)
 	if err != nil {
 		done(err)
 		return g.upstreamError(x, err)

@@ -63,6 +63,7 @@ type Gateway struct {
 	server    *httpserver.Server
 	echo      fasthttp.RequestHandler // server.Echo behind fasthttpadaptor
 	srv       *fasthttp.Server
+	watches   *watchers
 	sub       *nats.Subscription
 }
 
@@ -101,6 +102,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err := g.subscribe(opts.Bus); err != nil {
 		return nil, err
 	}
+	g.watches = newWatchers()
 	g.srv = g.newServer()
 	return g, nil
 }
@@ -168,8 +170,10 @@ func limits(r config.Rate) map[string]ratelimit.Limit {
 	}
 }
 
-// Close stops the invalidation subscription and drops idle upstream connections.
+// Close stops the invalidation subscription and the client watches, and
+// drops idle upstream connections.
 func (g *Gateway) Close() {
+	g.watches.close()
 	if g.sub != nil {
 		_ = g.sub.Unsubscribe()
 	}
