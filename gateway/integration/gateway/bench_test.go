@@ -35,9 +35,8 @@ func BenchmarkProxy(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer g.Close()
-	gw := httptest.NewServer(g)
-	defer gw.Close()
-	for _, tc := range []struct{ name, base string }{{"direct", up.URL}, {"httputil", rp.URL}, {"gateway", gw.URL}} {
+	gw := serve(b, g, nil)
+	for _, tc := range []struct{ name, base string }{{"direct", up.URL}, {"httputil", rp.URL}, {"gateway", gw}} {
 		u := tc.base + "/api/v1/products/SKU-1"
 		b.Run(tc.name+"/seq", func(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/eventshop/eventshop/gateway/internal/config"
 	"github.com/eventshop/eventshop/gateway/internal/gateway"
 	"github.com/eventshop/eventshop/pkg/auth"
@@ -29,6 +31,7 @@ type upstream struct {
 
 	mu      sync.Mutex
 	seen    []*http.Request
+	bodies  []string // the body of each request in seen
 	status  int
 	body    func(r *http.Request) string
 	block   chan struct{} // when set, requests wait for it to close
@@ -45,9 +48,10 @@ func newUpstream(t *testing.T, name string) *upstream {
 }
 
 func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.Copy(io.Discard, r.Body)
+	b, _ := io.ReadAll(r.Body)
 	u.mu.Lock()
 	u.seen = append(u.seen, r)
+	u.bodies = append(u.bodies, string(b))
 	status, body, block := u.status, u.body(r), u.block
 	u.mu.Unlock()
 	u.entered <- struct{}{}
@@ -69,6 +73,16 @@ func (u *upstream) count() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return len(u.seen)
+}
+
+// lastBody is the body of the last request the upstream saw.
+func (u *upstream) lastBody() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.bodies) == 0 {
+		return ""
+	}
+	return u.bodies[len(u.bodies)-1]
 }
 
 func (u *upstream) last() *http.Request {
@@ -106,6 +120,23 @@ type harness struct {
 	iss   *auth.Issuer
 	// active counts the gateway's connections that are serving a request.
 	active atomic.Int32
+	busy   sync.Map // net.Conn → struct{}, the connections counted in active
+}
+
+// track keeps active up to date from the server's connection states: a
+// connection is busy from its request's first byte until it goes idle or
+// closes.
+func (h *harness) track(c net.Conn, s fasthttp.ConnState) {
+	switch s {
+	case fasthttp.StateActive:
+		if _, loaded := h.busy.LoadOrStore(c, struct{}{}); !loaded {
+			h.active.Add(1)
+		}
+	default:
+		if _, loaded := h.busy.LoadAndDelete(c); loaded {
+			h.active.Add(-1)
+		}
+	}
 }
 
 // testConfig is a configuration with generous limits, for tests to adjust.
@@ -136,20 +167,28 @@ func newHarness(t *testing.T, cfg config.Config, b *bus.Bus) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	srv := httptest.NewUnstartedServer(g)
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateActive:
-			h.active.Add(1)
-		case http.StateIdle:
-			h.active.Add(-1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	h.url = srv.URL
+	h.url = serve(t, g, h.track)
 	h.iss = auth.NewIssuer(auth.Config{Secret: secret}, time.Hour)
 	return h
+}
+
+// serve runs g's server on a loopback port until the test ends and
+// returns its base URL.
+func serve(t testing.TB, g *gateway.Gateway, state func(net.Conn, fasthttp.ConnState)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := g.Server()
+	srv.ConnState = state
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		_ = srv.Shutdown()
+		<-done
+	})
+	return "http://" + ln.Addr().String()
 }
 
 func (h *harness) token(t *testing.T, user string) string {

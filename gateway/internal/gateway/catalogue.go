@@ -1,10 +1,12 @@
 package gateway
 
 import (
-	"context"
+	"bytes"
+	"errors"
 	"net/http"
-	"strconv"
 	"strings"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 )
@@ -19,10 +21,10 @@ const productPath = "/api/v1/products"
 // a catalogue GET without credentials. Anything carrying a token is per-user
 // and bypasses the cache entirely, in both directions.
 func (g *Gateway) cacheable(x *exchange) bool {
-	if g.cache == nil || !x.route.Cacheable || x.r.Method != http.MethodGet {
+	if g.cache == nil || !x.route.Cacheable || !x.ctx.IsGet() {
 		return false
 	}
-	if _, has := x.r.Header["Authorization"]; has {
+	if x.ctx.Request.Header.Peek("Authorization") != nil {
 		x.cacheResult = "BYPASS"
 		return false
 	}
@@ -30,55 +32,54 @@ func (g *Gateway) cacheable(x *exchange) bool {
 }
 
 // serveCached answers from the cache, filling it once per key on a miss, and
-// honours If-None-Match with 304.
-func (g *Gateway) serveCached(x *exchange) int {
-	key := x.r.URL.RequestURI()
+// honours If-None-Match with 304. The key is the request target as sent.
+func (g *Gateway) serveCached(x *exchange, body []byte) int {
 	x.cacheResult = "HIT"
-	e, ok := g.cache.Get(key)
+	e, ok := g.cache.Get(b2s(x.ctx.RequestURI()))
 	if !ok {
 		x.cacheResult = "MISS"
 		var err error
-		e, err = g.cache.Fill(key, func() (*cache.Entry, error) { return g.fetch(x) })
+		e, err = g.cache.Fill(string(x.ctx.RequestURI()), func() (*cache.Entry, error) { return g.fetch(x, body) })
 		if err != nil {
 			return g.upstreamError(x, err)
 		}
 	}
 	cacheResults.WithLabelValues(x.cacheResult).Inc()
-	h := x.w.Header()
-	h["X-Cache"] = []string{x.cacheResult}
-	h["Etag"] = []string{e.ETag}
-	h["Cache-Control"] = []string{"no-cache"}
-	if e.Status == http.StatusOK && etagMatches(x.r.Header.Get("If-None-Match"), e.ETag) {
-		x.w.WriteHeader(http.StatusNotModified)
+	resp := &x.ctx.Response
+	g.setHeaders(x, &resp.Header, 0)
+	resp.Header.Set("X-Cache", x.cacheResult)
+	resp.Header.Set("Etag", e.ETag)
+	resp.Header.Set("Cache-Control", "no-cache")
+	if e.Status == http.StatusOK && etagMatches(b2s(x.ctx.Request.Header.Peek("If-None-Match")), e.ETag) {
+		resp.SetStatusCode(http.StatusNotModified)
 		return http.StatusNotModified
 	}
-	h["Content-Type"] = []string{e.ContentType}
-	h["Content-Length"] = []string{strconv.Itoa(len(e.Body))}
-	x.w.WriteHeader(e.Status)
-	_, _ = x.w.Write(e.Body)
+	resp.Header.SetContentType(e.ContentType)
+	resp.SetStatusCode(e.Status)
+	resp.SetBodyRaw(e.Body)
 	return e.Status
 }
 
-// fetch reads the upstream answer for the cache. It runs under a context
-// detached from the client that happened to lead the fill, so one client
+// fetch reads the upstream answer for the cache. It is not cancelled when
+// the client that happened to lead the fill leaves, so that one client
 // leaving does not fail the others waiting on the same key.
-func (g *Gateway) fetch(x *exchange) (*cache.Entry, error) {
+func (g *Gateway) fetch(x *exchange, body []byte) (*cache.Entry, error) {
 	done, err := g.breakers.Allow(x.route.Upstream)
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.WithoutCancel(x.r.Context())
-	resp, err := g.proxy.Do(ctx, x.r, g.upstreams[x.route.Upstream], x.route.Timeout, x.requestID, x.traceparent)
-	if err != nil {
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(resp)
+	out := g.outgoing(x, body)
+	if err := g.proxy.Do(&x.ctx.Request, resp, g.upstreams[x.route.Upstream], x.route.Timeout, &out, nil); err != nil {
 		done(err)
 		return nil, err
 	}
-	done(outcome(resp.StatusCode))
-	body, err := g.proxy.ReadAll(resp, maxCachedBody)
-	if err != nil {
-		return nil, err
+	done(outcome(resp.StatusCode()))
+	if len(resp.Body()) > maxCachedBody {
+		return nil, errors.New("response too large to cache")
 	}
-	return &cache.Entry{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: body}, nil
+	return &cache.Entry{Status: resp.StatusCode(), ContentType: string(resp.Header.ContentType()), Body: bytes.Clone(resp.Body())}, nil
 }
 
 // etagMatches implements If-None-Match's weak comparison for a list of tags or "*".

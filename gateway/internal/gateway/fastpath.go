@@ -1,18 +1,20 @@
 package gateway
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/proxy"
 	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
 	"github.com/eventshop/eventshop/pkg/auth"
-	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/problem"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 )
@@ -22,58 +24,52 @@ const statusClientGone = 499
 
 // exchange is one proxied request on its way through the fast path.
 type exchange struct {
-	w           http.ResponseWriter
-	r           *http.Request
+	ctx         *fasthttp.RequestCtx
 	route       *routes.Route
+	path        string // decoded request path, the problem's instance
 	start       time.Time
 	requestID   string
 	traceparent string
 	caller      auth.Identity
+	rate        ratelimit.Decision
+	peer        string // the client's address, resolved on first use
 	cacheResult string
 }
 
 // serveProxied handles a route an upstream owns without echo: the steps are
 // the same as echo's middleware would take, minus the allocations.
-func (g *Gateway) serveProxied(w http.ResponseWriter, r *http.Request, rt *routes.Route) {
-	x := exchange{w: w, r: r, route: rt, start: time.Now()}
-	x.requestID = requestID(r.Header.Get("X-Request-Id"))
-	x.traceparent = telemetry.Child(r.Header.Get(telemetry.Header))
-	h := w.Header()
-	ids := []string{x.requestID, x.traceparent} // one allocation for both values
-	h["X-Request-Id"] = ids[0:1:1]
-	h["Traceparent"] = ids[1:2:2]
-	h["X-Content-Type-Options"] = nosniff
-	g.setCORS(h, r)
+func (g *Gateway) serveProxied(ctx *fasthttp.RequestCtx, rt *routes.Route, path string) {
+	x := exchange{ctx: ctx, route: rt, path: path, start: time.Now()}
+	x.requestID = requestID(b2s(ctx.Request.Header.Peek("X-Request-Id")))
+	x.traceparent = telemetry.Child(b2s(ctx.Request.Header.Peek(telemetry.Header)))
 	status := g.handle(&x)
 	g.observe(&x, status)
 }
 
 func (g *Gateway) handle(x *exchange) int {
-	id, p := g.authorize(x.r, x.route.Access, x.start)
+	id, p := g.authorize(x, x.route.Access)
 	if p != nil {
 		return g.fail(x, p)
 	}
 	x.caller = id
-	if p := g.limit(x.w.Header(), x.r, x.route.Class, id); p != nil {
+	if x.rate, p = g.allow(x.route.Class, g.callerKey(x)); p != nil {
 		return g.fail(x, p)
 	}
-	if x.r.ContentLength > g.cfg.BodyLimit {
-		return g.fail(x, problem.TooLarge(fmt.Sprintf("request body exceeds %d bytes", g.cfg.BodyLimit)))
-	}
-	if x.r.ContentLength < 0 {
-		x.r.Body = http.MaxBytesReader(x.w, x.r.Body, g.cfg.BodyLimit)
+	body, p := readBody(x.ctx, g.cfg.BodyLimit)
+	if p != nil {
+		return g.fail(x, p)
 	}
 	if g.cacheable(x) {
-		return g.serveCached(x)
+		return g.serveCached(x, body)
 	}
-	return g.forward(x)
+	return g.forward(x, body)
 }
 
 // authorize verifies the bearer token, if any, and checks the route's access.
-// A token verified before and not yet expired at now is taken from the
-// token cache; the role check runs on every request either way.
-func (g *Gateway) authorize(r *http.Request, access routes.Access, now time.Time) (auth.Identity, *problem.Problem) {
-	tok, present := auth.BearerToken(r.Header.Get("Authorization"))
+// A token verified before and not yet expired is taken from the token
+// cache; the role check runs on every request either way.
+func (g *Gateway) authorize(x *exchange, access routes.Access) (auth.Identity, *problem.Problem) {
+	tok, present := auth.BearerToken(b2s(x.ctx.Request.Header.Peek("Authorization")))
 	if !present {
 		if access != routes.Anonymous {
 			return auth.Identity{}, problem.Unauthorized("authentication required")
@@ -83,7 +79,7 @@ func (g *Gateway) authorize(r *http.Request, access routes.Access, now time.Time
 	if tok == "" || g.verifier == nil {
 		return auth.Identity{}, problem.Unauthorized("invalid token")
 	}
-	id, err := g.verify(r, tok, now)
+	id, err := g.verify(tok, x.start)
 	if err != nil {
 		return auth.Identity{}, problem.Unauthorized("invalid token")
 	}
@@ -96,11 +92,13 @@ func (g *Gateway) authorize(r *http.Request, access routes.Access, now time.Time
 }
 
 // verify returns the identity of a valid token, from the cache when it can.
-func (g *Gateway) verify(r *http.Request, tok string, now time.Time) (auth.Identity, error) {
+// tok may view the request's memory: the cache and verifier get a copy.
+func (g *Gateway) verify(tok string, now time.Time) (auth.Identity, error) {
 	if id, ok := g.tokens.Get(tok, now); ok {
 		return id, nil
 	}
-	id, err := g.verifier.Verify(r.Context(), tok)
+	tok = strings.Clone(tok)
+	id, err := g.verifier.Verify(context.Background(), tok)
 	if err != nil {
 		return auth.Identity{}, err
 	}
@@ -108,40 +106,59 @@ func (g *Gateway) verify(r *http.Request, tok string, now time.Time) (auth.Ident
 	return id, nil
 }
 
-// limit takes a token from the caller's bucket of class and sets the
-// RateLimit headers; a denial is a 429 problem.
-func (g *Gateway) limit(h http.Header, r *http.Request, class routes.Class, id auth.Identity) *problem.Problem {
-	caller := "user:" + id.Subject
-	if id.Subject == "" {
-		caller = "ip:" + ratelimit.ClientIP(r.RemoteAddr, r.Header.Get("X-Forwarded-For"), g.trusted)
+// callerKey names the caller's rate-limit bucket: the token's subject, or
+// the client address when anonymous.
+func (g *Gateway) callerKey(x *exchange) string {
+	if x.caller.Subject != "" {
+		return "user:" + x.caller.Subject
 	}
+	xff := b2s(x.ctx.Request.Header.Peek("X-Forwarded-For"))
+	return "ip:" + ratelimit.ClientIP(x.peerIP(), xff, g.trusted)
+}
+
+// peerIP is the address of the client's connection.
+func (x *exchange) peerIP() string {
+	if x.peer == "" {
+		x.peer = x.ctx.RemoteIP().String()
+	}
+	return x.peer
+}
+
+// allow takes a token from caller's bucket of class; a denial is a 429 problem.
+func (g *Gateway) allow(class routes.Class, caller string) (ratelimit.Decision, *problem.Problem) {
 	d := g.limiter.Allow(string(class), caller)
-	ratelimit.SetHeaders(h, d)
 	if d.Allowed {
-		return nil
+		return d, nil
 	}
 	rateLimited.WithLabelValues(string(class)).Inc()
 	p := problem.New(http.StatusTooManyRequests, "", "rate limit exceeded for "+string(class)+" requests")
 	p.RetryAfter = max(1, int((d.RetryAfter+time.Second-1)/time.Second))
-	return p
+	return d, p
 }
 
-// forward proxies the request through the upstream's breaker and streams the answer back.
-func (g *Gateway) forward(x *exchange) int {
+// forward proxies the request through the upstream's breaker and reads the
+// answer into the client's response.
+func (g *Gateway) forward(x *exchange, body []byte) int {
 	done, err := g.breakers.Allow(x.route.Upstream)
 	if err != nil {
 		return g.upstreamError(x, err)
 	}
-	resp, err := g.proxy.Do(x.r.Context(), x.r, g.upstreams[x.route.Upstream], x.route.Timeout, x.requestID, x.traceparent)
+	out := g.outgoing(x, body)
+	w := g.watches.watch(x.ctx.Conn(), x.start)
+	err = g.proxy.Do(&x.ctx.Request, &x.ctx.Response, g.upstreams[x.route.Upstream], x.route.Timeout, &out, &w.cancel)
+	g.watches.stop(w)
 	if err != nil {
 		done(err)
 		return g.upstreamError(x, err)
 	}
-	done(outcome(resp.StatusCode))
-	if err := g.proxy.WriteResponse(x.w, resp); err != nil {
-		return statusClientGone
-	}
-	return resp.StatusCode
+	status := x.ctx.Response.StatusCode()
+	done(outcome(status))
+	g.setHeaders(x, &x.ctx.Response.Header, upstreamSent(&x.ctx.Response.Header))
+	return status
+}
+
+func (g *Gateway) outgoing(x *exchange, body []byte) proxy.Outgoing {
+	return proxy.Outgoing{RequestID: x.requestID, Traceparent: x.traceparent, ClientIP: x.peerIP(), TLS: x.ctx.IsTLS(), Body: body}
 }
 
 // outcome is what the breaker records for an upstream status: only 5xx fail.
@@ -156,6 +173,8 @@ func (g *Gateway) upstreamError(x *exchange, err error) int {
 	name := x.route.Upstream
 	switch {
 	case errors.Is(err, proxy.ErrClientGone):
+		x.ctx.Response.Reset()
+		x.ctx.SetConnectionClose()
 		return statusClientGone
 	case errors.Is(err, breaker.ErrOpen):
 		retry := int(g.breakers.RetryAfter().Round(time.Second) / time.Second)
@@ -163,19 +182,23 @@ func (g *Gateway) upstreamError(x *exchange, err error) int {
 	case errors.Is(err, proxy.ErrTimeout):
 		return g.fail(x, problem.New(http.StatusGatewayTimeout, "", name+" did not answer in time"))
 	default:
-		g.log.WarnContext(x.r.Context(), "upstream unreachable", "upstream", name, "error", err, "request_id", x.requestID)
+		g.log.Warn("upstream unreachable", "upstream", name, "error", err, "request_id", x.requestID)
 		return g.fail(x, problem.New(http.StatusBadGateway, "", name+" is unreachable"))
 	}
 }
 
-// fail writes p as the response.
+// fail replaces whatever the response holds with the gateway's headers and p.
 func (g *Gateway) fail(x *exchange, p *problem.Problem) int {
+	resp := &x.ctx.Response
+	resp.Reset()
+	resp.Header.SetNoDefaultContentType(true)
+	g.setHeaders(x, &resp.Header, 0)
 	if p.Status == http.StatusUnauthorized {
-		x.w.Header()["Www-Authenticate"] = []string{`Bearer realm="eventshop"`}
+		resp.Header.Set("Www-Authenticate", `Bearer realm="eventshop"`)
 	}
-	p.Instance = x.r.URL.Path
+	p.Instance = x.path
 	p.RequestID = x.requestID
-	httpserver.Write(x.w, p)
+	writeProblem(resp, p)
 	return p.Status
 }
 
@@ -186,8 +209,8 @@ func (g *Gateway) observe(x *exchange, status int) {
 	if !g.cfg.AccessLog {
 		return
 	}
-	g.log.LogAttrs(x.r.Context(), slog.LevelInfo, "http request",
-		slog.String("method", x.r.Method), slog.String("uri", x.r.RequestURI), slog.Int("status", status),
+	g.log.LogAttrs(context.Background(), slog.LevelInfo, "http request",
+		slog.String("method", string(x.ctx.Method())), slog.String("uri", string(x.ctx.RequestURI())), slog.Int("status", status),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000), slog.String("request_id", x.requestID),
 		slog.String("trace_id", telemetry.TraceID(x.traceparent)), slog.String("upstream", x.route.Upstream),
 		slog.String("user", x.caller.Subject), slog.String("cache", x.cacheResult))

@@ -1,7 +1,8 @@
-// Package gateway assembles the API gateway: a fast path that authenticates,
-// rate-limits, caches and proxies the routes the services own, and an echo
-// server for everything the gateway answers itself (tokens, admin, schemas,
-// OpenAPI, the web UI, health and metrics).
+// Package gateway assembles the API gateway on a fasthttp server: a fast
+// path that authenticates, rate-limits, caches and proxies the routes the
+// services own, and echo, behind fasthttpadaptor, for everything the gateway
+// answers itself (tokens, admin, schemas, OpenAPI, the web UI, health and
+// metrics).
 package gateway
 
 import (
@@ -9,12 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/netip"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/valyala/fasthttp"
 
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
@@ -43,7 +43,8 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Gateway is an http.Handler serving the whole public API.
+// Gateway serves the whole public API on its own fasthttp server (Run,
+// Server).
 type Gateway struct {
 	cfg       config.Config
 	log       *slog.Logger
@@ -60,6 +61,9 @@ type Gateway struct {
 	trusted   []netip.Prefix
 	cors      map[string]bool
 	server    *httpserver.Server
+	echo      fasthttp.RequestHandler // server.Echo behind fasthttpadaptor
+	srv       *fasthttp.Server
+	watches   *watchers
 	sub       *nats.Subscription
 }
 
@@ -98,6 +102,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err := g.subscribe(opts.Bus); err != nil {
 		return nil, err
 	}
+	g.watches = newWatchers()
+	g.srv = g.newServer()
 	return g, nil
 }
 
@@ -164,43 +170,12 @@ func limits(r config.Rate) map[string]ratelimit.Limit {
 	}
 }
 
-// ServeHTTP sends a request for an upstream's route down the fast path and
-// everything else to echo.
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if rt := g.matcher.Match(r.Method, r.URL.Path); rt != nil {
-		g.serveProxied(w, r, rt)
-		return
-	}
-	g.server.Echo.ServeHTTP(w, r)
-}
-
-// Close stops the invalidation subscription and drops idle upstream connections.
+// Close stops the invalidation subscription and the client watches, and
+// drops idle upstream connections.
 func (g *Gateway) Close() {
+	g.watches.close()
 	if g.sub != nil {
 		_ = g.sub.Unsubscribe()
 	}
 	g.proxy.Close()
-}
-
-// Run serves on addr until ctx is done, then shuts down gracefully.
-func (g *Gateway) Run(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: g, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	g.log.Info("gateway listening", "addr", ln.Addr().String())
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), httpserver.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
 }

@@ -8,9 +8,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/eventshop/eventshop/gateway/internal/admin"
 	"github.com/eventshop/eventshop/gateway/internal/openapi"
+	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
 	"github.com/eventshop/eventshop/gateway/internal/web"
 	"github.com/eventshop/eventshop/pkg/auth"
@@ -27,7 +29,7 @@ func (g *Gateway) initServer(b *bus.Bus) error {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  g.cfg.CORSOrigins,
 			AllowHeaders:  []string{"Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id"},
-			ExposeHeaders: corsExposed,
+			ExposeHeaders: []string{corsExposed},
 		}))
 	}
 	handlers, err := g.handlers(b)
@@ -46,6 +48,7 @@ func (g *Gateway) initServer(b *bus.Bus) error {
 	}
 	web.Register(e)
 	g.addReadyChecks(b)
+	g.echo = fasthttpadaptor.NewFastHTTPHandler(e)
 	return nil
 }
 
@@ -101,8 +104,15 @@ func (g *Gateway) routeMiddleware(rt routes.Route) []echo.MiddlewareFunc {
 func (g *Gateway) echoLimit(class routes.Class) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			id, _ := auth.FromContext(c.Request().Context())
-			if p := g.limit(c.Response().Header(), c.Request(), class, id); p != nil {
+			r := c.Request()
+			id, _ := auth.FromContext(r.Context())
+			caller := "user:" + id.Subject
+			if id.Subject == "" {
+				caller = "ip:" + ratelimit.ClientIP(r.RemoteAddr, r.Header.Get("X-Forwarded-For"), g.trusted)
+			}
+			d, p := g.allow(class, caller)
+			ratelimit.SetHeaders(c.Response().Header(), d)
+			if p != nil {
 				return p
 			}
 			return next(c)

@@ -2,133 +2,134 @@ package proxy
 
 import (
 	"bufio"
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
-// longAgo is a deadline in the past, which makes pending I/O fail at once.
-var longAgo = time.Unix(1, 0)
-
-// errShortBody is returned when the client's body ended before its Content-Length.
-var errShortBody = errors.New("request body shorter than its content length")
-
-// roundTrip sends r over a pooled HTTP/1.1 connection and reads the response
-// head. The deadline bounds the whole exchange, body included, without the
-// timers and goroutines a context-based transport needs. A request without a
-// body that fails on a reused connection is retried once on a new one: the
+// roundTrip sends req over a pooled HTTP/1.1 connection and reads the whole
+// response into resp. The deadline bounds the exchange without the timers
+// and goroutines a context-based transport needs. A request without a body
+// that fails on a reused connection is retried once on a new one: the
 // upstream may have closed the idle connection just as we picked it.
-// When ctx (the client's) ends first, the connection's deadline is moved to
-// the past, which aborts the exchange at once.
-func (p *Proxy) roundTrip(ctx context.Context, r *http.Request, up *Upstream, deadline time.Time, requestID, traceparent string) (*http.Response, error) {
+func (p *Proxy) roundTrip(req *fasthttp.Request, resp *fasthttp.Response, up *Upstream, deadline time.Time, out *Outgoing, c *Cancel) error {
 	for attempt := 0; ; attempt++ {
 		pc, reused, err := up.pool.get()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if reused && r.ContentLength > 0 && !pc.alive() {
-			_ = pc.conn.Close()
-			continue
-		}
-		// The deadline is set before the cancellation hook, which may fire at
-		// once and must not be overwritten.
+		// The deadline is set before the connection is handed to c, whose
+		// Cancel moves it to the past and must not be overwritten, and
+		// before alive, which a passed deadline would fool.
 		if err := pc.conn.SetDeadline(deadline); err != nil {
 			_ = pc.conn.Close()
-			return nil, err
+			return err
 		}
-		stop := context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(longAgo) })
-		resp, err := p.exchange(pc, r, up.host, requestID, traceparent)
-		if err == nil {
-			resp.Body = &pooledBody{rc: resp.Body, pc: pc, pool: up.pool, keep: !resp.Close, stop: stop}
-			return resp, nil
-		}
-		stop()
-		_ = pc.conn.Close()
-		if !reused || attempt > 0 || r.ContentLength > 0 || isTimeout(err) {
-			return nil, err
-		}
-	}
-}
-
-func (p *Proxy) exchange(pc *pconn, r *http.Request, host, requestID, traceparent string) (*http.Response, error) {
-	writeHead(pc.bw, r, host, requestID, traceparent)
-	if r.ContentLength > 0 {
-		n, err := pc.bw.ReadFrom(io.LimitReader(r.Body, r.ContentLength))
-		if err != nil {
-			return nil, fmt.Errorf("send body: %w", err)
-		}
-		if n != r.ContentLength {
-			return nil, errShortBody
-		}
-	}
-	if err := pc.bw.Flush(); err != nil {
-		return nil, err
-	}
-	return http.ReadResponse(pc.br, r)
-}
-
-// writeHead writes the request line and the forwarded headers (see Header).
-func writeHead(w *bufio.Writer, r *http.Request, host, requestID, traceparent string) {
-	target := r.RequestURI
-	if !strings.HasPrefix(target, "/") {
-		target = r.URL.RequestURI()
-	}
-	w.WriteString(r.Method)
-	w.WriteByte(' ')
-	w.WriteString(target)
-	w.WriteString(" HTTP/1.1\r\nHost: ")
-	w.WriteString(host)
-	w.WriteString("\r\n")
-	conn := r.Header["Connection"]
-	for k, vv := range r.Header {
-		if !forwardable(k, conn) {
+		if reused && len(out.Body) > 0 && !pc.alive() {
+			_ = pc.conn.Close()
 			continue
 		}
-		for _, v := range vv {
+		if !c.attach(pc.conn) {
+			_ = pc.conn.Close()
+			return ErrClientGone
+		}
+		err = exchange(pc, req, resp, up.host, out)
+		c.detach()
+		if err == nil {
+			keep := !resp.ConnectionClose()
+			stripHopByHop(&resp.Header)
+			if keep {
+				up.pool.put(pc)
+			} else {
+				_ = pc.conn.Close()
+			}
+			return nil
+		}
+		_ = pc.conn.Close()
+		if !reused || attempt > 0 || len(out.Body) > 0 || isTimeout(err) || c.Cancelled() {
+			return err
+		}
+	}
+}
+
+func exchange(pc *pconn, req *fasthttp.Request, resp *fasthttp.Response, host string, out *Outgoing) error {
+	writeHead(pc.bw, req, host, out)
+	if len(out.Body) > 0 {
+		_, _ = pc.bw.Write(out.Body)
+	}
+	if err := pc.bw.Flush(); err != nil {
+		return err
+	}
+	resp.SkipBody = req.Header.IsHead()
+	return resp.Read(pc.br)
+}
+
+// writeHead writes the request line and the forwarded headers (see
+// Forwardable), in the order the client sent them.
+func writeHead(w *bufio.Writer, req *fasthttp.Request, host string, out *Outgoing) {
+	h := &req.Header
+	_, _ = w.Write(h.Method())
+	_ = w.WriteByte(' ')
+	_, _ = w.Write(target(req))
+	_, _ = w.WriteString(" HTTP/1.1\r\nHost: ")
+	_, _ = w.WriteString(host)
+	_, _ = w.WriteString("\r\n")
+	conn := h.PeekAll(fasthttp.HeaderConnection)
+	for k, v := range h.AllInOrder() {
+		if Forwardable(k, conn) {
 			writeField(w, k, v)
 		}
 	}
-	if r.ContentLength > 0 || (r.ContentLength == 0 && r.Method != http.MethodGet && r.Method != http.MethodHead) {
-		writeField(w, "Content-Length", strconv.FormatInt(r.ContentLength, 10))
+	if len(out.Body) > 0 || (!h.IsGet() && !h.IsHead()) {
+		_, _ = w.WriteString("Content-Length: ")
+		_, _ = w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(len(out.Body)), 10))
+		_, _ = w.WriteString("\r\n")
 	}
-	writeField(w, "X-Request-Id", requestID)
-	writeField(w, "Traceparent", traceparent)
-	writeForwarded(w, r)
-	w.WriteString("\r\n")
+	writeString(w, "X-Request-Id", out.RequestID)
+	writeString(w, "Traceparent", out.Traceparent)
+	writeForwarded(w, req, out)
+	_, _ = w.WriteString("\r\n")
 }
 
-func writeForwarded(w *bufio.Writer, r *http.Request) {
-	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		w.WriteString("X-Forwarded-For: ")
-		for _, prior := range r.Header["X-Forwarded-For"] {
-			w.WriteString(prior)
-			w.WriteString(", ")
+// target is the request target as the client sent it, in origin form.
+func target(req *fasthttp.Request) []byte {
+	if uri := req.Header.RequestURI(); len(uri) > 0 && uri[0] == '/' {
+		return uri
+	}
+	return req.URI().RequestURI()
+}
+
+func writeForwarded(w *bufio.Writer, req *fasthttp.Request, out *Outgoing) {
+	if out.ClientIP != "" {
+		_, _ = w.WriteString("X-Forwarded-For: ")
+		for _, prior := range req.Header.PeekAll("X-Forwarded-For") {
+			_, _ = w.Write(prior)
+			_, _ = w.WriteString(", ")
 		}
-		w.WriteString(ip)
-		w.WriteString("\r\n")
+		_, _ = w.WriteString(out.ClientIP)
+		_, _ = w.WriteString("\r\n")
 	}
-	writeField(w, "X-Forwarded-Host", r.Host)
-	if r.TLS != nil {
-		writeField(w, "X-Forwarded-Proto", "https")
+	_, _ = w.WriteString("X-Forwarded-Host: ")
+	_, _ = w.Write(req.Header.Host())
+	_, _ = w.WriteString("\r\n")
+	if out.TLS {
+		writeString(w, "X-Forwarded-Proto", "https")
 	} else {
-		writeField(w, "X-Forwarded-Proto", "http")
+		writeString(w, "X-Forwarded-Proto", "http")
 	}
 }
 
-func writeField(w *bufio.Writer, k, v string) {
-	w.WriteString(k)
-	w.WriteString(": ")
-	w.WriteString(v)
-	w.WriteString("\r\n")
+func writeString(w *bufio.Writer, k, v string) {
+	_, _ = w.WriteString(k)
+	_, _ = w.WriteString(": ")
+	_, _ = w.WriteString(v)
+	_, _ = w.WriteString("\r\n")
 }
 
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+func writeField(w *bufio.Writer, k, v []byte) {
+	_, _ = w.Write(k)
+	_, _ = w.WriteString(": ")
+	_, _ = w.Write(v)
+	_, _ = w.WriteString("\r\n")
 }

@@ -1,19 +1,22 @@
 package proxy
 
 import (
-	"net/http"
+	"bytes"
 	"net/textproto"
-	"strings"
+
+	"github.com/valyala/fasthttp"
 )
 
 // hopByHopHeaders apply to one connection only and are never forwarded (RFC 9110 §7.6.1).
-var hopByHopHeaders = map[string]bool{
-	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
-	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+var hopByHopHeaders = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 	// Expect is answered by the gateway's own server; forwarding it would
 	// make the upstream send an interim 100 response.
-	"Expect": true,
+	"Expect",
 }
+
+var hopByHopSet = toSet(hopByHopHeaders)
 
 // identityPrefixes name headers through which a client could claim an
 // identity to a service that trusts headers. Identity travels only in the
@@ -21,50 +24,52 @@ var hopByHopHeaders = map[string]bool{
 var identityPrefixes = []string{"X-User", "X-Forwarded-User", "X-Auth-", "X-Remote-", "Remote-User", "X-Identity", "X-Role", "X-Email"}
 
 // replaced are headers the proxy sets itself.
-var replaced = map[string]bool{"X-Request-Id": true, "Traceparent": true, "Content-Length": true, "Host": true}
+var replaced = toSet([]string{"X-Request-Id", "Traceparent", "Content-Length", "Host"})
 
-func hopByHop(k string) bool { return hopByHopHeaders[k] }
+func toSet(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
 
 // IsIdentityHeader reports whether the canonical header name k is one a
 // client must not send upstream.
-func IsIdentityHeader(k string) bool {
+func IsIdentityHeader(k []byte) bool {
 	for _, p := range identityPrefixes {
-		if strings.HasPrefix(k, p) {
+		if len(k) >= len(p) && string(k[:len(p)]) == p {
 			return true
 		}
 	}
 	return false
 }
 
-// Header returns the headers of a client request to send upstream: all but
-// hop-by-hop headers, those named in Connection, identity headers and any
-// X-Forwarded-* the client made up (the proxy sets its own). Values are
-// shared with in, not copied; neither side modifies them.
-func Header(in http.Header) http.Header {
-	out := make(http.Header, len(in)+4)
-	conn := in["Connection"]
-	for k, vv := range in {
-		if forwardable(k, conn) {
-			out[k] = vv
-		}
-	}
-	return out
+// Forwardable reports whether the client header k (canonical) goes
+// upstream: not a hop-by-hop header, not one named in the request's
+// Connection header (conn), not an identity header, not an X-Forwarded-*
+// the client made up (the proxy sets its own) and not one the proxy sets.
+func Forwardable(k []byte, conn [][]byte) bool {
+	return !hopByHopSet[string(k)] && !replaced[string(k)] && !IsIdentityHeader(k) &&
+		!bytes.HasPrefix(k, []byte("X-Forwarded-")) && (len(conn) == 0 || !named(conn, k))
 }
 
-// forwardable reports whether the client header k goes upstream; conn is
-// the request's Connection header.
-func forwardable(k string, conn []string) bool {
-	return !hopByHop(k) && !replaced[k] && !IsIdentityHeader(k) && !strings.HasPrefix(k, "X-Forwarded-") &&
-		(len(conn) == 0 || !named(conn, k))
-}
-
-func named(conn []string, k string) bool {
+func named(conn [][]byte, k []byte) bool {
 	for _, v := range conn {
-		for _, tok := range strings.Split(v, ",") {
-			if textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(tok)) == k {
+		for tok := range bytes.SplitSeq(v, []byte(",")) {
+			if textproto.CanonicalMIMEHeaderKey(string(bytes.TrimSpace(tok))) == string(k) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// stripHopByHop removes the upstream's hop-by-hop headers from its answer;
+// the gateway's server frames the response to the client itself.
+func stripHopByHop(h *fasthttp.ResponseHeader) {
+	h.ResetConnectionClose()
+	for _, k := range hopByHopHeaders {
+		h.Del(k)
+	}
 }

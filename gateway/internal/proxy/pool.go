@@ -2,8 +2,8 @@ package proxy
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"syscall"
@@ -30,6 +30,7 @@ type pconn struct {
 type pool struct {
 	addr   string
 	dialer *net.Dialer
+	tls    *tls.Config // nil for plain HTTP
 	mu     sync.Mutex
 	idle   []*pconn
 }
@@ -48,16 +49,25 @@ func (p *pool) get() (pc *pconn, reused bool, err error) {
 		_ = pc.conn.Close()
 	}
 	p.mu.Unlock()
-	c, err := p.dialer.Dial("tcp", p.addr)
+	c, err := p.dial()
 	if err != nil {
 		return nil, false, err
 	}
 	return &pconn{conn: c, br: bufio.NewReaderSize(c, 16<<10), bw: bufio.NewWriterSize(c, 16<<10)}, false, nil
 }
 
-// put returns a connection whose exchange completed cleanly.
+func (p *pool) dial() (net.Conn, error) {
+	if p.tls == nil {
+		return p.dialer.Dial("tcp", p.addr)
+	}
+	return tls.DialWithDialer(p.dialer, "tcp", p.addr, p.tls)
+}
+
+// put returns a connection whose exchange completed cleanly. Its deadline
+// stays: nothing reads an idle connection, and get's caller sets a new one
+// before using it.
 func (p *pool) put(pc *pconn) {
-	if pc.br.Buffered() > 0 || pc.conn.SetDeadline(time.Time{}) != nil {
+	if pc.br.Buffered() > 0 {
 		_ = pc.conn.Close()
 		return
 	}
@@ -86,65 +96,34 @@ func (p *pool) closeIdle() {
 
 // alive reports whether an idle connection is still open, without blocking:
 // a peek that finds EOF means the upstream closed it. Used before sending a
-// request that cannot be retried, i.e. one with a body.
+// request that cannot be retried, i.e. one with a body. A TLS connection is
+// assumed open.
 func (pc *pconn) alive() bool {
 	sc, ok := pc.conn.(syscall.Conn)
 	if !ok {
 		return true
 	}
+	return !PeerClosed(sc, false)
+}
+
+// PeerClosed reports whether the peer of sc closed the connection, by
+// peeking at it. With wait it blocks, in the runtime's poller, until the
+// connection is readable (or its read deadline passes, which reports
+// false); otherwise it looks once. Data waiting to be read counts as open.
+func PeerClosed(sc syscall.Conn, wait bool) bool {
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return false
+		return true
 	}
-	open := true
+	closed := false
 	var buf [1]byte
 	_ = rc.Read(func(fd uintptr) bool {
 		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		open = n > 0 || errors.Is(err, syscall.EAGAIN)
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR) {
+			return !wait
+		}
+		closed = n <= 0
 		return true
 	})
-	return open
-}
-
-// pooledBody hands the connection back to the pool once the response body
-// has been read to its end, and closes it if the reader stops early.
-type pooledBody struct {
-	rc   io.ReadCloser
-	pc   *pconn
-	pool *pool
-	keep bool
-	stop func() bool // stops the client-cancellation hook; false if it already fired
-}
-
-// Read reads the body; at its end the connection goes back to the pool.
-func (b *pooledBody) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
-	if err == io.EOF {
-		b.release(b.keep)
-	} else if err != nil {
-		b.release(false)
-	}
-	return n, err
-}
-
-// Close abandons the body; an unread rest makes the connection unusable, so it is closed.
-func (b *pooledBody) Close() error {
-	b.release(false)
-	return nil
-}
-
-func (b *pooledBody) release(reuse bool) {
-	if b.pc == nil {
-		return
-	}
-	pc := b.pc
-	b.pc = nil
-	if !b.stop() {
-		reuse = false
-	}
-	if reuse {
-		b.pool.put(pc)
-		return
-	}
-	_ = pc.conn.Close()
+	return closed
 }

@@ -1,19 +1,21 @@
-// Package proxy is the gateway's lean reverse proxy. It does what
-// httputil.ReverseProxy does for this gateway's traffic, with less work per
-// request: upstream URLs parsed once, one pooled keep-alive transport, no
-// header map clones, no per-request goroutines, and pooled copy buffers.
+// Package proxy is the gateway's lean reverse proxy on fasthttp types. It
+// writes a client request's head to a pooled keep-alive HTTP/1.1 connection
+// itself and reads the upstream's answer straight into the client's
+// response: upstream URLs are parsed once, and a request costs no header
+// maps, no goroutines and no timers (the timeout is a connection deadline).
 package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Errors that Do returns, so the caller can pick a status and tell the
@@ -27,14 +29,23 @@ var (
 // Upstream is one service the gateway forwards to, with its own pool of
 // keep-alive connections.
 type Upstream struct {
-	Name   string
-	scheme string
-	host   string
-	pool   *pool
+	Name string
+	host string
+	pool *pool
 }
 
+// Proxy forwards requests to its upstreams.
+type Proxy struct {
+	mu        sync.Mutex
+	upstreams []*Upstream
+}
+
+// New returns a Proxy without upstreams.
+func New() *Proxy { return &Proxy{} }
+
 // NewUpstream parses base ("http://localhost:8081") once and gives the
-// upstream a connection pool that Close closes.
+// upstream a connection pool that Close closes. An https base is reached
+// over TLS on the same pool.
 func (p *Proxy) NewUpstream(name, base string) (*Upstream, error) {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -44,46 +55,19 @@ func (p *Proxy) NewUpstream(name, base string) (*Upstream, error) {
 	if u.Port() == "" {
 		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
 	}
-	d := &net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}
-	up := &Upstream{Name: name, scheme: u.Scheme, host: u.Host, pool: &pool{addr: addr, dialer: d}}
+	pl := &pool{addr: addr, dialer: &net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}}
+	if u.Scheme == "https" {
+		pl.tls = &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
+	}
+	up := &Upstream{Name: name, host: u.Host, pool: pl}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.upstreams = append(p.upstreams, up)
 	return up, nil
 }
 
-// Proxy forwards requests to upstreams. Plain-HTTP requests with a known
-// body length (nearly all API traffic) use the upstream's own connection
-// pool and a hand-written HTTP/1.1 exchange; anything else (HTTPS upstreams,
-// chunked request bodies) goes through a tuned http.Transport.
-type Proxy struct {
-	transport *http.Transport
-	bufs      sync.Pool
-	upstreams []*Upstream
-	mu        sync.Mutex
-}
-
-// New returns a Proxy. Its fallback transport keeps many idle connections
-// per upstream and never compresses: the gateway passes bytes through.
-func New() *Proxy {
-	d := &net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}
-	return &Proxy{
-		transport: &http.Transport{
-			DialContext:         d.DialContext,
-			MaxIdleConns:        4096,
-			MaxIdleConnsPerHost: 1024,
-			IdleConnTimeout:     90 * time.Second,
-			DisableCompression:  true,
-			WriteBufferSize:     16 << 10,
-			ReadBufferSize:      16 << 10,
-		},
-		bufs: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }},
-	}
-}
-
 // Close drops the idle upstream connections.
 func (p *Proxy) Close() {
-	p.transport.CloseIdleConnections()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, up := range p.upstreams {
@@ -91,138 +75,47 @@ func (p *Proxy) Close() {
 	}
 }
 
-// Do sends r to up and returns the upstream's response; the caller must
-// read the body to its end or close it. timeout bounds the whole exchange.
-// ctx is the client's: when it is done, a failure is ErrClientGone, which
-// the breaker does not count. r's headers are filtered as Header describes,
-// and the request id and traceparent are set.
-func (p *Proxy) Do(ctx context.Context, r *http.Request, up *Upstream, timeout time.Duration, requestID, traceparent string) (*http.Response, error) {
-	if ctx.Err() != nil {
-		return nil, classify(ctx, false, ctx.Err())
-	}
-	if up.scheme == "http" && r.ContentLength >= 0 {
-		resp, err := p.roundTrip(ctx, r, up, time.Now().Add(timeout), requestID, traceparent)
-		if err != nil {
-			return nil, classify(ctx, isTimeout(err), err)
-		}
-		return resp, nil
-	}
-	return p.doStandard(ctx, r, up, timeout, requestID, traceparent)
+// Outgoing is what the gateway adds to a request on its way upstream.
+type Outgoing struct {
+	RequestID   string
+	Traceparent string
+	// ClientIP is the peer's address, appended to X-Forwarded-For.
+	ClientIP string
+	// TLS tells whether the client connection is TLS (X-Forwarded-Proto).
+	TLS bool
+	// Body is the whole request body, already read and within the limit.
+	Body []byte
 }
 
-func (p *Proxy) doStandard(ctx context.Context, r *http.Request, up *Upstream, timeout time.Duration, requestID, traceparent string) (*http.Response, error) {
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	out := r.WithContext(rctx)
-	out.URL = &url.URL{Scheme: up.scheme, Host: up.host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
-	out.Host, out.RequestURI, out.Close = "", "", false
-	out.Header = Header(r.Header)
-	if r.ContentLength == 0 {
-		out.Body = nil
-	}
-	setForwarded(out.Header, r)
-	out.Header["X-Request-Id"] = []string{requestID}
-	out.Header["Traceparent"] = []string{traceparent}
-	resp, err := p.transport.RoundTrip(out)
-	if err != nil {
-		cancel()
-		return nil, classify(ctx, rctx.Err() != nil, err)
-	}
-	resp.Body = cancelOnClose{resp.Body, cancel}
-	return resp, nil
-}
-
-// cancelOnClose releases the request's timeout when the body is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-// Close closes the body and releases the timeout.
-func (c cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
-	return err
-}
-
-func classify(client context.Context, timedOut bool, err error) error {
-	switch {
-	case client.Err() != nil:
+// Do sends req to up and reads the answer into resp, body included, with
+// hop-by-hop headers removed. timeout bounds the whole exchange. c, when
+// not nil, is the client's: once cancelled, a failure is ErrClientGone
+// (wrapping context.Canceled), which the breaker does not count. req's
+// headers are filtered as Forwardable describes, and out's are added.
+func (p *Proxy) Do(req *fasthttp.Request, resp *fasthttp.Response, up *Upstream, timeout time.Duration, out *Outgoing, c *Cancel) error {
+	if c.Cancelled() {
 		return fmt.Errorf("%w: %w", ErrClientGone, context.Canceled)
-	case timedOut:
+	}
+	if err := p.roundTrip(req, resp, up, time.Now().Add(timeout), out, c); err != nil {
+		return classify(c, err)
+	}
+	return nil
+}
+
+func classify(c *Cancel, err error) error {
+	switch {
+	case c.Cancelled():
+		return fmt.Errorf("%w: %w", ErrClientGone, context.Canceled)
+	case isTimeout(err):
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
 	default:
 		return fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
 }
 
-func setForwarded(h http.Header, r *http.Request) {
-	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
-			ip = joinComma(prior) + ", " + ip
-		}
-		h["X-Forwarded-For"] = []string{ip}
-	}
-	h["X-Forwarded-Host"] = []string{r.Host}
-	proto := "http"
-	if r.TLS != nil {
-		proto = "https"
-	}
-	h["X-Forwarded-Proto"] = []string{proto}
+// isTimeout reports a passed deadline, which fasthttp's response parser
+// reports as its own ErrTimeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, fasthttp.ErrTimeout) || (errors.As(err, &ne) && ne.Timeout())
 }
-
-func joinComma(vv []string) string {
-	s := vv[0]
-	for _, v := range vv[1:] {
-		s += ", " + v
-	}
-	return s
-}
-
-// WriteResponse copies resp's status, end-to-end headers and body to w with
-// a pooled buffer, and closes the body. A write error means the client went
-// away; nothing more can be sent.
-func (p *Proxy) WriteResponse(w http.ResponseWriter, resp *http.Response) error {
-	defer resp.Body.Close()
-	dst := w.Header()
-	for k, vv := range resp.Header {
-		if !hopByHop(k) {
-			dst[k] = vv
-		}
-	}
-	w.WriteHeader(resp.StatusCode)
-	bp := p.bufs.Get().(*[]byte)
-	defer p.bufs.Put(bp)
-	// writerOnly hides http.response's ReadFrom so our pooled buffer is used.
-	if _, err := io.CopyBuffer(writerOnly{w}, resp.Body, *bp); err != nil {
-		return fmt.Errorf("copy response: %w", err)
-	}
-	return nil
-}
-
-// ReadAll reads a response body with a pooled buffer, for the cache.
-func (p *Proxy) ReadAll(resp *http.Response, limit int64) ([]byte, error) {
-	defer resp.Body.Close()
-	bp := p.bufs.Get().(*[]byte)
-	defer p.bufs.Put(bp)
-	var out []byte
-	if resp.ContentLength > 0 && resp.ContentLength <= limit {
-		out = make([]byte, 0, resp.ContentLength)
-	}
-	r := io.LimitReader(resp.Body, limit+1)
-	for {
-		n, err := r.Read(*bp)
-		out = append(out, (*bp)[:n]...)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read response: %w", err)
-		}
-	}
-	if int64(len(out)) > limit {
-		return nil, errors.New("response too large to cache")
-	}
-	return out, nil
-}
-
-type writerOnly struct{ io.Writer }
