@@ -81,7 +81,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	violations, err := b.invariants(ctx, 2*time.Minute)
+	violations, err := b.invariants(ctx, 5*time.Minute)
 	if err != nil {
 		return err
 	}
