@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/outbox"
@@ -15,10 +17,12 @@ import (
 )
 
 // Add stores a new order, its order.placed event and, when idem is not nil,
-// the customer's idempotency key, in one transaction whose writes travel as
-// one batch. A key the customer already used is
-// command.ErrIdempotencyKeyUsed and nothing is stored; the primary key on
-// (customer_id, key) decides between concurrent requests.
+// the customer's idempotency key. The statements travel as one batch on one
+// connection, which PostgreSQL runs as one implicit transaction ended by the
+// batch's Sync: one round trip, where BEGIN, the writes and COMMIT took
+// three. A key the customer already used violates the primary key on
+// (customer_id, key), which rolls the whole batch back: that is
+// command.ErrIdempotencyKeyUsed, and it decides between concurrent requests.
 func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Idempotency) error {
 	ev, err := placedEvent(ctx, o)
 	if err != nil {
@@ -28,42 +32,34 @@ func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Ide
 	if err != nil {
 		return err
 	}
-	return inTx(ctx, r.db, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(`INSERT INTO orders (`+orderColumns+`, currency)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			o.ID(), o.CustomerID(), lines, o.TotalCents(), o.PaymentMethod(), string(o.Status()),
-			o.Reason(), o.CreatedAt(), o.UpdatedAt(), o.Currency())
-		if idem != nil {
-			b.Queue(`INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id)
-				VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, o.CustomerID(), idem.Key, idem.RequestHash, o.ID())
-		}
-		outbox.Queue(b, ev)
-		return sendAdd(ctx, tx, b, idem != nil)
-	})
-}
-
-// sendAdd sends the batch of Add and reads its results: the order, the
-// idempotency key if withKey, the outbox rows.
-func sendAdd(ctx context.Context, tx pgx.Tx, b *pgx.Batch, withKey bool) error {
-	br := tx.SendBatch(ctx, b)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return fmt.Errorf("insert order: %w", err)
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO orders (`+orderColumns+`, currency)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		o.ID(), o.CustomerID(), lines, o.TotalCents(), o.PaymentMethod(), string(o.Status()),
+		o.Reason(), o.CreatedAt(), o.UpdatedAt(), o.Currency())
+	if idem != nil {
+		b.Queue(`INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id)
+			VALUES ($1, $2, $3, $4)`, o.CustomerID(), idem.Key, idem.RequestHash, o.ID())
 	}
-	if withKey {
-		tag, err := br.Exec()
-		if err != nil {
-			return fmt.Errorf("insert idempotency key: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
+	outbox.Queue(b, ev)
+	if err := r.db.SendBatch(ctx, b).Close(); err != nil {
+		if keyUsed(err) {
 			return command.ErrIdempotencyKeyUsed
 		}
+		return fmt.Errorf("store order: %w", err)
 	}
-	if err := br.Close(); err != nil {
-		return fmt.Errorf("add to outbox: %w", err)
+	if _, inTx := r.db.(pgx.Tx); !inTx {
+		outbox.Committed()
 	}
 	return nil
+}
+
+// keyUsed tells whether err is the violation of the idempotency keys'
+// primary key.
+func keyUsed(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && // unique_violation
+		pgErr.ConstraintName == "idempotency_keys_pkey"
 }
 
 // Update locks the order, applies fn and stores the result with the event
