@@ -56,6 +56,7 @@ func (g *Gateway) Server() *fasthttp.Server { return g.srv }
 // serve sends a request for an upstream's route down the fast path and
 // everything else to echo.
 func (g *Gateway) serve(ctx *fasthttp.RequestCtx) {
+	defer g.recoverPanic(ctx)
 	path, err := requestPath(ctx)
 	if err != nil {
 		writeProblem(&ctx.Response, problem.BadRequest("malformed request path"))
@@ -80,6 +81,20 @@ func requestPath(ctx *fasthttp.RequestCtx) (string, error) {
 		}
 	}
 	return b2s(raw), nil
+}
+
+// recoverPanic keeps a panic while serving one request from ending the
+// process, as net/http's server did: it is logged, and the client gets a
+// 500 and a closed connection.
+func (g *Gateway) recoverPanic(ctx *fasthttp.RequestCtx) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	g.log.Error("panic serving a request", "panic", fmt.Sprint(r), "uri", string(ctx.RequestURI()))
+	ctx.Response.Reset()
+	ctx.SetConnectionClose()
+	writeProblem(&ctx.Response, problem.New(http.StatusInternalServerError, "", ""))
 }
 
 // serverError answers a request the server could not read.
