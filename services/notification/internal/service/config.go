@@ -52,8 +52,11 @@ type Config struct {
 	BreakerTripAfter uint32 `env:"BREAKER_TRIP_AFTER" envDefault:"5"`
 	// BreakerOpenFor is how long the open breaker refuses messages.
 	BreakerOpenFor time.Duration `env:"BREAKER_OPEN_FOR" envDefault:"30s"`
-	// PollInterval is how often the delivery worker looks for due notifications.
-	PollInterval time.Duration `env:"POLL_INTERVAL" envDefault:"1s"`
+	// PollInterval is how often the delivery worker sweeps for due
+	// notifications: retries, and first rounds a stopped process left. New
+	// notifications do not wait for it. On FerretDB a sweep reads the whole
+	// collection, so it is not frequent.
+	PollInterval time.Duration `env:"POLL_INTERVAL" envDefault:"5s"`
 }
 
 // LoadConfig reads the NOTIFICATION_* environment variables.
