@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/services/inventory/internal/domain"
 )
 
@@ -17,12 +18,10 @@ import (
 type OrderBatch struct {
 	OrderIDs []string
 	SKUs     []string
+	inbox.Batch
 
-	tx      pgx.Tx          // the transaction the prefetch ran in; nil before it
-	pending *pgx.Batch      // the writes of the batch's updates, sent by FlushOrderBatch
-	failed  bool            // an update failed: the cached state may be stale
-	known   map[string]bool // the orders prefetched
-	asked   map[string]bool // the SKUs prefetched besides the reservations'
+	known map[string]bool // the orders prefetched
+	asked map[string]bool // the SKUs prefetched besides the reservations'
 
 	res   map[string]*domain.Reservation
 	prods map[string]*domain.Product
@@ -42,18 +41,11 @@ func WithOrderBatch(ctx context.Context, b *OrderBatch) context.Context {
 // prefetching it on first use; nil means lock and read on its own.
 func cached(ctx context.Context, tx pgx.Tx, orderID string, skus []string) (*OrderBatch, error) {
 	b, ok := ctx.Value(batchKey{}).(*OrderBatch)
-	if !ok || b.failed || (b.tx != nil && b.tx != tx) {
+	if !ok {
 		return nil, nil
 	}
-	if b.tx == nil {
-		b.tx = tx
-		if err := b.prefetch(ctx, tx); err != nil {
-			b.failed = true
-			return nil, err
-		}
-	}
-	if !b.known[orderID] {
-		return nil, nil
+	if serves, err := b.Bind(ctx, tx, b.prefetch); !serves || !b.known[orderID] {
+		return nil, err
 	}
 	for _, sku := range skus {
 		if !b.asked[sku] {
@@ -146,11 +138,8 @@ func (b *OrderBatch) view(orderID string, skus []string) (*domain.Reservation, m
 // write queues an update's writes for FlushOrderBatch and makes the batch
 // state show them to the next updates.
 func (b *OrderBatch) write(next *domain.Reservation, products []*domain.Product, evs []event.Event) error {
-	if b.pending == nil {
-		b.pending = &pgx.Batch{}
-	}
-	if err := queueWrites(b.pending, next, products, evs); err != nil {
-		b.failed = true
+	if err := queueWrites(b.Deferred(), next, products, evs); err != nil {
+		b.Fail()
 		return err
 	}
 	if next != nil {
@@ -159,18 +148,14 @@ func (b *OrderBatch) write(next *domain.Reservation, products []*domain.Product,
 	return nil
 }
 
-// FlushOrderBatch sends the writes the batch's updates queued in tx, in one
-// round trip; the inbox handler calls it before the commit (inbox.Flush).
-// Writes queued in another transaction, one rolled back, are dropped.
+// FlushOrderBatch sends the writes the batch's updates deferred in tx, in
+// one round trip; the inbox handler calls it before the commit (inbox.Flush).
 func FlushOrderBatch(ctx context.Context, tx pgx.Tx) error {
 	b, ok := ctx.Value(batchKey{}).(*OrderBatch)
-	if !ok || b.pending == nil || b.tx != tx {
+	if !ok {
 		return nil
 	}
-	pending := b.pending
-	b.pending = nil
-	if err := tx.SendBatch(ctx, pending).Close(); err != nil {
-		b.failed = true
+	if err := b.Flush(ctx, tx); err != nil {
 		return fmt.Errorf("store order updates: %w", err)
 	}
 	return nil

@@ -45,7 +45,7 @@ func (r *Repository) UpdateOrder(ctx context.Context, orderID string, skus []str
 		next, evs, err := fn(res, products)
 		if err != nil {
 			if batch != nil {
-				batch.failed = true // fn may have changed the cached products
+				batch.Fail() // fn may have changed the cached products
 			}
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/services/order/internal/domain"
 )
 
@@ -17,12 +18,10 @@ import (
 // round trips per event.
 type SagaBatch struct {
 	OrderIDs []uuid.UUID
+	inbox.Batch
 
-	tx      pgx.Tx                      // the transaction the prefetch ran in; nil before it
-	pending *pgx.Batch                  // the writes of the batch's updates
-	failed  bool                        // the prefetch or a write failed
-	orders  map[uuid.UUID]*domain.Order // the prefetched orders, as updated so far
-	known   map[uuid.UUID]bool          // the ids prefetched, found or not
+	orders map[uuid.UUID]*domain.Order // the prefetched orders, as updated so far
+	known  map[uuid.UUID]bool          // the ids prefetched, found or not
 }
 
 type sagaBatchKey struct{}
@@ -39,18 +38,11 @@ func WithSagaBatch(ctx context.Context, b *SagaBatch) context.Context {
 // use; nil means lock, read and write on its own.
 func sagaBatch(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*SagaBatch, error) {
 	b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch)
-	if !ok || b.failed || (b.tx != nil && b.tx != tx) {
+	if !ok {
 		return nil, nil
 	}
-	if b.tx == nil {
-		b.tx = tx
-		if err := b.prefetch(ctx, tx); err != nil {
-			b.failed = true
-			return nil, err
-		}
-	}
-	if !b.known[id] {
-		return nil, nil
+	if serves, err := b.Bind(ctx, tx, b.prefetch); !serves || !b.known[id] {
+		return nil, err
 	}
 	return b, nil
 }
@@ -89,28 +81,21 @@ func (b *SagaBatch) update(ctx context.Context, id uuid.UUID, fn func(*domain.Or
 		return fmt.Errorf("load order %s: %w", id, domain.ErrNotFound)
 	}
 	next := *cur
-	if b.pending == nil {
-		b.pending = &pgx.Batch{}
-	}
-	if err := queueApply(ctx, b.pending, []*domain.Order{&next}, fn); err != nil {
+	if err := queueApply(ctx, b.Deferred(), []*domain.Order{&next}, fn); err != nil {
 		return err
 	}
 	b.orders[id] = &next
 	return nil
 }
 
-// FlushSagaBatch sends the writes the batch's updates queued in tx, in one
-// round trip; the inbox handler calls it before the commit (inbox.Flush).
-// Writes queued in another transaction, one rolled back, are dropped.
+// FlushSagaBatch sends the writes the batch's updates deferred in tx, in
+// one round trip; the inbox handler calls it before the commit (inbox.Flush).
 func FlushSagaBatch(ctx context.Context, tx pgx.Tx) error {
 	b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch)
-	if !ok || b.pending == nil || b.tx != tx {
+	if !ok {
 		return nil
 	}
-	pending := b.pending
-	b.pending = nil
-	if err := tx.SendBatch(ctx, pending).Close(); err != nil {
-		b.failed = true
+	if err := b.Flush(ctx, tx); err != nil {
 		return fmt.Errorf("store order updates: %w", err)
 	}
 	return nil

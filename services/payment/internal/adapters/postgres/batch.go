@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
@@ -19,10 +20,8 @@ import (
 // FlushBatch, before the commit) instead of several round trips per event.
 type Batch struct {
 	OrderIDs []string
+	inbox.Batch
 
-	tx       pgx.Tx     // the transaction the prefetch ran in; nil before it
-	pending  *pgx.Batch // the queued writes, sent by FlushBatch
-	failed   bool       // a prefetch failed: read and write event by event
 	known    map[string]bool
 	payments map[string]domain.Payment
 }
@@ -41,18 +40,11 @@ func WithBatch(ctx context.Context, b *Batch) context.Context {
 // use; nil means work on its own.
 func batchFor(ctx context.Context, tx pgx.Tx, orderID string) (*Batch, error) {
 	b, ok := ctx.Value(batchKey{}).(*Batch)
-	if !ok || b.failed || (b.tx != nil && b.tx != tx) {
+	if !ok {
 		return nil, nil
 	}
-	if b.tx == nil {
-		b.tx = tx
-		if err := b.prefetch(ctx, tx); err != nil {
-			b.failed = true
-			return nil, err
-		}
-	}
-	if !b.known[orderID] {
-		return nil, nil
+	if serves, err := b.Bind(ctx, tx, b.prefetch); !serves || !b.known[orderID] {
+		return nil, err
 	}
 	return b, nil
 }
@@ -89,21 +81,11 @@ func (b *Batch) get(orderID string) (domain.Payment, bool) {
 	return p, ok
 }
 
-// queue adds a write to the pending batch.
-func (b *Batch) queue(sql string, args ...any) {
-	if b.pending == nil {
-		b.pending = &pgx.Batch{}
-	}
-	b.pending.Queue(sql, args...)
-}
+// queue defers a write to FlushBatch.
+func (b *Batch) queue(sql string, args ...any) { b.Deferred().Queue(sql, args...) }
 
-// queueEvents adds outbox rows to the pending batch.
-func (b *Batch) queueEvents(evs []event.Event) {
-	if b.pending == nil {
-		b.pending = &pgx.Batch{}
-	}
-	outbox.Queue(b.pending, evs...)
-}
+// queueEvents defers outbox rows to FlushBatch.
+func (b *Batch) queueEvents(evs []event.Event) { outbox.Queue(b.Deferred(), evs...) }
 
 // FlushBatch sends the writes queued in tx, in one round trip; the inbox
 // handler calls it before the commit (inbox.Flush). A queued insert has no
@@ -112,13 +94,10 @@ func (b *Batch) queueEvents(evs []event.Event) {
 // per event, which writes at once and sees the conflict as app.ErrChanged.
 func FlushBatch(ctx context.Context, tx pgx.Tx) error {
 	b, ok := ctx.Value(batchKey{}).(*Batch)
-	if !ok || b.pending == nil || b.tx != tx {
+	if !ok {
 		return nil
 	}
-	pending := b.pending
-	b.pending = nil
-	if err := tx.SendBatch(ctx, pending).Close(); err != nil {
-		b.failed = true
+	if err := b.Flush(ctx, tx); err != nil {
 		return fmt.Errorf("store payment writes: %w", err)
 	}
 	return nil

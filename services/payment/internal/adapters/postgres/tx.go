@@ -86,7 +86,7 @@ func (t *Tx) Update(ctx context.Context, p domain.Payment) error {
 
 // Emit adds events to the outbox in the transaction.
 func (t *Tx) Emit(ctx context.Context, evs ...event.Event) error {
-	if b, ok := ctx.Value(batchKey{}).(*Batch); ok && !b.failed && b.tx == t.tx {
+	if b, ok := ctx.Value(batchKey{}).(*Batch); ok && b.Serves(t.tx) {
 		b.queueEvents(evs)
 		return nil
 	}
