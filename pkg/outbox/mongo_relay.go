@@ -103,7 +103,7 @@ func (r *MongoRelay) Run(ctx context.Context) error {
 	defer t.Stop()
 	sweep := true
 	for {
-		if sweep || r.takeSweep() {
+		if asked := r.takeSweep(); sweep || asked {
 			r.sweepAll(ctx)
 		}
 		if err := r.relayHinted(ctx); err != nil && ctx.Err() == nil {
