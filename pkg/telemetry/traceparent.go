@@ -6,9 +6,10 @@ package telemetry
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -46,18 +47,44 @@ func Valid(tp string) bool {
 		return false
 	}
 	for _, part := range []string{tp[3:35], tp[36:52], tp[53:]} {
-		if _, err := hex.DecodeString(part); err != nil || strings.Trim(part, "0") == "" && len(part) != 2 {
+		if !lowerHex(part) || strings.Trim(part, "0") == "" && len(part) != 2 {
 			return false
 		}
 	}
 	return true
 }
 
-// New starts a new trace and returns its traceparent (sampled).
+// lowerHex reports whether s is lower-case hex, as W3C Trace Context
+// requires, without decoding it.
+func lowerHex(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// New starts a new trace and returns its traceparent (sampled). The ids
+// come from math/rand/v2, whose generator is seeded from the system's
+// randomness: trace ids must not collide, not stay secret, and this runs
+// for every request and event.
 func New() string {
 	var b [24]byte
-	_, _ = rand.Read(b[:])
+	putNonZero(b[:8])
+	putNonZero(b[8:16])
+	putNonZero(b[16:])
 	return "00-" + hex.EncodeToString(b[:16]) + "-" + hex.EncodeToString(b[16:]) + "-01"
+}
+
+// putNonZero fills the 8 bytes of b with a random value other than zero,
+// which W3C Trace Context reserves as invalid.
+func putNonZero(b []byte) {
+	v := rand.Uint64()
+	for v == 0 {
+		v = rand.Uint64()
+	}
+	binary.BigEndian.PutUint64(b, v)
 }
 
 // Child returns a traceparent in the same trace as tp with a new span id, or
@@ -67,7 +94,7 @@ func Child(tp string) string {
 		return New()
 	}
 	var b [8]byte
-	_, _ = rand.Read(b[:])
+	putNonZero(b[:])
 	return tp[:36] + hex.EncodeToString(b[:]) + tp[52:]
 }
 
