@@ -117,9 +117,15 @@ func (c *Consumer) supervise(ctx context.Context) {
 
 // resubscribe retries subscribe until it succeeds or ctx is done. A deleted
 // consumer is recreated delivering the whole stream again; the handlers'
-// inbox makes the redelivered events harmless.
+// inbox makes the redelivered events harmless. The first attempt waits too:
+// a consumer is reported deleted while the server may still be removing
+// its stream, and recreating the stream in that moment can leave one that
+// takes messages and never acks them.
 func (c *Consumer) resubscribe(ctx context.Context) {
 	delay := resubscribeFirst
+	if !sleepCtx(ctx, delay) {
+		return
+	}
 	for attempt := 1; ; attempt++ {
 		attemptCtx, cancel := context.WithTimeout(ctx, resubscribeTimeout)
 		err := c.subscribe(attemptCtx)
@@ -129,13 +135,21 @@ func (c *Consumer) resubscribe(ctx context.Context) {
 			return
 		}
 		c.log.Warn("subscribe again", "attempt", attempt, "retry_in", delay, "error", err)
-		timer := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !sleepCtx(ctx, delay) {
 			return
-		case <-timer.C:
 		}
 		delay = min(2*delay, resubscribeMax)
+	}
+}
+
+// sleepCtx waits for d and reports whether ctx is still live.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
 	}
 }
