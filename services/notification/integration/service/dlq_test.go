@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestInvalidEventIsDeadLettered(t *testing.T) {
 		var err error
 		letters, err = dlq.List(t.Context(), bus.DLQFilter{Service: "notification"})
 		if err == nil && len(letters) == 0 {
-			return errPending
+			return errors.New("no dead letter yet")
 		}
 		return err
 	})

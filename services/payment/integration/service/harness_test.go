@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -166,23 +165,8 @@ func (h *harness) waitEvent(orderID, typ string) map[string]any {
 // settled waits until the durable consumer has nothing pending or unacked.
 func (h *harness) settled(stream, durable string) {
 	h.t.Helper()
-	testkit.EventuallyErr(h.t, waitFor, func() error {
-		c, err := h.bus.JetStream().Consumer(h.t.Context(), stream, durable)
-		if err != nil {
-			return err
-		}
-		info, err := c.Info(h.t.Context())
-		if err != nil {
-			return err
-		}
-		if info.NumPending+uint64(info.NumAckPending) != 0 {
-			return errPending
-		}
-		return nil
-	})
+	testkit.Settled(h.t, h.bus.JetStream(), stream, durable, waitFor)
 }
-
-var errPending = errors.New("consumer has pending messages")
 
 // payment is one item of the admin listing.
 type payment struct {
@@ -194,43 +178,20 @@ type payment struct {
 // get calls the service as user and decodes a JSON answer.
 func (h *harness) get(path, user string, out any) int {
 	h.t.Helper()
-	req, err := http.NewRequestWithContext(h.t.Context(), http.MethodGet, h.base+path, nil)
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	var tok string
 	if user != "" {
-		tok, err := auth.NewIssuer(auth.Config{Secret: secret}, time.Minute).Token(user)
-		if err != nil {
+		var err error
+		if tok, err = auth.NewIssuer(auth.Config{Secret: secret}, time.Minute).Token(user); err != nil {
 			h.t.Fatalf("token: %v", err)
 		}
-		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatalf("GET %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	if out != nil && res.StatusCode == http.StatusOK {
-		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
-			h.t.Fatalf("decode %s: %v", path, err)
-		}
-	}
-	return res.StatusCode
+	return testkit.GetJSON(h.t, h.base+path, tok, out)
 }
 
 // text fetches an unauthenticated plain-text route such as /metrics.
 func (h *harness) text(path string) string {
 	h.t.Helper()
-	res, err := http.Get(h.base + path)
-	if err != nil {
-		h.t.Fatalf("GET %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return string(body)
+	return testkit.GetText(h.t, h.base+path)
 }
 
 // payments returns the admin listing for query (e.g. "?status=CAPTURED").
