@@ -1,68 +1,51 @@
 package inbox
 
 import (
-	"context"
-
 	"github.com/jackc/pgx/v5"
 )
 
 // Batch is what the Func calls of one delivered batch share inside its
-// transaction: state a prefetch read for all of its events in one round
-// trip, and writes they defer to one more round trip before the commit
-// (Flush, called through the Flush option). A service embeds it in a type
-// of its own that names what to prefetch and keeps what was read.
+// transaction: state read for all of its events in the round trip that
+// begins the transaction, and writes they defer to the round trip that
+// commits it. A service embeds it in a type of its own, a Prefetcher, that
+// queues what to read and keeps what was read; the Prefetch option hands
+// it to Handler.
 //
-// A Batch serves only the transaction of its first use. When the handler
+// A Batch serves only the transaction it was read in. When the handler
 // runs the batch again with a savepoint per message, the Funcs see another
 // pgx.Tx and read and write on their own, and the writes deferred in the
 // rolled-back run are dropped.
 type Batch struct {
-	tx      pgx.Tx     // the transaction of the first use; nil before it
+	tx      pgx.Tx     // the transaction the reads ran in; nil before
 	pending *pgx.Batch // the deferred writes
-	failed  bool       // the prefetch or the flush failed, or a Func said so
+	failed  bool       // a Func said the state can no longer be trusted
 }
 
-// Bind binds b to tx on its first use, running prefetch then, and reports
-// whether b serves tx. After a failed prefetch it serves nothing.
-func (b *Batch) Bind(ctx context.Context, tx pgx.Tx, prefetch func(context.Context, pgx.Tx) error) (bool, error) {
-	if b.failed || (b.tx != nil && b.tx != tx) {
-		return false, nil
-	}
-	if b.tx == nil {
-		b.tx = tx
-		if err := prefetch(ctx, tx); err != nil {
-			b.failed = true
-			return false, err
-		}
-	}
-	return true, nil
+// Prefetcher is a service's state for one batch of events. It embeds Batch
+// and queues the locks and reads the batch's events will need, with
+// callbacks (pgx.QueuedQuery.Query and friends) that keep the results.
+// Handler sends them with the transaction's BEGIN and its record of the
+// inbox rows: one round trip for all of them.
+type Prefetcher interface {
+	QueueReads(q *pgx.Batch)
+	inboxBatch() *Batch
 }
 
-// Serves reports whether b is bound to tx and still usable.
-func (b *Batch) Serves(tx pgx.Tx) bool { return !b.failed && b.tx == tx }
+func (b *Batch) inboxBatch() *Batch { return b }
 
-// Fail stops b from serving, when what it holds may no longer be true.
+// Serves reports whether b's state is that of tx: b was read in tx and no
+// Func has failed it since.
+func (b *Batch) Serves(tx pgx.Tx) bool { return !b.failed && b.tx != nil && b.tx == tx }
+
+// Fail stops b from serving, for a Func whose failure may have left the
+// state it changed half-updated.
 func (b *Batch) Fail() { b.failed = true }
 
-// Deferred is the batch to queue deferred writes and outbox rows in.
+// Deferred returns the batch of writes that Handler sends with the
+// COMMIT of the transaction b serves.
 func (b *Batch) Deferred() *pgx.Batch {
 	if b.pending == nil {
 		b.pending = &pgx.Batch{}
 	}
 	return b.pending
-}
-
-// Flush sends the writes deferred in tx in one round trip. Writes deferred
-// in another transaction are not sent.
-func (b *Batch) Flush(ctx context.Context, tx pgx.Tx) error {
-	if b.pending == nil || b.tx != tx {
-		return nil
-	}
-	pending := b.pending
-	b.pending = nil
-	if err := tx.SendBatch(ctx, pending).Close(); err != nil {
-		b.failed = true
-		return err
-	}
-	return nil
 }

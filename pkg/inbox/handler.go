@@ -8,14 +8,16 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/outbox"
 )
 
-// errRetryWithSavepoints aborts the fast path when one message failed.
-var errRetryWithSavepoints = errors.New("a message failed; retry with savepoints")
+// errRetryWithSavepoints aborts the pipelined run when a message failed,
+// or when the run itself did.
+var errRetryWithSavepoints = errors.New("retry with savepoints")
 
 // Handler returns a bus.BatchHandler that applies a batch in one
 // transaction: it records every event id for consumer in one statement,
@@ -25,10 +27,13 @@ var errRetryWithSavepoints = errors.New("a message failed; retry with savepoints
 // neither its effect nor its inbox row is kept; the other messages commit.
 // If the commit fails, every message gets the error and is redelivered.
 //
-// The common case runs fn without savepoints. When a message fails and the
-// batch has more than one new event, the batch is rolled back and run again
-// with a savepoint around each message, so one failure costs the batch a
-// second run rather than every batch two extra round trips per message.
+// The common case is pipelined: BEGIN, the inbox record and the
+// Prefetcher's reads travel in one round trip, fn runs without savepoints,
+// and the writes fn deferred travel with the COMMIT. When a message fails
+// and the batch has more than one new event, or the pipelined run fails in
+// any other way, the batch is rolled back and run again with a savepoint
+// around each message and no prefetch: one failure costs the batch a
+// second run rather than every batch extra round trips.
 func Handler(pool *pgxpool.Pool, consumer string, fn Func, opts ...Option) bus.BatchHandler {
 	var o handlerOptions
 	for _, opt := range opts {
@@ -36,23 +41,25 @@ func Handler(pool *pgxpool.Pool, consumer string, fn Func, opts ...Option) bus.B
 	}
 	return func(ctx context.Context, msgs []bus.Message) []error {
 		b := newBatch(consumer, msgs)
-		b.flush = o.flush
 		if len(b.ids) == 0 {
 			return b.results()
 		}
-		errs, err := b.run(ctx, pool, fn, false)
+		var p Prefetcher
+		if o.prefetch != nil {
+			p = o.prefetch(ctx)
+		}
+		errs, err := b.pipelined(ctx, pool, fn, p)
 		if errors.Is(err, errRetryWithSavepoints) {
-			errs, err = b.run(ctx, pool, fn, true)
+			errs, err = b.withSavepoints(ctx, pool, fn)
 		}
 		if err == nil {
 			outbox.Committed() // the effects may have added outbox rows
+			return errs
 		}
-		if err != nil {
-			errs = b.results()
-			for i := range errs {
-				if errs[i] == nil {
-					errs[i] = err
-				}
+		errs = b.results()
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
 			}
 		}
 		return errs
@@ -62,7 +69,6 @@ func Handler(pool *pgxpool.Pool, consumer string, fn Func, opts ...Option) bus.B
 // batch is one delivery of messages.
 type batch struct {
 	consumer string
-	flush    func(ctx context.Context, tx pgx.Tx) error
 	msgs     []bus.Message
 	ids      []string // the valid event ids, to record
 	invalid  []error  // per message, why its id cannot be recorded
@@ -87,51 +93,122 @@ func newBatch(consumer string, msgs []bus.Message) *batch {
 // results is a fresh result slice holding the invalid-id errors.
 func (b *batch) results() []error { return append([]error(nil), b.invalid...) }
 
-// errAlone rolls back a run whose only new message failed: its error is
-// that message's result and there is nothing else to commit.
-var errAlone = errors.New("the only new message failed")
+// pipelined runs the batch in two round trips: BEGIN with the inbox record
+// and p's reads, then p's deferred writes with the COMMIT. A failure of
+// the only new message is that message's result; any other failure asks
+// for the run with savepoints.
+func (b *batch) pipelined(ctx context.Context, pool *pgxpool.Pool, fn Func, p Prefetcher) ([]error, error) {
+	errs := b.results()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return errs, fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release() // a connection left inside a transaction is closed, not pooled
+	q := &pgx.Batch{}
+	q.BeginTx(pgx.TxOptions{})
+	var fresh map[string]bool
+	q.Queue(recordSQL, b.consumer, b.ids).Query(func(rows pgx.Rows) (err error) {
+		fresh, err = collectFresh(rows)
+		return err
+	})
+	if p != nil {
+		p.QueueReads(q)
+	}
+	br := conn.SendBatch(ctx, q)
+	tx := br.Tx()
+	if err := br.Close(); err != nil {
+		_ = tx.Rollback(ctx)
+		return errs, errRetryWithSavepoints
+	}
+	if p != nil {
+		p.inboxBatch().tx = tx
+	}
+	msgErr, alone := b.applyAll(ctx, tx, fresh, errs, fn)
+	switch {
+	case msgErr && alone:
+		_ = tx.Rollback(ctx)
+		return errs, nil
+	case msgErr:
+		_ = tx.Rollback(ctx)
+		return errs, errRetryWithSavepoints
+	}
+	var pending *pgx.Batch
+	if p != nil {
+		pending = p.inboxBatch().pending
+	}
+	if err := commitWith(ctx, tx, pending); err != nil {
+		return errs, errRetryWithSavepoints
+	}
+	return errs, nil
+}
 
-// run applies the batch in one transaction and returns the per-message
-// results, or the error that failed the whole transaction. Without
-// savepoints a failing message aborts the run with errRetryWithSavepoints.
-func (b *batch) run(ctx context.Context, pool *pgxpool.Pool, fn Func, savepoints bool) ([]error, error) {
+// applyAll runs fn for every new message in order, until one fails; it
+// reports whether one did and whether it was the only new one.
+func (b *batch) applyAll(ctx context.Context, tx pgx.Tx, fresh map[string]bool, errs []error, fn Func) (failed, alone bool) {
+	alone = len(fresh) == 1
+	for i, m := range b.msgs {
+		if errs[i] != nil || !fresh[m.Event.ID] {
+			continue // invalid id, or already applied (perhaps earlier in this batch)
+		}
+		delete(fresh, m.Event.ID)
+		if errs[i] = fn(ctx, tx, m.Event); errs[i] != nil {
+			return true, alone
+		}
+	}
+	return false, alone
+}
+
+// commitWith sends writes (nil for none) and COMMIT in one round trip. If a
+// write fails, PostgreSQL skips the rest up to the COMMIT and the
+// transaction is rolled back. A transaction that was already aborted
+// answers COMMIT with ROLLBACK, which is pgx.ErrTxCommitRollback. The
+// transaction is closed either way, without pgx.Tx's own Commit, which
+// would cost a round trip more.
+func commitWith(ctx context.Context, tx pgx.Tx, writes *pgx.Batch) error {
+	q := &pgx.Batch{}
+	if writes != nil {
+		q.QueuedQueries = append(q.QueuedQueries, writes.QueuedQueries...)
+	}
+	q.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+		if tag.String() != "COMMIT" {
+			return pgx.ErrTxCommitRollback
+		}
+		return nil
+	})
+	if err := tx.SendBatch(ctx, q).Close(); err != nil {
+		_ = tx.Rollback(ctx)
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// withSavepoints runs the batch in a pgx transaction with a savepoint around
+// each message, so a failing message is undone alone and the others commit.
+func (b *batch) withSavepoints(ctx context.Context, pool *pgxpool.Pool, fn Func) ([]error, error) {
 	errs := b.results()
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		fresh, err := record(ctx, tx, b.consumer, b.ids)
 		if err != nil {
 			return err
 		}
-		alone := len(fresh) == 1
 		for i, m := range b.msgs {
 			if errs[i] != nil || !fresh[m.Event.ID] {
-				continue // invalid id, or already applied (perhaps earlier in this batch)
-			}
-			delete(fresh, m.Event.ID)
-			if savepoints {
-				if errs[i], err = b.applyInSavepoint(ctx, tx, m, fn); err != nil {
-					return err
-				}
 				continue
 			}
-			if errs[i] = fn(ctx, tx, m.Event); errs[i] != nil {
-				if alone {
-					return errAlone
-				}
-				return errRetryWithSavepoints
+			delete(fresh, m.Event.ID)
+			if errs[i], err = b.applyInSavepoint(ctx, tx, m, fn); err != nil {
+				return err
 			}
 		}
-		return b.flushWrites(ctx, tx, savepoints, alone)
+		return nil
 	})
-	if errors.Is(err, errAlone) {
-		return errs, nil
-	}
 	return errs, err
 }
 
-// applyInSavepoint runs fn for m inside a savepoint. A failure of fn rolls
-// back to the savepoint and deletes m's inbox row, so a redelivery applies
-// it; that failure is returned as m's result. A failure of the savepoint
-// itself fails the transaction.
+// applyInSavepoint runs fn for m inside a savepoint. A failing fn is rolled
+// back to the savepoint and m's inbox row deleted, so a redelivery applies
+// it again; the transaction goes on. txErr is an error of the transaction
+// itself, which fails the whole batch.
 func (b *batch) applyInSavepoint(ctx context.Context, tx pgx.Tx, m bus.Message, fn Func) (msgErr, txErr error) {
 	sp, err := tx.Begin(ctx)
 	if err != nil {
@@ -152,36 +229,16 @@ func (b *batch) applyInSavepoint(ctx context.Context, tx pgx.Tx, m bus.Message, 
 	return msgErr, nil
 }
 
-// flushWrites runs the Flush option before the commit. Its failure cannot
-// be told apart per message, so a batch of several new events runs again
-// with a savepoint per message; otherwise it fails the transaction.
-func (b *batch) flushWrites(ctx context.Context, tx pgx.Tx, savepoints, alone bool) error {
-	if b.flush == nil {
-		return nil
-	}
-	err := b.flush(ctx, tx)
-	switch {
-	case err == nil:
-		return nil
-	case !savepoints && !alone:
-		return errRetryWithSavepoints
-	}
-	return fmt.Errorf("flush: %w", err)
-}
-
-// Option tunes a Handler.
+// Option configures Handler.
 type Option func(*handlerOptions)
 
 type handlerOptions struct {
-	flush func(ctx context.Context, tx pgx.Tx) error
+	prefetch func(ctx context.Context) Prefetcher
 }
 
-// Flush has the handler call flush after the batch's last message and
-// before the commit, with the handler's context, for a Func that defers its
-// writes to send them for the whole batch at once. If flush fails, a batch
-// of several new events runs again with a savepoint per message, in which
-// the Func must write at once (it can tell: tx is then not the one it saw
-// first).
-func Flush(flush func(ctx context.Context, tx pgx.Tx) error) Option {
-	return func(o *handlerOptions) { o.flush = flush }
+// Prefetch gives Handler the Prefetcher of each batch: of returns the one
+// that the batch's ctx carries, or nil. Its reads travel with the
+// transaction's BEGIN and its deferred writes with the COMMIT.
+func Prefetch(of func(ctx context.Context) Prefetcher) Option {
+	return func(o *handlerOptions) { o.prefetch = of }
 }

@@ -8,13 +8,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
-	"github.com/eventshop/eventshop/pkg/outbox"
 )
 
 // Func applies one event's effect inside tx. It must do its work through tx
@@ -30,27 +28,20 @@ SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id::text`
 const forgetSQL = `DELETE FROM inbox WHERE consumer = $1 AND event_id = $2`
 
 // Handle applies ev once for consumer: in one transaction it records the
-// event and runs fn, or does nothing when consumer already applied ev.
+// event and runs fn, or does nothing when consumer already applied ev. It
+// is Handler for a single event.
 func Handle(ctx context.Context, pool *pgxpool.Pool, consumer string, ev event.Event, fn Func) error {
-	if _, err := uuid.Parse(ev.ID); err != nil {
-		return bus.Permanent(fmt.Errorf("inbox: event id %q: %w", ev.ID, err))
-	}
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		fresh, err := record(ctx, tx, consumer, []string{ev.ID})
-		if err != nil || len(fresh) == 0 {
-			return err
-		}
-		return fn(ctx, tx, ev)
-	})
-	if err == nil {
-		outbox.Committed() // the effect may have added outbox rows
-	}
-	return err
+	return Handler(pool, consumer, fn)(ctx, []bus.Message{{Event: ev, Delivered: 1}})[0]
 }
 
 // record inserts (consumer, id) rows and returns the set of ids not seen before.
 func record(ctx context.Context, tx pgx.Tx, consumer string, ids []string) (map[string]bool, error) {
 	rows, _ := tx.Query(ctx, recordSQL, consumer, ids)
+	return collectFresh(rows)
+}
+
+// collectFresh reads the ids recordSQL returns into a set.
+func collectFresh(rows pgx.Rows) (map[string]bool, error) {
 	fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, fmt.Errorf("record inbox: %w", err)

@@ -69,10 +69,10 @@ func (h *EventHandlers) Consume(ctx context.Context, b *bus.Bus) ([]*bus.Consume
 
 // BatchHandler applies a batch of saga events in one transaction with their
 // inbox rows (inbox.Handler): the orders of the whole batch are locked and
-// read in one round trip and its writes sent in one more
+// read with the BEGIN and its writes sent with the COMMIT
 // (postgres.SagaBatch).
 func (h *EventHandlers) BatchHandler() bus.BatchHandler {
-	handle := inbox.Handler(h.pool, SagaConsumer, h.Handle, inbox.Flush(postgres.FlushSagaBatch))
+	handle := inbox.Handler(h.pool, SagaConsumer, h.Handle, inbox.Prefetch(postgres.SagaBatchOf))
 	return func(ctx context.Context, msgs []bus.Message) []error {
 		return handle(postgres.WithSagaBatch(ctx, sagaBatch(msgs)), msgs)
 	}

@@ -55,7 +55,7 @@ func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) 
 		after[ev.ID] = f // a repeated run of the same event replaces the earlier one
 		mu.Unlock()
 		return classify(err)
-	}, inbox.Flush(postgres.FlushBatch))(ctx, msgs)
+	}, inbox.Prefetch(postgres.BatchOf))(ctx, msgs)
 	for i, m := range msgs {
 		if f := after[m.Event.ID]; f != nil && (errs == nil || errs[i] == nil) {
 			f(eventContext(ctx, m.Event))

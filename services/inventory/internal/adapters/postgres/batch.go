@@ -13,8 +13,9 @@ import (
 )
 
 // OrderBatch names the orders (and the SKUs of placed orders) of a batch of
-// events handled in one transaction, so that UpdateOrder takes the locks and
-// reads of the whole batch in one round trip instead of one per event.
+// events handled in one inbox transaction: their locks and reads travel
+// with its BEGIN and their writes with its COMMIT (inbox.Prefetch), instead
+// of two round trips per event.
 type OrderBatch struct {
 	OrderIDs []string
 	SKUs     []string
@@ -30,29 +31,34 @@ type OrderBatch struct {
 type batchKey struct{}
 
 // WithOrderBatch returns ctx carrying b for the UpdateOrder calls of one
-// batch. Only calls in the transaction of the first one use the prefetched
+// batch. Only calls in the transaction b was read in use the prefetched
 // state; others (the inbox's retry with a savepoint per event) lock and
 // read event by event.
 func WithOrderBatch(ctx context.Context, b *OrderBatch) context.Context {
 	return context.WithValue(ctx, batchKey{}, b)
 }
 
-// cached returns the batch state usable in tx for orderID and skus,
-// prefetching it on first use; nil means lock and read on its own.
-func cached(ctx context.Context, tx pgx.Tx, orderID string, skus []string) (*OrderBatch, error) {
-	b, ok := ctx.Value(batchKey{}).(*OrderBatch)
-	if !ok {
-		return nil, nil
+// OrderBatchOf returns the batch ctx carries, for inbox.Prefetch.
+func OrderBatchOf(ctx context.Context) inbox.Prefetcher {
+	if b, ok := ctx.Value(batchKey{}).(*OrderBatch); ok {
+		return b
 	}
-	if serves, err := b.Bind(ctx, tx, b.prefetch); !serves || !b.known[orderID] {
-		return nil, err
+	return nil
+}
+
+// cached returns the batch state usable in tx for orderID and skus; nil
+// means lock and read on its own.
+func cached(ctx context.Context, tx pgx.Tx, orderID string, skus []string) *OrderBatch {
+	b, ok := ctx.Value(batchKey{}).(*OrderBatch)
+	if !ok || !b.Serves(tx) || !b.known[orderID] {
+		return nil
 	}
 	for _, sku := range skus {
 		if !b.asked[sku] {
-			return nil, nil
+			return nil
 		}
 	}
-	return b, nil
+	return b
 }
 
 // batchProductsSQL locks, in SKU order, the products named by $1 and by the
@@ -62,47 +68,37 @@ FROM products WHERE sku = ANY($1::text[] || ARRAY(
   SELECT l->>'sku' FROM reservations r, jsonb_array_elements(r.lines) l WHERE r.order_id = ANY($2)))
 ORDER BY sku FOR UPDATE`
 
-// prefetch takes, in one round trip, the advisory lock of every order in
-// order id order, then their reservations and their products in key order.
-func (b *OrderBatch) prefetch(ctx context.Context, tx pgx.Tx) error {
+// QueueReads queues the advisory lock of every order in order id order,
+// then the lock and read of their reservations and their products in key
+// order.
+func (b *OrderBatch) QueueReads(q *pgx.Batch) {
 	ids := slices.Compact(slices.Sorted(slices.Values(b.OrderIDs)))
 	skus := append([]string{}, b.SKUs...)
 	b.asked = make(map[string]bool, len(skus))
 	for _, sku := range skus {
 		b.asked[sku] = true
 	}
-	q := &pgx.Batch{}
-	q.Queue(`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) AS id`, ids)
-	q.Queue(`SELECT order_id, state, lines FROM reservations WHERE order_id = ANY($1)
-		ORDER BY order_id FOR UPDATE`, ids)
-	q.Queue(batchProductsSQL, skus, ids)
-	br := tx.SendBatch(ctx, q)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return fmt.Errorf("lock orders: %w", err)
-	}
-	if err := b.readReservations(br, ids); err != nil {
-		return err
-	}
-	rows, _ := br.Query()
-	list, err := pgx.CollectRows(rows, scanProduct)
-	if err != nil {
-		return fmt.Errorf("lock products: %w", err)
-	}
-	b.prods = make(map[string]*domain.Product, len(list))
-	for _, p := range list {
-		b.prods[p.SKU()] = p
-	}
-	return br.Close()
-}
-
-func (b *OrderBatch) readReservations(br pgx.BatchResults, ids []string) error {
 	b.known, b.res = make(map[string]bool, len(ids)), map[string]*domain.Reservation{}
 	for _, id := range ids {
 		b.known[id] = true
 	}
-	rows, _ := br.Query()
-	defer rows.Close()
+	b.prods = map[string]*domain.Product{}
+	q.Queue(`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) AS id`, ids)
+	q.Queue(`SELECT order_id, state, lines FROM reservations WHERE order_id = ANY($1)
+		ORDER BY order_id FOR UPDATE`, ids).Query(b.readReservations)
+	q.Queue(batchProductsSQL, skus, ids).Query(func(rows pgx.Rows) error {
+		list, err := pgx.CollectRows(rows, scanProduct)
+		if err != nil {
+			return fmt.Errorf("lock products: %w", err)
+		}
+		for _, p := range list {
+			b.prods[p.SKU()] = p
+		}
+		return nil
+	})
+}
+
+func (b *OrderBatch) readReservations(rows pgx.Rows) error {
 	for rows.Next() {
 		var id string
 		res, err := scanReservationRow(rows, &id)
@@ -135,7 +131,7 @@ func (b *OrderBatch) view(orderID string, skus []string) (*domain.Reservation, m
 	return res, products
 }
 
-// write queues an update's writes for FlushOrderBatch and makes the batch
+// write queues an update's writes for the commit and makes the batch
 // state show them to the next updates.
 func (b *OrderBatch) write(next *domain.Reservation, products []*domain.Product, evs []event.Event) error {
 	if err := queueWrites(b.Deferred(), next, products, evs); err != nil {
@@ -144,19 +140,6 @@ func (b *OrderBatch) write(next *domain.Reservation, products []*domain.Product,
 	}
 	if next != nil {
 		b.res[next.OrderID()] = next
-	}
-	return nil
-}
-
-// FlushOrderBatch sends the writes the batch's updates deferred in tx, in
-// one round trip; the inbox handler calls it before the commit (inbox.Flush).
-func FlushOrderBatch(ctx context.Context, tx pgx.Tx) error {
-	b, ok := ctx.Value(batchKey{}).(*OrderBatch)
-	if !ok {
-		return nil
-	}
-	if err := b.Flush(ctx, tx); err != nil {
-		return fmt.Errorf("store order updates: %w", err)
 	}
 	return nil
 }

@@ -33,10 +33,7 @@ func NewRepository(pool *pgxpool.Pool) *Repository {
 // reads travel as one batch, and so do the writes: two round trips.
 func (r *Repository) UpdateOrder(ctx context.Context, orderID string, skus []string, fn command.OrderUpdate) error {
 	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
-		batch, err := cached(ctx, tx, orderID, skus)
-		if err != nil {
-			return err
-		}
+		batch := cached(ctx, tx, orderID, skus)
 		res, products, err := r.read(ctx, tx, batch, orderID, skus)
 		if err != nil {
 			return err

@@ -13,9 +13,9 @@ import (
 )
 
 // SagaBatch names the orders of a batch of saga events handled in one
-// transaction, so that Update locks and reads all of them in one round
-// trip and their writes travel in one more (FlushSagaBatch), instead of two
-// round trips per event.
+// inbox transaction: their locks and reads travel with its BEGIN and their
+// writes with its COMMIT (inbox.Prefetch), instead of two round trips per
+// event.
 type SagaBatch struct {
 	OrderIDs []uuid.UUID
 	inbox.Batch
@@ -27,49 +27,52 @@ type SagaBatch struct {
 type sagaBatchKey struct{}
 
 // WithSagaBatch returns ctx carrying b for the Update calls of one batch.
-// Only calls in the transaction of the first one use it; others (the
-// inbox's retry with a savepoint per event) lock, read and write event by
-// event.
+// Only calls in the transaction b was read in use it; others (the inbox's
+// retry with a savepoint per event) lock, read and write event by event.
 func WithSagaBatch(ctx context.Context, b *SagaBatch) context.Context {
 	return context.WithValue(ctx, sagaBatchKey{}, b)
 }
 
-// sagaBatch returns the batch usable in tx for id, prefetching on first
-// use; nil means lock, read and write on its own.
-func sagaBatch(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*SagaBatch, error) {
-	b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch)
-	if !ok {
-		return nil, nil
+// SagaBatchOf returns the batch ctx carries, for inbox.Prefetch.
+func SagaBatchOf(ctx context.Context) inbox.Prefetcher {
+	if b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch); ok {
+		return b
 	}
-	if serves, err := b.Bind(ctx, tx, b.prefetch); !serves || !b.known[id] {
-		return nil, err
-	}
-	return b, nil
+	return nil
 }
 
-// prefetch locks and reads the batch's orders in id order, so that two
-// batches wait for each other rather than deadlock.
-func (b *SagaBatch) prefetch(ctx context.Context, tx pgx.Tx) error {
+// sagaBatch returns the batch usable in tx for id; nil means lock, read and
+// write on its own.
+func sagaBatch(ctx context.Context, tx pgx.Tx, id uuid.UUID) *SagaBatch {
+	b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch)
+	if !ok || !b.Serves(tx) || !b.known[id] {
+		return nil
+	}
+	return b
+}
+
+// QueueReads queues the lock and read of the batch's orders, in id order so
+// that two batches wait for each other rather than deadlock.
+func (b *SagaBatch) QueueReads(q *pgx.Batch) {
 	ids := slices.Compact(slices.SortedFunc(slices.Values(b.OrderIDs), func(a, c uuid.UUID) int {
 		return slices.Compare(a[:], c[:])
 	}))
-	rows, err := tx.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
-	if err != nil {
-		return fmt.Errorf("lock orders: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*domain.Order, error) { return scanOrder(row) })
-	if err != nil {
-		return fmt.Errorf("lock orders: %w", err)
-	}
 	b.known = make(map[uuid.UUID]bool, len(ids))
 	for _, id := range ids {
 		b.known[id] = true
 	}
-	b.orders = make(map[uuid.UUID]*domain.Order, len(list))
-	for _, o := range list {
-		b.orders[o.ID()] = o
-	}
-	return nil
+	b.orders = make(map[uuid.UUID]*domain.Order, len(ids))
+	q.Queue(`SELECT `+orderColumns+` FROM orders WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids).
+		Query(func(rows pgx.Rows) error {
+			list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*domain.Order, error) { return scanOrder(row) })
+			if err != nil {
+				return fmt.Errorf("lock orders: %w", err)
+			}
+			for _, o := range list {
+				b.orders[o.ID()] = o
+			}
+			return nil
+		})
 }
 
 // update applies fn to a copy of the prefetched order id and queues its
@@ -85,18 +88,5 @@ func (b *SagaBatch) update(ctx context.Context, id uuid.UUID, fn func(*domain.Or
 		return err
 	}
 	b.orders[id] = &next
-	return nil
-}
-
-// FlushSagaBatch sends the writes the batch's updates deferred in tx, in
-// one round trip; the inbox handler calls it before the commit (inbox.Flush).
-func FlushSagaBatch(ctx context.Context, tx pgx.Tx) error {
-	b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch)
-	if !ok {
-		return nil
-	}
-	if err := b.Flush(ctx, tx); err != nil {
-		return fmt.Errorf("store order updates: %w", err)
-	}
 	return nil
 }

@@ -66,14 +66,10 @@ func keyUsed(err error) bool {
 // of its status change, if any, in one transaction. Inside an event
 // handler's transaction whose context carries a SagaBatch naming the order,
 // the lock and read come from the batch's prefetch and the writes wait for
-// FlushSagaBatch.
+// the commit.
 func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*domain.Order) error) error {
 	if tx, ok := r.db.(pgx.Tx); ok {
-		b, err := sagaBatch(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if b != nil {
+		if b := sagaBatch(ctx, tx, id); b != nil {
 			return b.update(ctx, id, fn)
 		}
 	}

@@ -7,23 +7,37 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-// TestBatchQueuesWritesUntilFlush checks that a batch's reads see its own
-// queued writes, that nothing reaches the table before FlushBatch, and that
-// the flushed state is the last one queued.
-func TestBatchQueuesWritesUntilFlush(t *testing.T) {
+// handleInBatch runs fn as the inbox handler of one event for orders, with
+// a postgres.Batch naming them prefetched through inbox.Prefetch, as the
+// payment consumers do. It returns the event's result.
+func handleInBatch(t *testing.T, pool *pgxpool.Pool, orders []string, fn inbox.Func) error {
+	t.Helper()
+	ctx := postgres.WithBatch(t.Context(), &postgres.Batch{OrderIDs: orders})
+	msg := bus.Message{Event: event.Event{ID: uuid.NewString()}, Delivered: 1}
+	return inbox.Handler(pool, "batch-test", fn, inbox.Prefetch(postgres.BatchOf))(ctx, []bus.Message{msg})[0]
+}
+
+// TestBatchQueuesWritesUntilCommit checks that a batch's reads see its own
+// queued writes, that nothing reaches the table before the commit, and
+// that the committed state is the last one queued.
+func TestBatchQueuesWritesUntilCommit(t *testing.T) {
 	t.Parallel()
 	pool := open(t)
 	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 	id := newID(t)
-	ctx := postgres.WithBatch(t.Context(), &postgres.Batch{OrderIDs: []string{id, "not-a-uuid"}})
-	err := pgx.BeginFunc(ctx, pool, func(ptx pgx.Tx) error {
+	err := handleInBatch(t, pool, []string{id, "not-a-uuid"}, func(ctx context.Context, ptx pgx.Tx, _ event.Event) error {
 		tx := postgres.NewTx(ptx)
 		if _, err := tx.GetForUpdate(ctx, id); !errors.Is(err, command.ErrNotFound) {
 			t.Errorf("GetForUpdate before insert: err = %v, want ErrNotFound", err)
@@ -39,8 +53,8 @@ func TestBatchQueuesWritesUntilFlush(t *testing.T) {
 			return err
 		}
 		var n int
-		if err := ptx.QueryRow(ctx, `SELECT count(*) FROM payments`).Scan(&n); err != nil || n != 0 {
-			t.Errorf("rows before flush = %d (%v), want 0: writes are queued", n, err)
+		if err := ptx.QueryRow(ctx, `SELECT count(*) FROM payments WHERE order_id = $1`, id).Scan(&n); err != nil || n != 0 {
+			t.Errorf("rows before commit = %d (%v), want 0: writes are queued", n, err)
 		}
 		got, err := tx.GetForUpdate(ctx, id)
 		if err != nil {
@@ -49,10 +63,7 @@ func TestBatchQueuesWritesUntilFlush(t *testing.T) {
 		if err := got.Capture(at.Add(time.Minute)); err != nil {
 			return err
 		}
-		if err := tx.Update(ctx, got); err != nil {
-			return err
-		}
-		return postgres.FlushBatch(ctx, ptx)
+		return tx.Update(ctx, got)
 	})
 	if err != nil {
 		t.Fatalf("batch: %v", err)
@@ -68,11 +79,11 @@ func TestBatchQueuesWritesUntilFlush(t *testing.T) {
 	}
 }
 
-// TestBatchInsertConflictFailsFlush checks that a payment another
-// transaction stored after the batch's read makes the flush fail, so the
+// TestBatchInsertConflictFailsCommit checks that a payment another
+// transaction stored after the batch's read makes the commit fail, so the
 // inbox runs the batch again event by event, where the insert reports
 // command.ErrChanged.
-func TestBatchInsertConflictFailsFlush(t *testing.T) {
+func TestBatchInsertConflictFailsCommit(t *testing.T) {
 	t.Parallel()
 	pool := open(t)
 	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
@@ -81,28 +92,24 @@ func TestBatchInsertConflictFailsFlush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := postgres.WithBatch(t.Context(), &postgres.Batch{OrderIDs: []string{id}})
-	err = pgx.BeginFunc(ctx, pool, func(ptx pgx.Tx) error {
+	runs := 0
+	err = handleInBatch(t, pool, []string{id}, func(ctx context.Context, ptx pgx.Tx, _ event.Event) error {
+		runs++
 		tx := postgres.NewTx(ptx)
-		if _, err := tx.GetForUpdate(ctx, id); !errors.Is(err, command.ErrNotFound) {
-			t.Errorf("GetForUpdate: err = %v, want ErrNotFound", err)
+		if runs == 1 {
+			if _, err := tx.GetForUpdate(ctx, id); !errors.Is(err, command.ErrNotFound) {
+				t.Errorf("GetForUpdate: err = %v, want ErrNotFound", err)
+			}
+			if err := inTx(t, pool, func(ctx context.Context, other command.Tx) error { return other.Insert(ctx, p) }); err != nil {
+				t.Fatalf("concurrent insert: %v", err)
+			}
 		}
-		if err := inTx(t, pool, func(ctx context.Context, other command.Tx) error { return other.Insert(ctx, p) }); err != nil {
-			t.Fatalf("concurrent insert: %v", err)
-		}
-		if err := tx.Insert(ctx, p); err != nil {
-			return err
-		}
-		if err := postgres.FlushBatch(ctx, ptx); err == nil {
-			t.Error("FlushBatch after a concurrent insert: err = nil, want a conflict")
-		}
-		return errors.New("roll back")
+		return tx.Insert(ctx, p)
 	})
-	if err == nil {
-		t.Fatal("transaction committed")
+	if runs != 2 {
+		t.Errorf("runs = %d, want 2: a failed commit runs the batch again", runs)
 	}
-	err = pgx.BeginFunc(ctx, pool, func(ptx pgx.Tx) error { return postgres.NewTx(ptx).Insert(ctx, p) })
 	if !errors.Is(err, command.ErrChanged) {
-		t.Errorf("insert in another transaction of the batch: err = %v, want ErrChanged", err)
+		t.Errorf("insert in the second run: err = %v, want ErrChanged", err)
 	}
 }

@@ -15,9 +15,9 @@ import (
 )
 
 // Batch names the orders of a batch of events handled in one inbox
-// transaction, so that the batch's payments are read and locked in one
-// round trip and its writes and outbox rows are sent in one more (by
-// FlushBatch, before the commit) instead of several round trips per event.
+// transaction: their payments are locked and read with its BEGIN and its
+// writes and outbox rows sent with its COMMIT (inbox.Prefetch), instead of
+// several round trips per event.
 type Batch struct {
 	OrderIDs []string
 	inbox.Batch
@@ -29,31 +29,36 @@ type Batch struct {
 type batchKey struct{}
 
 // WithBatch returns ctx carrying b for the Tx calls of one batch. Only
-// calls on the transaction of the first one use it; others (the inbox's
-// retry with a savepoint per event) read and write at once, as without a
-// batch.
+// calls on the transaction b was read in use it; others (the inbox's retry
+// with a savepoint per event) read and write at once, as without a batch.
 func WithBatch(ctx context.Context, b *Batch) context.Context {
 	return context.WithValue(ctx, batchKey{}, b)
 }
 
-// batchFor returns the batch usable in tx for orderID, prefetching on first
-// use; nil means work on its own.
-func batchFor(ctx context.Context, tx pgx.Tx, orderID string) (*Batch, error) {
-	b, ok := ctx.Value(batchKey{}).(*Batch)
-	if !ok {
-		return nil, nil
+// BatchOf returns the batch ctx carries, for inbox.Prefetch.
+func BatchOf(ctx context.Context) inbox.Prefetcher {
+	if b, ok := ctx.Value(batchKey{}).(*Batch); ok {
+		return b
 	}
-	if serves, err := b.Bind(ctx, tx, b.prefetch); !serves || !b.known[orderID] {
-		return nil, err
-	}
-	return b, nil
+	return nil
 }
 
-// prefetch locks and reads the payments of the batch's orders, in order id
-// order so that concurrent batches wait for each other instead of
-// deadlocking. Ids that are no UUID cannot name a payment: they are known
-// to have none without asking (a lookup would abort the transaction).
-func (b *Batch) prefetch(ctx context.Context, tx pgx.Tx) error {
+// batchFor returns the batch usable in tx for orderID; nil means work on
+// its own.
+func batchFor(ctx context.Context, tx pgx.Tx, orderID string) *Batch {
+	b, ok := ctx.Value(batchKey{}).(*Batch)
+	if !ok || !b.Serves(tx) || !b.known[orderID] {
+		return nil
+	}
+	return b
+}
+
+// QueueReads queues the lock and read of the payments of the batch's
+// orders, in order id order so that concurrent batches wait for each other
+// instead of deadlocking. Ids that are no UUID cannot name a payment: they
+// are known to have none without asking (a lookup would abort the
+// transaction).
+func (b *Batch) QueueReads(q *pgx.Batch) {
 	b.known, b.payments = map[string]bool{}, map[string]domain.Payment{}
 	ids := make([]string, 0, len(b.OrderIDs))
 	for _, id := range b.OrderIDs {
@@ -63,16 +68,17 @@ func (b *Batch) prefetch(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-	rows, _ := tx.Query(ctx, `SELECT `+columns+` FROM payments WHERE order_id = ANY($1::uuid[])
-		ORDER BY order_id FOR UPDATE`, ids)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
-	if err != nil {
-		return fmt.Errorf("lock payments: %w", err)
-	}
-	for _, r := range list {
-		b.payments[r.OrderID] = r.toDomain()
-	}
-	return nil
+	q.Queue(`SELECT `+columns+` FROM payments WHERE order_id = ANY($1::uuid[])
+		ORDER BY order_id FOR UPDATE`, ids).Query(func(rows pgx.Rows) error {
+		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+		if err != nil {
+			return fmt.Errorf("lock payments: %w", err)
+		}
+		for _, r := range list {
+			b.payments[r.OrderID] = r.toDomain()
+		}
+		return nil
+	})
 }
 
 // get returns the payment an earlier statement of the batch read or queued.
@@ -81,24 +87,11 @@ func (b *Batch) get(orderID string) (domain.Payment, bool) {
 	return p, ok
 }
 
-// queue defers a write to FlushBatch.
+// queue defers a write to the commit. A queued insert has no ON CONFLICT
+// clause: if another transaction stored the order's payment first, the
+// commit fails and the inbox runs the batch again with a savepoint per
+// event, which writes at once and sees the conflict as command.ErrChanged.
 func (b *Batch) queue(sql string, args ...any) { b.Deferred().Queue(sql, args...) }
 
-// queueEvents defers outbox rows to FlushBatch.
+// queueEvents defers outbox rows to the commit.
 func (b *Batch) queueEvents(evs []event.Event) { outbox.Queue(b.Deferred(), evs...) }
-
-// FlushBatch sends the writes queued in tx, in one round trip; the inbox
-// handler calls it before the commit (inbox.Flush). A queued insert has no
-// ON CONFLICT clause: if another transaction stored the order's payment
-// first, the flush fails and the inbox runs the batch again with a savepoint
-// per event, which writes at once and sees the conflict as app.ErrChanged.
-func FlushBatch(ctx context.Context, tx pgx.Tx) error {
-	b, ok := ctx.Value(batchKey{}).(*Batch)
-	if !ok {
-		return nil
-	}
-	if err := b.Flush(ctx, tx); err != nil {
-		return fmt.Errorf("store payment writes: %w", err)
-	}
-	return nil
-}

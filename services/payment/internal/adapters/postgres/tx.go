@@ -32,11 +32,7 @@ func NewTx(tx pgx.Tx) *Tx { return &Tx{tx: tx} }
 // GetForUpdate returns the order's payment locked until the transaction
 // ends, or command.ErrNotFound.
 func (t *Tx) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, error) {
-	b, err := batchFor(ctx, t.tx, orderID)
-	if err != nil {
-		return domain.Payment{}, err
-	}
-	if b != nil {
+	if b := batchFor(ctx, t.tx, orderID); b != nil {
 		if p, ok := b.get(orderID); ok {
 			return p, nil
 		}
@@ -49,12 +45,10 @@ func (t *Tx) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, 
 // transaction stored the order's payment first.
 func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
 	s := p.Snapshot()
-	if b, err := batchFor(ctx, t.tx, s.OrderID); err != nil || b != nil {
-		if b != nil {
-			b.queue(insertSQL, s.OrderID, string(s.Status), s.AuthID, s.AmountCents, s.Currency, s.Reason, s.CreatedAt, s.UpdatedAt)
-			b.payments[s.OrderID] = p
-		}
-		return err
+	if b := batchFor(ctx, t.tx, s.OrderID); b != nil {
+		b.queue(insertSQL, s.OrderID, string(s.Status), s.AuthID, s.AmountCents, s.Currency, s.Reason, s.CreatedAt, s.UpdatedAt)
+		b.payments[s.OrderID] = p
+		return nil
 	}
 	tag, err := t.tx.Exec(ctx, insertSQL+` ON CONFLICT (order_id) DO NOTHING`,
 		s.OrderID, string(s.Status), s.AuthID, s.AmountCents, s.Currency, s.Reason, s.CreatedAt, s.UpdatedAt)
@@ -70,12 +64,10 @@ func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
 // Update stores a changed payment's state.
 func (t *Tx) Update(ctx context.Context, p domain.Payment) error {
 	s := p.Snapshot()
-	if b, err := batchFor(ctx, t.tx, s.OrderID); err != nil || b != nil {
-		if b != nil {
-			b.queue(updateSQL, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.VoidPending, s.UpdatedAt)
-			b.payments[s.OrderID] = p
-		}
-		return err
+	if b := batchFor(ctx, t.tx, s.OrderID); b != nil {
+		b.queue(updateSQL, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.VoidPending, s.UpdatedAt)
+		b.payments[s.OrderID] = p
+		return nil
 	}
 	_, err := t.tx.Exec(ctx, updateSQL, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.VoidPending, s.UpdatedAt)
 	if err != nil {
