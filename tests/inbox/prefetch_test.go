@@ -178,4 +178,3 @@ func TestHandlerRerunsWhenPrefetchFails(t *testing.T) {
 		t.Errorf("effects (-want +got):\n%s", diff)
 	}
 }
-
