@@ -6,7 +6,6 @@ package inbox
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -51,14 +50,4 @@ func collectFresh(rows pgx.Rows) (map[string]bool, error) {
 		set[id] = true
 	}
 	return set, nil
-}
-
-// Prune deletes the inbox rows older than age, once no redelivery of those
-// events can come (choose age well above the streams' redelivery horizon).
-func Prune(ctx context.Context, pool *pgxpool.Pool, age time.Duration) (int64, error) {
-	tag, err := pool.Exec(ctx, `DELETE FROM inbox WHERE processed_at < $1`, time.Now().Add(-age))
-	if err != nil {
-		return 0, fmt.Errorf("prune inbox: %w", err)
-	}
-	return tag.RowsAffected(), nil
 }

@@ -4,6 +4,8 @@
 package service
 
 import (
+	"time"
+
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/config"
 )
@@ -17,6 +19,8 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL,required" secret:"true"`
 	NATSURL     string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
 	LogFormat   string `env:"LOG_FORMAT" envDefault:"text"`
+	// InboxRetention is how long the ids of applied events are kept (see inbox.DefaultRetention).
+	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"168h"`
 
 	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
 	JWKSURL     string `env:"JWKS_URL"`

@@ -13,6 +13,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
@@ -114,7 +115,14 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 		_ = ln.Close()
 		return err
 	}
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	pruned := make(chan error, 1)
+	go func() {
+		pruned <- inbox.PruneEvery(pruneCtx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log)
+	}()
 	httpErr := s.http.Serve(ctx, ln)
+	stopPruning()
+	<-pruned
 	consumer.Stop()
 	s.awaitOutboxFlushed(relayCtx)
 	stopRelay()

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/config"
 	"github.com/eventshop/eventshop/pkg/httpserver"
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/order/internal/adapters/inventory"
@@ -60,13 +62,14 @@ func run(ctx context.Context, log *slog.Logger) error {
 	srv.AddBreakers(prices)
 	ports.NewHTTPServer(a, log).Register(srv.Echo, verifier)
 	relay := startRelay(ctx, outbox.NewRelay(pool, b, log, outbox.Options{}))
-	err = serve(ctx, cfg, a, srv, ports.NewEventHandlers(pool, service.RepositoryInTx(pool), m, log), b, log, relay.failed)
+	err = serve(ctx, cfg, pool, a, srv, ports.NewEventHandlers(pool, service.RepositoryInTx(pool), m, log), b, log, relay.failed)
 	return errors.Join(err, relay.stop())
 }
 
 // serve runs the parts that write until ctx is done or one fails: the HTTP
-// API, the saga's consumers and the saga timeout.
-func serve(ctx context.Context, cfg settings, a app.Application, srv *httpserver.Server,
+// API, the saga's consumers, the saga timeout and the expiry of
+// idempotency keys and inbox rows.
+func serve(ctx context.Context, cfg settings, pool *pgxpool.Pool, a app.Application, srv *httpserver.Server,
 	h *ports.EventHandlers, b *bus.Bus, log *slog.Logger, relayFailed <-chan error) error {
 	consumers, err := h.Consume(ctx, b)
 	if err != nil {
@@ -85,6 +88,8 @@ func serve(ctx context.Context, cfg settings, a app.Application, srv *httpserver
 		return nil
 	})
 	g.Go(func() error { return ports.NewSagaTimeout(a.Commands.CancelExpired, cfg.SagaTimeout, log).Run(ctx) })
+	g.Go(func() error { return ports.NewKeyExpiry(a.Commands.ExpireKeys, cfg.IdempotencyKeyTTL, log).Run(ctx) })
+	g.Go(func() error { return inbox.PruneEvery(ctx, pool, inbox.PruneInterval, cfg.InboxRetention, log) })
 	g.Go(func() error { return srv.Run(ctx, cfg.HTTPAddr) })
 	return g.Wait()
 }

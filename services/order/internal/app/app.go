@@ -18,6 +18,7 @@ type Commands struct {
 	PlaceOrder    command.PlaceOrderHandler
 	CancelOrder   command.CancelOrderHandler
 	CancelExpired command.CancelExpiredHandler
+	ExpireKeys    command.ExpireIdempotencyKeysHandler
 }
 
 // Queries are the use cases that read orders.

@@ -35,6 +35,7 @@ func NewApplication(deps Dependencies) app.Application {
 			PlaceOrder:    command.NewPlaceOrderHandler(repo, deps.Prices, m),
 			CancelOrder:   command.NewCancelOrderHandler(repo, m),
 			CancelExpired: command.NewCancelExpiredHandler(repo, m),
+			ExpireKeys:    command.NewExpireIdempotencyKeysHandler(repo),
 		},
 		Queries: app.Queries{
 			GetOrder:   query.NewGetOrderHandler(repo),

@@ -15,6 +15,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
@@ -117,6 +118,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	g.Go(func() error { return relay.Run(gctx) })
 	g.Go(func() error { return s.http.Serve(gctx, ln) })
 	g.Go(func() error { s.sweepOrphans(gctx); return nil })
+	g.Go(func() error { return inbox.PruneEvery(gctx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log) })
 	<-gctx.Done()
 	for _, c := range consumers {
 		c.Stop()

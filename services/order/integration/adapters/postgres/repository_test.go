@@ -138,3 +138,38 @@ func TestIdempotencyKeyIsUniquePerCustomer(t *testing.T) {
 		t.Errorf("unknown key = %v, want ErrNotFound", err)
 	}
 }
+
+// TestDeleteIdempotencyKeysForgetsOnlyOldKeys ages one of two keys and
+// deletes the keys older than an hour: the aged key is forgotten, so it
+// places a new order, and the recent one still finds its order.
+func TestDeleteIdempotencyKeysForgetsOnlyOldKeys(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, repo := open(t)
+	old, recent := newOrder(t, "alice"), newOrder(t, "alice")
+	if err := repo.Add(ctx, old, &command.Idempotency{Key: "old", RequestHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Add(ctx, recent, &command.Idempotency{Key: "recent", RequestHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := repo.DeleteIdempotencyKeys(ctx, time.Now().Add(-time.Hour), 10)
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteIdempotencyKeys = %d, %v; want 1, nil", n, err)
+	}
+	if _, _, err := repo.FindByIdempotencyKey(ctx, "alice", "old"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("old key = %v, want ErrNotFound", err)
+	}
+	if got, _, err := repo.FindByIdempotencyKey(ctx, "alice", "recent"); err != nil || got.ID() != recent.ID() {
+		t.Errorf("recent key = %v, %v; want order %s", got, err, recent.ID())
+	}
+	if err := repo.Add(ctx, newOrder(t, "alice"), &command.Idempotency{Key: "old", RequestHash: "h2"}); err != nil {
+		t.Errorf("reusing the forgotten key: %v", err)
+	}
+	if _, err := repo.Get(ctx, old.ID()); err != nil {
+		t.Errorf("the order of the forgotten key: %v", err)
+	}
+}

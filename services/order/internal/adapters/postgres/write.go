@@ -107,6 +107,17 @@ func (r *Repository) UpdateExpired(ctx context.Context, before time.Time, limit 
 	return n, err
 }
 
+// DeleteIdempotencyKeys deletes at most limit keys first used before
+// before; the BRIN index on created_at finds them.
+func (r *Repository) DeleteIdempotencyKeys(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := r.db.Exec(ctx, `DELETE FROM idempotency_keys WHERE ctid IN (
+		SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`, before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete idempotency keys: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // apply runs fn on each order, then writes every order and the events of
 // their status changes, all in one round trip.
 func apply(ctx context.Context, tx pgx.Tx, orders []*domain.Order, fn func(*domain.Order) error) error {

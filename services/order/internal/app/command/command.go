@@ -50,6 +50,9 @@ type OrderRepository interface {
 	// before, skipping orders another replica holds, and returns how many
 	// it stored.
 	UpdateExpired(ctx context.Context, before time.Time, limit int, fn func(*domain.Order) error) (int, error)
+	// DeleteIdempotencyKeys deletes at most limit idempotency keys first
+	// used before before and returns how many it deleted.
+	DeleteIdempotencyKeys(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Metrics records the outcomes of the saga.
