@@ -210,7 +210,7 @@ func freePort() (int, error) {
 
 func baseEnv() []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "TMPDIR", "LOG_LEVEL", "GOCOVERDIR"} {
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "LOG_LEVEL", "GOCOVERDIR", "GOMAXPROCS", "GODEBUG", "GOGC"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 
 	"github.com/eventshop/eventshop/tools/stack"
 )
@@ -31,6 +33,14 @@ func startCatalogue(ctx context.Context, dir string) (*catalogue, error) {
 	fmt.Fprintln(os.Stderr, "building the platform binaries")
 	if err := stack.Build(ctx, root, bin); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
+	}
+	// Inventory is the baseline of the cache ratio: it runs as wide as the
+	// machine, not with the stack's single P, so that a narrower service
+	// does not flatter the cache.
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		if err := os.Setenv("GOMAXPROCS", strconv.Itoa(runtime.NumCPU())); err != nil {
+			return nil, err
+		}
 	}
 	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Fsync: true, Services: []string{"inventory"}, Log: io.Discard})
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"time"
+
+	"github.com/eventshop/eventshop/tools/stack"
 )
 
 type config struct {
@@ -31,6 +33,7 @@ type config struct {
 
 func main() {
 	var cfg config
+	stack.OneProcEach()
 	flag.IntVar(&cfg.sequential, "sequential", 300, "orders placed one at a time for the latency figures")
 	flag.IntVar(&cfg.concurrency, "concurrency", 64, "concurrent clients for the throughput figure")
 	flag.IntVar(&cfg.orders, "orders", 6000, "orders placed under concurrent load")

@@ -22,6 +22,7 @@ import (
 )
 
 func main() {
+	stack.OneProcEach()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("service", "launcher")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
