@@ -2,6 +2,9 @@ package inbox
 
 import (
 	"github.com/jackc/pgx/v5"
+
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
 )
 
 // Batch is what the Func calls of one delivered batch share inside its
@@ -16,9 +19,10 @@ import (
 // pgx.Tx and read and write on their own, and the writes deferred in the
 // rolled-back run are dropped.
 type Batch struct {
-	tx      pgx.Tx     // the transaction the reads ran in; nil before
-	pending *pgx.Batch // the deferred writes
-	failed  bool       // a Func said the state can no longer be trusted
+	tx      pgx.Tx        // the transaction the reads ran in; nil before
+	pending *pgx.Batch    // the deferred writes
+	events  []event.Event // the events Emit queued, for the relay
+	failed  bool          // a Func said the state can no longer be trusted
 }
 
 // Prefetcher is a service's state for one batch of events. It embeds Batch
@@ -40,6 +44,15 @@ func (b *Batch) Serves(tx pgx.Tx) bool { return !b.failed && b.tx != nil && b.tx
 // Fail stops b from serving, for a Func whose failure may have left the
 // state it changed half-updated.
 func (b *Batch) Fail() { b.failed = true }
+
+// Emit defers the outbox rows of evs to the COMMIT, like the other
+// deferred writes, and keeps evs, which Handler hands to the outbox relay
+// once the commit succeeded (outbox.Reserve): the relay publishes them
+// without claiming their rows first.
+func (b *Batch) Emit(evs ...event.Event) {
+	outbox.Queue(b.Deferred(), evs...)
+	b.events = append(b.events, evs...)
+}
 
 // Deferred returns the batch of writes that Handler sends with the
 // COMMIT of the transaction b serves.

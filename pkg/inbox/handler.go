@@ -53,7 +53,9 @@ func Handler(pool *pgxpool.Pool, consumer string, fn Func, opts ...Option) bus.B
 			errs, err = b.withSavepoints(ctx, pool, fn)
 		}
 		if err == nil {
-			outbox.Committed() // the effects may have added outbox rows
+			// The effects may have added outbox rows that were not handed
+			// to the relay; those that were are not claimed again.
+			outbox.Committed()
 			return errs
 		}
 		errs = b.results()
@@ -132,14 +134,31 @@ func (b *batch) pipelined(ctx context.Context, pool *pgxpool.Pool, fn Func, p Pr
 		_ = tx.Rollback(ctx)
 		return errs, errRetryWithSavepoints
 	}
-	var pending *pgx.Batch
-	if p != nil {
-		pending = p.inboxBatch().pending
-	}
-	if err := commitWith(ctx, tx, pending); err != nil {
+	if err := commitHanding(ctx, pool, tx, p); err != nil {
 		return errs, errRetryWithSavepoints
 	}
 	return errs, nil
+}
+
+// commitHanding commits with p's deferred writes and hands the events p
+// emitted to this process's outbox relay (outbox.Reserve), with the guard
+// that keeps each aggregate's events in order.
+func commitHanding(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, p Prefetcher) error {
+	if p == nil {
+		return commitWith(ctx, tx, nil)
+	}
+	b := p.inboxBatch()
+	if len(b.events) == 0 {
+		return commitWith(ctx, tx, b.pending)
+	}
+	t := outbox.Reserve(pool)
+	var guard *outbox.Guard
+	if t != nil {
+		guard = outbox.QueueGuard(b.pending, b.events)
+	}
+	err := commitWith(ctx, tx, b.pending)
+	t.Done(err == nil, guard, b.events)
+	return err
 }
 
 // applyAll runs fn for every new message in order, until one fails; it

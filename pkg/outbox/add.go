@@ -35,13 +35,15 @@ func Add(ctx context.Context, tx pgx.Tx, evs ...event.Event) error {
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("add to outbox: %w", err)
 	}
+	added()
 	return nil
 }
 
 // Queue adds the insert of evs into the outbox to b, so that a caller
 // sending its own writes as a batch inside its transaction adds its events
-// in the same round trip. It is Add for batches: call Committed after the
-// commit.
+// in the same round trip. It is Add for batches, except that it arms no
+// fallback wake-up: after the commit, call Committed, or Done on the
+// transaction's Ticket.
 func Queue(b *pgx.Batch, evs ...event.Event) {
 	if len(evs) == 0 {
 		return
@@ -49,7 +51,6 @@ func Queue(b *pgx.Batch, evs ...event.Event) {
 	cols := columnsOf(evs)
 	b.Queue(insertSQL, cols.ids, cols.aggregates, cols.types, cols.sources, cols.subjects,
 		cols.times, cols.schemas, cols.traces, cols.payloads)
-	added()
 }
 
 // columns holds the events column-wise, the shape unnest wants.

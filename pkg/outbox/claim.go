@@ -11,14 +11,16 @@ import (
 	"github.com/eventshop/eventshop/pkg/event"
 )
 
-// claimSQL takes the oldest unsent rows that no other transaction holds.
+// claimSQL takes the oldest unsent rows that no other transaction holds,
+// passing over the handed events in flight ($2).
 // The claim runs with bitmap and sequential scans off (planSQL), so that it
 // always walks the partial index in id order and stops after $1 rows: with
 // stale statistics PostgreSQL otherwise fetches and sorts the whole backlog
 // for every batch, which turns draining a backlog quadratic.
 const claimSQL = `SELECT id, event_id::text, aggregate_id, type, source, event_time,
   data_schema, trace_parent, payload, created_at
-FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`
+FROM outbox WHERE sent_at IS NULL AND event_id <> ALL($2::uuid[])
+ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`
 
 // planSQL scopes the planner settings of claimSQL to the claim's
 // transaction, and lets its commit return before its WAL is flushed. That
@@ -52,19 +54,20 @@ func (r *Relay) claim(ctx context.Context) (*claim, error) {
 		return nil, fmt.Errorf("acquire connection: %w", err)
 	}
 	c := &claim{conn: conn}
-	if err := c.read(ctx, r.opts.BatchSize); err != nil {
+	if err := c.read(ctx, r.opts.BatchSize, r.inflightIDs()); err != nil {
 		c.rollback()
 		return nil, err
 	}
 	return c, nil
 }
 
-// read locks and reads up to n rows in one round trip.
-func (c *claim) read(ctx context.Context, n int) error {
+// read locks and reads up to n rows, but for the events inflight, in one
+// round trip.
+func (c *claim) read(ctx context.Context, n int, inflight []string) error {
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
 	b.Queue(planSQL)
-	b.Queue(claimSQL, n)
+	b.Queue(claimSQL, n, inflight)
 	br := c.conn.SendBatch(ctx, b)
 	defer br.Close()
 	for _, step := range []string{"begin", "claim settings"} {

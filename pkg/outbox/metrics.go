@@ -10,6 +10,10 @@ var (
 		Name: "outbox_relayed_total",
 		Help: "Outbox events published to JetStream and marked sent.",
 	})
+	handedTotal = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "outbox_handed_total",
+		Help: "Outbox events published as handed over by their writer (Ticket), without a claim.",
+	})
 	batchSize = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name:    "outbox_batch_size",
 		Help:    "Rows per relayed outbox batch.",

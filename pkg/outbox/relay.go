@@ -94,8 +94,13 @@ type Relay struct {
 	leader atomic.Bool
 
 	wake     chan struct{} // asks Run to drain the outbox
+	handoff  chan struct{} // tells Run that a ticket's outcome is known
 	notify   chan struct{} // asks notifyLoop to NOTIFY the leader
 	fallback atomic.Bool   // a fallback wake-up is armed
+
+	tmu      sync.Mutex
+	tickets  []*Ticket           // in the order they were taken (see Ticket)
+	inflight map[string]struct{} // handed events published, not yet marked sent
 }
 
 // NewRelay returns a relay of pool's outbox to pub (a *bus.Bus).
@@ -104,43 +109,70 @@ func NewRelay(pool *pgxpool.Pool, pub Publisher, log *slog.Logger, opts Options)
 		log = slog.Default()
 	}
 	return &Relay{pool: pool, pub: pub, log: log.With("component", "outbox_relay"), opts: opts.withDefaults(),
-		wake: make(chan struct{}, 1), notify: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), handoff: make(chan struct{}, 1), notify: make(chan struct{}, 1),
+		inflight: map[string]struct{}{}}
 }
 
 // Leader reports whether this relay holds the leader lock right now.
 func (r *Relay) Leader() bool { return r.leader.Load() }
 
-// Run relays until ctx is done. It wakes on Committed (and shortly after
-// every Add) in this process, on every NOTIFY and every PollInterval,
-// drains the outbox while batches come back full, and prunes old sent rows
-// now and then. On return every batch that JetStream acked has been marked
-// sent.
+// Run relays until ctx is done. It publishes the events handed over with
+// tickets (Reserve) as their outcomes arrive, and drains the outbox, while
+// batches come back full, on Committed (and shortly after every Add) in
+// this process, on every NOTIFY and every PollInterval; now and then it
+// prunes old sent rows. On return every batch that JetStream acked has
+// been marked sent.
 func (r *Relay) Run(ctx context.Context) error {
 	wake := r.wake
 	marks := make(chan *claim, 1)
+	handedMarks := make(chan []string, 64)
 	var wg sync.WaitGroup
 	wg.Go(func() { r.listen(ctx, wake) })
 	wg.Go(func() { r.markLoop(ctx, marks) })
+	wg.Go(func() { r.markHandedLoop(ctx, handedMarks) })
 	wg.Go(func() { r.notifyLoop(ctx) })
 	defer wg.Wait()
 	defer register(r)()
 	defer close(marks)
+	defer close(handedMarks)
 	lastPrune := time.Now()
 	for {
+		drain := false
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
+			drain = true
+		case <-r.handoff:
 		}
 		if !r.leader.Load() {
+			r.dropTickets()
 			continue
 		}
-		r.drain(ctx, marks)
+		r.relayHanded(ctx, marks, handedMarks)
+		if drain {
+			r.drain(ctx, marks)
+		}
 		if time.Since(lastPrune) >= r.opts.PruneInterval {
 			lastPrune = time.Now()
 			if _, err := r.Prune(ctx); err != nil && ctx.Err() == nil {
 				r.log.Warn("prune outbox", "error", err)
 			}
+		}
+	}
+}
+
+// relayHanded publishes the events of the tickets whose outcome is known,
+// in ticket order, claiming where a ticket asks for it, until it reaches a
+// ticket still pending.
+func (r *Relay) relayHanded(ctx context.Context, marks chan<- *claim, handedMarks chan<- []string) {
+	for ctx.Err() == nil {
+		h := r.takeTickets(time.Now())
+		if r.publishHanded(ctx, h, handedMarks) {
+			r.drain(ctx, marks)
+		}
+		if len(h.evs) == 0 && !h.claim {
+			return
 		}
 	}
 }

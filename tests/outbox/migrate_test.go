@@ -51,7 +51,7 @@ func TestOpenMigratesOnceWhenReplicasStartTogether(t *testing.T) {
 				t.Cleanup(pools[i].Close)
 			}
 			want := map[string][]int64{
-				pgdb.PlatformVersionTable: {0, 1, 2},
+				pgdb.PlatformVersionTable: {0, 1, 2, 3},
 				"goose_db_version":        {0, 1, 2},
 			}
 			got := map[string][]int64{}

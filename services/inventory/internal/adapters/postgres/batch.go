@@ -134,10 +134,11 @@ func (b *OrderBatch) view(orderID string, skus []string) (*domain.Reservation, m
 // write queues an update's writes for the commit and makes the batch
 // state show them to the next updates.
 func (b *OrderBatch) write(next *domain.Reservation, products []*domain.Product, evs []event.Event) error {
-	if err := queueWrites(b.Deferred(), next, products, evs); err != nil {
+	if err := queueWrites(b.Deferred(), next, products, nil); err != nil {
 		b.Fail()
 		return err
 	}
+	b.Emit(evs...)
 	if next != nil {
 		b.res[next.OrderID()] = next
 	}

@@ -84,9 +84,11 @@ func (b *SagaBatch) update(ctx context.Context, id uuid.UUID, fn func(*domain.Or
 		return fmt.Errorf("load order %s: %w", id, domain.ErrNotFound)
 	}
 	next := *cur
-	if err := queueApply(ctx, b.Deferred(), []*domain.Order{&next}, fn); err != nil {
+	evs, err := queueUpdates(ctx, b.Deferred(), []*domain.Order{&next}, fn)
+	if err != nil {
 		return err
 	}
+	b.Emit(evs...)
 	b.orders[id] = &next
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/outbox"
@@ -42,14 +43,22 @@ func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Ide
 			VALUES ($1, $2, $3, $4)`, o.CustomerID(), idem.Key, idem.RequestHash, o.ID())
 	}
 	outbox.Queue(b, ev)
-	if err := r.db.SendBatch(ctx, b).Close(); err != nil {
+	_, inTx := r.db.(pgx.Tx)
+	var t *outbox.Ticket
+	if pool, ok := r.db.(*pgxpool.Pool); ok {
+		// The batch is its own transaction, about a new order: its event
+		// can go to the relay without a guard.
+		t = outbox.Reserve(pool)
+	}
+	err = r.db.SendBatch(ctx, b).Close()
+	if !inTx {
+		t.Done(err == nil, nil, []event.Event{ev})
+	}
+	if err != nil {
 		if keyUsed(err) {
 			return command.ErrIdempotencyKeyUsed
 		}
 		return fmt.Errorf("store order: %w", err)
-	}
-	if _, inTx := r.db.(pgx.Tx); !inTx {
-		outbox.Committed()
 	}
 	return nil
 }
@@ -138,11 +147,23 @@ func apply(ctx context.Context, tx pgx.Tx, orders []*domain.Order, fn func(*doma
 // order and the events of their status changes. An error from fn queues
 // nothing for that order and stops.
 func queueApply(ctx context.Context, batch *pgx.Batch, orders []*domain.Order, fn func(*domain.Order) error) error {
+	evs, err := queueUpdates(ctx, batch, orders, fn)
+	if err != nil {
+		return err
+	}
+	outbox.Queue(batch, evs...)
+	return nil
+}
+
+// queueUpdates runs fn on each order, queues in batch the write of every
+// order and returns the events of their status changes, for the caller to
+// queue. An error from fn queues nothing for that order and stops.
+func queueUpdates(ctx context.Context, batch *pgx.Batch, orders []*domain.Order, fn func(*domain.Order) error) ([]event.Event, error) {
 	var evs []event.Event
 	for _, o := range orders {
 		before := o.Status()
 		if err := fn(o); err != nil {
-			return err
+			return nil, err
 		}
 		batch.Queue(`UPDATE orders SET status = $2, reason = $3, updated_at = $4 WHERE id = $1`,
 			o.ID(), string(o.Status()), o.Reason(), o.UpdatedAt())
@@ -151,10 +172,9 @@ func queueApply(ctx context.Context, batch *pgx.Batch, orders []*domain.Order, f
 		}
 		ev, err := changeEvent(ctx, o)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		evs = append(evs, ev)
 	}
-	outbox.Queue(batch, evs...)
-	return nil
+	return evs, nil
 }

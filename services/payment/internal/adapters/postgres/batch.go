@@ -10,7 +10,6 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
-	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
@@ -93,5 +92,6 @@ func (b *Batch) get(orderID string) (domain.Payment, bool) {
 // event, which writes at once and sees the conflict as command.ErrChanged.
 func (b *Batch) queue(sql string, args ...any) { b.Deferred().Queue(sql, args...) }
 
-// queueEvents defers outbox rows to the commit.
-func (b *Batch) queueEvents(evs []event.Event) { outbox.Queue(b.Deferred(), evs...) }
+// queueEvents defers outbox rows to the commit, and hands the events to
+// the relay after it (inbox.Batch.Emit).
+func (b *Batch) queueEvents(evs []event.Event) { b.Emit(evs...) }

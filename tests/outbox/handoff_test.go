@@ -1,0 +1,223 @@
+package outbox_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/testkit"
+)
+
+// claimCounter counts the relay's claims among the statements of a pool.
+type claimCounter struct{ claims atomic.Int32 }
+
+func (c *claimCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+func (c *claimCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *claimCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	for _, q := range d.Batch.QueuedQueries {
+		if strings.Contains(q.SQL, "FROM outbox WHERE sent_at IS NULL") && strings.Contains(q.SQL, "SKIP LOCKED") {
+			c.claims.Add(1)
+		}
+	}
+	return ctx
+}
+func (c *claimCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *claimCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// tracedDB returns a fresh database's pool whose claims tracer counts.
+func tracedDB(t *testing.T, tracer pgx.QueryTracer) *pgxpool.Pool {
+	t.Helper()
+	base := openDB(t)
+	cfg := base.Config().Copy()
+	cfg.ConnConfig.Tracer = tracer
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("open traced pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// ofOneOrder builds n valid events about one order, as a transaction
+// about that order would emit.
+func ofOneOrder(t *testing.T, n int) []event.Event {
+	t.Helper()
+	orderID := uuid.Must(uuid.NewV7()).String()
+	evs := make([]event.Event, n)
+	for i := range evs {
+		ev, err := event.New("order", schemas.TypeOrderRejectedV1, orderID,
+			schemas.OrderRejectedV1{OrderID: orderID, CustomerID: "alice", Reason: "out_of_stock"})
+		if err != nil {
+			t.Fatalf("new event: %v", err)
+		}
+		evs[i] = ev
+	}
+	return evs
+}
+
+// writeHanded writes evs in one transaction whose commit carries the guard
+// when guarded, and reports the outcome on tk. Nothing else wakes the
+// relay.
+func writeHanded(t *testing.T, pool *pgxpool.Pool, tk *outbox.Ticket, guarded bool, evs ...event.Event) {
+	t.Helper()
+	tx, err := pool.Begin(t.Context())
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	b := &pgx.Batch{}
+	outbox.Queue(b, evs...)
+	var g *outbox.Guard
+	if guarded {
+		g = outbox.QueueGuard(b, evs)
+	}
+	err = tx.SendBatch(t.Context(), b).Close()
+	if err == nil {
+		err = tx.Commit(t.Context())
+	}
+	tk.Done(err == nil, g, evs)
+	if err != nil {
+		t.Fatalf("write: %v", err)
+	}
+}
+
+// writeSilently commits evs without telling any relay.
+func writeSilently(t *testing.T, pool *pgxpool.Pool, evs ...event.Event) {
+	t.Helper()
+	b := &pgx.Batch{}
+	outbox.Queue(b, evs...)
+	if err := pool.SendBatch(t.Context(), b).Close(); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+}
+
+// streamOrder returns the ce-ids of the ORDER stream in stream order.
+func streamOrder(t *testing.T, b *bus.Bus) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), wait)
+	defer cancel()
+	c, err := b.JetStream().OrderedConsumer(ctx, bus.StreamOrder, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatalf("ordered consumer: %v", err)
+	}
+	var ids []string
+	for {
+		batch, err := c.FetchNoWait(1000)
+		if err != nil {
+			t.Fatalf("fetch: %v", err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			ids = append(ids, m.Headers().Get("ce-id"))
+			n++
+		}
+		if batch.Error() != nil {
+			t.Fatalf("fetch: %v", batch.Error())
+		}
+		if n == 0 {
+			return ids
+		}
+	}
+}
+
+// startIdleRelay runs a relay that polls once an hour, and waits until it
+// leads and made its first claim, so that later claims are the test's.
+func startIdleRelay(t *testing.T, pool *pgxpool.Pool, b *bus.Bus, tracer *claimCounter) {
+	t.Helper()
+	r := outbox.NewRelay(pool, b, quietLog(), outbox.Options{PollInterval: time.Hour})
+	runRelay(t, r)
+	testkit.Eventually(t, wait, func() bool { return r.Leader() && tracer.claims.Load() > 0 }, "relay never led and claimed")
+}
+
+// TestRelayPublishesHandedEventsWithoutClaiming hands three transactions'
+// events to the relay: they are published and marked sent, and the relay
+// claims nothing. Not parallel: other tests' writers wake every relay of
+// the process, which would make it claim.
+func TestRelayPublishesHandedEventsWithoutClaiming(t *testing.T) {
+	tracer := &claimCounter{}
+	pool, b := tracedDB(t, tracer), connect(t, testkit.NATS(t))
+	startIdleRelay(t, pool, b, tracer)
+	before := tracer.claims.Load()
+	var all []event.Event
+	for range 3 {
+		evs := rejected(t, 2)
+		tk := outbox.Reserve(pool)
+		if tk == nil {
+			t.Fatal("Reserve: no ticket from the leader relay of this database")
+		}
+		writeHanded(t, pool, tk, true, evs...)
+		all = append(all, evs...)
+	}
+	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "handed rows not marked sent")
+	if diff := cmp.Diff(idCounts(all), streamIDs(t, b)); diff != "" {
+		t.Errorf("stream (-want +got):\n%s", diff)
+	}
+	if n := tracer.claims.Load() - before; n != 0 {
+		t.Errorf("relay claimed %d times for handed events, want 0", n)
+	}
+}
+
+// TestTicketsPublishInTheOrderTheyWereTaken commits the second ticket's
+// transaction first: its events wait for the first ticket's.
+func TestTicketsPublishInTheOrderTheyWereTaken(t *testing.T) {
+	t.Parallel()
+	tracer := &claimCounter{}
+	pool, b := tracedDB(t, tracer), connect(t, testkit.NATS(t))
+	startIdleRelay(t, pool, b, tracer)
+	evs := ofOneOrder(t, 2)
+	first, second := outbox.Reserve(pool), outbox.Reserve(pool)
+	writeHanded(t, pool, second, false, evs[1])
+	writeHanded(t, pool, first, false, evs[0])
+	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
+	if diff := cmp.Diff([]string{evs[0].ID, evs[1].ID}, streamOrder(t, b)); diff != "" {
+		t.Errorf("stream order (-want +got):\n%s", diff)
+	}
+}
+
+// TestGuardedHandOverWaitsForAnEarlierUnsentEvent leaves an event of an
+// order unsent and hands over the order's next one: the guard sees the
+// earlier event, so the relay claims and publishes both in order instead
+// of publishing the later one alone.
+func TestGuardedHandOverWaitsForAnEarlierUnsentEvent(t *testing.T) {
+	t.Parallel()
+	tracer := &claimCounter{}
+	pool, b := tracedDB(t, tracer), connect(t, testkit.NATS(t))
+	startIdleRelay(t, pool, b, tracer)
+	evs := ofOneOrder(t, 2)
+	writeSilently(t, pool, evs[0])
+	writeHanded(t, pool, outbox.Reserve(pool), true, evs[1])
+	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
+	if diff := cmp.Diff([]string{evs[0].ID, evs[1].ID}, streamOrder(t, b)); diff != "" {
+		t.Errorf("stream order (-want +got):\n%s", diff)
+	}
+}
+
+// TestAbortedTicketPublishesNothing rolls a ticket's transaction back: the
+// tickets behind it are published, its events are not.
+func TestAbortedTicketPublishesNothing(t *testing.T) {
+	t.Parallel()
+	tracer := &claimCounter{}
+	pool, b := tracedDB(t, tracer), connect(t, testkit.NATS(t))
+	startIdleRelay(t, pool, b, tracer)
+	lost, kept := rejected(t, 1), rejected(t, 1)
+	aborted := outbox.Reserve(pool)
+	writeHanded(t, pool, outbox.Reserve(pool), true, kept...)
+	aborted.Done(false, nil, lost)
+	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
+	if diff := cmp.Diff([]string{kept[0].ID}, streamOrder(t, b)); diff != "" {
+		t.Errorf("stream (-want +got):\n%s", diff)
+	}
+}
