@@ -152,10 +152,7 @@ func commitHanding(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, p Prefetc
 		return commitWith(ctx, tx, b.pending)
 	}
 	t := outbox.Reserve(pool)
-	var guard *outbox.Guard
-	if t != nil {
-		guard = outbox.QueueGuard(b.pending, b.events)
-	}
+	guard := t.QueueGuard(b.pending, b.events)
 	err := commitWith(ctx, tx, b.pending)
 	t.Done(err == nil, guard, b.events)
 	return err

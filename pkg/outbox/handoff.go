@@ -22,11 +22,11 @@ import (
 // last lock and before its commit, and the relay publishes tickets in the
 // order they were taken, so two transactions of this process on one
 // aggregate, which its locks serialise, are published in commit order.
-// And the commit carries a guard (QueueGuard): if an earlier event of one
-// of the transaction's aggregates is still unsent (written by another
-// process, or by a writer that does not hand over, or handed over and not
-// yet marked), the ticket falls back to a claim, which publishes every
-// unsent row in id order.
+// And the commit carries a guard (Ticket.QueueGuard): if an earlier event
+// of one of the transaction's aggregates is still unsent (written by
+// another process, or by a writer that does not hand over, or handed over
+// and not yet published), the ticket falls back to a claim, which
+// publishes every unsent row in id order.
 
 // ticketState is what became of a ticket's transaction.
 type ticketState int
@@ -74,18 +74,23 @@ func Reserve(pool *pgxpool.Pool) *Ticket {
 	return t
 }
 
-// guardSQL reports whether an unsent row of aggregates $1 other than the
-// events $2 exists. In the committing transaction it sees every row
+// guardSQL reports whether an unsent row of aggregates $1 exists other
+// than the events $2 and the handed events in flight $3, which are
+// published already. In the committing transaction it sees every row
 // committed before the transaction's locks were granted.
 const guardSQL = `SELECT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL
-  AND aggregate_id = ANY($1::text[]) AND event_id <> ALL($2::uuid[]))`
+  AND aggregate_id = ANY($1::text[]) AND event_id <> ALL($2::uuid[]) AND event_id <> ALL($3::uuid[]))`
 
 // Guard is the result of QueueGuard, known once its batch has run.
 type Guard struct{ clear bool }
 
 // QueueGuard adds to b, the batch sent with the commit, the check that evs
-// are the oldest unsent events of their aggregates.
-func QueueGuard(b *pgx.Batch, evs []event.Event) *Guard {
+// are the oldest unsent events of their aggregates, but for events the
+// relay published already. On a nil Ticket it adds nothing and returns nil.
+func (t *Ticket) QueueGuard(b *pgx.Batch, evs []event.Event) *Guard {
+	if t == nil {
+		return nil
+	}
 	g := &Guard{}
 	aggregates := make([]string, 0, len(evs))
 	ids := make([]string, 0, len(evs))
@@ -95,7 +100,7 @@ func QueueGuard(b *pgx.Batch, evs []event.Event) *Guard {
 	}
 	slices.Sort(aggregates)
 	aggregates = slices.Compact(aggregates)
-	b.Queue(guardSQL, aggregates, ids).QueryRow(func(row pgx.Row) error {
+	b.Queue(guardSQL, aggregates, ids, t.relay.inflightIDs()).QueryRow(func(row pgx.Row) error {
 		var older bool
 		if err := row.Scan(&older); err != nil {
 			return err

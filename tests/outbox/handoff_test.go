@@ -82,7 +82,7 @@ func writeHanded(t *testing.T, pool *pgxpool.Pool, tk *outbox.Ticket, guarded bo
 	outbox.Queue(b, evs...)
 	var g *outbox.Guard
 	if guarded {
-		g = outbox.QueueGuard(b, evs)
+		g = tk.QueueGuard(b, evs)
 	}
 	err = tx.SendBatch(t.Context(), b).Close()
 	if err == nil {
