@@ -37,6 +37,9 @@ type Prefetcher interface {
 
 func (b *Batch) inboxBatch() *Batch { return b }
 
+// A service's Prefetcher gets inboxBatch by embedding Batch.
+var _ interface{ inboxBatch() *Batch } = (*Batch)(nil)
+
 // Serves reports whether b's state is that of tx: b was read in tx and no
 // Func has failed it since.
 func (b *Batch) Serves(tx pgx.Tx) bool { return !b.failed && b.tx != nil && b.tx == tx }
