@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/services/inventory/internal/service"
 )
 
@@ -26,7 +27,8 @@ func TestLoadConfig(t *testing.T) {
 			env:  map[string]string{"DATABASE_URL": "postgres://db"},
 			want: service.Config{
 				HTTPAddr: ":8082", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
-				LogFormat: "text", JWTIssuer: "eventshop", JWTAudience: "eventshop-api", Seed: true,
+				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
+				JWTIssuer: "eventshop", JWTAudience: "eventshop-api", Seed: true,
 			},
 		},
 		{
@@ -34,7 +36,8 @@ func TestLoadConfig(t *testing.T) {
 			env:  map[string]string{"DATABASE_URL": "postgres://db", "SEED": "false", "HTTP_ADDR": ":9000"},
 			want: service.Config{
 				HTTPAddr: ":9000", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
-				LogFormat: "text", JWTIssuer: "eventshop", JWTAudience: "eventshop-api", Seed: false,
+				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
+				JWTIssuer: "eventshop", JWTAudience: "eventshop-api", Seed: false,
 			},
 		},
 	}
