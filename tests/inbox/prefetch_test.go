@@ -7,10 +7,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/testkit"
 )
 
 // prefetcher reads the effects table with the BEGIN and defers one effect
@@ -76,19 +76,6 @@ func (c *countingTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx
 func (c *countingTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (c *countingTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// tracedPool opens a second pool on pool's database whose sends tracer counts.
-func tracedPool(t *testing.T, pool *pgxpool.Pool, tracer *countingTracer) *pgxpool.Pool {
-	t.Helper()
-	cfg := pool.Config().Copy()
-	cfg.ConnConfig.Tracer = tracer
-	traced, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatalf("open traced pool: %v", err)
-	}
-	t.Cleanup(traced.Close)
-	return traced
-}
-
 // TestHandlerPipelinesPrefetchAndDeferredWrites checks that a batch with a
 // Prefetcher costs two round trips: BEGIN with the inbox record and the
 // reads, then the deferred writes with the COMMIT; and that those writes
@@ -97,7 +84,7 @@ func TestHandlerPipelinesPrefetchAndDeferredWrites(t *testing.T) {
 	t.Parallel()
 	base := openDB(t)
 	tracer := &countingTracer{}
-	pool := tracedPool(t, base, tracer)
+	pool := testkit.Traced(t, base, tracer)
 	if _, err := pool.Exec(t.Context(), `INSERT INTO effects (event_id) VALUES ('earlier'), ('earlier2')`); err != nil {
 		t.Fatal(err)
 	}

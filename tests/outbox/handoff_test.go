@@ -38,20 +38,6 @@ func (c *claimCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.T
 func (c *claimCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (c *claimCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// tracedDB returns a fresh database's pool whose claims tracer counts.
-func tracedDB(t *testing.T, tracer pgx.QueryTracer) *pgxpool.Pool {
-	t.Helper()
-	base := openDB(t)
-	cfg := base.Config().Copy()
-	cfg.ConnConfig.Tracer = tracer
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatalf("open traced pool: %v", err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
-}
-
 // ofOneOrder builds n valid events about one order, as a transaction
 // about that order would emit.
 func ofOneOrder(t *testing.T, n int) []event.Event {
@@ -148,7 +134,7 @@ func startIdleRelay(t *testing.T, pool *pgxpool.Pool, b *bus.Bus, tracer *claimC
 // the process, which would make it claim.
 func TestRelayPublishesHandedEventsWithoutClaiming(t *testing.T) {
 	tracer := &claimCounter{}
-	pool, b := tracedDB(t, tracer), connect(t, testkit.NATS(t))
+	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
 	startIdleRelay(t, pool, b, tracer)
 	before := tracer.claims.Load()
 	var all []event.Event
@@ -175,7 +161,7 @@ func TestRelayPublishesHandedEventsWithoutClaiming(t *testing.T) {
 func TestTicketsPublishInTheOrderTheyWereTaken(t *testing.T) {
 	t.Parallel()
 	tracer := &claimCounter{}
-	pool, b := tracedDB(t, tracer), connect(t, testkit.NATS(t))
+	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
 	startIdleRelay(t, pool, b, tracer)
 	evs := ofOneOrder(t, 2)
 	first, second := outbox.Reserve(pool), outbox.Reserve(pool)
@@ -194,7 +180,7 @@ func TestTicketsPublishInTheOrderTheyWereTaken(t *testing.T) {
 func TestGuardedHandOverWaitsForAnEarlierUnsentEvent(t *testing.T) {
 	t.Parallel()
 	tracer := &claimCounter{}
-	pool, b := tracedDB(t, tracer), connect(t, testkit.NATS(t))
+	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
 	startIdleRelay(t, pool, b, tracer)
 	evs := ofOneOrder(t, 2)
 	writeSilently(t, pool, evs[0])
@@ -210,7 +196,7 @@ func TestGuardedHandOverWaitsForAnEarlierUnsentEvent(t *testing.T) {
 func TestAbortedTicketPublishesNothing(t *testing.T) {
 	t.Parallel()
 	tracer := &claimCounter{}
-	pool, b := tracedDB(t, tracer), connect(t, testkit.NATS(t))
+	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
 	startIdleRelay(t, pool, b, tracer)
 	lost, kept := rejected(t, 1), rejected(t, 1)
 	aborted := outbox.Reserve(pool)
