@@ -291,3 +291,30 @@ func TestEventForUnknownOrderIsDeadLettered(t *testing.T) {
 		t.Errorf("dead letter = %+v, want the rejected event after one delivery", got)
 	}
 }
+
+// TestKeyExpiryDeletesKeysOlderThanTheTTL stores more expired keys than one
+// statement deletes, and one fresh key: a sweep deletes every expired key,
+// batch after batch, and keeps the fresh one.
+func TestKeyExpiryDeletesKeysOlderThanTheTTL(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := t.Context()
+	expired := ports.KeyExpiryBatch + 5
+	_, err := e.pool.Exec(ctx, `WITH o AS (
+		INSERT INTO orders (id, customer_id, lines, total_cents, currency, payment_method, status, created_at, updated_at)
+		SELECT gen_random_uuid(), 'alice', '[]', 0, 'EUR', 'tok_visa', 'CONFIRMED', now(), now()
+		FROM generate_series(0, $1) RETURNING id)
+		INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id, created_at)
+		SELECT 'alice', id::text, 'h', id, now() - interval '25 hours' FROM o`, expired)
+	if err != nil {
+		t.Fatalf("store keys: %v", err)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE idempotency_keys SET created_at = now()
+		WHERE key = (SELECT key FROM idempotency_keys LIMIT 1)`); err != nil {
+		t.Fatalf("freshen one key: %v", err)
+	}
+	ports.NewKeyExpiry(e.app.Commands.ExpireKeys, 24*time.Hour, quiet).Sweep(ctx)
+	if n := e.count(t, `SELECT count(*) FROM idempotency_keys`); n != 1 {
+		t.Errorf("keys left = %d, want the fresh one", n)
+	}
+}
