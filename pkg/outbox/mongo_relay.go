@@ -32,9 +32,10 @@ type MongoOptions struct {
 // MongoRelay publishes the events pending in a collection's documents.
 //
 // It works without multi-document transactions and change streams (as on
-// FerretDB): told which documents a write gave events (NotifyIDs), it reads
-// just those by _id; otherwise, at start and every PollInterval, it looks
-// for documents whose outbox array is not empty. Either way it publishes
+// FerretDB): handed the events a write pushed (Handed), it publishes them
+// as they are; told which documents a write gave events (NotifyIDs), it
+// reads just those by _id; otherwise, at start and every PollInterval, it
+// looks for documents whose outbox array is not empty. Either way it publishes
 // their events in array order, and then removes exactly the published
 // elements with $pullAll, so an event added meanwhile stays for the next
 // pass. A crash between publish and removal publishes the events again,
@@ -48,9 +49,16 @@ type MongoRelay struct {
 	opts MongoOptions
 	wake chan struct{}
 
-	mu    sync.Mutex
-	hints map[any]struct{} // documents told of by NotifyIDs, not yet relayed
-	sweep bool             // a Notify without ids asked for a whole pass
+	mu     sync.Mutex
+	hints  map[any]struct{} // documents told of by NotifyIDs, not yet relayed
+	handed []handedDoc      // events handed over by Handed, in order
+	sweep  bool             // a Notify without ids asked for a whole pass
+}
+
+// handedDoc is a document's events as the writer pushed them.
+type handedDoc struct {
+	id  any
+	evs []event.Event
 }
 
 // NewMongoRelay returns a relay of coll's pending events to pub (a *bus.Bus).
@@ -88,6 +96,59 @@ func (r *MongoRelay) NotifyIDs(ids ...any) {
 	signal(r.wake)
 }
 
+// Handed gives the relay the events a write just pushed to the outbox
+// array of the document with this _id, so that it publishes them without
+// reading the document back, and then removes exactly them. Call it after
+// the write succeeded, in the order of the writes. Should the publish
+// fail, the relay reads the document by _id, as after NotifyIDs.
+func (r *MongoRelay) Handed(id any, evs ...event.Event) {
+	r.mu.Lock()
+	r.handed = append(r.handed, handedDoc{id: id, evs: evs})
+	r.mu.Unlock()
+	signal(r.wake)
+}
+
+// relayHanded publishes the handed events, then removes them from their
+// documents. A document that is also a hint (events of an earlier failed
+// pass wait in it) is left to the hint, which reads all its events in
+// array order; so is every handed document after a failed publish.
+func (r *MongoRelay) relayHanded(ctx context.Context) error {
+	r.mu.Lock()
+	docs := make([]handedDoc, 0, len(r.handed))
+	for _, d := range r.handed {
+		if _, hinted := r.hints[d.id]; !hinted { // else read back with the older events
+			docs = append(docs, d)
+		}
+	}
+	r.handed = nil
+	r.mu.Unlock()
+	if len(docs) == 0 {
+		return nil
+	}
+	var evs []event.Event
+	for _, d := range docs {
+		evs = append(evs, d.evs...)
+	}
+	if err := r.pub.Publish(ctx, evs...); err != nil {
+		ids := make([]any, len(docs))
+		for i, d := range docs {
+			ids[i] = d.id
+		}
+		r.hint(ids)
+		return fmt.Errorf("publish handed events: %w", err)
+	}
+	for _, d := range docs {
+		// The elements as the writer pushed them (MongoEvents), so $pullAll
+		// matches them exactly.
+		_, err := r.coll.UpdateOne(ctx, bson.M{"_id": d.id}, bson.M{"$pullAll": bson.M{MongoField: MongoEvents(d.evs...)}})
+		if err != nil {
+			return fmt.Errorf("remove relayed events: %w", err)
+		}
+		mongoRelayedTotal.Add(float64(len(d.evs)))
+	}
+	return nil
+}
+
 func (r *MongoRelay) hint(ids []any) {
 	r.mu.Lock()
 	for _, id := range ids {
@@ -105,6 +166,9 @@ func (r *MongoRelay) Run(ctx context.Context) error {
 	for {
 		if asked := r.takeSweep(); sweep || asked {
 			r.sweepAll(ctx)
+		}
+		if err := r.relayHanded(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("relay handed mongo events", "error", err)
 		}
 		if err := r.relayHinted(ctx); err != nil && ctx.Err() == nil {
 			r.log.Warn("relay mongo outbox", "error", err)

@@ -113,6 +113,24 @@ func TestMongoRelayNotifyIDsRelaysThoseDocuments(t *testing.T) {
 	}
 }
 
+// TestMongoRelayHandedPublishesThoseEvents hands a running relay the
+// events of one of two documents, as their writer pushed them: it publishes
+// them and removes exactly them, and leaves the other document to the next
+// pass over the collection, an hour away.
+func TestMongoRelayHandedPublishesThoseEvents(t *testing.T) {
+	t.Parallel()
+	coll, b := collection(t), connect(t, testkit.NATS(t))
+	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
+	runRelay(t, r)
+	groups := [][]event.Event{rejected(t, 2), rejected(t, 3)}
+	insertDocs(t, coll, groups...)
+	r.Handed(0, groups[0]...)
+	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == len(groups[1]) }, "handed events not relayed")
+	if diff := cmp.Diff(groups[0], streamEvents(t, b)); diff != "" {
+		t.Errorf("stream (-want +got):\n%s", diff)
+	}
+}
+
 // TestMongoRelayCrashBeforeRemovingRepublishes fails after the acks: the
 // events stay in the documents and the next relay publishes them again,
 // which the stream deduplicates. Notify wakes the relays, whose poll

@@ -80,8 +80,8 @@ func (s *Service) build(ctx context.Context) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	s.channel = s.newChannel()
-	repo := mongorepo.NewNotifications(coll)
 	s.relay = outbox.NewMongoRelay(coll, s.bus, s.log, outbox.MongoOptions{})
+	repo := mongorepo.NewNotifications(coll, s.relay)
 	application := s.newApplication(repo)
 	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)
 	s.events = ports.Events{Record: application.Commands.Record}
@@ -129,11 +129,10 @@ func (s *Service) newChannel() *channel.Guarded {
 	return g
 }
 
+// delivered records a round; the sent event of a delivered notification
+// reaches the relay from the repository (MarkSent).
 func (s *Service) delivered(n domain.Notification, err error) {
 	recordRound(n, err)
-	if err == nil {
-		s.relay.NotifyIDs(n.ID())
-	}
 }
 
 // Run serves on the configured address until ctx is done.

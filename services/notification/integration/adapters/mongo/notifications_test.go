@@ -37,7 +37,7 @@ func repo(t *testing.T) (*mongorepo.Notifications, *mongo.Collection) {
 			t.Fatal(err)
 		}
 	}
-	return mongorepo.NewNotifications(coll), coll
+	return mongorepo.NewNotifications(coll, nil), coll
 }
 
 func notification(t *testing.T, customer string, kind domain.Kind, at time.Time) domain.Notification {

@@ -24,7 +24,8 @@ const Collection = "notifications"
 // commands and the queries. Every write is a single-document operation, as
 // FerretDB has no multi-document transactions.
 type Notifications struct {
-	coll *mongo.Collection
+	coll  *mongo.Collection
+	relay *outbox.MongoRelay
 }
 
 var (
@@ -32,9 +33,10 @@ var (
 	_ query.Notifications = (*Notifications)(nil)
 )
 
-// NewNotifications returns the repository over coll.
-func NewNotifications(coll *mongo.Collection) *Notifications {
-	return &Notifications{coll: coll}
+// NewNotifications returns the repository over coll. MarkSent hands the
+// events it stores to relay (nil for none: they wait for its next pass).
+func NewNotifications(coll *mongo.Collection, relay *outbox.MongoRelay) *Notifications {
+	return &Notifications{coll: coll, relay: relay}
 }
 
 // Add inserts n unless a document with its _id exists. A duplicate key means
@@ -104,7 +106,8 @@ func (r *Notifications) Claim(ctx context.Context, n domain.Notification, now, u
 }
 
 // MarkSent stores n as SENT and pushes ev to the document's outbox in the
-// same update, so the event is published if and only if the state is stored.
+// same update, so the event is published if and only if the state is
+// stored; then it hands ev to the relay.
 // A notification found SENT already is left as it is.
 //
 // Both the read and the update select by _id alone: FerretDB on SQLite
@@ -131,6 +134,9 @@ func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev 
 	}
 	if _, err := r.coll.UpdateOne(ctx, bson.M{"_id": s.ID}, update); err != nil {
 		return fmt.Errorf("mark %s sent: %w", s.ID, err)
+	}
+	if r.relay != nil {
+		r.relay.Handed(s.ID, ev)
 	}
 	return nil
 }
