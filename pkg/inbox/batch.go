@@ -1,6 +1,8 @@
 package inbox
 
 import (
+	"context"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/eventshop/eventshop/pkg/event"
@@ -11,8 +13,8 @@ import (
 // transaction: state read for all of its events in the round trip that
 // begins the transaction, and writes they defer to the round trip that
 // commits it. A service embeds it in a type of its own, a Prefetcher, that
-// queues what to read and keeps what was read; the Prefetch option hands
-// it to Handler.
+// queues what to read and keeps what was read, and hands it to Handler
+// and to the Funcs through the context (WithBatch, BatchOf).
 //
 // A Batch serves only the transaction it was read in. When the handler
 // runs the batch again with a savepoint per message, the Funcs see another
@@ -39,6 +41,23 @@ func (b *Batch) inboxBatch() *Batch { return b }
 
 // A service's Prefetcher gets inboxBatch by embedding Batch.
 var _ interface{ inboxBatch() *Batch } = (*Batch)(nil)
+
+type batchKey struct{}
+
+// WithBatch returns ctx carrying p, the state of the batch of events about
+// to be handled: Handler sends p's reads with the transaction's BEGIN and
+// its deferred writes with the COMMIT, and the batch's Funcs find p with
+// BatchOf.
+func WithBatch(ctx context.Context, p Prefetcher) context.Context {
+	return context.WithValue(ctx, batchKey{}, p)
+}
+
+// BatchOf returns the batch state of type T that ctx carries. A Func
+// uses it only while it Serves the Func's transaction.
+func BatchOf[T Prefetcher](ctx context.Context) (T, bool) {
+	p, ok := ctx.Value(batchKey{}).(T)
+	return p, ok
+}
 
 // Serves reports whether b's state is that of tx: b was read in tx and no
 // Func has failed it since.

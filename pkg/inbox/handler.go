@@ -27,27 +27,20 @@ var errRetryWithSavepoints = errors.New("retry with savepoints")
 // neither its effect nor its inbox row is kept; the other messages commit.
 // If the commit fails, every message gets the error and is redelivered.
 //
-// The common case is pipelined: BEGIN, the inbox record and the
-// Prefetcher's reads travel in one round trip, fn runs without savepoints,
+// The common case is pipelined: BEGIN, the inbox record and the reads of
+// the Prefetcher that ctx carries (WithBatch) travel in one round trip, fn runs without savepoints,
 // and the writes fn deferred travel with the COMMIT. When a message fails
 // and the batch has more than one new event, or the pipelined run fails in
 // any other way, the batch is rolled back and run again with a savepoint
 // around each message and no prefetch: one failure costs the batch a
 // second run rather than every batch extra round trips.
-func Handler(pool *pgxpool.Pool, consumer string, fn Func, opts ...Option) bus.BatchHandler {
-	var o handlerOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
+func Handler(pool *pgxpool.Pool, consumer string, fn Func) bus.BatchHandler {
 	return func(ctx context.Context, msgs []bus.Message) []error {
 		b := newBatch(consumer, msgs)
 		if len(b.ids) == 0 {
 			return b.results()
 		}
-		var p Prefetcher
-		if o.prefetch != nil {
-			p = o.prefetch(ctx)
-		}
+		p, _ := BatchOf[Prefetcher](ctx)
 		errs, err := b.pipelined(ctx, pool, fn, p)
 		if errors.Is(err, errRetryWithSavepoints) {
 			errs, err = b.withSavepoints(ctx, pool, fn)
@@ -243,18 +236,4 @@ func (b *batch) applyInSavepoint(ctx context.Context, tx pgx.Tx, m bus.Message, 
 		return msgErr, fmt.Errorf("forget inbox row: %w", err)
 	}
 	return msgErr, nil
-}
-
-// Option configures Handler.
-type Option func(*handlerOptions)
-
-type handlerOptions struct {
-	prefetch func(ctx context.Context) Prefetcher
-}
-
-// Prefetch gives Handler the Prefetcher of each batch: of returns the one
-// that the batch's ctx carries, or nil. Its reads travel with the
-// transaction's BEGIN and its deferred writes with the COMMIT.
-func Prefetch(of func(ctx context.Context) Prefetcher) Option {
-	return func(o *handlerOptions) { o.prefetch = of }
 }

@@ -32,15 +32,6 @@ func (p *prefetcher) QueueReads(q *pgx.Batch) {
 	})
 }
 
-type prefetcherKey struct{}
-
-func prefetcherOf(ctx context.Context) inbox.Prefetcher {
-	if p, ok := ctx.Value(prefetcherKey{}).(*prefetcher); ok {
-		return p
-	}
-	return nil
-}
-
 // apply defers ev's effect when p serves tx, and otherwise writes it at
 // once; fail names events whose effect is written twice into a table with a
 // unique key, which fails.
@@ -91,9 +82,9 @@ func TestHandlerPipelinesPrefetchAndDeferredWrites(t *testing.T) {
 	for round := range 2 { // the first round warms the connection's statement cache
 		msgs := messages(t, 5)
 		p := &prefetcher{readSQL: `SELECT event_id FROM effects WHERE event_id LIKE 'earlier%'`}
-		ctx := context.WithValue(t.Context(), prefetcherKey{}, p)
+		ctx := inbox.WithBatch(t.Context(), p)
 		before := tracer.sends.Load()
-		errs := inbox.Handler(pool, "test", p.apply(""), inbox.Prefetch(prefetcherOf))(ctx, msgs)
+		errs := inbox.Handler(pool, "test", p.apply(""))(ctx, msgs)
 		if diff := cmp.Diff(make([]error, len(msgs)), errs, cmp.Comparer(sameError)); diff != "" {
 			t.Fatalf("round %d results (-want +got):\n%s", round, diff)
 		}
@@ -129,8 +120,8 @@ func TestHandlerRerunsWhenDeferredWritesFail(t *testing.T) {
 	}
 	bad := msgs[2].Event.ID
 	p := &prefetcher{readSQL: `SELECT 1`}
-	ctx := context.WithValue(t.Context(), prefetcherKey{}, p)
-	errs := inbox.Handler(pool, "test", p.apply(bad), inbox.Prefetch(prefetcherOf))(ctx, msgs)
+	ctx := inbox.WithBatch(t.Context(), p)
+	errs := inbox.Handler(pool, "test", p.apply(bad))(ctx, msgs)
 	got := make([]bool, len(errs))
 	for i, err := range errs {
 		got[i] = err != nil
@@ -153,8 +144,8 @@ func TestHandlerRerunsWhenPrefetchFails(t *testing.T) {
 	t.Parallel()
 	pool, msgs := openDB(t), messages(t, 3)
 	p := &prefetcher{readSQL: `SELECT 1 / 0`}
-	ctx := context.WithValue(t.Context(), prefetcherKey{}, p)
-	errs := inbox.Handler(pool, "test", p.apply(""), inbox.Prefetch(prefetcherOf))(ctx, msgs)
+	ctx := inbox.WithBatch(t.Context(), p)
+	errs := inbox.Handler(pool, "test", p.apply(""))(ctx, msgs)
 	if diff := cmp.Diff(make([]error, len(msgs)), errs, cmp.Comparer(sameError)); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
 	}

@@ -54,9 +54,9 @@ func NewEventHandlers(application app.Application) EventHandlers {
 // Consume starts the orders consumer on b. Every event is applied in the
 // transaction that records it in the inbox, so a redelivery has no effect.
 func (h EventHandlers) Consume(ctx context.Context, b *bus.Bus, pool *pgxpool.Pool) (*bus.Consumer, error) {
-	handle := inbox.Handler(pool, OrdersConsumer, h.Handle, inbox.Prefetch(postgres.OrderBatchOf))
+	handle := inbox.Handler(pool, OrdersConsumer, h.Handle)
 	c, err := b.Consume(ctx, OrdersConsumerConfig(), func(ctx context.Context, msgs []bus.Message) []error {
-		return handle(postgres.WithOrderBatch(ctx, orderBatch(msgs)), msgs)
+		return handle(inbox.WithBatch(ctx, orderBatch(msgs)), msgs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consume order events: %w", err)

@@ -72,9 +72,9 @@ func (h *EventHandlers) Consume(ctx context.Context, b *bus.Bus) ([]*bus.Consume
 // read with the BEGIN and its writes sent with the COMMIT
 // (postgres.SagaBatch).
 func (h *EventHandlers) BatchHandler() bus.BatchHandler {
-	handle := inbox.Handler(h.pool, SagaConsumer, h.Handle, inbox.Prefetch(postgres.SagaBatchOf))
+	handle := inbox.Handler(h.pool, SagaConsumer, h.Handle)
 	return func(ctx context.Context, msgs []bus.Message) []error {
-		return handle(postgres.WithSagaBatch(ctx, sagaBatch(msgs)), msgs)
+		return handle(inbox.WithBatch(ctx, sagaBatch(msgs)), msgs)
 	}
 }
 

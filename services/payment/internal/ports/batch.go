@@ -46,7 +46,7 @@ func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) 
 	for i, m := range msgs {
 		orders[i] = m.Event.Subject
 	}
-	ctx = postgres.WithBatch(ctx, &postgres.Batch{OrderIDs: orders})
+	ctx = inbox.WithBatch(ctx, &postgres.Batch{OrderIDs: orders})
 	var mu sync.Mutex
 	after := make(map[string]func(context.Context), len(msgs))
 	errs := inbox.Handler(b.pool, b.consumer, func(ctx context.Context, tx pgx.Tx, ev event.Event) error {
@@ -55,7 +55,7 @@ func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) 
 		after[ev.ID] = f // a repeated run of the same event replaces the earlier one
 		mu.Unlock()
 		return classify(err)
-	}, inbox.Prefetch(postgres.BatchOf))(ctx, msgs)
+	})(ctx, msgs)
 	for i, m := range msgs {
 		if f := after[m.Event.ID]; f != nil && (errs == nil || errs[i] == nil) {
 			f(eventContext(ctx, m.Event))

@@ -14,7 +14,7 @@ import (
 
 // OrderBatch names the orders (and the SKUs of placed orders) of a batch of
 // events handled in one inbox transaction: their locks and reads travel
-// with its BEGIN and their writes with its COMMIT (inbox.Prefetch), instead
+// with its BEGIN and their writes with its COMMIT (inbox.WithBatch), instead
 // of two round trips per event.
 type OrderBatch struct {
 	OrderIDs []string
@@ -28,28 +28,12 @@ type OrderBatch struct {
 	prods map[string]*domain.Product
 }
 
-type batchKey struct{}
-
-// WithOrderBatch returns ctx carrying b for the UpdateOrder calls of one
-// batch. Only calls in the transaction b was read in use the prefetched
-// state; others (the inbox's retry with a savepoint per event) lock and
-// read event by event.
-func WithOrderBatch(ctx context.Context, b *OrderBatch) context.Context {
-	return context.WithValue(ctx, batchKey{}, b)
-}
-
-// OrderBatchOf returns the batch ctx carries, for inbox.Prefetch.
-func OrderBatchOf(ctx context.Context) inbox.Prefetcher {
-	if b, ok := ctx.Value(batchKey{}).(*OrderBatch); ok {
-		return b
-	}
-	return nil
-}
-
-// cached returns the batch state usable in tx for orderID and skus; nil
-// means lock and read on its own.
+// cached returns the batch state ctx carries if it is usable in tx for
+// orderID and skus; nil means lock and read on its own. Only calls in the
+// transaction the batch was read in use it; others (the inbox's retry with
+// a savepoint per event) lock and read event by event.
 func cached(ctx context.Context, tx pgx.Tx, orderID string, skus []string) *OrderBatch {
-	b, ok := ctx.Value(batchKey{}).(*OrderBatch)
+	b, ok := inbox.BatchOf[*OrderBatch](ctx)
 	if !ok || !b.Serves(tx) || !b.known[orderID] {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 
 // SagaBatch names the orders of a batch of saga events handled in one
 // inbox transaction: their locks and reads travel with its BEGIN and their
-// writes with its COMMIT (inbox.Prefetch), instead of two round trips per
+// writes with its COMMIT (inbox.WithBatch), instead of two round trips per
 // event.
 type SagaBatch struct {
 	OrderIDs []uuid.UUID
@@ -24,27 +24,12 @@ type SagaBatch struct {
 	known  map[uuid.UUID]bool          // the ids prefetched, found or not
 }
 
-type sagaBatchKey struct{}
-
-// WithSagaBatch returns ctx carrying b for the Update calls of one batch.
-// Only calls in the transaction b was read in use it; others (the inbox's
-// retry with a savepoint per event) lock, read and write event by event.
-func WithSagaBatch(ctx context.Context, b *SagaBatch) context.Context {
-	return context.WithValue(ctx, sagaBatchKey{}, b)
-}
-
-// SagaBatchOf returns the batch ctx carries, for inbox.Prefetch.
-func SagaBatchOf(ctx context.Context) inbox.Prefetcher {
-	if b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch); ok {
-		return b
-	}
-	return nil
-}
-
-// sagaBatch returns the batch usable in tx for id; nil means lock, read and
-// write on its own.
+// sagaBatch returns the batch ctx carries if it is usable in tx for id;
+// nil means lock, read and write on its own. Only calls in the transaction
+// the batch was read in use it; others (the inbox's retry with a savepoint
+// per event) lock, read and write event by event.
 func sagaBatch(ctx context.Context, tx pgx.Tx, id uuid.UUID) *SagaBatch {
-	b, ok := ctx.Value(sagaBatchKey{}).(*SagaBatch)
+	b, ok := inbox.BatchOf[*SagaBatch](ctx)
 	if !ok || !b.Serves(tx) || !b.known[id] {
 		return nil
 	}

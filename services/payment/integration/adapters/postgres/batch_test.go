@@ -20,13 +20,13 @@ import (
 )
 
 // handleInBatch runs fn as the inbox handler of one event for orders, with
-// a postgres.Batch naming them prefetched through inbox.Prefetch, as the
+// a postgres.Batch naming them prefetched through inbox.WithBatch, as the
 // payment consumers do. It returns the event's result.
 func handleInBatch(t *testing.T, pool *pgxpool.Pool, orders []string, fn inbox.Func) error {
 	t.Helper()
-	ctx := postgres.WithBatch(t.Context(), &postgres.Batch{OrderIDs: orders})
+	ctx := inbox.WithBatch(t.Context(), &postgres.Batch{OrderIDs: orders})
 	msg := bus.Message{Event: event.Event{ID: uuid.NewString()}, Delivered: 1}
-	return inbox.Handler(pool, "batch-test", fn, inbox.Prefetch(postgres.BatchOf))(ctx, []bus.Message{msg})[0]
+	return inbox.Handler(pool, "batch-test", fn)(ctx, []bus.Message{msg})[0]
 }
 
 // TestBatchQueuesWritesUntilCommit checks that a batch's reads see its own

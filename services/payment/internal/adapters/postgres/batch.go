@@ -15,7 +15,7 @@ import (
 
 // Batch names the orders of a batch of events handled in one inbox
 // transaction: their payments are locked and read with its BEGIN and its
-// writes and outbox rows sent with its COMMIT (inbox.Prefetch), instead of
+// writes and outbox rows sent with its COMMIT (inbox.WithBatch), instead of
 // several round trips per event.
 type Batch struct {
 	OrderIDs []string
@@ -25,27 +25,12 @@ type Batch struct {
 	payments map[string]domain.Payment
 }
 
-type batchKey struct{}
-
-// WithBatch returns ctx carrying b for the Tx calls of one batch. Only
-// calls on the transaction b was read in use it; others (the inbox's retry
-// with a savepoint per event) read and write at once, as without a batch.
-func WithBatch(ctx context.Context, b *Batch) context.Context {
-	return context.WithValue(ctx, batchKey{}, b)
-}
-
-// BatchOf returns the batch ctx carries, for inbox.Prefetch.
-func BatchOf(ctx context.Context) inbox.Prefetcher {
-	if b, ok := ctx.Value(batchKey{}).(*Batch); ok {
-		return b
-	}
-	return nil
-}
-
-// batchFor returns the batch usable in tx for orderID; nil means work on
-// its own.
+// batchFor returns the batch ctx carries if it is usable in tx for
+// orderID; nil means work on its own. Only calls on the transaction the
+// batch was read in use it; others (the inbox's retry with a savepoint per
+// event) read and write at once, as without a batch.
 func batchFor(ctx context.Context, tx pgx.Tx, orderID string) *Batch {
-	b, ok := ctx.Value(batchKey{}).(*Batch)
+	b, ok := inbox.BatchOf[*Batch](ctx)
 	if !ok || !b.Serves(tx) || !b.known[orderID] {
 		return nil
 	}

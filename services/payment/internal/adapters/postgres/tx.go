@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
@@ -78,7 +79,7 @@ func (t *Tx) Update(ctx context.Context, p domain.Payment) error {
 
 // Emit adds events to the outbox in the transaction.
 func (t *Tx) Emit(ctx context.Context, evs ...event.Event) error {
-	if b, ok := ctx.Value(batchKey{}).(*Batch); ok && b.Serves(t.tx) {
+	if b, ok := inbox.BatchOf[*Batch](ctx); ok && b.Serves(t.tx) {
 		b.queueEvents(evs)
 		return nil
 	}
