@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +40,7 @@ type harness struct {
 	sim  *simulator.Simulator
 	bus  *bus.Bus
 	base string
+	held *atomic.Int32 // authorisation requests the gate has held (startGated)
 }
 
 // start runs the service; tune changes its configuration before it starts.
@@ -56,7 +58,8 @@ func startGated(t *testing.T, gate chan struct{}, tune ...func(*service.Config))
 	if err != nil {
 		t.Fatal(err)
 	}
-	provider := httptest.NewServer(gated(sim, gate))
+	held := &atomic.Int32{}
+	provider := httptest.NewServer(gated(sim, gate, held))
 	t.Cleanup(provider.Close)
 	nats := testkit.NATS(t)
 	cfg := service.Config{
@@ -90,7 +93,7 @@ func startGated(t *testing.T, gate chan struct{}, tune ...func(*service.Config))
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	return &harness{t: t, sim: sim, bus: b, base: "http://" + ln.Addr().String()}
+	return &harness{t: t, sim: sim, bus: b, base: "http://" + ln.Addr().String(), held: held}
 }
 
 // publish emits one saga event about orderID.
@@ -225,12 +228,13 @@ func logOut() io.Writer {
 }
 
 // gated holds POST /v1/authorizations until gate is closed.
-func gated(next http.Handler, gate chan struct{}) http.Handler {
+func gated(next http.Handler, gate chan struct{}, held *atomic.Int32) http.Handler {
 	if gate == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/v1/authorizations" {
+			held.Add(1)
 			select {
 			case <-gate:
 			case <-r.Context().Done():

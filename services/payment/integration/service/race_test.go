@@ -19,6 +19,9 @@ func TestCancelDuringAuthorisationVoidsIt(t *testing.T) {
 	h := startGated(t, gate, func(c *service.Config) { c.ProviderTimeout = time.Minute })
 	id := newOrderID(t)
 	h.reserved(id, simulator.TokenVisa, 1500)
+	// The cancel must reach payment while the provider holds the
+	// authorisation, not before payment asked for it.
+	testkit.Eventually(t, waitFor, func() bool { return h.held.Load() == 1 }, "authorisation of %s never reached the provider", id)
 	h.cancelled(id, "timeout")
 	testkit.Eventually(t, waitFor, func() bool { return len(h.payments("?status=CANCELLED")) == 1 },
 		"no tombstone for %s", id)
