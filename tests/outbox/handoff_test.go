@@ -119,13 +119,26 @@ func streamOrder(t *testing.T, b *bus.Bus) []string {
 	}
 }
 
-// startIdleRelay runs a relay that polls once an hour, and waits until it
-// leads and made its first claim, so that later claims are the test's.
-func startIdleRelay(t *testing.T, pool *pgxpool.Pool, b *bus.Bus, tracer *claimCounter) {
+// idleRelay starts, on a fresh database and NATS server, a relay that
+// polls once an hour, and waits until it leads and made its first claim,
+// so that later claims are the test's. It returns the relay's pool, bus
+// and claim counter.
+func idleRelay(t *testing.T) (*pgxpool.Pool, *bus.Bus, *claimCounter) {
 	t.Helper()
+	tracer := &claimCounter{}
+	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
 	r := outbox.NewRelay(pool, b, quietLog(), outbox.Options{PollInterval: time.Hour})
 	runRelay(t, r)
 	testkit.Eventually(t, wait, func() bool { return r.Leader() && tracer.claims.Load() > 0 }, "relay never led and claimed")
+	return pool, b, tracer
+}
+
+// relayedOrder waits until no row of pool is unsent and returns the
+// stream's event ids in stream order.
+func relayedOrder(t *testing.T, pool *pgxpool.Pool, b *bus.Bus) []string {
+	t.Helper()
+	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
+	return streamOrder(t, b)
 }
 
 // TestRelayPublishesHandedEventsWithoutClaiming hands three transactions'
@@ -133,9 +146,7 @@ func startIdleRelay(t *testing.T, pool *pgxpool.Pool, b *bus.Bus, tracer *claimC
 // claims nothing. Not parallel: other tests' writers wake every relay of
 // the process, which would make it claim.
 func TestRelayPublishesHandedEventsWithoutClaiming(t *testing.T) {
-	tracer := &claimCounter{}
-	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
-	startIdleRelay(t, pool, b, tracer)
+	pool, b, tracer := idleRelay(t)
 	before := tracer.claims.Load()
 	var all []event.Event
 	for range 3 {
@@ -160,15 +171,12 @@ func TestRelayPublishesHandedEventsWithoutClaiming(t *testing.T) {
 // transaction first: its events wait for the first ticket's.
 func TestTicketsPublishInTheOrderTheyWereTaken(t *testing.T) {
 	t.Parallel()
-	tracer := &claimCounter{}
-	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
-	startIdleRelay(t, pool, b, tracer)
+	pool, b, _ := idleRelay(t)
 	evs := ofOneOrder(t, 2)
 	first, second := outbox.Reserve(pool), outbox.Reserve(pool)
 	writeHanded(t, pool, second, false, evs[1])
 	writeHanded(t, pool, first, false, evs[0])
-	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
-	if diff := cmp.Diff([]string{evs[0].ID, evs[1].ID}, streamOrder(t, b)); diff != "" {
+	if diff := cmp.Diff([]string{evs[0].ID, evs[1].ID}, relayedOrder(t, pool, b)); diff != "" {
 		t.Errorf("stream order (-want +got):\n%s", diff)
 	}
 }
@@ -179,14 +187,11 @@ func TestTicketsPublishInTheOrderTheyWereTaken(t *testing.T) {
 // of publishing the later one alone.
 func TestGuardedHandOverWaitsForAnEarlierUnsentEvent(t *testing.T) {
 	t.Parallel()
-	tracer := &claimCounter{}
-	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
-	startIdleRelay(t, pool, b, tracer)
+	pool, b, _ := idleRelay(t)
 	evs := ofOneOrder(t, 2)
 	writeSilently(t, pool, evs[0])
 	writeHanded(t, pool, outbox.Reserve(pool), true, evs[1])
-	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
-	if diff := cmp.Diff([]string{evs[0].ID, evs[1].ID}, streamOrder(t, b)); diff != "" {
+	if diff := cmp.Diff([]string{evs[0].ID, evs[1].ID}, relayedOrder(t, pool, b)); diff != "" {
 		t.Errorf("stream order (-want +got):\n%s", diff)
 	}
 }
@@ -195,15 +200,12 @@ func TestGuardedHandOverWaitsForAnEarlierUnsentEvent(t *testing.T) {
 // tickets behind it are published, its events are not.
 func TestAbortedTicketPublishesNothing(t *testing.T) {
 	t.Parallel()
-	tracer := &claimCounter{}
-	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
-	startIdleRelay(t, pool, b, tracer)
+	pool, b, _ := idleRelay(t)
 	lost, kept := rejected(t, 1), rejected(t, 1)
 	aborted := outbox.Reserve(pool)
 	writeHanded(t, pool, outbox.Reserve(pool), true, kept...)
 	aborted.Done(false, nil, lost)
-	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
-	if diff := cmp.Diff([]string{kept[0].ID}, streamOrder(t, b)); diff != "" {
+	if diff := cmp.Diff([]string{kept[0].ID}, relayedOrder(t, pool, b)); diff != "" {
 		t.Errorf("stream (-want +got):\n%s", diff)
 	}
 }
