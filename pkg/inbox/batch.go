@@ -67,13 +67,40 @@ func (b *Batch) Serves(tx pgx.Tx) bool { return !b.failed && b.tx != nil && b.tx
 // state it changed half-updated.
 func (b *Batch) Fail() { b.failed = true }
 
-// Emit defers the outbox rows of evs to the COMMIT, like the other
-// deferred writes, and keeps evs, which Handler hands to the outbox relay
-// once the commit succeeded (outbox.Reserve): the relay publishes them
-// without claiming their rows first.
+// Emit defers the outbox rows of evs to the COMMIT, after the other
+// deferred writes: the events of the whole batch go in one insert, in the
+// order emitted. Handler hands them to the outbox relay once the commit
+// succeeded (outbox.Reserve): the relay publishes them without claiming
+// their rows first.
 func (b *Batch) Emit(evs ...event.Event) {
-	outbox.Queue(b.Deferred(), evs...)
 	b.events = append(b.events, evs...)
+}
+
+// Flusher is a Prefetcher that holds some writes back until the batch
+// commits, to send them coalesced: one statement for the rows of all its
+// events, each row written once in its final state, where a write per
+// event would update the same hot rows again and again. Handler calls
+// QueueWrites once, just before the COMMIT, after the writes queued on
+// Deferred. A run with savepoints does not call it: there the Funcs write
+// on their own.
+type Flusher interface {
+	QueueWrites(q *pgx.Batch)
+}
+
+// finalWrites returns what commits with the batch: the deferred writes,
+// p's coalesced writes if it is a Flusher, and the emitted events' outbox
+// rows.
+func finalWrites(p Prefetcher) *pgx.Batch {
+	b := p.inboxBatch()
+	q := &pgx.Batch{}
+	if b.pending != nil {
+		q.QueuedQueries = append(q.QueuedQueries, b.pending.QueuedQueries...)
+	}
+	if f, ok := p.(Flusher); ok {
+		f.QueueWrites(q)
+	}
+	outbox.Queue(q, b.events...)
+	return q
 }
 
 // Deferred returns the batch of writes that Handler sends with the

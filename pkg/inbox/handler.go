@@ -140,14 +140,14 @@ func commitHanding(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, p Prefetc
 	if p == nil {
 		return commitWith(ctx, tx, nil)
 	}
-	b := p.inboxBatch()
-	if len(b.events) == 0 {
-		return commitWith(ctx, tx, b.pending)
+	writes, evs := finalWrites(p), p.inboxBatch().events
+	if len(evs) == 0 {
+		return commitWith(ctx, tx, writes)
 	}
 	t := outbox.Reserve(pool)
-	guard := t.QueueGuard(b.pending, b.events)
-	err := commitWith(ctx, tx, b.pending)
-	t.Done(err == nil, guard, b.events)
+	guard := t.QueueGuard(writes, evs)
+	err := commitWith(ctx, tx, writes)
+	t.Done(err == nil, guard, evs)
 	return err
 }
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,12 @@ type OrderBatch struct {
 
 	res   map[string]*domain.Reservation
 	prods map[string]*domain.Product
+
+	// The rows the batch's updates changed, written once each at the
+	// commit (QueueWrites): under load a batch reserves and sells the same
+	// few products for dozens of orders.
+	dirtyRes   map[string]reservationRow
+	dirtyProds map[string]*domain.Product
 }
 
 // cached returns the batch state ctx carries if it is usable in tx for
@@ -67,6 +74,7 @@ func (b *OrderBatch) QueueReads(q *pgx.Batch) {
 		b.known[id] = true
 	}
 	b.prods = map[string]*domain.Product{}
+	b.dirtyRes, b.dirtyProds = map[string]reservationRow{}, map[string]*domain.Product{}
 	q.Queue(`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) AS id`, ids)
 	q.Queue(`SELECT order_id, state, lines FROM reservations WHERE order_id = ANY($1)
 		ORDER BY order_id FOR UPDATE`, ids).Query(b.readReservations)
@@ -115,16 +123,28 @@ func (b *OrderBatch) view(orderID string, skus []string) (*domain.Reservation, m
 	return res, products
 }
 
-// write queues an update's writes for the commit and makes the batch
+// write keeps an update's changes for the commit and makes the batch
 // state show them to the next updates.
 func (b *OrderBatch) write(next *domain.Reservation, products []*domain.Product, evs []event.Event) error {
-	if err := queueWrites(b.Deferred(), next, products, nil); err != nil {
-		b.Fail()
-		return err
+	if next != nil {
+		row, err := toRow(next)
+		if err != nil {
+			b.Fail()
+			return err
+		}
+		b.res[next.OrderID()] = next
+		b.dirtyRes[next.OrderID()] = row
+	}
+	for _, p := range products {
+		b.dirtyProds[p.SKU()] = p
 	}
 	b.Emit(evs...)
-	if next != nil {
-		b.res[next.OrderID()] = next
-	}
 	return nil
+}
+
+// QueueWrites queues the final state of every reservation and product the
+// batch changed, one statement each (inbox.Flusher).
+func (b *OrderBatch) QueueWrites(q *pgx.Batch) {
+	queueReservations(q, slices.Collect(maps.Values(b.dirtyRes)))
+	queueProducts(q, slices.Collect(maps.Values(b.dirtyProds)))
 }

@@ -63,9 +63,11 @@ func (r *Repository) UpdateOrder(ctx context.Context, orderID string, skus []str
 // queueWrites adds the writes of one order update to b.
 func queueWrites(b *pgx.Batch, next *domain.Reservation, products []*domain.Product, evs []event.Event) error {
 	if next != nil {
-		if err := queueReservation(b, next); err != nil {
+		row, err := toRow(next)
+		if err != nil {
 			return err
 		}
+		queueReservations(b, []reservationRow{row})
 	}
 	queueProducts(b, products)
 	outbox.Queue(b, evs...)

@@ -71,14 +71,33 @@ func decodeReservation(orderID, state string, raw []byte) (*domain.Reservation, 
 	return domain.UnmarshalReservation(orderID, domain.State(state), toDomainLines(lines))
 }
 
-// queueReservation adds the insert or update of a reservation to b.
-func queueReservation(b *pgx.Batch, res *domain.Reservation) error {
+// reservationRow is a reservation as its row stores it.
+type reservationRow struct {
+	orderID, state string
+	lines          []byte
+}
+
+func toRow(res *domain.Reservation) (reservationRow, error) {
 	lines, err := json.Marshal(toDBLines(res.Lines()))
 	if err != nil {
-		return fmt.Errorf("encode reservation lines: %w", err)
+		return reservationRow{}, fmt.Errorf("encode reservation lines: %w", err)
 	}
-	b.Queue(`INSERT INTO reservations (order_id, state, lines) VALUES ($1, $2, $3)
+	return reservationRow{orderID: res.OrderID(), state: string(res.State()), lines: lines}, nil
+}
+
+// queueReservations adds the insert or update of rows, one statement, to
+// b. The rows must name distinct orders: one statement cannot upsert a row
+// twice.
+func queueReservations(b *pgx.Batch, rows []reservationRow) {
+	if len(rows) == 0 {
+		return
+	}
+	ids, states, lines := make([]string, len(rows)), make([]string, len(rows)), make([][]byte, len(rows))
+	for i, r := range rows {
+		ids[i], states[i], lines[i] = r.orderID, r.state, r.lines
+	}
+	b.Queue(`INSERT INTO reservations (order_id, state, lines)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
 		ON CONFLICT (order_id) DO UPDATE SET state = excluded.state, lines = excluded.lines, updated_at = now()`,
-		res.OrderID(), string(res.State()), lines)
-	return nil
+		ids, states, lines)
 }

@@ -1,0 +1,136 @@
+package inbox_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/testkit"
+)
+
+// flusher is a prefetcher that emits every event it serves and writes one
+// row for the whole batch at the commit (inbox.Flusher): the count of
+// events it served.
+type flusher struct {
+	prefetcher
+	flushes atomic.Int32
+}
+
+func (f *flusher) QueueWrites(q *pgx.Batch) {
+	f.flushes.Add(1)
+	q.Queue(`INSERT INTO effects (event_id) VALUES ($1)`, "flushed-"+strconv.Itoa(int(f.served.Load())))
+}
+
+// emit serves ev by emitting it and deferring its effect; fail names an
+// event whose deferred effect fails at the commit.
+func (f *flusher) emit(fail string) inbox.Func {
+	apply := f.apply(fail)
+	return func(ctx context.Context, tx pgx.Tx, ev event.Event) error {
+		if f.Serves(tx) {
+			f.Emit(ev)
+		}
+		return apply(ctx, tx, ev)
+	}
+}
+
+// sqlTracer keeps the statements of the batches a pool sends.
+type sqlTracer struct {
+	countingTracer
+	mu    sync.Mutex
+	batch []string
+}
+
+func (s *sqlTracer) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	s.mu.Lock()
+	s.batch = append(s.batch, d.SQL)
+	s.mu.Unlock()
+}
+
+func (s *sqlTracer) count(prefix string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, sql := range s.batch {
+		if strings.HasPrefix(strings.TrimSpace(sql), prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestFlusherWritesOnceWithTheCommit checks that a Flusher's writes go
+// once per batch with the COMMIT, and that the events of all the batch's
+// Funcs go in one outbox insert, in order.
+func TestFlusherWritesOnceWithTheCommit(t *testing.T) {
+	t.Parallel()
+	base := openDB(t)
+	tracer := &sqlTracer{}
+	pool := testkit.Traced(t, base, tracer)
+	msgs := messages(t, 5)
+	f := &flusher{prefetcher: prefetcher{readSQL: `SELECT 1`}}
+	errs := inbox.Handler(pool, "test", f.emit(""))(inbox.WithBatch(t.Context(), f), msgs)
+	if diff := cmp.Diff(make([]error, len(msgs)), errs, cmp.Comparer(sameError)); diff != "" {
+		t.Fatalf("results (-want +got):\n%s", diff)
+	}
+	if n := f.flushes.Load(); n != 1 {
+		t.Errorf("QueueWrites called %d times, want 1", n)
+	}
+	if got := effects(t, base)["flushed-5"]; got != 1 {
+		t.Errorf("flushed rows = %d, want 1", got)
+	}
+	if n := tracer.count("INSERT INTO outbox"); n != 1 {
+		t.Errorf("outbox inserts = %d, want 1", n)
+	}
+	var want []string
+	for _, m := range msgs {
+		want = append(want, m.Event.ID)
+	}
+	if diff := cmp.Diff(want, outboxIDs(t, base)); diff != "" {
+		t.Errorf("outbox rows (-want +got):\n%s", diff)
+	}
+}
+
+// TestFlusherIsNotCalledInTheRerun fails a deferred write at the commit:
+// the Flusher's writes are rolled back with the pipelined run, and the run
+// with savepoints, where the Funcs write on their own, does not call it.
+func TestFlusherIsNotCalledInTheRerun(t *testing.T) {
+	t.Parallel()
+	pool, msgs := openDB(t), messages(t, 3)
+	if _, err := pool.Exec(t.Context(), `CREATE TABLE unique_effects (event_id text PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	bad := msgs[1].Event.ID
+	f := &flusher{prefetcher: prefetcher{readSQL: `SELECT 1`}}
+	errs := inbox.Handler(pool, "test", f.emit(bad))(inbox.WithBatch(t.Context(), f), msgs)
+	if errs[1] == nil || errs[0] != nil || errs[2] != nil {
+		t.Fatalf("errors = %v, want only the second message failed", errs)
+	}
+	if n := f.flushes.Load(); n != 1 {
+		t.Errorf("QueueWrites called %d times, want 1 (the pipelined run)", n)
+	}
+	if diff := cmp.Diff(once(msgs, bad), effects(t, pool)); diff != "" {
+		t.Errorf("effects (-want +got):\n%s", diff)
+	}
+	if ids := outboxIDs(t, pool); len(ids) != 0 {
+		t.Errorf("outbox rows %v, want none: the rerun emits nothing through the batch", ids)
+	}
+}
+
+func outboxIDs(t *testing.T, pool *pgxpool.Pool) []string {
+	t.Helper()
+	rows, _ := pool.Query(t.Context(), `SELECT event_id::text FROM outbox ORDER BY id`)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("read outbox: %v", err)
+	}
+	return ids
+}
