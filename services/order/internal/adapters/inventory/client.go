@@ -6,7 +6,9 @@
 // call per order always sees the current price, while a replica would need a
 // product-price event stream and a warm-up before the first order. The
 // breaker keeps a slow or failing inventory from holding order requests: it
-// answers at once with ErrInventoryUnavailable while open.
+// answers at once with ErrInventoryUnavailable while open. Lookups that
+// arrive while a request is under way go together in the next one, so that
+// under load one request prices many orders.
 package inventory
 
 import (
@@ -51,12 +53,13 @@ type Client struct {
 	http    *http.Client
 	timeout time.Duration
 	breaker *gobreaker.CircuitBreaker[map[string]int64]
+	lookups *lookups
 }
 
 // NewClient returns a client for the inventory service at baseURL.
 func NewClient(baseURL string, opts Options) *Client {
 	opts = opts.withDefaults()
-	return &Client{
+	c := &Client{
 		base:    baseURL,
 		http:    opts.HTTPClient,
 		timeout: opts.Timeout,
@@ -72,6 +75,10 @@ func NewClient(baseURL string, opts Options) *Client {
 			OnStateChange: func(_ string, _, to gobreaker.State) { breakerState.Set(float64(to)) },
 		}),
 	}
+	c.lookups = &lookups{fetch: func(ctx context.Context, skus []string) (map[string]int64, error) {
+		return c.breaker.Execute(func() (map[string]int64, error) { return c.fetch(ctx, skus) })
+	}}
+	return c
 }
 
 func (o Options) withDefaults() Options {
@@ -113,10 +120,11 @@ func (c *Client) BreakerName() string { return c.breaker.Name() }
 func (c *Client) StateName() string { return c.State() }
 
 // Prices returns the unit price in cents of each SKU inventory knows, with
-// one call; unknown SKUs are absent. Any failure, including an open breaker,
-// is command.ErrInventoryUnavailable.
+// one call, which concurrent lookups share (lookups); unknown SKUs are
+// absent. Any failure, including an open breaker, is
+// command.ErrInventoryUnavailable.
 func (c *Client) Prices(ctx context.Context, skus []string) (map[string]int64, error) {
-	prices, err := c.breaker.Execute(func() (map[string]int64, error) { return c.fetch(ctx, skus) })
+	prices, err := c.lookups.prices(ctx, skus)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", command.ErrInventoryUnavailable, err)
 	}
