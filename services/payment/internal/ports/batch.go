@@ -41,11 +41,11 @@ type batchRunner struct {
 }
 
 func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) []error {
-	records := b.prepareAll(ctx, msgs, prep)
 	orders := make([]string, len(msgs))
 	for i, m := range msgs {
 		orders[i] = m.Event.Subject
 	}
+	records := b.prepareAll(b.readAhead(ctx, orders), msgs, prep)
 	ctx = inbox.WithBatch(ctx, &postgres.Batch{OrderIDs: orders})
 	var mu sync.Mutex
 	after := make(map[string]func(context.Context), len(msgs))
@@ -66,6 +66,23 @@ func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) 
 		}
 	}
 	return errs
+}
+
+// readAhead returns ctx carrying the payments of orders, read in one query
+// (postgres.Batch.ReadAhead) for the Decide calls of prepareAll, which
+// would otherwise read them one by one. The transaction that follows gets
+// a Batch of its own: this snapshot is stale once it begins. A batch of one
+// would gain nothing; if the query fails, each Decide reads on its own.
+func (b batchRunner) readAhead(ctx context.Context, orders []string) context.Context {
+	if len(orders) < 2 {
+		return ctx
+	}
+	ahead := &postgres.Batch{OrderIDs: orders}
+	if err := ahead.ReadAhead(ctx, b.pool); err != nil {
+		b.log.WarnContext(ctx, "payments not read ahead; each event reads its own", slog.Any("error", err))
+		return ctx
+	}
+	return inbox.WithBatch(ctx, ahead)
 }
 
 // prepareAll runs prep for every message, at most parallel at once.

@@ -17,12 +17,18 @@ import (
 // transaction: their payments are locked and read with its BEGIN and its
 // writes and outbox rows sent with its COMMIT (inbox.WithBatch), instead of
 // several round trips per event.
+//
+// A Batch can instead serve the phase before that transaction, when each
+// event is decided on its own (ReadAhead). A Batch serves one phase only:
+// the read-ahead snapshot would be stale inside the transaction, and the
+// transaction's state is uncommitted outside it.
 type Batch struct {
 	OrderIDs []string
 	inbox.Batch
 
 	known    map[string]bool
 	payments map[string]domain.Payment
+	ahead    map[string]*domain.Payment // ReadAhead's answers; nil for an order with no payment
 }
 
 // batchFor returns the batch ctx carries if it is usable in tx for
@@ -44,16 +50,11 @@ func batchFor(ctx context.Context, tx pgx.Tx, orderID string) *Batch {
 // transaction).
 func (b *Batch) QueueReads(q *pgx.Batch) {
 	b.known, b.payments = map[string]bool{}, map[string]domain.Payment{}
-	ids := make([]string, 0, len(b.OrderIDs))
 	for _, id := range b.OrderIDs {
 		b.known[id] = true
-		if u, err := uuid.Parse(id); err == nil && u.String() == id {
-			ids = append(ids, id)
-		}
 	}
-	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	q.Queue(`SELECT `+columns+` FROM payments WHERE order_id = ANY($1::uuid[])
-		ORDER BY order_id FOR UPDATE`, ids).Query(func(rows pgx.Rows) error {
+		ORDER BY order_id FOR UPDATE`, canonicalIDs(b.OrderIDs)).Query(func(rows pgx.Rows) error {
 		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 		if err != nil {
 			return fmt.Errorf("lock payments: %w", err)
@@ -63,6 +64,19 @@ func (b *Batch) QueueReads(q *pgx.Batch) {
 		}
 		return nil
 	})
+}
+
+// canonicalIDs returns the ids that are UUIDs spelled as PostgreSQL prints
+// them, sorted and without repeats: the ones a uuid[] parameter accepts
+// and whose rows come back under the same string.
+func canonicalIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if u, err := uuid.Parse(id); err == nil && u.String() == id {
+			out = append(out, id)
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(out)))
 }
 
 // get returns the payment an earlier statement of the batch read or queued.

@@ -27,8 +27,16 @@ type Payments struct {
 // NewPayments returns the reader of pool's payments.
 func NewPayments(pool *pgxpool.Pool) *Payments { return &Payments{pool: pool} }
 
-// Get returns the order's payment, or command.ErrNotFound.
+// Get returns the order's payment, or command.ErrNotFound. When ctx
+// carries a Batch that read the order's payment ahead (Batch.ReadAhead),
+// Get answers from it instead of asking the database.
 func (r *Payments) Get(ctx context.Context, orderID string) (domain.Payment, error) {
+	if p, ok := readAhead(ctx, orderID); ok {
+		if p == nil {
+			return domain.Payment{}, command.ErrNotFound
+		}
+		return *p, nil
+	}
 	return get(ctx, r.pool, `SELECT `+columns+` FROM payments WHERE order_id = $1`, orderID)
 }
 
