@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
@@ -27,7 +28,14 @@ type Worker struct {
 	wake     chan struct{}
 
 	mu    sync.Mutex
-	first []domain.Notification
+	first []firstRound
+}
+
+// firstRound is a notification whose first round is queued, with the
+// trace it was recorded in.
+type firstRound struct {
+	n           domain.Notification
+	traceParent string
 }
 
 // NewWorker returns a worker of d sweeping every interval (default 1s).
@@ -39,11 +47,12 @@ func NewWorker(d command.Deliver, interval time.Duration, log *slog.Logger) *Wor
 }
 
 // FirstRound queues the first round of n, which command.Record stored
-// claimed. The queue is not bounded, so that the consumer calling it never
-// blocks; rounds still queued at shutdown fall due when their claim ends.
-func (w *Worker) FirstRound(n domain.Notification) {
+// claimed in ctx; the round continues ctx's trace. The queue is not
+// bounded, so that the consumer calling it never blocks; rounds still
+// queued at shutdown fall due when their claim ends.
+func (w *Worker) FirstRound(ctx context.Context, n domain.Notification) {
 	w.mu.Lock()
-	w.first = append(w.first, n)
+	w.first = append(w.first, firstRound{n: n, traceParent: telemetry.TraceParent(ctx)})
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
@@ -94,10 +103,11 @@ func (w *Worker) firstRounds(ctx context.Context) {
 	w.mu.Unlock()
 	var g errgroup.Group
 	g.SetLimit(roundsParallel)
-	for _, n := range queued {
+	for _, r := range queued {
 		g.Go(func() error {
-			if err := w.deliver.HandleClaimed(ctx, n); err != nil && ctx.Err() == nil {
-				w.log.WarnContext(ctx, "deliver notification", slog.String("notification_id", n.ID()), slog.Any("error", err))
+			rctx := telemetry.Start(ctx, r.traceParent)
+			if err := w.deliver.HandleClaimed(rctx, r.n); err != nil && ctx.Err() == nil {
+				w.log.WarnContext(rctx, "deliver notification", slog.String("notification_id", r.n.ID()), slog.Any("error", err))
 			}
 			return nil
 		})

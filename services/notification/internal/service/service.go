@@ -99,7 +99,8 @@ func (s *Service) newApplication(repo *mongorepo.Notifications) app.Application 
 	return app.Application{
 		Commands: app.Commands{
 			Record: command.Record{Repo: repo, Recorded: recordRecorded,
-				FirstRound: func(n domain.Notification) { s.worker.FirstRound(n) }},
+				// The worker is made after the application: look it up per call.
+				FirstRound: func(ctx context.Context, n domain.Notification) { s.worker.FirstRound(ctx, n) }},
 			Deliver: command.Deliver{
 				Repo: repo, Channel: s.channel,
 				Policy:  domain.RetryPolicy{MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.RetryBackoff, RetryAfter: s.cfg.RetryAfter},

@@ -1,17 +1,21 @@
 package mongo_test
 
 import (
+	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	mongoevent "go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
 	mongorepo "github.com/eventshop/eventshop/services/notification/internal/adapters/mongo"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
@@ -26,7 +30,13 @@ var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 // repo returns a repository over a fresh, indexed collection.
 func repo(t *testing.T) (*mongorepo.Notifications, *mongo.Collection) {
 	t.Helper()
-	client, err := mongo.Connect(options.Client().ApplyURI(testkit.Mongo(t)))
+	return repoWith(t, options.Client())
+}
+
+// repoWith is repo with the client options opts.
+func repoWith(t *testing.T, opts *options.ClientOptions) (*mongorepo.Notifications, *mongo.Collection) {
+	t.Helper()
+	client, err := mongo.Connect(opts.ApplyURI(testkit.Mongo(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +165,50 @@ func TestRetryAndSentRounds(t *testing.T) {
 	}
 	if due, _ := r.Due(t.Context(), t0.Add(48*time.Hour), 10); len(due) != 0 {
 		t.Errorf("sent notification still due")
+	}
+}
+
+// TestMarkSentOfAFirstRoundSkipsTheRead marks a notification sent with an
+// event that carries its trace, as a first round does: the update is the
+// only command sent, and the event keeps that trace.
+func TestMarkSentOfAFirstRoundSkipsTheRead(t *testing.T) {
+	t.Parallel()
+	var finds atomic.Int32
+	monitor := &mongoevent.CommandMonitor{Started: func(_ context.Context, e *mongoevent.CommandStartedEvent) {
+		if e.CommandName == "find" {
+			finds.Add(1)
+		}
+	}}
+	r, coll := repoWith(t, options.Client().SetMonitor(monitor))
+	n := notification(t, "alice", domain.KindConfirmed, t0)
+	if _, err := r.Add(t.Context(), n, "ev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Delivered("log", t0); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := event.New("notification", schemas.TypeNotificationSentV1, n.ID(), schemas.NotificationSentV1{
+		NotificationID: n.ID(), OrderID: n.ID(), CustomerID: "alice", Kind: string(n.Kind()), Channel: "log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.TraceParent = telemetry.Child("")
+	before := finds.Load()
+	if err := r.MarkSent(t.Context(), n, ev); err != nil {
+		t.Fatal(err)
+	}
+	if got := finds.Load() - before; got != 0 {
+		t.Errorf("MarkSent of a first round sent %d finds, want 0", got)
+	}
+	var doc struct {
+		Status string   `bson:"status"`
+		Outbox []bson.M `bson:"outbox"`
+	}
+	if err := coll.FindOne(t.Context(), bson.M{"_id": n.ID()}).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Status != "SENT" || len(doc.Outbox) != 1 || doc.Outbox[0]["traceparent"] != ev.TraceParent {
+		t.Errorf("document = %+v, want SENT with the sent event and its trace %s queued", doc, ev.TraceParent)
 	}
 }
 

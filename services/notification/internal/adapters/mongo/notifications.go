@@ -108,7 +108,14 @@ func (r *Notifications) Claim(ctx context.Context, n domain.Notification, now, u
 // MarkSent stores n as SENT and pushes ev to the document's outbox in the
 // same update, so the event is published if and only if the state is
 // stored; then it hands ev to the relay.
-// A notification found SENT already is left as it is.
+//
+// An ev without a trace comes from a round that picked the notification up
+// later (a retry, or a round another process left): MarkSent reads the
+// stored notification first, leaves it as it is if found SENT already, and
+// continues the trace it was recorded in. An ev with a trace comes from the
+// first round, which Record claimed when it stored the notification: no
+// other round can have sent it unless this one outlived its lease, the
+// race below, so that read is skipped.
 //
 // Both the read and the update select by _id alone: FerretDB on SQLite
 // finds a document by _id and scans the whole collection for any other
@@ -119,11 +126,11 @@ func (r *Notifications) Claim(ctx context.Context, n domain.Notification, now, u
 // command.Deliver), which the stream drops.
 func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev event.Event) error {
 	s := n.Snapshot()
-	stored, err := r.sentState(ctx, s.ID)
-	if err != nil || stored.Status == string(domain.StatusSent) {
-		return err
-	}
 	if ev.TraceParent == "" {
+		stored, err := r.sentState(ctx, s.ID)
+		if err != nil || stored.Status == string(domain.StatusSent) {
+			return err
+		}
 		ev.TraceParent = telemetry.Child(stored.TraceParent)
 	}
 	update := bson.M{

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
@@ -83,6 +84,9 @@ func (d Deliver) sent(ctx context.Context, n domain.Notification) error {
 	if err != nil {
 		return err
 	}
+	// A first round continues the trace its notification was recorded in;
+	// other rounds leave it to the repository, which knows it.
+	ev.TraceParent = telemetry.TraceParent(ctx)
 	if err := d.Repo.MarkSent(ctx, n, ev); err != nil {
 		return fmt.Errorf("mark notification sent: %w", err)
 	}

@@ -28,12 +28,13 @@ type Record struct {
 	Repo  Repository
 	Clock Clock
 	// FirstRound, when set, takes each new notification for its first
-	// delivery round (Deliver.HandleClaimed). The notification is then
+	// delivery round (Deliver.HandleClaimed), with the context it was
+	// recorded in, whose trace the round continues. The notification is then
 	// stored claimed for Lease, so no sweep for due notifications takes
 	// that round: it needs neither a claim nor a query over the collection.
 	// Should the round not happen, the notification falls due when the
 	// lease ends.
-	FirstRound func(domain.Notification)
+	FirstRound func(context.Context, domain.Notification)
 	// Lease is how long a first round is reserved; it must exceed one
 	// round through the channel. Default 1m.
 	Lease time.Duration
@@ -62,7 +63,7 @@ func (r Record) Handle(ctx context.Context, cmd RecordCommand) (bool, error) {
 		r.Recorded(n)
 	}
 	if r.FirstRound != nil {
-		r.FirstRound(n)
+		r.FirstRound(ctx, n)
 	}
 	return true, nil
 }

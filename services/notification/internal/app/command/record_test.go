@@ -1,6 +1,7 @@
 package command_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func TestRecordHandsTheFirstRoundOver(t *testing.T) {
 	repo := newMemRepo()
 	var handed []domain.Notification
 	rec := command.Record{Repo: repo, Clock: clock, Lease: 30 * time.Second,
-		FirstRound: func(n domain.Notification) { handed = append(handed, n) }}
+		FirstRound: func(_ context.Context, n domain.Notification) { handed = append(handed, n) }}
 	final := domain.Final{OrderID: orderID, CustomerID: "alice", Kind: domain.KindRejected, Reason: "no stock"}
 	for i := range 2 {
 		if _, err := rec.Handle(t.Context(), command.RecordCommand{EventID: fmt.Sprint("ev-", i), Final: final}); err != nil {
