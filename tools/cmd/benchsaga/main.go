@@ -1,9 +1,12 @@
 // Command benchsaga measures the order saga as it runs in production: the
 // services as their own processes on PostgreSQL with fsync on, NATS
 // JetStream with file storage and FerretDB. It reports the latency from
-// placing an order to its order.confirmed event, one order at a time, and the
-// rate of confirmed orders under concurrent load, then checks every
-// invariant of the saga. Results are printed as name=value lines.
+// placing an order to its order.confirmed event, one order at a time: one
+// saga at a time (each order placed once the previous one's saga has
+// finished), and back to back (each placed the moment the previous one is
+// confirmed, while its sale, capture and notification still run). Then it
+// measures the rate of confirmed orders under concurrent load and checks
+// every invariant of the saga. Results are printed as name=value lines.
 package main
 
 import (
@@ -23,6 +26,7 @@ import (
 
 type config struct {
 	sequential  int
+	backToBack  int
 	concurrency int
 	orders      int
 	logFile     string
@@ -34,7 +38,8 @@ type config struct {
 func main() {
 	var cfg config
 	stack.OneProcEach()
-	flag.IntVar(&cfg.sequential, "sequential", 300, "orders placed one at a time for the latency figures")
+	flag.IntVar(&cfg.sequential, "sequential", 300, "orders placed one at a time, each once the previous saga has finished, for the latency figures")
+	flag.IntVar(&cfg.backToBack, "back-to-back", 300, "orders placed one at a time, each the moment the previous one is confirmed")
 	flag.IntVar(&cfg.concurrency, "concurrency", 64, "concurrent clients for the throughput figure")
 	flag.IntVar(&cfg.orders, "orders", 6000, "orders placed under concurrent load")
 	flag.StringVar(&cfg.logFile, "log", "", "file for the services' logs (default: discarded)")
@@ -60,19 +65,28 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer b.stop()
-	fmt.Fprintf(os.Stderr, "platform ready; %d sequential orders ...\n", cfg.sequential)
+	fmt.Fprintf(os.Stderr, "platform ready; %d orders one saga at a time ...\n", cfg.sequential)
 	var h *hops
 	if cfg.hops {
 		if h, err = watchHops(b.nc); err != nil {
 			return err
 		}
 	}
-	lat, ids, err := b.sequential(ctx, cfg.sequential)
+	settle, err := watchSettled(b.nc)
+	if err != nil {
+		return err
+	}
+	lat, ids, err := b.sequential(ctx, cfg.sequential, settle)
 	if err != nil {
 		return err
 	}
 	if h != nil {
 		h.report(os.Stderr, ids[min(10, len(ids)):])
+	}
+	fmt.Fprintf(os.Stderr, "%d orders back to back ...\n", cfg.backToBack)
+	btb, _, err := b.sequential(ctx, cfg.backToBack, nil)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(os.Stderr, "%d orders from %d concurrent clients ...\n", cfg.orders, cfg.concurrency)
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -90,6 +104,8 @@ func run(ctx context.Context, cfg config) error {
 	}
 	fmt.Printf("saga_latency_p50_ms=%.2f\n", lat.percentile(50))
 	fmt.Printf("saga_latency_p99_ms=%.2f\n", lat.percentile(99))
+	fmt.Printf("back_to_back_latency_p50_ms=%.2f\n", btb.percentile(50))
+	fmt.Printf("back_to_back_latency_p99_ms=%.2f\n", btb.percentile(99))
 	fmt.Printf("confirmed_orders_per_s=%.0f\n", rate)
 	fmt.Printf("invariant_violations=%d\n", violations)
 	return nil

@@ -43,8 +43,11 @@ func (b *bench) order(i int) []client.Line {
 }
 
 // sequential places orders one at a time and returns each one's time from
-// the request to its order.confirmed event, in milliseconds.
-func (b *bench) sequential(ctx context.Context, n int) (latencies, []string, error) {
+// the request to its order.confirmed event, in milliseconds. With settle,
+// each order is placed once the previous one's saga has finished (sold,
+// captured, notified); without, the moment it is confirmed, while those
+// last steps still run.
+func (b *bench) sequential(ctx context.Context, n int, settle *settled) (latencies, []string, error) {
 	out := make(latencies, 0, n)
 	ids := make([]string, 0, n)
 	for i := range n {
@@ -64,6 +67,14 @@ func (b *bench) sequential(ctx context.Context, n int) (latencies, []string, err
 		b.mu.Unlock()
 		if i >= 10 { // the first orders warm up connections and caches
 			out = append(out, float64(end.Sub(start).Microseconds())/1000)
+		}
+		if settle == nil {
+			continue
+		}
+		select {
+		case <-settle.wait(o.ID):
+		case <-time.After(30 * time.Second):
+			return nil, nil, fmt.Errorf("saga of order %s not finished within 30s", o.ID)
 		}
 	}
 	return out, ids, nil
