@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -42,29 +41,9 @@ func (f *flusher) emit(fail string) inbox.Func {
 	}
 }
 
-// sqlTracer keeps the statements of the batches a pool sends.
-type sqlTracer struct {
-	countingTracer
-	mu    sync.Mutex
-	batch []string
-}
-
-func (s *sqlTracer) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
-	s.mu.Lock()
-	s.batch = append(s.batch, d.SQL)
-	s.mu.Unlock()
-}
-
-func (s *sqlTracer) count(prefix string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, sql := range s.batch {
-		if strings.HasPrefix(strings.TrimSpace(sql), prefix) {
-			n++
-		}
-	}
-	return n
+// isOutboxInsert tells the outbox inserts among a pool's statements.
+func isOutboxInsert(s testkit.Statement) bool {
+	return strings.HasPrefix(strings.TrimSpace(s.SQL), "INSERT INTO outbox")
 }
 
 // TestFlusherWritesOnceWithTheCommit checks that a Flusher's writes go
@@ -73,7 +52,7 @@ func (s *sqlTracer) count(prefix string) int {
 func TestFlusherWritesOnceWithTheCommit(t *testing.T) {
 	t.Parallel()
 	base := openDB(t)
-	tracer := &sqlTracer{}
+	tracer := &testkit.SQLLog{}
 	pool := testkit.Traced(t, base, tracer)
 	msgs := messages(t, 5)
 	f := &flusher{prefetcher: prefetcher{readSQL: `SELECT 1`}}
@@ -87,7 +66,7 @@ func TestFlusherWritesOnceWithTheCommit(t *testing.T) {
 	if got := effects(t, base)["flushed-5"]; got != 1 {
 		t.Errorf("flushed rows = %d, want 1", got)
 	}
-	if n := tracer.count("INSERT INTO outbox"); n != 1 {
+	if n := tracer.Count(isOutboxInsert); n != 1 {
 		t.Errorf("outbox inserts = %d, want 1", n)
 	}
 	var want []string

@@ -51,22 +51,6 @@ func (p *prefetcher) apply(fail string) inbox.Func {
 	}
 }
 
-// countingTracer counts what a pool sends: each single query and each
-// batch is one round trip.
-type countingTracer struct{ sends atomic.Int32 }
-
-func (c *countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.sends.Add(1)
-	return ctx
-}
-func (c *countingTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *countingTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	c.sends.Add(1)
-	return ctx
-}
-func (c *countingTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (c *countingTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
-
 // TestHandlerPipelinesPrefetchAndDeferredWrites checks that a batch with a
 // Prefetcher costs two round trips: BEGIN with the inbox record and the
 // reads, then the deferred writes with the COMMIT; and that those writes
@@ -74,7 +58,7 @@ func (c *countingTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatc
 func TestHandlerPipelinesPrefetchAndDeferredWrites(t *testing.T) {
 	t.Parallel()
 	base := openDB(t)
-	tracer := &countingTracer{}
+	tracer := &testkit.SQLLog{}
 	pool := testkit.Traced(t, base, tracer)
 	if _, err := pool.Exec(t.Context(), `INSERT INTO effects (event_id) VALUES ('earlier'), ('earlier2')`); err != nil {
 		t.Fatal(err)
@@ -83,7 +67,7 @@ func TestHandlerPipelinesPrefetchAndDeferredWrites(t *testing.T) {
 		msgs := messages(t, 5)
 		p := &prefetcher{readSQL: `SELECT event_id FROM effects WHERE event_id LIKE 'earlier%'`}
 		ctx := inbox.WithBatch(t.Context(), p)
-		before := tracer.sends.Load()
+		before := tracer.Sends()
 		errs := inbox.Handler(pool, "test", p.apply(""))(ctx, msgs)
 		if diff := cmp.Diff(make([]error, len(msgs)), errs, cmp.Comparer(sameError)); diff != "" {
 			t.Fatalf("round %d results (-want +got):\n%s", round, diff)
@@ -95,7 +79,7 @@ func TestHandlerPipelinesPrefetchAndDeferredWrites(t *testing.T) {
 			t.Errorf("round %d: %d inbox rows, want %d", round, len(got), 5*(round+1))
 		}
 		if round == 1 {
-			if sends := tracer.sends.Load() - before; sends != 2 {
+			if sends := tracer.Sends() - before; sends != 2 {
 				t.Errorf("round trips for a batch = %d, want 2", sends)
 			}
 			want := once(msgs)

@@ -3,7 +3,6 @@ package outbox_test
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,23 +19,10 @@ import (
 	"github.com/eventshop/eventshop/testkit"
 )
 
-// claimCounter counts the relay's claims among the statements of a pool.
-type claimCounter struct{ claims atomic.Int32 }
-
-func (c *claimCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	return ctx
+// isClaim tells the relay's claim among the statements of a pool.
+func isClaim(s testkit.Statement) bool {
+	return strings.Contains(s.SQL, "FROM outbox WHERE sent_at IS NULL") && strings.Contains(s.SQL, "SKIP LOCKED")
 }
-func (c *claimCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *claimCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
-	for _, q := range d.Batch.QueuedQueries {
-		if strings.Contains(q.SQL, "FROM outbox WHERE sent_at IS NULL") && strings.Contains(q.SQL, "SKIP LOCKED") {
-			c.claims.Add(1)
-		}
-	}
-	return ctx
-}
-func (c *claimCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (c *claimCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
 // ofOneOrder builds n valid events about one order, as a transaction
 // about that order would emit.
@@ -123,13 +109,13 @@ func streamOrder(t *testing.T, b *bus.Bus) []string {
 // polls once an hour, and waits until it leads and made its first claim,
 // so that later claims are the test's. It returns the relay's pool, bus
 // and claim counter.
-func idleRelay(t *testing.T) (*pgxpool.Pool, *bus.Bus, *claimCounter) {
+func idleRelay(t *testing.T) (*pgxpool.Pool, *bus.Bus, *testkit.SQLLog) {
 	t.Helper()
-	tracer := &claimCounter{}
+	tracer := &testkit.SQLLog{}
 	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
 	r := outbox.NewRelay(pool, b, quietLog(), outbox.Options{PollInterval: time.Hour})
 	runRelay(t, r)
-	testkit.Eventually(t, wait, func() bool { return r.Leader() && tracer.claims.Load() > 0 }, "relay never led and claimed")
+	testkit.Eventually(t, wait, func() bool { return r.Leader() && tracer.Count(isClaim) > 0 }, "relay never led and claimed")
 	return pool, b, tracer
 }
 
@@ -147,7 +133,7 @@ func relayedOrder(t *testing.T, pool *pgxpool.Pool, b *bus.Bus) []string {
 // the process, which would make it claim.
 func TestRelayPublishesHandedEventsWithoutClaiming(t *testing.T) {
 	pool, b, tracer := idleRelay(t)
-	before := tracer.claims.Load()
+	before := tracer.Count(isClaim)
 	var all []event.Event
 	for range 3 {
 		evs := rejected(t, 2)
@@ -162,7 +148,7 @@ func TestRelayPublishesHandedEventsWithoutClaiming(t *testing.T) {
 	if diff := cmp.Diff(idCounts(all), streamIDs(t, b)); diff != "" {
 		t.Errorf("stream (-want +got):\n%s", diff)
 	}
-	if n := tracer.claims.Load() - before; n != 0 {
+	if n := tracer.Count(isClaim) - before; n != 0 {
 		t.Errorf("relay claimed %d times for handed events, want 0", n)
 	}
 }

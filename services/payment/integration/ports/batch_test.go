@@ -27,7 +27,7 @@ func TestBatchDecidesWithOneRead(t *testing.T) {
 	if errors.Join(errs...) != nil {
 		t.Fatalf("reserved: %v", errs)
 	}
-	if n := h.reads.n.Load(); n != 1 {
+	if n := h.reads.Count(isDecideRead); n != 1 {
 		t.Errorf("payment reads of the reserved batch = %d, want 1", n)
 	}
 	errs = h.saga.OrderFinal(t.Context(), []bus.Message{
@@ -35,7 +35,7 @@ func TestBatchDecidesWithOneRead(t *testing.T) {
 	if errors.Join(errs...) != nil {
 		t.Fatalf("final: %v", errs)
 	}
-	if n := h.reads.n.Load(); n != 2 {
+	if n := h.reads.Count(isDecideRead); n != 2 {
 		t.Errorf("payment reads of both batches = %d, want 2", n)
 	}
 	if got := [2]int32{h.provider.captures.Load(), h.provider.voids.Load()}; got != [2]int32{2, 1} {
@@ -89,7 +89,7 @@ func TestBatchUnknownAndInvalidOrders(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
-	if n := h.reads.n.Load(); n != 2 {
+	if n := h.reads.Count(isDecideRead); n != 2 {
 		t.Errorf("payment reads = %d, want 2: one per batch", n)
 	}
 }

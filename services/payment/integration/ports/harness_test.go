@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/bus"
@@ -28,19 +27,12 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// readCounter counts the payment reads a pool sends outside a transaction,
-// the ones the Decide calls make: single queries on payments without a
-// lock. Pipelined statements are no single queries, so the inbox
-// transaction's own reads do not count.
-type readCounter struct{ n atomic.Int32 }
-
-func (c *readCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	if strings.Contains(d.SQL, "FROM payments") && !strings.Contains(d.SQL, "FOR UPDATE") {
-		c.n.Add(1)
-	}
-	return ctx
+// isDecideRead tells the payment reads a pool sends outside a
+// transaction, the ones the Decide calls make: single queries on payments
+// without a lock. The inbox transaction's own reads are pipelined.
+func isDecideRead(s testkit.Statement) bool {
+	return !s.Batched && strings.Contains(s.SQL, "FROM payments") && !strings.Contains(s.SQL, "FOR UPDATE")
 }
-func (c *readCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // provider is a payment provider that agrees to everything, counting
 // captures and voids.
@@ -60,7 +52,7 @@ type sagaHarness struct {
 	t        *testing.T
 	saga     *ports.Saga
 	provider *provider
-	reads    *readCounter
+	reads    *testkit.SQLLog
 	payments *postgres.Payments // reads without counting
 }
 
@@ -71,7 +63,7 @@ func newSagaHarness(t *testing.T) *sagaHarness {
 		t.Fatalf("open database: %v", err)
 	}
 	t.Cleanup(base.Close)
-	h := &sagaHarness{t: t, provider: &provider{}, reads: &readCounter{}, payments: postgres.NewPayments(base)}
+	h := &sagaHarness{t: t, provider: &provider{}, reads: &testkit.SQLLog{}, payments: postgres.NewPayments(base)}
 	h.saga = newSaga(testkit.Traced(t, base, h.reads), h.provider)
 	return h
 }

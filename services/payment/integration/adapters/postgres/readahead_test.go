@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/inbox"
@@ -19,26 +17,20 @@ import (
 	"github.com/eventshop/eventshop/testkit"
 )
 
-// queryCounter counts the single queries a pool sends.
-type queryCounter struct{ n atomic.Int32 }
-
-func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+// single tells the single queries among a pool's statements.
+func single(s testkit.Statement) bool { return !s.Batched }
 
 // readAheadFixture is a database holding an authorised payment and a
 // tombstone, and a pool on it that counts its queries.
 type readAheadFixture struct {
 	base, pool            *pgxpool.Pool
-	queries               *queryCounter
+	queries               *testkit.SQLLog
 	authorised, tombstone string
 }
 
 func newReadAheadFixture(t *testing.T) readAheadFixture {
 	t.Helper()
-	f := readAheadFixture{base: open(t), queries: &queryCounter{}, authorised: newID(t), tombstone: newID(t)}
+	f := readAheadFixture{base: open(t), queries: &testkit.SQLLog{}, authorised: newID(t), tombstone: newID(t)}
 	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 	for _, p := range []func() (domain.Payment, error){
 		func() (domain.Payment, error) { return domain.Authorised(f.authorised, "auth_7", 900, "EUR", at) },
@@ -89,7 +81,7 @@ func TestReadAheadAnswersGets(t *testing.T) {
 	if _, err := payments.Get(ctx, unknown); !errors.Is(err, command.ErrNotFound) {
 		t.Errorf("Get(unknown) err = %v, want ErrNotFound", err)
 	}
-	if n := f.queries.n.Load(); n != 1 {
+	if n := f.queries.Count(single); n != 1 {
 		t.Errorf("queries = %d, want 1 for the batch", n)
 	}
 }
@@ -111,10 +103,10 @@ func TestReadAheadLeavesOtherIDsToGet(t *testing.T) {
 	payments := postgres.NewPayments(f.pool)
 	for _, id := range []string{"not-a-uuid", upper, outside} {
 		t.Run(id, func(t *testing.T) {
-			before := f.queries.n.Load()
+			before := f.queries.Count(single)
 			got, err := payments.Get(ctx, id)
 			f.checkSameAsAlone(t, id, got, err)
-			if n := f.queries.n.Load() - before; n != 1 {
+			if n := f.queries.Count(single) - before; n != 1 {
 				t.Errorf("queries = %d, want 1: Get asks on its own", n)
 			}
 		})
@@ -136,10 +128,10 @@ func TestReadAheadFailureLeavesGetsAlone(t *testing.T) {
 		t.Fatal("read ahead with a cancelled context: err = nil")
 	}
 	ctx := inbox.WithBatch(t.Context(), b)
-	before := f.queries.n.Load()
+	before := f.queries.Count(single)
 	got, err := postgres.NewPayments(f.pool).Get(ctx, f.authorised)
 	f.checkSameAsAlone(t, f.authorised, got, err)
-	if n := f.queries.n.Load() - before; n != 1 {
+	if n := f.queries.Count(single) - before; n != 1 {
 		t.Errorf("queries = %d, want 1: Get asks on its own", n)
 	}
 }
