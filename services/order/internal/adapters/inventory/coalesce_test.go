@@ -37,7 +37,9 @@ func (c *catalogue) fetch(_ context.Context, skus []string) (map[string]int64, e
 	return prices, nil
 }
 
-// eventually polls cond until it holds, failing the test after 10s.
+// eventually polls cond until it holds, failing the test after 10s. It is
+// testkit.Eventually's poll for this module's unit tests, which do not
+// depend on the test kit and its servers (ADR 5).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
