@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,7 +17,7 @@ func main() {
 	defer stop()
 	log := logging.New("order", os.Getenv("ORDER_LOG_FORMAT"))
 	if err := run(ctx, log); err != nil {
-		log.Error("order service stopped", "err", err)
+		log.Error("order stopped", slog.Any("error", err))
 		os.Exit(1)
 	}
 }

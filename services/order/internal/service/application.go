@@ -1,5 +1,7 @@
-// Package service wires the order service's use cases to their adapters; the
-// command and the tests build the application through it.
+// Package service assembles the order service from its parts: database
+// (migrated), bus, the use cases wired to their adapters, consumers, saga
+// timeout, outbox relay and HTTP server. The command and the tests start it
+// and build its application the same way.
 package service
 
 import (
