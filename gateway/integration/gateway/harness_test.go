@@ -183,7 +183,7 @@ func serve(t testing.TB, g *gateway.Gateway, state func(net.Conn, fasthttp.ConnS
 	srv := g.Server()
 	srv.ConnState = state
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	go func() { done <- g.Serve(ln) }()
 	t.Cleanup(func() {
 		_ = srv.Shutdown()
 		<-done

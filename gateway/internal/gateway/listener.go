@@ -12,6 +12,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/eventshop/eventshop/gateway/internal/rawconn"
 	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/problem"
 )
@@ -50,7 +51,8 @@ func (g *Gateway) newServer() *fasthttp.Server {
 }
 
 // Server is the gateway's HTTP server, for tests that serve it on their own
-// listener; set its hooks (ConnState) before calling Serve.
+// listener: set its hooks (ConnState) before calling Serve, and shut it
+// down through it.
 func (g *Gateway) Server() *fasthttp.Server { return g.srv }
 
 // serve sends a request for an upstream's route down the fast path and
@@ -114,6 +116,12 @@ func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 	writeProblem(&ctx.Response, p)
 }
 
+// Serve serves on ln until the server shuts down. Its connections make
+// raw system calls (see package rawconn).
+func (g *Gateway) Serve(ln net.Listener) error {
+	return g.srv.Serve(rawconn.Listener{Listener: ln})
+}
+
 // Run serves on addr until ctx is done, then shuts down gracefully: the
 // listener closes at once, requests in flight finish (within
 // httpserver.ShutdownTimeout) and idle connections are closed.
@@ -123,7 +131,7 @@ func (g *Gateway) Run(ctx context.Context, addr string) error {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- g.srv.Serve(ln) }()
+	go func() { errc <- g.Serve(ln) }()
 	g.log.Info("gateway listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

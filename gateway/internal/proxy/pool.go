@@ -8,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/eventshop/eventshop/gateway/internal/rawconn"
 )
 
 // idleTTL is how long a pooled upstream connection may sit unused. It is
@@ -57,10 +59,22 @@ func (p *pool) get() (pc *pconn, reused bool, err error) {
 }
 
 func (p *pool) dial() (net.Conn, error) {
-	if p.tls == nil {
-		return p.dialer.Dial("tcp", p.addr)
+	c, err := p.dialer.Dial("tcp", p.addr)
+	if err != nil {
+		return nil, err
 	}
-	return tls.DialWithDialer(p.dialer, "tcp", p.addr, p.tls)
+	c = rawconn.Wrap(c)
+	if p.tls == nil {
+		return c, nil
+	}
+	// The handshake has the dial's time limit, as tls.DialWithDialer gives it.
+	_ = c.SetDeadline(time.Now().Add(p.dialer.Timeout))
+	tc := tls.Client(c, p.tls)
+	if err := tc.Handshake(); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 // put returns a connection whose exchange completed cleanly. Its deadline
