@@ -25,16 +25,22 @@ type target struct {
 	same string
 	// latency also measures the target at concurrency 1.
 	latency bool
+	// pids are the proxy's processes, whose CPU time per request is
+	// measured; none for the upstream itself.
+	pids []int
 }
 
 // targets are the trivial upstream direct, through the gateway and through
 // nginx, the real inventory service's catalogue direct and the gateway's
-// cached copy of it.
-func targets(upstreamURL string, gw *gatewayProc, nginxURL, inventoryURL string) []target {
+// cached copy of it. The three ways to the trivial upstream get the same
+// request, the customer's bearer token included: the gateway needs it, and
+// nginx and the upstream then receive, parse and forward the same bytes.
+func targets(upstreamURL string, gw *gatewayProc, ngx *nginxProc, inventoryURL string) []target {
+	bearer := "Authorization: Bearer " + gw.token
 	return []target{
-		{name: "direct", url: upstreamURL + "/api/v1/orders", want: body, latency: true},
-		{name: "gateway", url: gw.url + "/api/v1/orders", header: "Authorization: Bearer " + gw.token, want: body, latency: true},
-		{name: "nginx", url: nginxURL + "/api/v1/orders", want: body, latency: true},
+		{name: "direct", url: upstreamURL + "/api/v1/orders", header: bearer, want: body, latency: true},
+		{name: "gateway", url: gw.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{gw.cmd.Process.Pid}},
+		{name: "nginx", url: ngx.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: ngx.workers},
 		{name: "direct_service", url: inventoryURL + "/api/v1/products"},
 		{name: "cache_hit", url: gw.url + "/api/v1/products", wantCache: "HIT", same: "direct_service"},
 	}
@@ -44,6 +50,7 @@ func targets(upstreamURL string, gw *gatewayProc, nginxURL, inventoryURL string)
 type results struct {
 	rps   map[string]float64
 	p50ms map[string]float64
+	cpuUS map[string]float64 // the proxy's CPU time per request, µs
 }
 
 // measure checks every target answers the expected body, then loads each
@@ -52,7 +59,7 @@ type results struct {
 // short rounds and each figure is the median of its rounds: a burst of
 // background load then hits every target alike instead of one of them.
 func measure(ctx context.Context, s settings, ts []target) (results, error) {
-	r := results{rps: map[string]float64{}, p50ms: map[string]float64{}}
+	r := results{rps: map[string]float64{}, p50ms: map[string]float64{}, cpuUS: map[string]float64{}}
 	bodies := map[string][]byte{}
 	for _, t := range ts {
 		if t.want == nil {
@@ -74,6 +81,9 @@ func measure(ctx context.Context, s settings, ts []target) (results, error) {
 	var proxied []target
 	for _, t := range ts {
 		r.rps[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.rps })
+		if len(t.pids) > 0 {
+			r.cpuUS[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.cpuUS })
+		}
 		if t.latency {
 			proxied = append(proxied, t)
 		}
@@ -95,15 +105,37 @@ func rounds(ctx context.Context, s settings, ts []target, threads, conns int) (m
 	out := map[string][]wrkResult{}
 	for i := range s.rounds {
 		for _, t := range ts {
-			res, err := runWrk(ctx, t.url, t.header, threads, conns, per)
+			res, err := runMeasured(ctx, t, threads, conns, per)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", t.name, err)
 			}
-			fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f rps, p50 %.3f ms\n", i+1, t.name, conns, res.rps, res.p50ms)
+			fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f rps, p50 %.3f ms, proxy CPU %.1f µs/request\n", i+1, t.name, conns, res.rps, res.p50ms, res.cpuUS)
 			out[t.name] = append(out[t.name], res)
 		}
 	}
 	return out, nil
+}
+
+// runMeasured runs wrk against t and, when t names the proxy's processes,
+// works out the CPU time they spent per request meanwhile.
+func runMeasured(ctx context.Context, t target, threads, conns int, d time.Duration) (wrkResult, error) {
+	var before float64
+	if len(t.pids) > 0 {
+		var err error
+		if before, err = cpuSeconds(t.pids); err != nil {
+			return wrkResult{}, err
+		}
+	}
+	res, err := runWrk(ctx, t.url, t.header, threads, conns, d)
+	if err != nil || len(t.pids) == 0 {
+		return res, err
+	}
+	after, err := cpuSeconds(t.pids)
+	if err != nil {
+		return res, err
+	}
+	res.cpuUS = (after - before) * 1e6 / res.requests
+	return res, nil
 }
 
 func median(rs []wrkResult, f func(wrkResult) float64) float64 {
@@ -154,6 +186,9 @@ func (r results) print(w io.Writer) {
 	}
 	for _, n := range []string{"direct", "gateway", "nginx"} {
 		fmt.Fprintf(w, "%s_p50_ms=%.3f\n", n, r.p50ms[n])
+	}
+	for _, n := range []string{"gateway", "nginx"} {
+		fmt.Fprintf(w, "%s_cpu_us_per_request=%.1f\n", n, r.cpuUS[n])
 	}
 	fmt.Fprintf(w, "gateway_vs_nginx_rps_ratio=%.2f\n", r.rps["gateway"]/r.rps["nginx"])
 	fmt.Fprintf(w, "gateway_added_p50_ms=%.3f\n", r.p50ms["gateway"]-r.p50ms["direct"])

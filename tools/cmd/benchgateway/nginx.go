@@ -39,7 +39,8 @@ http {
 
 type nginxProc struct {
 	*process
-	url string
+	url     string
+	workers []int // the worker processes' pids, which do the proxying
 }
 
 // startNginx runs nginx in the foreground with a generated configuration in
@@ -70,6 +71,10 @@ func startNginx(ctx context.Context, dir, upstreamAddr string) (*nginxProc, erro
 	if err := waitOK(ctx, p, n.url+"/nginx-ready"); err != nil {
 		p.stop()
 		return nil, err
+	}
+	if n.workers, err = children(p.cmd.Process.Pid); err != nil || len(n.workers) == 0 {
+		p.stop()
+		return nil, fmt.Errorf("nginx workers of pid %d: %v", p.cmd.Process.Pid, err)
 	}
 	return n, nil
 }

@@ -19,6 +19,10 @@ type process struct {
 
 func startProcess(cmd *exec.Cmd) (*process, error) {
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	// An interrupted run ends the process as stop does: SIGKILL, the
+	// default, would leave nginx's workers running without their master.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}

@@ -13,8 +13,10 @@ import (
 
 // wrkResult is what one wrk run reports.
 type wrkResult struct {
-	rps   float64
-	p50ms float64
+	rps      float64
+	p50ms    float64
+	requests float64
+	cpuUS    float64 // the proxy's CPU time per request, when measured
 }
 
 // runWrk loads url for d with threads and conns, sending header when set.
@@ -46,13 +48,15 @@ func parseWrk(out []byte) (wrkResult, error) {
 		case len(f) == 0:
 		case f[0] == "Non-2xx" || f[0] == "Socket":
 			return r, fmt.Errorf("wrk saw errors: %s\n%s", sc.Text(), out)
+		case len(f) >= 3 && f[1] == "requests" && f[2] == "in":
+			r.requests, _ = strconv.ParseFloat(f[0], 64)
 		case f[0] == "Requests/sec:" && len(f) == 2:
 			r.rps, _ = strconv.ParseFloat(f[1], 64)
 		case f[0] == "50%" && len(f) == 2:
 			r.p50ms = durationMS(f[1])
 		}
 	}
-	if r.rps == 0 || r.p50ms == 0 {
+	if r.rps == 0 || r.p50ms == 0 || r.requests == 0 {
 		return r, fmt.Errorf("unexpected wrk output:\n%s", out)
 	}
 	return r, nil
