@@ -32,7 +32,11 @@ func main() {
 	flag.DurationVar(&s.warmup, "warmup", 2*time.Second, "length of the wrk warm-up before each run")
 	flag.IntVar(&s.threads, "threads", 2, "wrk threads of the throughput runs")
 	flag.IntVar(&s.conns, "conns", 64, "wrk connections of the throughput runs")
+	serve := flag.String("serve-upstream", "", "serve only the trivial upstream on this address (how the command runs it)")
 	flag.Parse()
+	if *serve != "" {
+		log.Fatalf("benchgateway upstream: %v", serveUpstream(*serve))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	s.rounds = max(1, s.rounds)
@@ -57,11 +61,11 @@ func run(ctx context.Context, s settings) error {
 		return err
 	}
 	defer cat.stop()
-	up, err := startUpstream()
+	up, err := startUpstream(ctx)
 	if err != nil {
 		return err
 	}
-	defer up.Close()
+	defer up.stop()
 	gw, err := startGateway(ctx, cat.bin, gatewayUpstreams{
 		trivialURL: up.URL, inventoryURL: cat.url, natsURL: cat.stack.NATSURL, secret: cat.stack.JWTSecret,
 	})

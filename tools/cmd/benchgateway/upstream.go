@@ -1,37 +1,56 @@
 package main
 
 import (
-	"fmt"
-	"net"
+	"context"
 	"net/http"
+	"os"
+	"os/exec"
 	"time"
 )
 
 // body is the upstream's answer: a product-sized JSON document (~200 bytes).
 var body = []byte(`{"sku":"SKU-0001","name":"Single-origin coffee beans, 1 kg","description":"Washed Arabica from the Huila region","price_cents":2450,"currency":"EUR","available":100,"reserved":0,"sold":0}` + "\n")
 
-// upstream is the trivial backend every target ends at.
+// upstream is the trivial backend every target ends at. It is this command
+// run again as a process of its own (-serve-upstream), so that it shares no
+// Go runtime with the NATS and FerretDB the catalogue embeds in this one,
+// whose collector and timers would disturb the targets in front of it.
 type upstream struct {
-	srv  *http.Server
+	*process
 	Addr string // host:port
 	URL  string
 }
 
-// startUpstream serves body on a random loopback port.
-func startUpstream() (*upstream, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// startUpstream starts the upstream on a free loopback port and waits until
+// it answers.
+func startUpstream(ctx context.Context) (*upstream, error) {
+	self, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("listen upstream: %w", err)
+		return nil, err
 	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	p, err := startProcess(exec.CommandContext(ctx, self, "-serve-upstream", addr))
+	if err != nil {
+		return nil, err
+	}
+	u := &upstream{process: p, Addr: addr, URL: "http://" + addr}
+	if err := waitOK(ctx, p, u.URL+"/api/v1/orders"); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return u, nil
+}
+
+// serveUpstream answers every request on addr with body until the process
+// is stopped.
+func serveUpstream(addr string) error {
 	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header()["Content-Type"] = []string{"application/json"}
 		_, _ = w.Write(body)
 	})
-	u := &upstream{srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, Addr: ln.Addr().String()}
-	u.URL = "http://" + u.Addr
-	go func() { _ = u.srv.Serve(ln) }()
-	return u, nil
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	return srv.ListenAndServe()
 }
-
-// Close stops the upstream at once.
-func (u *upstream) Close() { _ = u.srv.Close() }
