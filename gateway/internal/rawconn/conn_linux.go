@@ -61,20 +61,16 @@ func (c *Conn) Read(p []byte) (int, error) {
 }
 
 func (c *Conn) read(fd uintptr) bool {
-	for {
-		n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&c.rbuf[0])), uintptr(len(c.rbuf)))
-		switch errno {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return false
-		case 0:
-			c.rn = int(n)
-		default:
-			c.rerrno = errno
-		}
-		return true
+	n, errno := call(syscall.SYS_READ, fd, c.rbuf)
+	switch errno {
+	case syscall.EAGAIN:
+		return false
+	case 0:
+		c.rn = n
+	default:
+		c.rerrno = errno
 	}
+	return true
 }
 
 // Write writes all of p, parking in the poller while the socket's buffer
@@ -98,21 +94,29 @@ func (c *Conn) Write(p []byte) (int, error) {
 
 func (c *Conn) write(fd uintptr) bool {
 	for c.wn < len(c.wbuf) {
-		rest := c.wbuf[c.wn:]
-		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&rest[0])), uintptr(len(rest)))
+		n, errno := call(syscall.SYS_WRITE, fd, c.wbuf[c.wn:])
 		switch errno {
-		case syscall.EINTR:
-			continue
 		case syscall.EAGAIN:
 			return false
 		case 0:
-			c.wn += int(n)
+			c.wn += n
 		default:
 			c.werrno = errno
 			return true
 		}
 	}
 	return true
+}
+
+// call makes one raw read or write system call (trap) on fd with b, again
+// when a signal interrupted it.
+func call(trap, fd uintptr, b []byte) (int, syscall.Errno) {
+	for {
+		n, _, errno := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		if errno != syscall.EINTR {
+			return int(n), errno
+		}
+	}
 }
 
 func (c *Conn) opError(op string, errno syscall.Errno) error {
