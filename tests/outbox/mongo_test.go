@@ -95,6 +95,23 @@ func TestMongoRelayPublishesPendingEvents(t *testing.T) {
 	}
 }
 
+// runAfterStartPass starts r and returns once its pass over the collection
+// at start is over, which a sentinel document's events leaving the outbox
+// show; it returns those events, which are then in the stream. Documents
+// inserted after it are left to NotifyIDs, Handed or the next pass: were
+// they inserted while the start pass could still read them, it would
+// publish them all.
+func runAfterStartPass(t *testing.T, r *outbox.MongoRelay, coll *mongo.Collection) []event.Event {
+	t.Helper()
+	sentinel := rejected(t, 1)
+	if _, err := coll.InsertOne(t.Context(), bson.M{"_id": "sentinel", outbox.MongoField: outbox.MongoEvents(sentinel...)}); err != nil {
+		t.Fatalf("insert sentinel: %v", err)
+	}
+	runRelay(t, r)
+	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == 0 }, "the start pass did not relay the sentinel")
+	return sentinel
+}
+
 // TestMongoRelayNotifyIDsRelaysThoseDocuments tells a running relay of two
 // of three documents with events: it publishes theirs, by _id, and leaves
 // the third to the next pass over the collection, an hour away.
@@ -102,11 +119,11 @@ func TestMongoRelayNotifyIDsRelaysThoseDocuments(t *testing.T) {
 	t.Parallel()
 	coll, b := collection(t), connect(t, testkit.NATS(t))
 	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
-	runRelay(t, r)
+	sentinel := runAfterStartPass(t, r, coll)
 	groups := [][]event.Event{rejected(t, 2), rejected(t, 3), rejected(t, 2)}
 	insertDocs(t, coll, groups...)
 	r.NotifyIDs(0, 2, "missing")
-	told := append(slices.Clone(groups[0]), groups[2]...)
+	told := slices.Concat(sentinel, groups[0], groups[2])
 	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == len(groups[1]) }, "told documents not relayed")
 	if diff := cmp.Diff(idCounts(told), streamIDs(t, b)); diff != "" {
 		t.Errorf("stream (-want +got):\n%s", diff)
@@ -121,12 +138,12 @@ func TestMongoRelayHandedPublishesThoseEvents(t *testing.T) {
 	t.Parallel()
 	coll, b := collection(t), connect(t, testkit.NATS(t))
 	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
-	runRelay(t, r)
+	sentinel := runAfterStartPass(t, r, coll)
 	groups := [][]event.Event{rejected(t, 2), rejected(t, 3)}
 	insertDocs(t, coll, groups...)
 	r.Handed(0, groups[0]...)
 	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == len(groups[1]) }, "handed events not relayed")
-	if diff := cmp.Diff(groups[0], streamEvents(t, b)); diff != "" {
+	if diff := cmp.Diff(slices.Concat(sentinel, groups[0]), streamEvents(t, b)); diff != "" {
 		t.Errorf("stream (-want +got):\n%s", diff)
 	}
 }
