@@ -32,11 +32,15 @@ var (
 // JWKSURL enables RS256 and ES256 with keys fetched from a JSON Web Key Set
 // (production). At least one must be set. An empty Issuer or Audience means
 // DefaultIssuer or DefaultAudience.
+//
+// Its tags are the same variables in every service's configuration, which
+// holds it as its Auth field: <SERVICE>_JWT_SECRET, _JWKS_URL, _JWT_ISSUER
+// and _JWT_AUDIENCE.
 type Config struct {
-	Secret   string
-	JWKSURL  string
-	Issuer   string
-	Audience string
+	Secret   string `env:"JWT_SECRET" secret:"true"`
+	JWKSURL  string `env:"JWKS_URL"`
+	Issuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
+	Audience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
 }
 
 func (c Config) issuer() string {

@@ -130,7 +130,7 @@ func TestEveryVariableAServiceReadsIsSet(t *testing.T) {
 			t.Errorf("compose has no service %s", name)
 			continue
 		}
-		vars := readVars(t, filepath.Join(root, m.dir))
+		vars := readVars(t, root, filepath.Join(root, m.dir))
 		if len(vars) == 0 {
 			t.Errorf("%s: found no configuration variables in %s", name, m.dir)
 		}

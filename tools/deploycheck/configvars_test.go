@@ -22,18 +22,25 @@ type field struct {
 
 // readVars returns every environment variable (without the service prefix)
 // that the caarlos0/env tags of a module's non-test code declare, and whether
-// each has a default. Nested structs with envPrefix are followed.
-func readVars(t *testing.T, dir string) map[string]bool {
+// each has a default. Nested structs with envPrefix are followed, and so are
+// untagged fields of a struct type from the repository's pkg/ (auth.Config):
+// env parses those with the service's prefix.
+func readVars(t *testing.T, root, dir string) map[string]bool {
 	t.Helper()
 	types := map[string][]field{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return err
-		}
-		return collectStructs(path, types)
-	})
-	if err != nil {
+	if err := collectDir(dir, "", types); err != nil {
 		t.Fatalf("read %s: %v", dir, err)
+	}
+	shared, err := os.ReadDir(filepath.Join(root, "pkg"))
+	if err != nil {
+		t.Fatalf("read pkg: %v", err)
+	}
+	for _, d := range shared {
+		if d.IsDir() {
+			if err := collectDir(filepath.Join(root, "pkg", d.Name()), d.Name()+".", types); err != nil {
+				t.Fatalf("read pkg/%s: %v", d.Name(), err)
+			}
+		}
 	}
 	nestedTypes := map[string]bool{}
 	for _, fields := range types {
@@ -45,11 +52,32 @@ func readVars(t *testing.T, dir string) map[string]bool {
 	}
 	out := map[string]bool{}
 	for name := range types {
-		if !nestedTypes[name] {
+		if !nestedTypes[name] && !strings.Contains(name, ".") {
 			expand(types, name, "", out)
 		}
 	}
 	return out
+}
+
+// collectDir adds the tagged structs of the non-test Go files directly in
+// dir (and, for a module's own dir, below it) to types, their names after
+// qualifier ("auth." for pkg/auth).
+func collectDir(dir, qualifier string, types map[string][]field) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if qualifier != "" && path != dir {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		return collectStructs(path, qualifier, types)
+	})
 }
 
 func expand(types map[string][]field, name, prefix string, out map[string]bool) {
@@ -62,7 +90,7 @@ func expand(types map[string][]field, name, prefix string, out map[string]bool) 
 	}
 }
 
-func collectStructs(path string, types map[string][]field) error {
+func collectStructs(path, qualifier string, types map[string][]field) error {
 	src, err := os.ReadFile(path)
 	if err != nil || !strings.Contains(string(src), `env:"`) && !strings.Contains(string(src), `envPrefix:"`) {
 		return err
@@ -78,7 +106,7 @@ func collectStructs(path string, types map[string][]field) error {
 		}
 		if st, ok := ts.Type.(*ast.StructType); ok {
 			if fields := structFields(st); len(fields) > 0 {
-				types[ts.Name.Name] = fields
+				types[qualifier+ts.Name.Name] = fields
 			}
 		}
 		return true
@@ -90,6 +118,12 @@ func structFields(st *ast.StructType) []field {
 	var out []field
 	for _, fl := range st.Fields.List {
 		if fl.Tag == nil {
+			// An untagged struct from another package is parsed in place.
+			if sel, ok := fl.Type.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok {
+					out = append(out, field{nested: pkg.Name + "." + sel.Sel.Name})
+				}
+			}
 			continue
 		}
 		raw, _ := strconv.Unquote(fl.Tag.Value)

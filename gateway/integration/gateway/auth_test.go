@@ -67,7 +67,7 @@ func TestJWTAttacksNeverReachTheUpstream(t *testing.T) {
 	t.Parallel()
 	key, jwksURL := jwks(t)
 	cfg := testConfig()
-	cfg.JWKSURL = jwksURL
+	cfg.Auth.JWKSURL = jwksURL
 	h := newHarness(t, cfg, nil)
 	hs := []byte(secret)
 	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)

@@ -142,7 +142,7 @@ func (h *harness) track(c net.Conn, s fasthttp.ConnState) {
 // testConfig is a configuration with generous limits, for tests to adjust.
 func testConfig() config.Config {
 	return config.Config{
-		JWTSecret: secret, JWTIssuer: auth.DefaultIssuer, JWTAudience: auth.DefaultAudience,
+		Auth:      auth.Config{Secret: secret, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience},
 		DevIssuer: true, TokenTTL: time.Hour,
 		Rate: config.Rate{
 			AuthRPS: 1000, AuthBurst: 1000, ReadRPS: 1000, ReadBurst: 1000,

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/eventshop/eventshop/pkg/auth"
 	pkgconfig "github.com/eventshop/eventshop/pkg/config"
 )
 
@@ -29,10 +30,9 @@ type Config struct {
 	// empty serves nothing.
 	PprofAddr string `env:"PPROF_ADDR" envDefault:""`
 
-	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
-	JWKSURL     string `env:"JWKS_URL"`
-	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
-	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+	// Auth is how bearer tokens are verified (JWT_SECRET, JWKS_URL,
+	// JWT_ISSUER, JWT_AUDIENCE).
+	Auth auth.Config
 	// DevIssuer serves POST /api/v1/auth/token for alice, bob and admin.
 	DevIssuer bool          `env:"DEV_ISSUER" envDefault:"false"`
 	TokenTTL  time.Duration `env:"TOKEN_TTL" envDefault:"1h"`

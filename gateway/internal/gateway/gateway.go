@@ -108,8 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 }
 
 func (g *Gateway) initAuth(ctx context.Context) error {
-	acfg := auth.Config{Secret: g.cfg.JWTSecret, JWKSURL: g.cfg.JWKSURL, Issuer: g.cfg.JWTIssuer, Audience: g.cfg.JWTAudience}
-	v, err := auth.NewVerifier(ctx, acfg)
+	v, err := auth.NewVerifier(ctx, g.cfg.Auth)
 	switch {
 	case errors.Is(err, auth.ErrNoKey):
 		g.log.Warn("no JWT secret or JWKS URL configured: every authenticated route will answer 401")
@@ -119,10 +118,10 @@ func (g *Gateway) initAuth(ctx context.Context) error {
 		g.verifier = v
 	}
 	if g.cfg.DevIssuer {
-		if g.cfg.JWTSecret == "" {
+		if g.cfg.Auth.Secret == "" {
 			return errors.New("development issuer needs GATEWAY_JWT_SECRET")
 		}
-		g.issuer = auth.NewIssuer(acfg, g.cfg.TokenTTL)
+		g.issuer = auth.NewIssuer(g.cfg.Auth, g.cfg.TokenTTL)
 	}
 	return nil
 }

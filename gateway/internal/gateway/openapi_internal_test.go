@@ -15,6 +15,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/eventshop/eventshop/gateway/internal/config"
+	"github.com/eventshop/eventshop/pkg/auth"
 )
 
 // echoToOpenAPI turns "/a/:id" into "/a/{id}".
@@ -43,7 +44,7 @@ func concrete(p string) string {
 // served document is routed (by the fast path or by echo), and every /api/v1
 // route echo or the fast path serves is in the document.
 func TestOpenAPIMatchesRouter(t *testing.T) {
-	cfg := config.Config{JWTSecret: "s", OrderURL: "http://o", InventoryURL: "http://i", PaymentURL: "http://p", NotificationURL: "http://n"}
+	cfg := config.Config{Auth: auth.Config{Secret: "s"}, OrderURL: "http://o", InventoryURL: "http://i", PaymentURL: "http://p", NotificationURL: "http://n"}
 	g, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
 	if err != nil {
 		t.Fatal(err)

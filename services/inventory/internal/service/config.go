@@ -22,10 +22,9 @@ type Config struct {
 	// InboxRetention is how long the ids of applied events are kept (see inbox.DefaultRetention).
 	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"168h"`
 
-	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
-	JWKSURL     string `env:"JWKS_URL"`
-	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
-	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+	// Auth is how bearer tokens are verified (JWT_SECRET, JWKS_URL,
+	// JWT_ISSUER, JWT_AUDIENCE).
+	Auth auth.Config
 
 	// Seed inserts the initial catalogue at start-up; existing products keep
 	// their stock, so it is safe on every start.
@@ -37,9 +36,4 @@ func LoadConfig() (Config, error) {
 	var cfg Config
 	err := config.Load(Prefix, &cfg)
 	return cfg, err
-}
-
-// Auth is the token verification part of the configuration.
-func (c Config) Auth() auth.Config {
-	return auth.Config{Secret: c.JWTSecret, JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer, Audience: c.JWTAudience}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/services/inventory/internal/service"
 )
@@ -28,7 +29,7 @@ func TestLoadConfig(t *testing.T) {
 			want: service.Config{
 				HTTPAddr: ":8082", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
 				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
-				JWTIssuer: "eventshop", JWTAudience: "eventshop-api", Seed: true,
+				Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: true,
 			},
 		},
 		{
@@ -37,7 +38,7 @@ func TestLoadConfig(t *testing.T) {
 			want: service.Config{
 				HTTPAddr: ":9000", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
 				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
-				JWTIssuer: "eventshop", JWTAudience: "eventshop-api", Seed: false,
+				Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: false,
 			},
 		},
 	}

@@ -65,7 +65,7 @@ func (s *Service) build(ctx context.Context) error {
 	if err := s.bus.Provision(ctx); err != nil {
 		return fmt.Errorf("provision streams: %w", err)
 	}
-	verifier, err := auth.NewVerifier(ctx, s.cfg.Auth())
+	verifier, err := auth.NewVerifier(ctx, s.cfg.Auth)
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)
 	}

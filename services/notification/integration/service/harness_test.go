@@ -48,7 +48,7 @@ func start(t *testing.T, tune ...func(*service.Config)) *harness {
 	nats := testkit.NATS(t)
 	cfg := service.Config{
 		MongoURL: testkit.Mongo(t), MongoDatabase: testkit.MongoDatabase(t), NATSURL: nats.URL(),
-		JWTSecret: secret, JWTIssuer: "eventshop", JWTAudience: "eventshop-api",
+		Auth:    auth.Config{Secret: secret, Issuer: "eventshop", Audience: "eventshop-api"},
 		Channel: service.ChannelLog, SendTimeout: time.Second, SendAttempts: 2, SendBackoff: time.Millisecond,
 		MaxAttempts: 5, RetryBackoff: 10 * time.Millisecond, RetryAfter: time.Minute,
 		BreakerTripAfter: 100, BreakerOpenFor: time.Minute, PollInterval: 50 * time.Millisecond,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/config"
 )
 
@@ -27,10 +28,9 @@ type Config struct {
 	NATSURL       string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
 	LogFormat     string `env:"LOG_FORMAT" envDefault:"text"`
 
-	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
-	JWKSURL     string `env:"JWKS_URL"`
-	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
-	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+	// Auth is how bearer tokens are verified (JWT_SECRET, JWKS_URL,
+	// JWT_ISSUER, JWT_AUDIENCE).
+	Auth auth.Config
 
 	// Channel delivers notifications: "log" or "webhook".
 	Channel string `env:"CHANNEL" envDefault:"log"`

@@ -74,8 +74,7 @@ func (s *Service) build(ctx context.Context) error {
 	if err := s.bus.Provision(ctx); err != nil {
 		return fmt.Errorf("provision streams: %w", err)
 	}
-	verifier, err := auth.NewVerifier(ctx, auth.Config{Secret: s.cfg.JWTSecret, JWKSURL: s.cfg.JWKSURL,
-		Issuer: s.cfg.JWTIssuer, Audience: s.cfg.JWTAudience})
+	verifier, err := auth.NewVerifier(ctx, s.cfg.Auth)
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)
 	}

@@ -24,10 +24,9 @@ type Config struct {
 	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"168h"`
 	LogFormat      string        `env:"LOG_FORMAT" envDefault:"text"`
 
-	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
-	JWKSURL     string `env:"JWKS_URL"`
-	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
-	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+	// Auth is how bearer tokens are verified (JWT_SECRET, JWKS_URL,
+	// JWT_ISSUER, JWT_AUDIENCE).
+	Auth auth.Config
 }
 
 // LoadConfig reads the ORDER_* environment variables.
@@ -35,9 +34,4 @@ func LoadConfig() (Config, error) {
 	var cfg Config
 	err := config.Load(Prefix, &cfg)
 	return cfg, err
-}
-
-// Auth is the token verification part of the configuration.
-func (c Config) Auth() auth.Config {
-	return auth.Config{Secret: c.JWTSecret, JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer, Audience: c.JWTAudience}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/services/order/internal/service"
 )
@@ -18,7 +19,7 @@ func TestLoadConfig(t *testing.T) {
 		InventoryURL: "http://127.0.0.1:8082", InventoryTimeout: 2 * time.Second,
 		SagaTimeout: 30 * time.Second, IdempotencyKeyTTL: 24 * time.Hour,
 		InboxRetention: inbox.DefaultRetention, LogFormat: "text",
-		JWTIssuer: "eventshop", JWTAudience: "eventshop-api",
+		Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"},
 	}
 	shorter := defaults
 	shorter.SagaTimeout, shorter.HTTPAddr = 5*time.Second, ":9000"

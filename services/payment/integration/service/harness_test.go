@@ -64,7 +64,7 @@ func startGated(t *testing.T, gate chan struct{}, tune ...func(*service.Config))
 	nats := testkit.NATS(t)
 	cfg := service.Config{
 		DatabaseURL: testkit.Postgres(t), NATSURL: nats.URL(),
-		JWTSecret: secret, JWTIssuer: "eventshop", JWTAudience: "eventshop-api",
+		Auth:        auth.Config{Secret: secret, Issuer: "eventshop", Audience: "eventshop-api"},
 		ProviderURL: provider.URL, ProviderTimeout: 200 * time.Millisecond, ProviderAttempts: 2,
 		ProviderBackoff: time.Millisecond, BreakerTripAfter: 100, BreakerOpenFor: time.Minute, ProviderParallel: 4,
 	}

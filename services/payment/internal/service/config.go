@@ -6,6 +6,7 @@ package service
 import (
 	"time"
 
+	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/config"
 )
 
@@ -21,10 +22,9 @@ type Config struct {
 	// InboxRetention is how long the ids of applied events are kept (see inbox.DefaultRetention).
 	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"168h"`
 
-	JWTSecret   string `env:"JWT_SECRET" secret:"true"`
-	JWKSURL     string `env:"JWKS_URL"`
-	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"eventshop"`
-	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"eventshop-api"`
+	// Auth is how bearer tokens are verified (JWT_SECRET, JWKS_URL,
+	// JWT_ISSUER, JWT_AUDIENCE).
+	Auth auth.Config
 
 	// ProviderURL is the payment provider's address.
 	ProviderURL string `env:"PROVIDER_URL" envDefault:"http://127.0.0.1:8090"`
