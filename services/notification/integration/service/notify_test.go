@@ -29,8 +29,10 @@ func TestConfirmedOrderIsStoredDeliveredAndAnnounced(t *testing.T) {
 }
 
 // TestFinalEventsRepeatedKeepOneNotification delivers the same event again
-// and then another final event of the same order: neither adds a
-// notification, changes the first or announces it again.
+// and, once its notification is stored, another final event of the same
+// order: neither adds a notification, changes the first or announces it
+// again. The later event waits for the first to be stored because the
+// events of one batch are recorded in no particular order.
 func TestFinalEventsRepeatedKeepOneNotification(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -49,10 +51,10 @@ func TestFinalEventsRepeatedKeepOneNotification(t *testing.T) {
 			first := h.final(tc.first, order, "alice")
 			h.publish(first)
 			h.publish(first)
+			sent := h.waitStatus(order, "SENT")
 			for _, typ := range tc.later {
 				h.publish(h.final(typ, order, "alice"))
 			}
-			sent := h.waitStatus(order, "SENT")
 			h.settled()
 			testkit.Eventually(t, waitFor, func() bool { return h.sentEvents(order) >= 1 }, "no sent event")
 			if got := h.documents(order); len(got) != 1 || got[0] != sent || got[0].Kind != strings.TrimSuffix(tc.first, ".v1") {
