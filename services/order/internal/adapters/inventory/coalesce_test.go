@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -37,179 +37,179 @@ func (c *catalogue) fetch(_ context.Context, skus []string) (map[string]int64, e
 	return prices, nil
 }
 
-// eventually polls cond until it holds, failing the test after 10s. It is
-// testkit.Eventually's poll for this module's unit tests, which do not
-// depend on the test kit and its servers (ADR 5).
-func eventually(t *testing.T, what string, cond func() bool) {
+// waitQueued waits until every goroutine of the test's bubble is blocked,
+// then insists that n lookups wait behind the request under way.
+func waitQueued(t *testing.T, l *lookups, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(time.Millisecond)
+	synctest.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.queue) != n {
+		t.Fatalf("%d lookups are queued, want %d", len(l.queue), n)
 	}
 }
 
-// waitQueued waits until n lookups wait behind the request under way.
-func waitQueued(t *testing.T, l *lookups, n int) {
-	t.Helper()
-	eventually(t, fmt.Sprintf("%d lookups are queued", n), func() bool {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		return len(l.queue) == n
-	})
-}
-
-// waitRequests waits until the catalogue has been asked n times.
+// waitRequests waits until every goroutine of the test's bubble is
+// blocked, then insists that the catalogue has been asked n times.
 func waitRequests(t *testing.T, cat *catalogue, n int) {
 	t.Helper()
-	eventually(t, fmt.Sprintf("%d requests are made", n), func() bool { return cat.count() == n })
+	synctest.Wait()
+	if got := cat.count(); got != n {
+		t.Fatalf("%d requests are made, want %d", got, n)
+	}
 }
 
 func TestLookupsWhileARequestIsUnderWayShareTheNext(t *testing.T) {
 	t.Parallel()
-	cat := &catalogue{release: make(chan struct{})}
-	l := &lookups{fetch: cat.fetch}
-	type answer struct {
-		prices map[string]int64
-		err    error
-	}
-	first := make(chan answer, 1)
-	go func() {
-		p, err := l.prices(context.Background(), []string{"A"})
-		first <- answer{p, err}
-	}()
-	waitRequests(t, cat, 1)
-	asks := [][]string{{"BB", "X"}, {"BB"}, {"CCC", "A"}}
-	answers := make([]chan answer, len(asks))
-	for i, skus := range asks {
-		answers[i] = make(chan answer, 1)
+	synctest.Test(t, func(t *testing.T) {
+		cat := &catalogue{release: make(chan struct{})}
+		l := &lookups{fetch: cat.fetch}
+		type answer struct {
+			prices map[string]int64
+			err    error
+		}
+		first := make(chan answer, 1)
 		go func() {
-			p, err := l.prices(context.Background(), skus)
-			answers[i] <- answer{p, err}
+			p, err := l.prices(context.Background(), []string{"A"})
+			first <- answer{p, err}
 		}()
-	}
-	waitQueued(t, l, len(asks))
-	close(cat.release)
+		waitRequests(t, cat, 1)
+		asks := [][]string{{"BB", "X"}, {"BB"}, {"CCC", "A"}}
+		answers := make([]chan answer, len(asks))
+		for i, skus := range asks {
+			answers[i] = make(chan answer, 1)
+			go func() {
+				p, err := l.prices(context.Background(), skus)
+				answers[i] <- answer{p, err}
+			}()
+		}
+		waitQueued(t, l, len(asks))
+		close(cat.release)
 
-	if a := <-first; a.err != nil || !cmp.Equal(a.prices, map[string]int64{"A": 100}) {
-		t.Errorf("first lookup = %v, %v; want A:100", a.prices, a.err)
-	}
-	want := []map[string]int64{{"BB": 200}, {"BB": 200}, {"CCC": 300, "A": 100}}
-	for i, ch := range answers {
-		a := <-ch
-		if a.err != nil {
-			t.Fatalf("lookup %v: %v", asks[i], a.err)
+		if a := <-first; a.err != nil || !cmp.Equal(a.prices, map[string]int64{"A": 100}) {
+			t.Errorf("first lookup = %v, %v; want A:100", a.prices, a.err)
 		}
-		if diff := cmp.Diff(want[i], a.prices); diff != "" {
-			t.Errorf("lookup %v (-want +got):\n%s", asks[i], diff)
+		want := []map[string]int64{{"BB": 200}, {"BB": 200}, {"CCC": 300, "A": 100}}
+		for i, ch := range answers {
+			a := <-ch
+			if a.err != nil {
+				t.Fatalf("lookup %v: %v", asks[i], a.err)
+			}
+			if diff := cmp.Diff(want[i], a.prices); diff != "" {
+				t.Errorf("lookup %v (-want +got):\n%s", asks[i], diff)
+			}
 		}
-	}
-	wantRequests := [][]string{{"A"}, {"A", "BB", "CCC", "X"}}
-	if diff := cmp.Diff(wantRequests, cat.all()); diff != "" {
-		t.Errorf("requests (-want +got):\n%s", diff)
-	}
+		wantRequests := [][]string{{"A"}, {"A", "BB", "CCC", "X"}}
+		if diff := cmp.Diff(wantRequests, cat.all()); diff != "" {
+			t.Errorf("requests (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestMergedRequestNamesAtMostTheInventoryLimit(t *testing.T) {
 	t.Parallel()
-	cat := &catalogue{release: make(chan struct{})}
-	l := &lookups{fetch: cat.fetch}
-	done := make(chan error, 4)
-	go func() {
-		_, err := l.prices(context.Background(), []string{"A"})
-		done <- err
-	}()
-	waitRequests(t, cat, 1)
-	for i := range 3 { // 3 x 40 SKUs: two fit in one request, the third waits
-		skus := make([]string, 40)
-		for j := range skus {
-			skus[j] = fmt.Sprintf("S%d-%d", i, j)
-		}
+	synctest.Test(t, func(t *testing.T) {
+		cat := &catalogue{release: make(chan struct{})}
+		l := &lookups{fetch: cat.fetch}
+		done := make(chan error, 4)
 		go func() {
-			_, err := l.prices(context.Background(), skus)
+			_, err := l.prices(context.Background(), []string{"A"})
 			done <- err
 		}()
-		waitQueued(t, l, i+1)
-	}
-	close(cat.release)
-	for range 4 {
-		if err := <-done; err != nil {
-			t.Fatal(err)
+		waitRequests(t, cat, 1)
+		for i := range 3 { // 3 x 40 SKUs: two fit in one request, the third waits
+			skus := make([]string, 40)
+			for j := range skus {
+				skus[j] = fmt.Sprintf("S%d-%d", i, j)
+			}
+			go func() {
+				_, err := l.prices(context.Background(), skus)
+				done <- err
+			}()
+			waitQueued(t, l, i+1)
 		}
-	}
-	var sizes []int
-	for _, r := range cat.all() {
-		sizes = append(sizes, len(r))
-	}
-	if diff := cmp.Diff([]int{1, 80, 40}, sizes); diff != "" {
-		t.Errorf("SKUs per request (-want +got):\n%s", diff)
-	}
+		close(cat.release)
+		for range 4 {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var sizes []int
+		for _, r := range cat.all() {
+			sizes = append(sizes, len(r))
+		}
+		if diff := cmp.Diff([]int{1, 80, 40}, sizes); diff != "" {
+			t.Errorf("SKUs per request (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestLookupWhoseCallerLeftIsNotFetched(t *testing.T) {
 	t.Parallel()
-	cat := &catalogue{release: make(chan struct{})}
-	l := &lookups{fetch: cat.fetch}
-	go func() { _, _ = l.prices(context.Background(), []string{"A"}) }()
-	waitRequests(t, cat, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	left := make(chan error, 1)
-	go func() {
-		_, err := l.prices(ctx, []string{"GONE"})
-		left <- err
-	}()
-	waitQueued(t, l, 1)
-	cancel()
-	if err := <-left; !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want context.Canceled", err)
-	}
-	stayed := make(chan error, 1)
-	go func() {
-		_, err := l.prices(context.Background(), []string{"BB"})
-		stayed <- err
-	}()
-	waitQueued(t, l, 2)
-	close(cat.release)
-	if err := <-stayed; err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([][]string{{"A"}, {"BB"}}, cat.all()); diff != "" {
-		t.Errorf("requests (-want +got):\n%s", diff)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		cat := &catalogue{release: make(chan struct{})}
+		l := &lookups{fetch: cat.fetch}
+		go func() { _, _ = l.prices(context.Background(), []string{"A"}) }()
+		waitRequests(t, cat, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		left := make(chan error, 1)
+		go func() {
+			_, err := l.prices(ctx, []string{"GONE"})
+			left <- err
+		}()
+		waitQueued(t, l, 1)
+		cancel()
+		if err := <-left; !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		stayed := make(chan error, 1)
+		go func() {
+			_, err := l.prices(context.Background(), []string{"BB"})
+			stayed <- err
+		}()
+		waitQueued(t, l, 2)
+		close(cat.release)
+		if err := <-stayed; err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([][]string{{"A"}, {"BB"}}, cat.all()); diff != "" {
+			t.Errorf("requests (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestFailedRequestFailsEveryLookupInIt(t *testing.T) {
 	t.Parallel()
-	boom := errors.New("inventory down")
-	cat := &catalogue{release: make(chan struct{})}
-	l := &lookups{fetch: func(ctx context.Context, skus []string) (map[string]int64, error) {
-		prices, err := cat.fetch(ctx, skus)
-		if cat.count() > 1 {
-			return nil, boom
+	synctest.Test(t, func(t *testing.T) {
+		boom := errors.New("inventory down")
+		cat := &catalogue{release: make(chan struct{})}
+		l := &lookups{fetch: func(ctx context.Context, skus []string) (map[string]int64, error) {
+			prices, err := cat.fetch(ctx, skus)
+			if cat.count() > 1 {
+				return nil, boom
+			}
+			return prices, err
+		}}
+		go func() { _, _ = l.prices(context.Background(), []string{"A"}) }()
+		waitRequests(t, cat, 1)
+		errs := make(chan error, 2)
+		for _, sku := range []string{"B", "C"} {
+			go func() {
+				_, err := l.prices(context.Background(), []string{sku})
+				errs <- err
+			}()
 		}
-		return prices, err
-	}}
-	go func() { _, _ = l.prices(context.Background(), []string{"A"}) }()
-	waitRequests(t, cat, 1)
-	errs := make(chan error, 2)
-	for _, sku := range []string{"B", "C"} {
-		go func() {
-			_, err := l.prices(context.Background(), []string{sku})
-			errs <- err
-		}()
-	}
-	waitQueued(t, l, 2)
-	close(cat.release)
-	for range 2 {
-		if err := <-errs; !errors.Is(err, boom) {
-			t.Errorf("err = %v, want %v", err, boom)
+		waitQueued(t, l, 2)
+		close(cat.release)
+		for range 2 {
+			if err := <-errs; !errors.Is(err, boom) {
+				t.Errorf("err = %v, want %v", err, boom)
+			}
 		}
-	}
-	if n := cat.count(); n != 2 {
-		t.Errorf("requests = %d, want 2", n)
-	}
+		if n := cat.count(); n != 2 {
+			t.Errorf("requests = %d, want 2", n)
+		}
+	})
 }
 
 func (c *catalogue) count() int {
