@@ -63,7 +63,9 @@ func (p *pool) dial() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c = rawconn.Wrap(c)
+	// Every request's answer is read right after it is written, so the
+	// connection may hold the request until that read (rawconn.WrapClient).
+	c = rawconn.WrapClient(c)
 	if p.tls == nil {
 		return c, nil
 	}

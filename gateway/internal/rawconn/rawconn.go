@@ -11,8 +11,14 @@
 // at its shortest sleep on many requests. These connections make the same
 // calls as raw system calls through the connection's syscall.RawConn,
 // which keeps the runtime's poller, deadlines and close semantics: a call
-// that would block parks the goroutine in the poller as before. Elsewhere
-// than on Linux, Wrap leaves connections as they are.
+// that would block parks the goroutine in the poller as before.
+//
+// The client end of a request-response exchange (WrapClient) also saves
+// the read that would find nothing: its request goes out with the read
+// that waits for the answer.
+//
+// Elsewhere than on Linux, Wrap and WrapClient leave connections as they
+// are.
 package rawconn
 
 import "net"

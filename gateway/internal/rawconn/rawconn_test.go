@@ -4,6 +4,7 @@ package rawconn_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -18,7 +19,23 @@ import (
 // pair returns a raw client connection and the plain server end of it.
 func pair(t *testing.T) (*rawconn.Conn, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return pairWith(t, rawconn.Wrap)
+}
+
+// pairWith is pair with the client end wrapped by wrap. A non-zero
+// buffer sizes both sockets' buffers before they connect.
+func pairWith(t *testing.T, wrap func(net.Conn) net.Conn, buffer ...int) (*rawconn.Conn, net.Conn) {
+	t.Helper()
+	var control func(string, string, syscall.RawConn) error
+	if len(buffer) > 0 {
+		control = func(_, _ string, rc syscall.RawConn) error {
+			return rc.Control(func(fd uintptr) {
+				_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, buffer[0])
+				_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, buffer[0])
+			})
+		}
+	}
+	ln, err := (&net.ListenConfig{Control: control}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +49,7 @@ func pair(t *testing.T) (*rawconn.Conn, net.Conn) {
 		}
 		accepted <- c
 	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := (&net.Dialer{Control: control}).Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +57,7 @@ func pair(t *testing.T) (*rawconn.Conn, net.Conn) {
 	if !ok {
 		t.Fatal("accept failed")
 	}
-	rc, ok := rawconn.Wrap(c).(*rawconn.Conn)
+	rc, ok := wrap(c).(*rawconn.Conn)
 	if !ok {
 		t.Fatalf("Wrap(%T) did not give a raw connection", c)
 	}
