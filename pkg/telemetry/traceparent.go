@@ -70,11 +70,17 @@ func lowerHex(s string) bool {
 // randomness: trace ids must not collide, not stay secret, and this runs
 // for every request and event.
 func New() string {
-	var b [24]byte
-	putNonZero(b[:8])
-	putNonZero(b[8:16])
-	putNonZero(b[16:])
-	return "00-" + hex.EncodeToString(b[:16]) + "-" + hex.EncodeToString(b[16:]) + "-01"
+	var id [24]byte
+	putNonZero(id[:8])
+	putNonZero(id[8:16])
+	putNonZero(id[16:])
+	var tp [55]byte // built in place: one allocation, for the string
+	copy(tp[:], "00-")
+	hex.Encode(tp[3:35], id[:16])
+	tp[35] = '-'
+	hex.Encode(tp[36:52], id[16:])
+	copy(tp[52:], "-01")
+	return string(tp[:])
 }
 
 // putNonZero fills the 8 bytes of b with a random value other than zero,
@@ -93,9 +99,12 @@ func Child(tp string) string {
 	if !Valid(tp) {
 		return New()
 	}
-	var b [8]byte
-	putNonZero(b[:])
-	return tp[:36] + hex.EncodeToString(b[:]) + tp[52:]
+	var id [8]byte
+	putNonZero(id[:])
+	var out [55]byte
+	copy(out[:], tp)
+	hex.Encode(out[36:52], id[:])
+	return string(out[:])
 }
 
 // Start returns ctx carrying a child of tp (or a new trace), with trace_id on its log lines.

@@ -66,10 +66,17 @@ func named(conn [][]byte, k []byte) bool {
 }
 
 // stripHopByHop removes the upstream's hop-by-hop headers from its answer;
-// the gateway's server frames the response to the client itself.
+// the gateway's server frames the response to the client itself. Answers
+// rarely carry any but Connection, which is a flag, so one pass looks
+// before the deletes, each of which would scan the headers again.
 func stripHopByHop(h *fasthttp.ResponseHeader) {
 	h.ResetConnectionClose()
-	for _, k := range hopByHopHeaders {
-		h.Del(k)
+	for k := range h.All() {
+		if hopByHopSet[string(k)] {
+			for _, k := range hopByHopHeaders {
+				h.Del(k)
+			}
+			return
+		}
 	}
 }
