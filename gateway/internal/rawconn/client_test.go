@@ -20,11 +20,6 @@ import (
 	"github.com/eventshop/eventshop/gateway/internal/rawconn"
 )
 
-func clientPair(t *testing.T) (*rawconn.Conn, net.Conn) {
-	t.Helper()
-	return pairWith(t, rawconn.WrapClient)
-}
-
 // answer reads n bytes on server and writes reply, reporting what it read.
 func answer(server net.Conn, n int, reply string) <-chan []byte {
 	got := make(chan []byte, 1)
@@ -41,7 +36,7 @@ func answer(server net.Conn, n int, reply string) <-chan []byte {
 }
 
 func TestClientHoldsAWriteUntilItsRead(t *testing.T) {
-	c, server := clientPair(t)
+	c, server := pairWith(t, rawconn.WrapClient)
 	if n, err := c.Write([]byte("ping")); n != 4 || err != nil {
 		t.Fatalf("Write = %d, %v; want 4, nil", n, err)
 	}
@@ -63,7 +58,7 @@ func TestClientHoldsAWriteUntilItsRead(t *testing.T) {
 // Each read sends its request and waits for the answer before it reads;
 // exchanges in a row all complete, none left waiting for its deadline.
 func TestClientExchangesInARowAllComplete(t *testing.T) {
-	c, server := clientPair(t)
+	c, server := pairWith(t, rawconn.WrapClient)
 	go func() { _, _ = io.Copy(server, server) }() // echo
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 	buf := make([]byte, 8)
@@ -80,7 +75,7 @@ func TestClientExchangesInARowAllComplete(t *testing.T) {
 
 // Writes past what a client holds go out in order with what it held.
 func TestClientWritesBeyondWhatItHoldsArriveInOrder(t *testing.T) {
-	c, server := clientPair(t)
+	c, server := pairWith(t, rawconn.WrapClient)
 	want := bytes.Repeat([]byte("0123456789abcdef"), 40<<10/16)
 	got := answer(server, len(want), "ok")
 	for chunk := range slicesOf(want, 3000) {
@@ -150,7 +145,7 @@ func unsent(t *testing.T, c *rawconn.Conn) int {
 }
 
 func TestClientCloseSendsWhatIsHeld(t *testing.T) {
-	c, server := clientPair(t)
+	c, server := pairWith(t, rawconn.WrapClient)
 	if _, err := c.Write([]byte("bye")); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +159,7 @@ func TestClientCloseSendsWhatIsHeld(t *testing.T) {
 }
 
 func TestClientExchangeOnAResetConnectionFails(t *testing.T) {
-	c, server := clientPair(t)
+	c, server := pairWith(t, rawconn.WrapClient)
 	_ = server.(*net.TCPConn).SetLinger(0) // close with RST
 	_ = server.Close()
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
@@ -190,7 +185,7 @@ func TestClientExchangeOnAResetConnectionFails(t *testing.T) {
 // request's read must fail, not wait for an answer that cannot come, even
 // when the poller saw the close before the read began.
 func TestClientRequestOnAConnectionThePeerClosedFails(t *testing.T) {
-	c, server := clientPair(t)
+	c, server := pairWith(t, rawconn.WrapClient)
 	_ = server.Close()
 	for deadline := time.Now().Add(10 * time.Second); !peerClosed(t, c); {
 		if time.Now().After(deadline) {
@@ -224,7 +219,7 @@ func peerClosed(t *testing.T, c *rawconn.Conn) bool {
 }
 
 func TestClientReadDeadlineIsATimeout(t *testing.T) {
-	c, _ := clientPair(t)
+	c, _ := pairWith(t, rawconn.WrapClient)
 	if _, err := c.Write([]byte("unanswered")); err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +245,7 @@ func slicesOf(b []byte, n int) func(func([]byte) bool) {
 // TLS runs over a client connection: the handshake's flights and the
 // records of an exchange go out with the reads that wait for their answers.
 func TestClientCarriesTLS(t *testing.T) {
-	c, server := clientPair(t)
+	c, server := pairWith(t, rawconn.WrapClient)
 	srv := httptest.NewUnstartedServer(nil)
 	srv.StartTLS() // only for its certificate
 	srv.Close()
