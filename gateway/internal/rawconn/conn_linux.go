@@ -110,7 +110,7 @@ func (c *Conn) finishOut() error {
 		return c.opError("write", c.oerrno)
 	}
 	out := c.out
-	c.out = nil
+	c.out = nil // the read that follows must not send it again
 	_, err := c.writeNow(out)
 	return err
 }
