@@ -46,11 +46,17 @@ func targets(upstreamURL string, gw *gatewayProc, ngx *nginxProc, inventoryURL s
 	}
 }
 
-// results holds the measured figures by target name.
+// results holds the measured figures by target name, and the goal figures.
 type results struct {
 	rps   map[string]float64
 	p50ms map[string]float64
 	cpuUS map[string]float64 // the proxy's CPU time per request, µs
+	// The goal figures compare two targets round by round, so each is the
+	// median of per-round comparisons, not a comparison of medians that
+	// may come from different moments of the machine's background load.
+	gatewayVsNginx float64
+	addedP50ms     float64
+	cacheVsDirect  float64
 }
 
 // measure checks every target answers the expected body, then loads each
@@ -58,6 +64,8 @@ type results struct {
 // Other work on the machine comes and goes, so the targets take turns in
 // short rounds and each figure is the median of its rounds: a burst of
 // background load then hits every target alike instead of one of them.
+// The goal figures compare two targets within each round and take the
+// median of those comparisons.
 func measure(ctx context.Context, s settings, ts []target) (results, error) {
 	r := results{rps: map[string]float64{}, p50ms: map[string]float64{}, cpuUS: map[string]float64{}}
 	bodies := map[string][]byte{}
@@ -95,6 +103,9 @@ func measure(ctx context.Context, s settings, ts []target) (results, error) {
 	for _, t := range proxied {
 		r.p50ms[t.name] = median(one[t.name], func(w wrkResult) float64 { return w.p50ms })
 	}
+	r.gatewayVsNginx = paired(high["gateway"], high["nginx"], func(a, b wrkResult) float64 { return a.rps / b.rps })
+	r.cacheVsDirect = paired(high["cache_hit"], high["direct_service"], func(a, b wrkResult) float64 { return a.rps / b.rps })
+	r.addedP50ms = paired(one["gateway"], one["direct"], func(a, b wrkResult) float64 { return a.p50ms - b.p50ms })
 	return r, nil
 }
 
@@ -104,7 +115,7 @@ func rounds(ctx context.Context, s settings, ts []target, threads, conns int) (m
 	per := max(time.Second, s.duration/time.Duration(s.rounds))
 	out := map[string][]wrkResult{}
 	for i := range s.rounds {
-		for _, t := range ts {
+		for _, t := range turnOrder(ts, i) {
 			res, err := runMeasured(ctx, t, threads, conns, per)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", t.name, err)
@@ -138,10 +149,40 @@ func runMeasured(ctx context.Context, t target, threads, conns int, d time.Durat
 	return res, nil
 }
 
+// turnOrder is the order of the targets in round i: as listed in even
+// rounds, reversed in odd ones. A turn runs on a machine still settling
+// from the turn before it, so each target follows a different neighbour
+// in alternate rounds instead of always the same one.
+func turnOrder(ts []target, i int) []target {
+	if i%2 == 0 {
+		return ts
+	}
+	r := slices.Clone(ts)
+	slices.Reverse(r)
+	return r
+}
+
 func median(rs []wrkResult, f func(wrkResult) float64) float64 {
 	v := make([]float64, len(rs))
 	for i, r := range rs {
 		v[i] = f(r)
+	}
+	return medianOf(v)
+}
+
+// paired is the median over rounds of f applied to a's and b's results of
+// the same round.
+func paired(a, b []wrkResult, f func(a, b wrkResult) float64) float64 {
+	v := make([]float64, min(len(a), len(b)))
+	for i := range v {
+		v[i] = f(a[i], b[i])
+	}
+	return medianOf(v)
+}
+
+func medianOf(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
 	}
 	slices.Sort(v)
 	if len(v)%2 == 1 {
@@ -190,8 +231,8 @@ func (r results) print(w io.Writer) {
 	for _, n := range []string{"gateway", "nginx"} {
 		fmt.Fprintf(w, "%s_cpu_us_per_request=%.1f\n", n, r.cpuUS[n])
 	}
-	fmt.Fprintf(w, "gateway_vs_nginx_rps_ratio=%.2f\n", r.rps["gateway"]/r.rps["nginx"])
-	fmt.Fprintf(w, "gateway_added_p50_ms=%.3f\n", r.p50ms["gateway"]-r.p50ms["direct"])
+	fmt.Fprintf(w, "gateway_vs_nginx_rps_ratio=%.2f\n", r.gatewayVsNginx)
+	fmt.Fprintf(w, "gateway_added_p50_ms=%.3f\n", r.addedP50ms)
 	// The cache is compared with the service it spares, not the trivial upstream.
-	fmt.Fprintf(w, "cache_hit_vs_direct_ratio=%.2f\n", r.rps["cache_hit"]/r.rps["direct_service"])
+	fmt.Fprintf(w, "cache_hit_vs_direct_ratio=%.2f\n", r.cacheVsDirect)
 }
