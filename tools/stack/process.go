@@ -46,9 +46,7 @@ func (p *Process) spawn() error {
 	cmd := exec.Command(p.Path)
 	cmd.Env = p.Env
 	cmd.Stdout, cmd.Stderr = p.Out, p.Out
-	// Pdeathsig ends the service if the launcher dies without cleaning up,
-	// so no process is ever left behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", p.Name, err)
 	}
@@ -123,10 +121,10 @@ func (p *Process) Stop(ctx context.Context, timeout time.Duration) {
 	select {
 	case <-p.done:
 	case <-time.After(timeout):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		kill(cmd)
 		<-p.done
 	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		kill(cmd)
 		<-p.done
 	}
 }
