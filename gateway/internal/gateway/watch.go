@@ -34,19 +34,28 @@ type clientWatch struct {
 	stopped    bool
 }
 
+// idleTicks is how many looks in a row must find no exchange in flight
+// before the loop stops ticking: a second, so that steady traffic never
+// pays for waking it, and an idle gateway does not wake 40 times a second.
+const idleTicks = int(time.Second / (watchDelay / 2))
+
 // watchers keeps the exchanges in flight and starts the watch of those
 // that outlast watchDelay. One goroutine looks at them twice per delay, so
 // an exchange costs two list operations rather than a timer, whose arming
-// can wake the runtime's network poller on every request.
+// can wake the runtime's network poller on every request. When nothing has
+// been in flight for idleTicks looks, the goroutine sleeps until the next
+// exchange registers.
 type watchers struct {
-	mu   sync.Mutex
-	head clientWatch // sentinel of a circular list
-	pool sync.Pool
-	done chan struct{}
+	mu       sync.Mutex
+	head     clientWatch // sentinel of a circular list
+	sleeping bool        // the loop waits on wake; guarded by mu
+	wake     chan struct{}
+	pool     sync.Pool
+	done     chan struct{}
 }
 
 func newWatchers() *watchers {
-	ws := &watchers{done: make(chan struct{})}
+	ws := &watchers{done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	ws.head.prev, ws.head.next = &ws.head, &ws.head
 	ws.pool.New = func() any { return &clientWatch{} }
 	go ws.loop()
@@ -59,18 +68,34 @@ func (ws *watchers) close() { close(ws.done) }
 func (ws *watchers) loop() {
 	t := time.NewTicker(watchDelay / 2)
 	defer t.Stop()
+	quiet := 0
 	for {
 		select {
 		case <-ws.done:
 			return
 		case now := <-t.C:
-			ws.startDue(now)
+			if ws.startDue(now) {
+				quiet = 0
+				continue
+			}
+			if quiet++; quiet < idleTicks || !ws.sleep() {
+				continue
+			}
+			t.Stop()
+			select {
+			case <-ws.done:
+				return
+			case <-ws.wake:
+			}
+			quiet = 0
+			t.Reset(watchDelay / 2)
 		}
 	}
 }
 
-// startDue starts the watch of every exchange in flight for watchDelay.
-func (ws *watchers) startDue(now time.Time) {
+// startDue starts the watch of every exchange in flight for watchDelay,
+// and reports whether any exchange was in flight.
+func (ws *watchers) startDue(now time.Time) bool {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	for w := ws.head.next; w != &ws.head; w = w.next {
@@ -80,6 +105,16 @@ func (ws *watchers) startDue(now time.Time) {
 			go w.run()
 		}
 	}
+	return ws.head.next != &ws.head
+}
+
+// sleep marks the loop asleep if nothing is in flight, and reports whether
+// it did; the next watch then wakes it.
+func (ws *watchers) sleep() bool {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	ws.sleeping = ws.head.next == &ws.head
+	return ws.sleeping
 }
 
 // watch registers an exchange on conn that began at since.
@@ -91,7 +126,12 @@ func (ws *watchers) watch(conn net.Conn, since time.Time) *clientWatch {
 	w.prev, w.next = ws.head.prev, &ws.head
 	ws.head.prev.next = w
 	ws.head.prev = w
+	wake := ws.sleeping
+	ws.sleeping = false
 	ws.mu.Unlock()
+	if wake {
+		ws.wake <- struct{}{} // never blocks: one send per sleep, into a buffer of one
+	}
 	return w
 }
 
