@@ -21,7 +21,9 @@ type MongoOptions struct {
 	BatchSize int
 	// PollInterval is how often the relay looks through the whole collection
 	// for pending events it was not told about (those of a process that
-	// stopped before relaying them). Default 5s.
+	// stopped before relaying them), unless that look is costly (see
+	// sweepShare); and the longest pause before a failed pass is retried.
+	// Default 5s.
 	PollInterval time.Duration
 	// AfterPublish, when set, runs after a batch was acked and before its
 	// events are removed from the documents; an error leaves them in place,
@@ -35,7 +37,8 @@ type MongoOptions struct {
 // FerretDB): handed the events a write pushed (Handed), it publishes them
 // as they are; told which documents a write gave events (NotifyIDs), it
 // reads just those by _id; otherwise, at start and every PollInterval, it
-// looks for documents whose outbox array is not empty. Either way it publishes
+// looks for documents whose outbox array is not empty. A failed pass is
+// retried after a short pause, doubled while it keeps failing. Either way it publishes
 // their events in array order, and then removes exactly the published
 // elements with $pullAll, so an event added meanwhile stays for the next
 // pass. A crash between publish and removal publishes the events again,
@@ -81,10 +84,14 @@ func NewMongoRelay(coll *mongo.Collection, pub Publisher, log *slog.Logger, opts
 // Notify wakes the relay for a pass over the whole collection, for writes
 // whose documents the caller does not know.
 func (r *MongoRelay) Notify() {
+	r.askSweep()
+	signal(r.wake)
+}
+
+func (r *MongoRelay) askSweep() {
 	r.mu.Lock()
 	r.sweep = true
 	r.mu.Unlock()
-	signal(r.wake)
 }
 
 // NotifyIDs wakes the relay for the documents with these _ids, to be called
@@ -158,43 +165,96 @@ func (r *MongoRelay) hint(ids []any) {
 }
 
 // Run relays until ctx is done: a whole pass at start and every
-// PollInterval, and the told documents whenever woken.
+// PollInterval (at least; see sweepShare), and the told documents whenever
+// woken. A failed pass is tried again after a pause that starts at
+// retryFirst and doubles up to PollInterval, woken or not.
 func (r *MongoRelay) Run(ctx context.Context) error {
-	t := time.NewTicker(r.opts.PollInterval)
-	defer t.Stop()
-	sweep := true
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	sweepAt := time.Now() // a whole pass at start
+	var pause time.Duration
 	for {
-		if asked := r.takeSweep(); sweep || asked {
-			r.sweepAll(ctx)
+		failed := r.round(ctx, &sweepAt)
+		pause = retryPause(pause, failed, r.opts.PollInterval)
+		wait := time.Until(sweepAt)
+		if failed {
+			wait = min(wait, pause)
 		}
-		if err := r.relayHanded(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn("relay handed mongo events", "error", err)
-		}
-		if err := r.relayHinted(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn("relay mongo outbox", "error", err)
-		}
-		sweep = false
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-r.wake:
-		case <-t.C:
-			sweep = true
+		case <-timer.C:
 		}
 	}
 }
 
-// sweepAll relays every document with pending events, batch by batch.
-func (r *MongoRelay) sweepAll(ctx context.Context) {
-	for ctx.Err() == nil {
-		n, err := r.RelayOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			r.log.Warn("relay mongo outbox", "error", err)
-		}
-		if err != nil || n < r.opts.BatchSize {
-			return
+// round makes a whole pass if one is asked for or due at *sweepAt, which
+// it moves on, then relays the handed and told documents. It reports
+// whether anything failed; what failed is kept for the next round (a
+// whole pass is asked for again, events are kept as hints).
+func (r *MongoRelay) round(ctx context.Context, sweepAt *time.Time) (failed bool) {
+	if asked := r.takeSweep(); asked || !time.Now().Before(*sweepAt) {
+		next, err := r.sweepAll(ctx)
+		*sweepAt = time.Now().Add(next)
+		if err != nil {
+			r.askSweep()
+			failed = true
 		}
 	}
+	if err := r.relayHanded(ctx); err != nil && ctx.Err() == nil {
+		failed = true
+		r.log.Warn("relay handed mongo events", "error", err)
+	}
+	if err := r.relayHinted(ctx); err != nil && ctx.Err() == nil {
+		failed = true
+		r.log.Warn("relay mongo outbox", "error", err)
+	}
+	return failed
+}
+
+// retryFirst is the first pause before a failed pass is tried again.
+const retryFirst = 100 * time.Millisecond
+
+// retryPause is the pause before the next try after a pass that failed or
+// not, given the previous pause: retryFirst, doubled after each further
+// failure up to most, and none after a success.
+func retryPause(prev time.Duration, failed bool, most time.Duration) time.Duration {
+	if !failed {
+		return 0
+	}
+	if prev == 0 {
+		return min(retryFirst, most)
+	}
+	return min(2*prev, most)
+}
+
+// sweepShare bounds the time the relay spends looking through the whole
+// collection: after a pass whose query took d, the next whole pass comes
+// at least sweepShare×d later, so those passes take at most 1/sweepShare of
+// the time. On MongoDB the query uses an index and PollInterval rules; on
+// FerretDB over SQLite it reads every document, and the pause grows with
+// the collection instead of the passes' cost.
+const sweepShare = 100
+
+// sweepAll relays every document with pending events, batch by batch, and
+// returns how long until the next whole pass.
+func (r *MongoRelay) sweepAll(ctx context.Context) (time.Duration, error) {
+	for ctx.Err() == nil {
+		start := time.Now()
+		n, err := r.RelayOnce(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("relay mongo outbox", "error", err)
+			}
+			return r.opts.PollInterval, err
+		}
+		if n < r.opts.BatchSize {
+			return max(r.opts.PollInterval, sweepShare*time.Since(start)), nil
+		}
+	}
+	return r.opts.PollInterval, nil
 }
 
 func (r *MongoRelay) takeSweep() bool {
@@ -206,7 +266,7 @@ func (r *MongoRelay) takeSweep() bool {
 }
 
 // relayHinted relays the documents told of by NotifyIDs. Ids whose relay
-// failed are kept, without a wake-up, for the next tick or NotifyIDs.
+// failed are kept for Run's retry.
 func (r *MongoRelay) relayHinted(ctx context.Context) error {
 	r.mu.Lock()
 	ids := make([]any, 0, len(r.hints))

@@ -1,6 +1,8 @@
 package outbox_test
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -146,6 +148,44 @@ func TestMongoRelayHandedPublishesThoseEvents(t *testing.T) {
 	if diff := cmp.Diff(slices.Concat(sentinel, groups[0]), streamEvents(t, b)); diff != "" {
 		t.Errorf("stream (-want +got):\n%s", diff)
 	}
+}
+
+// TestMongoRelayRetriesAFailedPassUnwoken makes the bus refuse the
+// relay's first three publishes of handed and told events: the relay tries
+// again by itself, after a pause, and publishes every event once, although
+// nothing wakes it and its next pass over the collection is an hour away.
+func TestMongoRelayRetriesAFailedPassUnwoken(t *testing.T) {
+	t.Parallel()
+	coll, b := collection(t), connect(t, testkit.NATS(t))
+	pub := &failingPublisher{b: b}
+	r := outbox.NewMongoRelay(coll, pub, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
+	sentinel := runAfterStartPass(t, r, coll)
+	pub.failures.Store(3)
+	groups := [][]event.Event{rejected(t, 2), rejected(t, 3)}
+	insertDocs(t, coll, groups...)
+	r.Handed(0, groups[0]...)
+	r.NotifyIDs(1)
+	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == 0 }, "events left pending after failed publishes")
+	if left := pub.failures.Load(); left > 0 {
+		t.Errorf("%d publishes left to refuse, want all 3 refused", left)
+	}
+	if diff := cmp.Diff(idCounts(slices.Concat(sentinel, groups[0], groups[1])), streamIDs(t, b)); diff != "" {
+		t.Errorf("stream (-want +got):\n%s", diff)
+	}
+}
+
+// failingPublisher refuses as many publishes as failures says, then passes
+// them on to the bus.
+type failingPublisher struct {
+	b        *bus.Bus
+	failures atomic.Int64
+}
+
+func (p *failingPublisher) Publish(ctx context.Context, evs ...event.Event) error {
+	if p.failures.Add(-1) >= 0 {
+		return errors.New("bus unavailable")
+	}
+	return p.b.Publish(ctx, evs...)
 }
 
 // TestMongoRelayCrashBeforeRemovingRepublishes fails after the acks: the

@@ -35,14 +35,14 @@ const (
 // harness is a running notification service, a bus connection to publish
 // order events and read the NOTIFICATION stream, and its collection.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	bus  *bus.Bus
 	coll *mongo.Collection
 	base string
 }
 
 // start runs the service; tune changes its configuration before it starts.
-func start(t *testing.T, tune ...func(*service.Config)) *harness {
+func start(t testing.TB, tune ...func(*service.Config)) *harness {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(logOut(), nil))
 	nats := testkit.NATS(t)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/notification/internal/service"
@@ -54,11 +55,15 @@ func webhook(t *testing.T, r *receiver, tune func(*service.Config)) func(*servic
 	}
 }
 
+// TestWebhookFailuresAreRetriedUntilSent fails two rounds of a
+// notification: the worker wakes for each retry when it falls due, for its
+// sweep for rounds other processes left is an hour away.
+//
 // Not parallel: the breaker gauge is process-wide and shared by the webhook tests.
 func TestWebhookFailuresAreRetriedUntilSent(t *testing.T) {
 	r := &receiver{failures: 4, status: http.StatusBadGateway}
 	// two attempts per round: rounds one and two fail, round three succeeds
-	h := start(t, webhook(t, r, nil))
+	h := start(t, webhook(t, r, func(c *service.Config) { c.PollInterval = time.Hour }))
 	order := newOrderID(t)
 	h.publish(h.final(schemas.TypeOrderConfirmedV1, order, "alice"))
 	got := h.waitStatus(order, "SENT")

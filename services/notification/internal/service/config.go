@@ -53,9 +53,10 @@ type Config struct {
 	// BreakerOpenFor is how long the open breaker refuses messages.
 	BreakerOpenFor time.Duration `env:"BREAKER_OPEN_FOR" envDefault:"30s"`
 	// PollInterval is how often the delivery worker sweeps for due
-	// notifications: retries, and first rounds a stopped process left. New
-	// notifications do not wait for it. On FerretDB a sweep reads the whole
-	// collection, so it is not frequent.
+	// notifications a stopped process left. New notifications and this
+	// process's retries do not wait for it. On FerretDB a sweep reads the
+	// whole collection, and the worker sweeps less often the longer that
+	// takes (ports.Worker).
 	PollInterval time.Duration `env:"POLL_INTERVAL" envDefault:"5s"`
 }
 

@@ -55,12 +55,16 @@ func (d Deliver) Due(ctx context.Context) (int, error) {
 // Handle makes one delivery round of n, unless another worker claimed it.
 func (d Deliver) Handle(ctx context.Context, n domain.Notification) error {
 	now := d.Clock.now()
-	claimed, err := d.Repo.Claim(ctx, n, now, now.Add(leaseOrDefault(d.Lease)))
+	claimed, err := d.Repo.Claim(ctx, n, now, d.ClaimEnd(now))
 	if err != nil || !claimed {
 		return err
 	}
 	return d.HandleClaimed(ctx, n)
 }
+
+// ClaimEnd is when a round claimed at now falls due again, should it fail
+// before its outcome is stored.
+func (d Deliver) ClaimEnd(now time.Time) time.Time { return now.Add(leaseOrDefault(d.Lease)) }
 
 // HandleClaimed makes one delivery round of n, whose round the caller holds:
 // claimed by Handle, or stored claimed by Record for its first round.
