@@ -14,32 +14,31 @@ import (
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// roundsParallel bounds the first rounds under way at once, so that a slow
-// channel (a webhook) does not hold up the others.
+// roundsParallel bounds the rounds under way at once.
 const roundsParallel = 8
 
 // sweepShare bounds the time the worker spends sweeping: after a sweep
-// whose query took d, the next one waiting for no known due time comes at
-// least sweepShare×d later, so sweeps take at most 1/sweepShare of the
-// time. On MongoDB the query uses an index and the interval rules; on
-// FerretDB over SQLite it reads the whole collection, and the pause grows
-// with the collection instead of the sweeps' cost.
+// whose query took d, the next one comes at least sweepShare×d later, so
+// sweeps take at most 1/sweepShare of the time. On MongoDB the query uses
+// an index and the interval rules; on FerretDB over SQLite it reads the
+// whole collection, and the pause grows with the collection instead of the
+// sweeps' cost. outbox.MongoRelay paces its passes the same way.
 const sweepShare = 100
 
 // Worker runs delivery rounds: the first round of each notification this
-// process recorded, as soon as it is queued; a sweep for due notifications
-// when a round this process ran is due again (a retry, or a claim whose
-// round failed); and a sweep at start and every Interval (at least; see
-// sweepShare) for rounds another process left.
+// process recorded, as soon as it is queued; the next round of each round
+// it ran that failed, when that falls due; and a sweep for due
+// notifications at start and every Interval (at least; see sweepShare),
+// for rounds another process left.
 type Worker struct {
 	deliver  command.Deliver
 	interval time.Duration
 	log      *slog.Logger
 	wake     chan struct{}
 
-	mu    sync.Mutex
-	first []firstRound
-	due   []time.Time // when rounds this process ran fall due again
+	mu      sync.Mutex
+	first   []firstRound
+	retries []retryRound
 }
 
 // firstRound is a notification whose first round is queued, with the
@@ -49,9 +48,16 @@ type firstRound struct {
 	traceParent string
 }
 
+// retryRound is the next round of a notification, as stored after its
+// failed round, and when it falls due.
+type retryRound struct {
+	n  domain.Notification
+	at time.Time
+}
+
 // NewWorker returns a worker of d sweeping every interval (default 1s).
 // It is told of the rounds it runs (d.Changed, which it still calls) so
-// that it wakes when a retried notification falls due.
+// that it runs the next round of a failed one when that falls due.
 func NewWorker(d command.Deliver, interval time.Duration, log *slog.Logger) *Worker {
 	if interval <= 0 {
 		interval = time.Second
@@ -63,7 +69,7 @@ func NewWorker(d command.Deliver, interval time.Duration, log *slog.Logger) *Wor
 			changed(n, err)
 		}
 		if err != nil {
-			w.dueAt(n.NextAttemptAt())
+			w.retry(n, n.NextAttemptAt())
 		}
 	}
 	w.deliver = d
@@ -81,10 +87,10 @@ func (w *Worker) FirstRound(ctx context.Context, n domain.Notification) {
 	w.signal()
 }
 
-// dueAt asks for a sweep at t.
-func (w *Worker) dueAt(t time.Time) {
+// retry queues the next round of n, as stored, for at.
+func (w *Worker) retry(n domain.Notification, at time.Time) {
 	w.mu.Lock()
-	w.due = append(w.due, t)
+	w.retries = append(w.retries, retryRound{n: n, at: at})
 	w.mu.Unlock()
 	w.signal()
 }
@@ -97,16 +103,17 @@ func (w *Worker) signal() {
 }
 
 // Run delivers until ctx is done; a round under way when it ends is left to
-// its claim's expiry.
+// its claim's expiry, and queued retries to the sweep of the next start.
 func (w *Worker) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	sweepAt := time.Now() // a sweep at start
 	for {
-		if now := time.Now(); w.takeDue(now) || !now.Before(sweepAt) {
-			sweepAt = now.Add(w.sweep(ctx))
+		if !time.Now().Before(sweepAt) {
+			sweepAt = time.Now().Add(w.sweep(ctx))
 		}
 		w.firstRounds(ctx)
+		w.retryRounds(ctx, w.takeDue(time.Now()))
 		timer.Reset(time.Until(w.nextWake(sweepAt)))
 		select {
 		case <-ctx.Done():
@@ -117,38 +124,43 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// takeDue drops the due times up to now and reports whether there were any.
-func (w *Worker) takeDue(now time.Time) bool {
+// takeDue removes the queued retries due at now and returns them.
+func (w *Worker) takeDue(now time.Time) []domain.Notification {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	n := len(w.due)
-	w.due = slices.DeleteFunc(w.due, func(t time.Time) bool { return !t.After(now) })
-	return len(w.due) < n
+	var due []domain.Notification
+	w.retries = slices.DeleteFunc(w.retries, func(r retryRound) bool {
+		if r.at.After(now) {
+			return false
+		}
+		due = append(due, r.n)
+		return true
+	})
+	return due
 }
 
-// nextWake is the earlier of sweepAt and the first due time.
+// nextWake is the earlier of sweepAt and the first queued retry.
 func (w *Worker) nextWake(sweepAt time.Time) time.Time {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, t := range w.due {
-		if t.Before(sweepAt) {
-			sweepAt = t
+	for _, r := range w.retries {
+		if r.at.Before(sweepAt) {
+			sweepAt = r.at
 		}
 	}
 	return sweepAt
 }
 
 // sweep delivers the due notifications, batch by batch, and returns how
-// long until the next sweep for rounds other processes left.
+// long until the next sweep.
 func (w *Worker) sweep(ctx context.Context) time.Duration {
 	for ctx.Err() == nil {
 		start := time.Now()
 		n, err := w.deliver.Due(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.log.WarnContext(ctx, "deliver notifications", slog.Any("error", err))
-			// The rest of the batch is due still, and the round that failed
-			// falls due when its claim ends.
-			w.dueAt(w.deliver.ClaimEnd(time.Now()))
+		}
+		if err != nil {
 			return w.interval
 		}
 		if n == 0 {
@@ -159,23 +171,40 @@ func (w *Worker) sweep(ctx context.Context) time.Duration {
 }
 
 // firstRounds delivers the queued first rounds. A round that failed
-// before its outcome was stored falls due when its claim ends.
+// before its outcome was stored is tried again when its claim ends.
 func (w *Worker) firstRounds(ctx context.Context) {
 	w.mu.Lock()
 	queued := w.first
 	w.first = nil
 	w.mu.Unlock()
+	inParallel(queued, func(r firstRound) {
+		rctx := telemetry.Start(ctx, r.traceParent)
+		if err := w.deliver.HandleClaimed(rctx, r.n); err != nil && ctx.Err() == nil {
+			w.log.WarnContext(rctx, "deliver notification", slog.String("notification_id", r.n.ID()), slog.Any("error", err))
+			w.retry(r.n, r.n.NextAttemptAt()) // Record stored it claimed until then
+		}
+	})
+}
+
+// retryRounds makes the next round of each notification, claiming it
+// first: another process may have taken it meanwhile. A round that failed
+// before its outcome was stored is tried again when its claim would end.
+func (w *Worker) retryRounds(ctx context.Context, due []domain.Notification) {
+	inParallel(due, func(n domain.Notification) {
+		if err := w.deliver.Handle(ctx, n); err != nil && ctx.Err() == nil {
+			w.log.WarnContext(ctx, "retry notification", slog.String("notification_id", n.ID()), slog.Any("error", err))
+			w.retry(n, w.deliver.ClaimEnd(time.Now()))
+		}
+	})
+}
+
+// inParallel runs round for each item, at most roundsParallel at once, so
+// that a slow channel (a webhook) does not hold up the others.
+func inParallel[T any](items []T, round func(T)) {
 	var g errgroup.Group
 	g.SetLimit(roundsParallel)
-	for _, r := range queued {
-		g.Go(func() error {
-			rctx := telemetry.Start(ctx, r.traceParent)
-			if err := w.deliver.HandleClaimed(rctx, r.n); err != nil && ctx.Err() == nil {
-				w.log.WarnContext(rctx, "deliver notification", slog.String("notification_id", r.n.ID()), slog.Any("error", err))
-				w.dueAt(r.n.NextAttemptAt()) // Record stored it claimed until then
-			}
-			return nil
-		})
+	for _, it := range items {
+		g.Go(func() error { round(it); return nil })
 	}
 	_ = g.Wait()
 }
