@@ -45,6 +45,14 @@ type nginxProc struct {
 
 // startNginx runs nginx in the foreground with a generated configuration in
 // dir, not the system service.
+//
+// In the foreground nginx stays in this command's session, as the gateway,
+// the upstream and wrk do. Linux schedules each session as a group of its
+// own (sched_autogroup), and a proxy in another group than its load and its
+// upstream is scheduled differently: on two saturated vCPUs a daemonised
+// nginx served up to a quarter fewer requests per second, and the gateway
+// moved out with setsid a quarter to a half fewer (docs/benchmarks.md).
+// Every target therefore shares one group.
 func startNginx(ctx context.Context, dir, upstreamAddr string) (*nginxProc, error) {
 	bin, err := lookBin("nginx")
 	if err != nil {
