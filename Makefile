@@ -103,3 +103,7 @@ bench-gateway: ## measure the gateway against direct, nginx and cache hits
 .PHONY: bench-run
 bench-run: build ## measure start-up time and memory of `make run`
 	$(GO) run ./tools/cmd/benchrun
+
+.PHONY: bench-idle
+bench-idle: ## measure an idle notification service's CPU with 30,000 notifications stored
+	cd services/notification/integration && $(GO) test -run '^$$' -bench IdleWith30k -benchtime 3x ./service/

@@ -18,7 +18,7 @@ import (
 // MONGO_URL), so its share is counted too. Each iteration is a 20 s window,
 // after 15 s for the start passes to finish.
 //
-//	go test -run '^$' -bench IdleWith30k -benchtime 3x ./service/
+//	make bench-idle   (from the repository root)
 func BenchmarkIdleWith30kNotifications(b *testing.B) {
 	h := start(b, func(c *service.Config) { c.PollInterval = 5 * time.Second }) // the default
 	storeNotifications(b, h, 30000)
