@@ -22,7 +22,7 @@ type MongoOptions struct {
 	// PollInterval is how often the relay looks through the whole collection
 	// for pending events it was not told about (those of a process that
 	// stopped before relaying them), unless that look is costly (see
-	// sweepShare); and the longest pause before a failed pass is retried.
+	// SweepShare); and the longest pause before a failed pass is retried.
 	// Default 5s.
 	PollInterval time.Duration
 	// AfterPublish, when set, runs after a batch was acked and before its
@@ -165,7 +165,7 @@ func (r *MongoRelay) hint(ids []any) {
 }
 
 // Run relays until ctx is done: a whole pass at start and every
-// PollInterval (at least; see sweepShare), and the told documents whenever
+// PollInterval (at least; see SweepShare), and the told documents whenever
 // woken. A failed pass is tried again after a pause that starts at
 // retryFirst and doubles up to PollInterval, woken or not.
 func (r *MongoRelay) Run(ctx context.Context) error {
@@ -230,13 +230,21 @@ func retryPause(prev time.Duration, failed bool, most time.Duration) time.Durati
 	return min(2*prev, most)
 }
 
-// sweepShare bounds the time the relay spends looking through the whole
-// collection: after a pass whose query took d, the next whole pass comes
-// at least sweepShare×d later, so those passes take at most 1/sweepShare of
-// the time. On MongoDB the query uses an index and PollInterval rules; on
-// FerretDB over SQLite it reads every document, and the pause grows with
-// the collection instead of the passes' cost.
-const sweepShare = 100
+// SweepShare bounds the time spent on sweeps, the whole-collection queries
+// a process runs in case another left work behind: after a sweep whose
+// query took d, the next one comes at least SweepShare×d later (see
+// SweepPause), so sweeps take at most 1/SweepShare of the time. On MongoDB
+// such a query uses an index and the configured interval rules; on FerretDB
+// over SQLite it reads every document, and the pause grows with the
+// collection instead of the sweeps' cost. The relay's passes and the
+// notification worker's sweep for due notifications are paced so.
+const SweepShare = 100
+
+// SweepPause is how long after a sweep whose query took took the next one
+// comes: interval, or longer when the query was costly.
+func SweepPause(interval, took time.Duration) time.Duration {
+	return max(interval, SweepShare*took)
+}
 
 // sweepAll relays every document with pending events, batch by batch, and
 // returns how long until the next whole pass.
@@ -251,7 +259,7 @@ func (r *MongoRelay) sweepAll(ctx context.Context) (time.Duration, error) {
 			return r.opts.PollInterval, err
 		}
 		if n < r.opts.BatchSize {
-			return max(r.opts.PollInterval, sweepShare*time.Since(start)), nil
+			return SweepPause(r.opts.PollInterval, time.Since(start)), nil
 		}
 	}
 	return r.opts.PollInterval, nil

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
@@ -17,19 +18,11 @@ import (
 // roundsParallel bounds the rounds under way at once.
 const roundsParallel = 8
 
-// sweepShare bounds the time the worker spends sweeping: after a sweep
-// whose query took d, the next one comes at least sweepShare×d later, so
-// sweeps take at most 1/sweepShare of the time. On MongoDB the query uses
-// an index and the interval rules; on FerretDB over SQLite it reads the
-// whole collection, and the pause grows with the collection instead of the
-// sweeps' cost. outbox.MongoRelay paces its passes the same way.
-const sweepShare = 100
-
 // Worker runs delivery rounds: the first round of each notification this
 // process recorded, as soon as it is queued; the next round of each round
 // it ran that failed, when that falls due; and a sweep for due
-// notifications at start and every Interval (at least; see sweepShare),
-// for rounds another process left.
+// notifications at start and every Interval, or less often when the sweep's
+// query is costly (outbox.SweepPause), for rounds another process left.
 type Worker struct {
 	deliver  command.Deliver
 	interval time.Duration
@@ -157,14 +150,14 @@ func (w *Worker) sweep(ctx context.Context) time.Duration {
 	for ctx.Err() == nil {
 		start := time.Now()
 		n, err := w.deliver.Due(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.log.WarnContext(ctx, "deliver notifications", slog.Any("error", err))
-		}
 		if err != nil {
+			if ctx.Err() == nil {
+				w.log.WarnContext(ctx, "deliver notifications", slog.Any("error", err))
+			}
 			return w.interval
 		}
 		if n == 0 {
-			return max(w.interval, sweepShare*time.Since(start))
+			return outbox.SweepPause(w.interval, time.Since(start))
 		}
 	}
 	return w.interval

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
@@ -35,7 +36,7 @@ func (costlyRepo) SaveRetry(context.Context, domain.Notification) error         
 func TestSweepPauseGrowsWithTheQuerysCost(t *testing.T) {
 	cost := 20 * time.Millisecond
 	w := NewWorker(command.Deliver{Repo: costlyRepo{cost: cost}}, 10*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if got, want := w.sweep(t.Context()), sweepShare*cost; got < want {
+	if got, want := w.sweep(t.Context()), outbox.SweepShare*cost; got < want {
 		t.Errorf("pause after the sweep = %v, want at least %v", got, want)
 	}
 }
