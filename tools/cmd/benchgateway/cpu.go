@@ -69,3 +69,32 @@ func children(pid int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// cpuMeter measures the CPU time some processes spend over a stretch of
+// work; the zero value, with no processes, measures nothing.
+type cpuMeter struct {
+	pids   []int
+	before float64
+}
+
+// startCPU reads the CPU time pids have used so far.
+func startCPU(pids []int) (cpuMeter, error) {
+	if len(pids) == 0 {
+		return cpuMeter{}, nil
+	}
+	before, err := cpuSeconds(pids)
+	return cpuMeter{pids: pids, before: before}, err
+}
+
+// perRequest is the CPU time, in µs, used since startCPU divided by
+// requests; 0 with no processes.
+func (m cpuMeter) perRequest(requests float64) (float64, error) {
+	if len(m.pids) == 0 || requests == 0 {
+		return 0, nil
+	}
+	after, err := cpuSeconds(m.pids)
+	if err != nil {
+		return 0, err
+	}
+	return (after - m.before) * 1e6 / requests, nil
+}

@@ -78,7 +78,7 @@ func run(ctx context.Context, s settings) error {
 		return err
 	}
 	defer ngx.stop()
-	r, err := measure(ctx, s, targets(up.URL, gw, ngx, cat.url))
+	r, err := measure(ctx, s, targets(up, gw, ngx, cat.url))
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,10 @@ type target struct {
 	// pids are the proxy's processes, whose CPU time per request is
 	// measured; none for the upstream itself.
 	pids []int
+	// upstream are the trivial upstream's processes, for the targets that
+	// end at it: what a request costs the upstream depends on what is in
+	// front of it.
+	upstream []int
 }
 
 // targets are the trivial upstream direct, through the gateway and through
@@ -35,12 +39,13 @@ type target struct {
 // cached copy of it. The three ways to the trivial upstream get the same
 // request, the customer's bearer token included: the gateway needs it, and
 // nginx and the upstream then receive, parse and forward the same bytes.
-func targets(upstreamURL string, gw *gatewayProc, ngx *nginxProc, inventoryURL string) []target {
+func targets(up *upstream, gw *gatewayProc, ngx *nginxProc, inventoryURL string) []target {
 	bearer := "Authorization: Bearer " + gw.token
+	upPIDs := []int{up.cmd.Process.Pid}
 	return []target{
-		{name: "direct", url: upstreamURL + "/api/v1/orders", header: bearer, want: body, latency: true},
-		{name: "gateway", url: gw.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{gw.cmd.Process.Pid}},
-		{name: "nginx", url: ngx.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: ngx.workers},
+		{name: "direct", url: up.URL + "/api/v1/orders", header: bearer, want: body, latency: true, upstream: upPIDs},
+		{name: "gateway", url: gw.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{gw.cmd.Process.Pid}, upstream: upPIDs},
+		{name: "nginx", url: ngx.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: ngx.workers, upstream: upPIDs},
 		{name: "direct_service", url: inventoryURL + "/api/v1/products"},
 		{name: "cache_hit", url: gw.url + "/api/v1/products", wantCache: "HIT", same: "direct_service"},
 	}
@@ -50,7 +55,10 @@ func targets(upstreamURL string, gw *gatewayProc, ngx *nginxProc, inventoryURL s
 type results struct {
 	rps   map[string]float64
 	p50ms map[string]float64
-	cpuUS map[string]float64 // the proxy's CPU time per request, µs
+	// CPU time per request at the throughput concurrency, µs: the proxy's,
+	// the upstream's and wrk's. Their sum is what a request costs the
+	// machine, whose two vCPUs all three share.
+	cpuUS, upstreamUS, wrkUS map[string]float64
 	// The goal figures compare two targets round by round, so each is the
 	// median of per-round comparisons, not a comparison of medians that
 	// may come from different moments of the machine's background load.
@@ -67,7 +75,8 @@ type results struct {
 // The goal figures compare two targets within each round and take the
 // median of those comparisons.
 func measure(ctx context.Context, s settings, ts []target) (results, error) {
-	r := results{rps: map[string]float64{}, p50ms: map[string]float64{}, cpuUS: map[string]float64{}}
+	r := results{rps: map[string]float64{}, p50ms: map[string]float64{},
+		cpuUS: map[string]float64{}, upstreamUS: map[string]float64{}, wrkUS: map[string]float64{}}
 	bodies := map[string][]byte{}
 	for _, t := range ts {
 		if t.want == nil {
@@ -92,6 +101,10 @@ func measure(ctx context.Context, s settings, ts []target) (results, error) {
 		if len(t.pids) > 0 {
 			r.cpuUS[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.cpuUS })
 		}
+		if len(t.upstream) > 0 {
+			r.upstreamUS[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.upstreamUS })
+		}
+		r.wrkUS[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.wrkUS })
 		if t.latency {
 			proxied = append(proxied, t)
 		}
@@ -120,33 +133,35 @@ func rounds(ctx context.Context, s settings, ts []target, threads, conns int) (m
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", t.name, err)
 			}
-			fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f rps, p50 %.3f ms, proxy CPU %.1f µs/request\n", i+1, t.name, conns, res.rps, res.p50ms, res.cpuUS)
+			fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f rps, p50 %.3f ms, CPU µs/request: proxy %.1f, upstream %.1f, wrk %.1f\n",
+				i+1, t.name, conns, res.rps, res.p50ms, res.cpuUS, res.upstreamUS, res.wrkUS)
 			out[t.name] = append(out[t.name], res)
 		}
 	}
 	return out, nil
 }
 
-// runMeasured runs wrk against t and, when t names the proxy's processes,
-// works out the CPU time they spent per request meanwhile.
+// runMeasured runs wrk against t and works out the CPU time that the
+// proxy's and the upstream's processes, when t names them, spent per
+// request meanwhile.
 func runMeasured(ctx context.Context, t target, threads, conns int, d time.Duration) (wrkResult, error) {
-	var before float64
-	if len(t.pids) > 0 {
-		var err error
-		if before, err = cpuSeconds(t.pids); err != nil {
-			return wrkResult{}, err
-		}
+	proxy, err := startCPU(t.pids)
+	if err != nil {
+		return wrkResult{}, err
+	}
+	up, err := startCPU(t.upstream)
+	if err != nil {
+		return wrkResult{}, err
 	}
 	res, err := runWrk(ctx, t.url, t.header, threads, conns, d)
-	if err != nil || len(t.pids) == 0 {
-		return res, err
-	}
-	after, err := cpuSeconds(t.pids)
 	if err != nil {
 		return res, err
 	}
-	res.cpuUS = (after - before) * 1e6 / res.requests
-	return res, nil
+	if res.cpuUS, err = proxy.perRequest(res.requests); err != nil {
+		return res, err
+	}
+	res.upstreamUS, err = up.perRequest(res.requests)
+	return res, err
 }
 
 // turnOrder is the order of the targets in round i: as listed in even
@@ -230,6 +245,12 @@ func (r results) print(w io.Writer) {
 	}
 	for _, n := range []string{"gateway", "nginx"} {
 		fmt.Fprintf(w, "%s_cpu_us_per_request=%.1f\n", n, r.cpuUS[n])
+	}
+	for _, n := range []string{"direct", "gateway", "nginx"} {
+		fmt.Fprintf(w, "%s_upstream_cpu_us_per_request=%.1f\n", n, r.upstreamUS[n])
+	}
+	for _, n := range []string{"direct", "gateway", "nginx"} {
+		fmt.Fprintf(w, "%s_wrk_cpu_us_per_request=%.1f\n", n, r.wrkUS[n])
 	}
 	fmt.Fprintf(w, "gateway_vs_nginx_rps_ratio=%.2f\n", r.gatewayVsNginx)
 	fmt.Fprintf(w, "gateway_added_p50_ms=%.3f\n", r.addedP50ms)

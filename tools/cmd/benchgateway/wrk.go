@@ -16,7 +16,11 @@ type wrkResult struct {
 	rps      float64
 	p50ms    float64
 	requests float64
-	cpuUS    float64 // the proxy's CPU time per request, when measured
+	// CPU time per request, µs: the proxy's and the upstream's when the
+	// target names their processes, and always wrk's own.
+	cpuUS      float64
+	upstreamUS float64
+	wrkUS      float64
 }
 
 // runWrk loads url for d with threads and conns, sending header when set.
@@ -32,11 +36,21 @@ func runWrk(ctx context.Context, url, header string, threads, conns int, d time.
 	if header != "" {
 		args = append(args, "-H", header)
 	}
-	out, err := exec.CommandContext(ctx, bin, append(args, url)...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, bin, append(args, url)...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("wrk %s: %w: %s", url, err, out)
 	}
-	return parseWrk(out)
+	r, err := parseWrk(out)
+	if err != nil {
+		return r, err
+	}
+	// The client's own cost counts too: on a machine it shares with the
+	// proxy and the upstream, a longer answer to parse leaves less CPU for
+	// them.
+	used := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	r.wrkUS = float64(used.Microseconds()) / r.requests
+	return r, nil
 }
 
 func parseWrk(out []byte) (wrkResult, error) {
