@@ -1,0 +1,220 @@
+// Package evhttp serves HTTP/1.1 on gnet's event loops, the way nginx does:
+// a connection belongs to one loop, which frames and parses its requests
+// and runs the handler, so a request that the handler can answer without
+// waiting (or by waiting on another connection of the same loop, as a
+// proxy does) costs no goroutine hand-off and no read that finds nothing.
+//
+// A handler answers at once, later from the same loop, or from any
+// goroutine (Exchange.FinishAsync). Requests pipelined on a connection are
+// answered in order, one at a time: the next is not parsed before the
+// previous is finished.
+package evhttp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// Handler handles the requests of a Server.
+type Handler interface {
+	// ServeEvent handles ex on its connection's loop. It must not block
+	// the loop: work that waits runs on a goroutine that ends with
+	// ex.FinishAsync. Every exchange must be finished exactly once, also
+	// when the client has gone (see Exchange.OnGone).
+	ServeEvent(ex *Exchange)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ex *Exchange)
+
+// ServeEvent calls f(ex).
+func (f HandlerFunc) ServeEvent(ex *Exchange) { f(ex) }
+
+// Defaults for the zero fields of a Server.
+const (
+	DefaultMaxHeaderBytes = 8 << 10
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultTimeout        = 30 * time.Second
+	// tick is how often each loop looks for connections past a timeout.
+	tick = 250 * time.Millisecond
+)
+
+// Server serves HTTP/1.1 on gnet's event loops. Set its fields before
+// ListenAndServe.
+type Server struct {
+	Handler        Handler
+	MaxHeaderBytes int // a request head beyond this is answered 431
+	MaxBodyBytes   int // a request body beyond this is answered 413
+	// ReadTimeout bounds a request's arrival from its first byte,
+	// WriteTimeout the sending of an answer, IdleTimeout the wait for the
+	// next request on a kept-alive connection. A connection past one of
+	// them is closed.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// Loops is the number of event loops; 0 means one per CPU.
+	Loops int
+	// Reject, when set, fills the answer to a request that cannot be
+	// parsed or is too large (status 400, 413 or 431), whose connection is
+	// then closed. By default the answer is the status text.
+	Reject func(status int, resp *fasthttp.Response)
+	Log    *slog.Logger
+
+	gnet.BuiltinEventEngine
+	eng     gnet.Engine
+	started chan struct{}
+	mu      sync.Mutex
+	loops   map[gnet.EventLoop]*loop
+	readers sync.Pool // of *byteReader
+}
+
+// loop is what the server keeps for one event loop; only that loop's
+// goroutine touches it after creation.
+type loop struct {
+	conns map[*conn]struct{}
+}
+
+// ListenAndServe serves on addr ("127.0.0.1:8080") until Shutdown.
+func (s *Server) ListenAndServe(addr string) error {
+	s.defaults()
+	opts := []gnet.Option{
+		gnet.WithMulticore(true), gnet.WithTicker(true), gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLockOSThread(true), gnet.WithLogger(gnetLogger{s.Log}), gnet.WithReuseAddr(true),
+	}
+	if s.Loops > 0 {
+		opts = append(opts, gnet.WithNumEventLoop(s.Loops))
+	}
+	err := gnet.Run(s, "tcp://"+addr, opts...)
+	if err != nil {
+		return fmt.Errorf("evhttp: serve %s: %w", addr, err)
+	}
+	return nil
+}
+
+// Started is closed once the server listens.
+func (s *Server) Started() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started == nil {
+		s.started = make(chan struct{})
+	}
+	return s.started
+}
+
+// Shutdown stops the loops and closes every connection, answered or not.
+func (s *Server) Shutdown(ctx context.Context) error {
+	<-s.Started()
+	err := s.eng.Stop(ctx)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) defaults() {
+	if s.MaxHeaderBytes <= 0 {
+		s.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if s.MaxBodyBytes <= 0 {
+		s.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	for _, d := range []*time.Duration{&s.ReadTimeout, &s.WriteTimeout, &s.IdleTimeout} {
+		if *d <= 0 {
+			*d = DefaultTimeout
+		}
+	}
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	s.mu.Lock()
+	s.loops = map[gnet.EventLoop]*loop{}
+	s.mu.Unlock()
+	s.Started()
+}
+
+// OnBoot records the engine, for Shutdown.
+func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
+	s.eng = eng
+	s.Started()
+	s.mu.Lock()
+	close(s.started)
+	s.mu.Unlock()
+	return gnet.None
+}
+
+// OnOpen starts a connection's state; it waits for its first request.
+func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	l := s.loopOf(gc.EventLoop())
+	c := &conn{srv: s, gc: gc, loop: l, since: time.Now()}
+	l.conns[c] = struct{}{}
+	gc.SetContext(c)
+	return nil, gnet.None
+}
+
+// OnClose tells the exchange in flight, if any, that its client has gone.
+func (s *Server) OnClose(gc gnet.Conn, _ error) gnet.Action {
+	if c, ok := gc.Context().(*conn); ok {
+		c.closed()
+	}
+	return gnet.None
+}
+
+// OnTraffic serves what arrived, unless a request is being answered.
+func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
+	if c, ok := gc.Context().(*conn); ok {
+		c.serve()
+	}
+	return gnet.None
+}
+
+// OnTick asks every loop to close its connections past a timeout.
+func (s *Server) OnTick() (time.Duration, gnet.Action) {
+	s.mu.Lock()
+	loops := make(map[gnet.EventLoop]*loop, len(s.loops))
+	for el, l := range s.loops {
+		loops[el] = l
+	}
+	s.mu.Unlock()
+	now := time.Now()
+	for el, l := range loops {
+		_ = el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+			l.expire(now)
+			return nil
+		}))
+	}
+	return tick, gnet.None
+}
+
+func (s *Server) loopOf(el gnet.EventLoop) *loop {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.loops[el]
+	if !ok {
+		l = &loop{conns: map[*conn]struct{}{}}
+		s.loops[el] = l
+	}
+	return l
+}
+
+// expire closes the loop's connections that are past a timeout.
+func (l *loop) expire(now time.Time) {
+	for c := range l.conns {
+		if d, limit := c.waited(now); d > limit {
+			c.close()
+		}
+	}
+}
+
+// gnetLogger sends gnet's own messages to the server's log.
+type gnetLogger struct{ log *slog.Logger }
+
+func (g gnetLogger) Debugf(f string, a ...any) { g.log.Debug(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Infof(f string, a ...any)  { g.log.Debug(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Warnf(f string, a ...any)  { g.log.Warn(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Errorf(f string, a ...any) { g.log.Error(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Fatalf(f string, a ...any) { g.log.Error(fmt.Sprintf(f, a...)) }
