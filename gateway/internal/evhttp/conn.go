@@ -69,6 +69,7 @@ func (c *conn) wait(expectsContinue bool) {
 
 func (c *conn) dispatch(ex *Exchange) {
 	c.busy = ex
+	c.srv.inFlight.Add(1)
 	ex.start()
 	c.srv.Handler.ServeEvent(ex)
 }
@@ -78,7 +79,7 @@ func (c *conn) dispatch(ex *Exchange) {
 func (c *conn) answered(closeAfter bool) {
 	c.busy = nil
 	c.since = time.Now()
-	if closeAfter {
+	if closeAfter || c.srv.draining.Load() {
 		c.close()
 		return
 	}

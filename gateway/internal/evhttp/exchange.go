@@ -38,7 +38,7 @@ func acquireExchange(c *conn) *Exchange {
 func releaseExchange(ex *Exchange) {
 	ex.Request.Reset()
 	ex.Response.Reset()
-	ex.c, ex.remote, ex.onGone = nil, nil, nil
+	ex.c, ex.remote, ex.onGone, ex.Start = nil, nil, nil, time.Time{}
 	ex.head, ex.closeAfter = false, false
 	exchanges.Put(ex)
 }
@@ -75,6 +75,9 @@ func (ex *Exchange) clientGone() {
 // request. Call it on the loop, once.
 func (ex *Exchange) Finish() {
 	c := ex.c
+	if !ex.Start.IsZero() {
+		c.srv.inFlight.Add(-1)
+	}
 	if c.gone {
 		releaseExchange(ex)
 		return

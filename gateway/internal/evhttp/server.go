@@ -16,9 +16,11 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
 	"github.com/valyala/fasthttp"
 )
 
@@ -29,6 +31,15 @@ type Handler interface {
 	// ex.FinishAsync. Every exchange must be finished exactly once, also
 	// when the client has gone (see Exchange.OnGone).
 	ServeEvent(ex *Exchange)
+}
+
+// Peer is a connection that a handler opened on a loop, such as an
+// upstream's: register it there (gnet.EventLoop.Register) with the Peer as
+// its context (gnet.NewContext), and the server passes its events on.
+type Peer interface {
+	OnOpen(gc gnet.Conn)
+	OnTraffic(gc gnet.Conn)
+	OnClose(gc gnet.Conn, err error)
 }
 
 // HandlerFunc adapts a function to Handler.
@@ -63,14 +74,19 @@ type Server struct {
 	// parsed or is too large (status 400, 413 or 431), whose connection is
 	// then closed. By default the answer is the status text.
 	Reject func(status int, resp *fasthttp.Response)
-	Log    *slog.Logger
+	// Tick, when set, runs on every loop a few times a second, for the
+	// handler's own deadlines (an upstream's answer, say).
+	Tick func(el gnet.EventLoop, now time.Time)
+	Log  *slog.Logger
 
 	gnet.BuiltinEventEngine
 	eng     gnet.Engine
 	started chan struct{}
-	mu      sync.Mutex
-	loops   map[gnet.EventLoop]*loop
-	readers sync.Pool // of *byteReader
+	mu       sync.Mutex
+	loops    map[gnet.EventLoop]*loop
+	readers  sync.Pool // of *byteReader
+	inFlight atomic.Int64
+	draining atomic.Bool
 }
 
 // loop is what the server keeps for one event loop; only that loop's
@@ -106,14 +122,29 @@ func (s *Server) Started() <-chan struct{} {
 	return s.started
 }
 
-// Shutdown stops the loops and closes every connection, answered or not.
+// InFlight is the number of requests being answered.
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
+
+// Shutdown stops serving gracefully: new connections are closed at once,
+// idle ones at the next tick, and busy ones once their request is
+// answered. When none is left, or ctx ends, the loops stop and whatever is
+// still open is closed.
 func (s *Server) Shutdown(ctx context.Context) error {
 	<-s.Started()
-	err := s.eng.Stop(ctx)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+	s.draining.Store(true)
+	t := time.NewTicker(tick / 5)
+	defer t.Stop()
+	for s.InFlight() > 0 && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
 	}
-	return nil
+	err := s.eng.Stop(context.Background())
+	if err != nil && !errors.Is(err, gerrors.ErrEngineInShutdown) {
+		return fmt.Errorf("evhttp: stop: %w", err)
+	}
+	return ctx.Err()
 }
 
 func (s *Server) defaults() {
@@ -149,6 +180,13 @@ func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 
 // OnOpen starts a connection's state; it waits for its first request.
 func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	if p, ok := gc.Context().(Peer); ok {
+		p.OnOpen(gc)
+		return nil, gnet.None
+	}
+	if s.draining.Load() {
+		return nil, gnet.Close
+	}
 	l := s.loopOf(gc.EventLoop())
 	c := &conn{srv: s, gc: gc, loop: l, since: time.Now()}
 	l.conns[c] = struct{}{}
@@ -157,17 +195,23 @@ func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 }
 
 // OnClose tells the exchange in flight, if any, that its client has gone.
-func (s *Server) OnClose(gc gnet.Conn, _ error) gnet.Action {
-	if c, ok := gc.Context().(*conn); ok {
+func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
+	switch c := gc.Context().(type) {
+	case *conn:
 		c.closed()
+	case Peer:
+		c.OnClose(gc, err)
 	}
 	return gnet.None
 }
 
 // OnTraffic serves what arrived, unless a request is being answered.
 func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
-	if c, ok := gc.Context().(*conn); ok {
+	switch c := gc.Context().(type) {
+	case *conn:
 		c.serve()
+	case Peer:
+		c.OnTraffic(gc)
 	}
 	return gnet.None
 }
@@ -181,9 +225,13 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	}
 	s.mu.Unlock()
 	now := time.Now()
+	draining := s.draining.Load()
 	for el, l := range loops {
 		_ = el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-			l.expire(now)
+			l.expire(now, draining)
+			if s.Tick != nil {
+				s.Tick(el, now)
+			}
 			return nil
 		}))
 	}
@@ -201,10 +249,12 @@ func (s *Server) loopOf(el gnet.EventLoop) *loop {
 	return l
 }
 
-// expire closes the loop's connections that are past a timeout.
-func (l *loop) expire(now time.Time) {
+// expire closes the loop's connections that are past a timeout, and the
+// idle ones when the server is draining.
+func (l *loop) expire(now time.Time, draining bool) {
 	for c := range l.conns {
-		if d, limit := c.waited(now); d > limit {
+		d, limit := c.waited(now)
+		if d > limit || (draining && c.busy == nil && !c.reading) {
 			c.close()
 		}
 	}
