@@ -80,8 +80,8 @@ type Server struct {
 	Log  *slog.Logger
 
 	gnet.BuiltinEventEngine
-	eng     gnet.Engine
-	started chan struct{}
+	eng      gnet.Engine
+	started  chan struct{}
 	mu       sync.Mutex
 	loops    map[gnet.EventLoop]*loop
 	readers  sync.Pool // of *byteReader
