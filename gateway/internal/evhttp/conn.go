@@ -8,9 +8,10 @@ import (
 
 // conn is a client connection's state. Only its loop's goroutine uses it.
 type conn struct {
-	srv  *Server
-	gc   gnet.Conn
-	loop *loop
+	srv   *Server
+	gc    gnet.Conn
+	loop  *loop
+	addrs addrs // kept: gnet forgets them when the connection closes
 
 	busy    *Exchange // the request being answered, nil between requests
 	serving bool      // serve is running: a synchronous Finish must not re-enter it
@@ -38,7 +39,7 @@ func (c *conn) serve() {
 			return
 		}
 		ex := acquireExchange(c)
-		f := c.srv.frame(buf, &ex.Request)
+		f := c.srv.frame(buf, &ex.Ctx.Request)
 		switch {
 		case f.status != 0:
 			releaseExchange(ex)
@@ -90,11 +91,11 @@ func (c *conn) answered(closeAfter bool) {
 func (c *conn) reject(status int) {
 	ex := acquireExchange(c)
 	c.busy = ex
-	ex.Response.SetStatusCode(status)
+	ex.Ctx.Response.SetStatusCode(status)
 	if c.srv.Reject != nil {
-		c.srv.Reject(status, &ex.Response)
+		c.srv.Reject(status, &ex.Ctx.Response)
 	} else {
-		ex.Response.SetBodyString(statusText(status))
+		ex.Ctx.Response.SetBodyString(statusText(status))
 	}
 	ex.closeAfter = true
 	ex.Finish()

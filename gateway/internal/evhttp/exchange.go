@@ -2,6 +2,7 @@ package evhttp
 
 import (
 	"context"
+	"errors"
 	"net"
 	"sync"
 	"time"
@@ -10,12 +11,14 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Exchange is one request and its answer. The handler fills Response and
-// calls Finish on the loop, or FinishAsync from elsewhere; after that the
-// exchange is reused and must not be touched.
+// Exchange is one request and its answer. The handler fills the response
+// and calls Finish on the loop, or FinishAsync from elsewhere; after that
+// the exchange is reused and must not be touched.
 type Exchange struct {
-	Request  fasthttp.Request
-	Response fasthttp.Response
+	// Ctx holds the request and the response, and gives fasthttp
+	// handlers the request context they expect: its connection is one
+	// that has addresses only.
+	Ctx fasthttp.RequestCtx
 	// Start is when the request was dispatched.
 	Start time.Time
 
@@ -25,6 +28,10 @@ type Exchange struct {
 	closeAfter bool // the client asked to close after the answer
 	onGone     func()
 	buf        []byte // the encoded answer, kept for reuse
+	// shared is set when the exchange was handled off the loop: its
+	// request context may still be referenced there (a context derived
+	// from it, say), so it is left to the collector instead of reused.
+	shared bool
 }
 
 var exchanges = sync.Pool{New: func() any { return new(Exchange) }}
@@ -36,21 +43,32 @@ func acquireExchange(c *conn) *Exchange {
 }
 
 func releaseExchange(ex *Exchange) {
-	ex.Request.Reset()
-	ex.Response.Reset()
+	if ex.shared {
+		return
+	}
+	ex.Ctx.Request.Reset()
+	ex.Ctx.Response.Reset()
+	ex.Ctx.ResetUserValues()
 	ex.c, ex.remote, ex.onGone, ex.Start = nil, nil, nil, time.Time{}
 	ex.head, ex.closeAfter = false, false
 	exchanges.Put(ex)
 }
 
 func (ex *Exchange) start() {
-	h := &ex.Request.Header
+	h := &ex.Ctx.Request.Header
 	ex.Start = time.Now()
-	ex.remote = ex.c.gc.RemoteAddr()
+	ex.remote = ex.c.addrs.remote
 	ex.head = h.IsHead()
 	ex.closeAfter = h.ConnectionClose()
-	ex.Response.SkipBody = ex.head
+	ex.Ctx.Init2(&ex.c.addrs, ex.c.srv.fasthttpLog, false)
+	ex.Ctx.Response.SkipBody = ex.head
 }
+
+// Request is the request, parsed, body included.
+func (ex *Exchange) Request() *fasthttp.Request { return &ex.Ctx.Request }
+
+// Response is the answer the handler fills.
+func (ex *Exchange) Response() *fasthttp.Response { return &ex.Ctx.Response }
 
 // RemoteAddr is the client's address.
 func (ex *Exchange) RemoteAddr() net.Addr { return ex.remote }
@@ -82,7 +100,7 @@ func (ex *Exchange) Finish() {
 		releaseExchange(ex)
 		return
 	}
-	closeAfter := ex.closeAfter || ex.Response.ConnectionClose()
+	closeAfter := ex.closeAfter || ex.Ctx.Response.ConnectionClose()
 	ex.buf = ex.encode(ex.buf[:0], closeAfter)
 	// The exchange is answered before the write, which may find the
 	// connection broken and close it: that is no client gone mid-request.
@@ -96,6 +114,7 @@ func (ex *Exchange) Finish() {
 
 // FinishAsync is Finish for any goroutine: the answer is sent on the loop.
 func (ex *Exchange) FinishAsync() {
+	ex.shared = true
 	_ = ex.c.gc.EventLoop().Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
 		ex.Finish()
 		return nil
@@ -104,7 +123,7 @@ func (ex *Exchange) FinishAsync() {
 
 // encode appends the answer, head and body, to dst.
 func (ex *Exchange) encode(dst []byte, closeAfter bool) []byte {
-	resp := &ex.Response
+	resp := &ex.Ctx.Response
 	if closeAfter {
 		resp.Header.SetConnectionClose()
 	}
@@ -125,3 +144,18 @@ func bodyAllowed(status int) bool {
 }
 
 func statusText(status int) string { return fasthttp.StatusMessage(status) }
+
+// addrs is what a request context sees of its connection: the addresses.
+// Reading, writing and deadlines belong to the event loop.
+type addrs struct{ local, remote net.Addr }
+
+var errNotStream = errors.New("evhttp: the connection belongs to its event loop")
+
+func (a *addrs) Read([]byte) (int, error)         { return 0, errNotStream }
+func (a *addrs) Write([]byte) (int, error)        { return 0, errNotStream }
+func (a *addrs) Close() error                     { return nil }
+func (a *addrs) LocalAddr() net.Addr              { return a.local }
+func (a *addrs) RemoteAddr() net.Addr             { return a.remote }
+func (a *addrs) SetDeadline(time.Time) error      { return nil }
+func (a *addrs) SetReadDeadline(time.Time) error  { return nil }
+func (a *addrs) SetWriteDeadline(time.Time) error { return nil }

@@ -87,6 +87,8 @@ type Server struct {
 	readers  sync.Pool // of *byteReader
 	inFlight atomic.Int64
 	draining atomic.Bool
+	// fasthttpLog takes the messages of fasthttp handlers' contexts.
+	fasthttpLog fasthttpLogger
 }
 
 // loop is what the server keeps for one event loop; only that loop's
@@ -162,6 +164,7 @@ func (s *Server) defaults() {
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
+	s.fasthttpLog = fasthttpLogger{s.Log}
 	s.mu.Lock()
 	s.loops = map[gnet.EventLoop]*loop{}
 	s.mu.Unlock()
@@ -188,7 +191,7 @@ func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	l := s.loopOf(gc.EventLoop())
-	c := &conn{srv: s, gc: gc, loop: l, since: time.Now()}
+	c := &conn{srv: s, gc: gc, loop: l, since: time.Now(), addrs: addrs{gc.LocalAddr(), gc.RemoteAddr()}}
 	l.conns[c] = struct{}{}
 	gc.SetContext(c)
 	return nil, gnet.None
@@ -268,3 +271,9 @@ func (g gnetLogger) Infof(f string, a ...any)  { g.log.Debug(fmt.Sprintf(f, a...
 func (g gnetLogger) Warnf(f string, a ...any)  { g.log.Warn(fmt.Sprintf(f, a...)) }
 func (g gnetLogger) Errorf(f string, a ...any) { g.log.Error(fmt.Sprintf(f, a...)) }
 func (g gnetLogger) Fatalf(f string, a ...any) { g.log.Error(fmt.Sprintf(f, a...)) }
+
+// fasthttpLogger sends what fasthttp handlers log through their request
+// context to the server's log.
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, a ...any) { f.log.Debug(fmt.Sprintf(format, a...)) }

@@ -46,7 +46,7 @@ func serve(t *testing.T, s *evhttp.Server, h evhttp.HandlerFunc) string {
 
 // echoPath answers every request at once with its path and body.
 func echoPath(ex *evhttp.Exchange) {
-	ex.Response.SetBodyString(string(ex.Request.URI().Path()) + ":" + string(ex.Request.Body()))
+	ex.Response().SetBodyString(string(ex.Request().URI().Path()) + ":" + string(ex.Request().Body()))
 	ex.Finish()
 }
 
@@ -113,13 +113,13 @@ func TestPipelinedRequestsAreServedOneAtATimeInOrder(t *testing.T) {
 	var events []string
 	note := func(e string) { mu.Lock(); events = append(events, e); mu.Unlock() }
 	h := func(ex *evhttp.Exchange) {
-		path := string(ex.Request.URI().Path())
+		path := string(ex.Request().URI().Path())
 		note("start " + path)
 		go func() { // answered off the loop, the first one last if it could
 			if path == "/1" {
 				time.Sleep(50 * time.Millisecond) // a slow upstream, not synchronisation
 			}
-			ex.Response.SetBodyString(path)
+			ex.Response().SetBodyString(path)
 			note("end " + path)
 			ex.FinishAsync()
 		}()

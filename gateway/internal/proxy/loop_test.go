@@ -28,14 +28,14 @@ func loopServer(t *testing.T, p *proxy.Proxy, up *proxy.Upstream, timeout time.D
 				call.Cancel()
 			}
 		})
-		out := &proxy.Outgoing{ClientIP: "127.0.0.1", Body: ex.Request.Body()}
-		call = p.Send(ex.Loop(), &ex.Request, &ex.Response, up, time.Now().Add(timeout), out, func(err error) {
+		out := &proxy.Outgoing{ClientIP: "127.0.0.1", Body: ex.Request().Body()}
+		call = p.Send(ex.Loop(), ex.Request(), ex.Response(), up, time.Now().Add(timeout), out, func(err error) {
 			if err != nil {
 				errs <- err
-				ex.Response.Reset()
-				ex.Response.SetStatusCode(http.StatusBadGateway)
+				ex.Response().Reset()
+				ex.Response().SetStatusCode(http.StatusBadGateway)
 				if errors.Is(err, proxy.ErrTimeout) {
-					ex.Response.SetStatusCode(http.StatusGatewayTimeout)
+					ex.Response().SetStatusCode(http.StatusGatewayTimeout)
 				}
 			}
 			ex.Finish()
