@@ -48,7 +48,8 @@ func (up *Upstream) Loopable() bool { return up.pool.tls == nil }
 // or ErrClientGone, as Do's do. The deadline is checked by Expire.
 func (p *Proxy) Send(el gnet.EventLoop, req *fasthttp.Request, resp *fasthttp.Response, up *Upstream, deadline time.Time, out *Outgoing, done func(error)) *Call {
 	lp := up.loopPool(el)
-	c := &Call{pool: lp, resp: resp, hasBody: len(out.Body) > 0, skipBody: req.Header.IsHead(), deadline: deadline, done: done}
+	c := lp.newCall()
+	c.resp, c.hasBody, c.skipBody, c.deadline, c.done = resp, len(out.Body) > 0, req.Header.IsHead(), deadline, done
 	c.wire = encodeRequest(c.wire, req, up.host, out)
 	resp.SkipBody = c.skipBody
 	lp.calls[c] = struct{}{}
@@ -57,7 +58,8 @@ func (p *Proxy) Send(el gnet.EventLoop, req *fasthttp.Request, resp *fasthttp.Re
 }
 
 // Cancel ends the call because its client has gone: its connection is
-// closed, and done gets ErrClientGone. Call it on the loop.
+// closed, and done gets ErrClientGone. Call it on the loop, before done
+// has run: after that the call is reused.
 func (c *Call) Cancel() {
 	c.fail(fmt.Errorf("%w: %w", ErrClientGone, context.Canceled))
 }
@@ -99,14 +101,37 @@ func (c *Call) finish(err error) {
 	c.finished = true
 	delete(c.pool.calls, c)
 	c.done(err)
+	c.pool.recycle(c)
 }
 
-// loopPool is an upstream's connections on one loop.
+// loopPool is an upstream's connections on one loop, its calls in flight,
+// and finished calls kept for reuse with their request buffers.
 type loopPool struct {
 	up    *Upstream
 	el    gnet.EventLoop
 	idle  []*loopConn // most recently used last
 	calls map[*Call]struct{}
+	free  []*Call
+}
+
+// maxFree bounds the finished calls a loop keeps per upstream.
+const maxFree = 256
+
+func (lp *loopPool) newCall() *Call {
+	if n := len(lp.free); n > 0 {
+		c := lp.free[n-1]
+		lp.free = lp.free[:n-1]
+		return c
+	}
+	return &Call{pool: lp}
+}
+
+func (lp *loopPool) recycle(c *Call) {
+	if len(lp.free) >= maxFree || cap(c.wire) > 64<<10 {
+		return
+	}
+	*c = Call{pool: lp, wire: c.wire[:0]}
+	lp.free = append(lp.free, c)
 }
 
 func (up *Upstream) loopPool(el gnet.EventLoop) *loopPool {
