@@ -115,6 +115,7 @@ func (c *conn) closed() {
 	}
 	c.gone = true
 	delete(c.loop.conns, c)
+	c.loop.n.Add(-1)
 	if ex := c.busy; ex != nil {
 		ex.clientGone()
 	}
