@@ -107,7 +107,7 @@ func (s *Server) ListenAndServe(addr string) error {
 	s.defaults()
 	opts := []gnet.Option{
 		gnet.WithMulticore(true), gnet.WithTicker(true), gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-		gnet.WithLockOSThread(true), gnet.WithLogger(gnetLogger{s.Log}), gnet.WithReuseAddr(true),
+		gnet.WithLogger(gnetLogger{s.Log}), gnet.WithReuseAddr(true),
 	}
 	if s.Loops > 0 {
 		opts = append(opts, gnet.WithNumEventLoop(s.Loops))
@@ -137,7 +137,11 @@ func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
 // answered. When none is left, or ctx ends, the loops stop and whatever is
 // still open is closed.
 func (s *Server) Shutdown(ctx context.Context) error {
-	<-s.Started()
+	select {
+	case <-s.Started():
+	case <-ctx.Done(): // it never started
+		return ctx.Err()
+	}
 	s.draining.Store(true)
 	t := time.NewTicker(tick / 5)
 	defer t.Stop()

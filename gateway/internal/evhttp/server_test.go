@@ -275,3 +275,52 @@ func TestRejectFillsRefusals(t *testing.T) {
 		t.Fatalf("%d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }
+
+func TestShutdownLetsTheRequestInFlightFinish(t *testing.T) {
+	arrived, release := make(chan *evhttp.Exchange, 1), make(chan struct{})
+	h := func(ex *evhttp.Exchange) {
+		if string(ex.Request().URI().Path()) != "/slow" {
+			echoPath(ex)
+			return
+		}
+		arrived <- ex
+		go func() {
+			<-release
+			ex.Response().SetBodyString("done")
+			ex.FinishAsync()
+		}()
+	}
+	s := &evhttp.Server{}
+	addr := serve(t, s, h)
+	slow := dial(t, addr)
+	slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-arrived
+	if n := s.InFlight(); n != 1 {
+		t.Fatalf("in flight: %d, want 1", n)
+	}
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		stopped <- s.Shutdown(ctx)
+	}()
+	// A new connection is closed without an answer once shutdown begins.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		late := dial(t, addr)
+		late.send("GET /late HTTP/1.1\r\nHost: x\r\n\r\n")
+		if _, err := http.ReadResponse(late.br, nil); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("new connections still served after shutdown began")
+		}
+	}
+	close(release)
+	if _, body := slow.read("GET"); body != "done" {
+		t.Fatalf("request in flight got %q", body)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}
