@@ -3,15 +3,15 @@ package evhttp
 import (
 	"time"
 
-	"github.com/panjf2000/gnet/v2"
+	"github.com/eventshop/eventshop/gateway/internal/evloop"
 )
 
 // conn is a client connection's state. Only its loop's goroutine uses it.
 type conn struct {
 	srv   *Server
-	gc    gnet.Conn
+	gc    *evloop.Conn
 	loop  *loop
-	addrs addrs // kept: gnet forgets them when the connection closes
+	addrs addrs // what the request contexts see of the connection
 
 	busy    *Exchange // the request being answered, nil between requests
 	serving bool      // serve is running: a synchronous Finish must not re-enter it
@@ -34,7 +34,7 @@ func (c *conn) serve() {
 	c.serving = true
 	defer func() { c.serving = false }()
 	for c.busy == nil && !c.gone {
-		buf, _ := c.gc.Peek(-1)
+		buf := c.gc.Peek()
 		if len(buf) == 0 {
 			return
 		}
@@ -50,7 +50,7 @@ func (c *conn) serve() {
 			c.wait(f.expectsContinue)
 			return
 		}
-		_, _ = c.gc.Discard(f.n)
+		c.gc.Discard(f.n)
 		c.reading, c.continued = false, false
 		c.dispatch(ex)
 	}
@@ -64,7 +64,7 @@ func (c *conn) wait(expectsContinue bool) {
 	}
 	if expectsContinue && !c.continued {
 		c.continued = true
-		_, _ = c.gc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+		_ = c.gc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
 	}
 }
 
@@ -104,7 +104,7 @@ func (c *conn) reject(status int) {
 // close closes the connection on its loop; closed runs meanwhile.
 func (c *conn) close() {
 	if !c.gone {
-		_ = c.gc.EventLoop().Close(c.gc)
+		c.gc.Close()
 	}
 }
 
@@ -127,7 +127,7 @@ func (c *conn) waited(now time.Time) (time.Duration, time.Duration) {
 	switch {
 	case c.busy != nil:
 		return 0, 0
-	case c.gc.OutboundBuffered() > 0:
+	case c.gc.Pending() > 0:
 		return now.Sub(c.since), c.srv.WriteTimeout
 	case c.reading:
 		return now.Sub(c.since), c.srv.ReadTimeout

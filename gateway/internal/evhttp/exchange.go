@@ -1,14 +1,14 @@
 package evhttp
 
 import (
-	"context"
 	"errors"
 	"net"
 	"sync"
 	"time"
 
-	"github.com/panjf2000/gnet/v2"
 	"github.com/valyala/fasthttp"
+
+	"github.com/eventshop/eventshop/gateway/internal/evloop"
 )
 
 // Exchange is one request and its answer. The handler fills the response
@@ -75,7 +75,7 @@ func (ex *Exchange) RemoteAddr() net.Addr { return ex.remote }
 
 // Loop is the event loop of the exchange's connection, where connections
 // the handler opens for it (an upstream's, say) are best registered.
-func (ex *Exchange) Loop() gnet.EventLoop { return ex.c.gc.EventLoop() }
+func (ex *Exchange) Loop() *evloop.Loop { return ex.c.gc.Loop() }
 
 // OnGone sets f to run on the loop if the client closes its connection
 // before the exchange is finished. The exchange must still be finished.
@@ -105,7 +105,7 @@ func (ex *Exchange) Finish() {
 	// The exchange is answered before the write, which may find the
 	// connection broken and close it: that is no client gone mid-request.
 	c.busy = nil
-	_, _ = c.gc.Write(ex.buf)
+	_ = c.gc.Write(ex.buf)
 	releaseExchange(ex)
 	if !c.gone {
 		c.answered(closeAfter)
@@ -115,10 +115,7 @@ func (ex *Exchange) Finish() {
 // FinishAsync is Finish for any goroutine: the answer is sent on the loop.
 func (ex *Exchange) FinishAsync() {
 	ex.shared = true
-	_ = ex.c.gc.EventLoop().Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-		ex.Finish()
-		return nil
-	}))
+	_ = ex.c.gc.Loop().Execute(ex.Finish)
 }
 
 // encode appends the answer, head and body, to dst.

@@ -1,4 +1,5 @@
-// Package evhttp serves HTTP/1.1 on gnet's event loops, the way nginx does:
+// Package evhttp serves HTTP/1.1 on event loops (package evloop), the way
+// nginx does:
 // a connection belongs to one loop, which frames and parses its requests
 // and runs the handler, so a request that the handler can answer without
 // waiting (or by waiting on another connection of the same loop, as a
@@ -12,16 +13,16 @@ package evhttp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/panjf2000/gnet/v2"
-	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
 	"github.com/valyala/fasthttp"
+
+	"github.com/eventshop/eventshop/gateway/internal/evloop"
 )
 
 // Handler handles the requests of a Server.
@@ -34,12 +35,12 @@ type Handler interface {
 }
 
 // Peer is a connection that a handler opened on a loop, such as an
-// upstream's: register it there (gnet.EventLoop.Register) with the Peer as
-// its context (gnet.NewContext), and the server passes its events on.
+// upstream's: dial it there (evloop.Loop.Dial) with the Peer as its
+// context, and the server passes its events on.
 type Peer interface {
-	OnOpen(gc gnet.Conn)
-	OnTraffic(gc gnet.Conn)
-	OnClose(gc gnet.Conn, err error)
+	OnOpen(c *evloop.Conn)
+	OnTraffic(c *evloop.Conn)
+	OnClose(c *evloop.Conn, err error)
 }
 
 // HandlerFunc adapts a function to Handler.
@@ -61,7 +62,7 @@ const (
 	idleTick = time.Second
 )
 
-// Server serves HTTP/1.1 on gnet's event loops. Set its fields before
+// Server serves HTTP/1.1 on event loops. Set its fields before
 // ListenAndServe.
 type Server struct {
 	Handler        Handler
@@ -80,14 +81,14 @@ type Server struct {
 	Reject func(status int, resp *fasthttp.Response)
 	// Tick, when set, runs on every loop a few times a second, for the
 	// handler's own deadlines (an upstream's answer, say).
-	Tick func(el gnet.EventLoop, now time.Time)
+	Tick func(l *evloop.Loop, now time.Time)
 	Log  *slog.Logger
 
-	gnet.BuiltinEventEngine
-	eng      gnet.Engine
+	eng      *evloop.Engine
+	stopped  chan struct{} // closed by Shutdown once the loops have ended
 	started  chan struct{}
 	mu       sync.Mutex
-	loops    map[gnet.EventLoop]*loop
+	loops    map[*evloop.Loop]*loop
 	readers  sync.Pool // of *byteReader
 	inFlight atomic.Int64
 	draining atomic.Bool
@@ -105,17 +106,20 @@ type loop struct {
 // ListenAndServe serves on addr ("127.0.0.1:8080") until Shutdown.
 func (s *Server) ListenAndServe(addr string) error {
 	s.defaults()
-	opts := []gnet.Option{
-		gnet.WithMulticore(true), gnet.WithTicker(true), gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-		gnet.WithLogger(gnetLogger{s.Log}), gnet.WithReuseAddr(true),
+	loops := s.Loops
+	if loops <= 0 {
+		loops = runtime.GOMAXPROCS(0)
 	}
-	if s.Loops > 0 {
-		opts = append(opts, gnet.WithNumEventLoop(s.Loops))
-	}
-	err := gnet.Run(s, "tcp://"+addr, opts...)
+	eng, err := evloop.Listen(addr, loops, s)
 	if err != nil {
-		return fmt.Errorf("evhttp: serve %s: %w", addr, err)
+		return fmt.Errorf("evhttp: %w", err)
 	}
+	s.eng = eng
+	s.mu.Lock()
+	close(s.started)
+	s.mu.Unlock()
+	go s.ticker()
+	<-s.stopped
 	return nil
 }
 
@@ -132,17 +136,25 @@ func (s *Server) Started() <-chan struct{} {
 // InFlight is the number of requests being answered.
 func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
 
-// Shutdown stops serving gracefully: new connections are closed at once,
-// idle ones at the next tick, and busy ones once their request is
+// Shutdown stops serving gracefully: new connections are refused, idle
+// ones closed at the next tick, and busy ones once their request is
 // answered. When none is left, or ctx ends, the loops stop and whatever is
-// still open is closed.
+// still open is closed. A second call waits for the first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-s.Started():
 	case <-ctx.Done(): // it never started
 		return ctx.Err()
 	}
-	s.draining.Store(true)
+	if s.draining.Swap(true) {
+		select {
+		case <-s.stopped:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.eng.StopAccepting()
 	t := time.NewTicker(tick / 5)
 	defer t.Stop()
 	for s.InFlight() > 0 && ctx.Err() == nil {
@@ -151,10 +163,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-	err := s.eng.Stop(context.Background())
-	if err != nil && !errors.Is(err, gerrors.ErrEngineInShutdown) {
-		return fmt.Errorf("evhttp: stop: %w", err)
-	}
+	s.eng.Stop()
+	close(s.stopped)
 	return ctx.Err()
 }
 
@@ -175,90 +185,94 @@ func (s *Server) defaults() {
 	}
 	s.fasthttpLog = fasthttpLogger{s.Log}
 	s.mu.Lock()
-	s.loops = map[gnet.EventLoop]*loop{}
+	s.loops = map[*evloop.Loop]*loop{}
+	s.stopped = make(chan struct{})
 	s.mu.Unlock()
 	s.Started()
-}
-
-// OnBoot records the engine, for Shutdown.
-func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
-	s.eng = eng
-	s.Started()
-	s.mu.Lock()
-	close(s.started)
-	s.mu.Unlock()
-	return gnet.None
 }
 
 // OnOpen starts a connection's state; it waits for its first request.
-func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+func (s *Server) OnOpen(gc *evloop.Conn) {
 	if p, ok := gc.Context().(Peer); ok {
 		p.OnOpen(gc)
-		return nil, gnet.None
+		return
 	}
 	if s.draining.Load() {
-		return nil, gnet.Close
+		gc.Close()
+		return
 	}
-	l := s.loopOf(gc.EventLoop())
+	l := s.loopOf(gc.Loop())
 	c := &conn{srv: s, gc: gc, loop: l, since: time.Now(), addrs: addrs{gc.LocalAddr(), gc.RemoteAddr()}}
 	l.conns[c] = struct{}{}
 	l.n.Add(1)
 	gc.SetContext(c)
-	return nil, gnet.None
 }
 
 // OnClose tells the exchange in flight, if any, that its client has gone.
-func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
+func (s *Server) OnClose(gc *evloop.Conn, err error) {
 	switch c := gc.Context().(type) {
 	case *conn:
 		c.closed()
 	case Peer:
 		c.OnClose(gc, err)
 	}
-	return gnet.None
 }
 
 // OnTraffic serves what arrived, unless a request is being answered.
-func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
+func (s *Server) OnTraffic(gc *evloop.Conn) {
 	switch c := gc.Context().(type) {
 	case *conn:
 		c.serve()
 	case Peer:
 		c.OnTraffic(gc)
 	}
-	return gnet.None
 }
 
-// OnTick asks every loop that has connections to close those past a
-// timeout and to run Tick.
-func (s *Server) OnTick() (time.Duration, gnet.Action) {
+// ticker asks every loop that has connections, a few times a second, to
+// close those past a timeout and to run Tick, until the server stops.
+func (s *Server) ticker() {
+	t := time.NewTimer(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case now := <-t.C:
+			s.look(now)
+			t.Reset(s.interval())
+		}
+	}
+}
+
+func (s *Server) look(now time.Time) {
 	s.mu.Lock()
-	loops := make(map[gnet.EventLoop]*loop, len(s.loops))
+	loops := make(map[*evloop.Loop]*loop, len(s.loops))
 	for el, l := range s.loops {
 		loops[el] = l
 	}
 	s.mu.Unlock()
-	now := time.Now()
 	draining := s.draining.Load()
 	for el, l := range loops {
 		if l.n.Load() == 0 {
 			continue
 		}
-		_ = el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		_ = el.Execute(func() {
 			l.expire(now, draining)
 			if s.Tick != nil {
 				s.Tick(el, now)
 			}
-			return nil
-		}))
+		})
 	}
-	if s.InFlight() == 0 {
-		return idleTick, gnet.None
-	}
-	return tick, gnet.None
 }
 
-func (s *Server) loopOf(el gnet.EventLoop) *loop {
+func (s *Server) interval() time.Duration {
+	if s.InFlight() == 0 {
+		return idleTick
+	}
+	return tick
+}
+
+func (s *Server) loopOf(el *evloop.Loop) *loop {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, ok := s.loops[el]
@@ -279,15 +293,6 @@ func (l *loop) expire(now time.Time, draining bool) {
 		}
 	}
 }
-
-// gnetLogger sends gnet's own messages to the server's log.
-type gnetLogger struct{ log *slog.Logger }
-
-func (g gnetLogger) Debugf(f string, a ...any) { g.log.Debug(fmt.Sprintf(f, a...)) }
-func (g gnetLogger) Infof(f string, a ...any)  { g.log.Debug(fmt.Sprintf(f, a...)) }
-func (g gnetLogger) Warnf(f string, a ...any)  { g.log.Warn(fmt.Sprintf(f, a...)) }
-func (g gnetLogger) Errorf(f string, a ...any) { g.log.Error(fmt.Sprintf(f, a...)) }
-func (g gnetLogger) Fatalf(f string, a ...any) { g.log.Error(fmt.Sprintf(f, a...)) }
 
 // fasthttpLogger sends what fasthttp handlers log through their request
 // context to the server's log.

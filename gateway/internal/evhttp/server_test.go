@@ -304,23 +304,33 @@ func TestShutdownLetsTheRequestInFlightFinish(t *testing.T) {
 		defer cancel()
 		stopped <- s.Shutdown(ctx)
 	}()
-	// A new connection is closed without an answer once shutdown begins.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		late := dial(t, addr)
-		late.send("GET /late HTTP/1.1\r\nHost: x\r\n\r\n")
-		if _, err := http.ReadResponse(late.br, nil); err != nil {
-			break
+	// New connections are refused once shutdown begins.
+	eventually(t, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("new connections still served after shutdown began")
-		}
-	}
+		c.Close()
+		return false
+	}, "new connections still accepted after shutdown began")
 	close(release)
 	if _, body := slow.read("GET"); body != "done" {
 		t.Fatalf("request in flight got %q", body)
 	}
 	if err := <-stopped; err != nil {
 		t.Fatalf("shutdown: %v", err)
+	}
+}
+
+// eventually polls cond every millisecond until it holds or 10 s
+// have passed.
+func eventually(t *testing.T, cond func() bool, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -28,7 +28,7 @@ const (
 	maxHeaderBytes = 16 << 10 // request line and headers; above is 431
 )
 
-// newServer is the gateway's HTTP/1.1 server, on gnet's event loops, one
+// newServer is the gateway's HTTP/1.1 server, on event loops, one
 // per P. Its body limit is a ceiling above every route's: the routes check
 // their own limit after authentication and the rate limit, so that those
 // answer first.

@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/panjf2000/gnet/v2"
 	"github.com/valyala/fasthttp"
+
+	"github.com/eventshop/eventshop/gateway/internal/evloop"
 )
 
 // The event-loop transport runs an exchange on the event loop of the
@@ -46,7 +47,7 @@ func (up *Upstream) Loopable() bool { return up.pool.tls == nil }
 // Send returns: with nil when resp holds the whole answer (hop-by-hop
 // headers removed), or with an error that wraps ErrTimeout, ErrUnreachable
 // or ErrClientGone, as Do's do. The deadline is checked by Expire.
-func (p *Proxy) Send(el gnet.EventLoop, req *fasthttp.Request, resp *fasthttp.Response, up *Upstream, deadline time.Time, out *Outgoing, done func(error)) *Call {
+func (p *Proxy) Send(el *evloop.Loop, req *fasthttp.Request, resp *fasthttp.Response, up *Upstream, deadline time.Time, out *Outgoing, done func(error)) *Call {
 	lp := up.loopPool(el)
 	c := lp.newCall()
 	c.resp, c.hasBody, c.skipBody, c.deadline, c.done = resp, len(out.Body) > 0, req.Header.IsHead(), deadline, done
@@ -66,7 +67,7 @@ func (c *Call) Cancel() {
 
 // Expire fails the calls of el that are past their deadline. Call it on
 // el, now and then: a call's deadline is only as exact as that.
-func (p *Proxy) Expire(el gnet.EventLoop, now time.Time) {
+func (p *Proxy) Expire(el *evloop.Loop, now time.Time) {
 	p.mu.Lock()
 	ups := p.upstreams
 	p.mu.Unlock()
@@ -108,7 +109,7 @@ func (c *Call) finish(err error) {
 // and finished calls kept for reuse with their request buffers.
 type loopPool struct {
 	up    *Upstream
-	el    gnet.EventLoop
+	el    *evloop.Loop
 	idle  []*loopConn // most recently used last
 	calls map[*Call]struct{}
 	free  []*Call
@@ -134,7 +135,7 @@ func (lp *loopPool) recycle(c *Call) {
 	lp.free = append(lp.free, c)
 }
 
-func (up *Upstream) loopPool(el gnet.EventLoop) *loopPool {
+func (up *Upstream) loopPool(el *evloop.Loop) *loopPool {
 	if v, ok := up.loops.Load(el); ok {
 		return v.(*loopPool)
 	}
@@ -161,57 +162,29 @@ func (lp *loopPool) start(c *Call) {
 	}
 	lc := &loopConn{pool: lp, call: c}
 	c.conn = lc
-	ctx := gnet.NewContext(context.Background(), lc)
-	results, err := lp.el.Register(ctx, lp.up.addr)
-	if err != nil {
-		c.conn = nil
-		c.finish(fmt.Errorf("%w: %w", ErrUnreachable, err))
-		return
-	}
-	go lc.watchDial(results)
+	lp.el.Dial(lp.up.addr, lc)
 }
 
-// loopConn is one upstream connection on a loop. Its gnet events come to
-// it through the gateway's server (see evhttp.Peer).
+// loopConn is one upstream connection on a loop. Its events come to it
+// through the gateway's server (see evhttp.Peer).
 type loopConn struct {
 	pool   *loopPool
-	gc     gnet.Conn // set once open
+	gc     *evloop.Conn // set once open
 	call   *Call     // the exchange in flight, if any
 	idleAt time.Time
 	reused bool
 	gone   bool
 }
 
-// watchDial reports a failed dial to the loop; a connection that opens
-// arrives through OnOpen.
-func (lc *loopConn) watchDial(results <-chan RegisteredResult) {
-	for r := range results {
-		if r.Err != nil {
-			err := r.Err
-			_ = lc.pool.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-				lc.gone = true
-				if c := lc.call; c != nil {
-					c.conn, lc.call = nil, nil
-					c.finish(fmt.Errorf("%w: %w", ErrUnreachable, err))
-				}
-				return nil
-			}))
-		}
-	}
-}
-
-// RegisteredResult is gnet's answer to a registration.
-type RegisteredResult = gnet.RegisteredResult
-
 func (lc *loopConn) send(c *Call) {
 	lc.call, c.conn = c, lc
-	if _, err := lc.gc.Write(c.wire); err != nil && !lc.gone {
+	if err := lc.gc.Write(c.wire); err != nil && !lc.gone {
 		lc.close()
 	}
 }
 
 // OnOpen sends the call that waited for the connection.
-func (lc *loopConn) OnOpen(gc gnet.Conn) {
+func (lc *loopConn) OnOpen(gc *evloop.Conn) {
 	lc.gc = gc
 	if c := lc.call; c != nil {
 		lc.send(c)
@@ -221,19 +194,19 @@ func (lc *loopConn) OnOpen(gc gnet.Conn) {
 }
 
 // OnTraffic reads the answer of the call in flight.
-func (lc *loopConn) OnTraffic(gc gnet.Conn) {
+func (lc *loopConn) OnTraffic(gc *evloop.Conn) {
 	c := lc.call
 	if c == nil { // nothing was asked
 		lc.close()
 		return
 	}
-	buf, _ := gc.Peek(-1)
+	buf := gc.Peek()
 	n, whole, err := readAnswer(buf, c.resp, c.skipBody, false)
 	switch {
 	case err != nil:
 		c.fail(fmt.Errorf("%w: %w", ErrUnreachable, err))
 	case whole:
-		_, _ = gc.Discard(n)
+		gc.Discard(n)
 		lc.answered(c)
 	}
 }
@@ -241,7 +214,7 @@ func (lc *loopConn) OnTraffic(gc gnet.Conn) {
 // answered ends c, whose answer is whole, and keeps the connection for
 // the next call when the upstream allows it.
 func (lc *loopConn) answered(c *Call) {
-	keep := !c.resp.ConnectionClose() && !lc.gone && lc.gc.InboundBuffered() == 0
+	keep := !c.resp.ConnectionClose() && !lc.gone && lc.gc.Buffered() == 0
 	stripHopByHop(&c.resp.Header)
 	lc.call, c.conn = nil, nil
 	if keep {
@@ -260,14 +233,14 @@ func (lc *loopConn) answered(c *Call) {
 // OnClose ends the call in flight: with its answer when the upstream ends
 // it by closing, again on a new connection when a reused one was closed
 // before answering a request without a body, or with an error.
-func (lc *loopConn) OnClose(gc gnet.Conn, cause error) {
+func (lc *loopConn) OnClose(gc *evloop.Conn, cause error) {
 	lc.gone = true
 	c := lc.call
 	if c == nil {
 		return
 	}
 	lc.call, c.conn = nil, nil
-	buf, _ := gc.Peek(-1)
+	buf := gc.Peek()
 	if len(buf) > 0 {
 		if _, whole, err := readAnswer(buf, c.resp, c.skipBody, true); err == nil && whole {
 			stripHopByHop(&c.resp.Header)
@@ -292,7 +265,7 @@ func (lc *loopConn) close() {
 		return
 	}
 	lc.gone = true
-	_ = lc.pool.el.Close(lc.gc)
+	lc.gc.Close()
 }
 
 // readAnswer parses the answer at the start of buf into resp when it is
@@ -401,8 +374,3 @@ var writers = sync.Pool{New: func() any {
 	return w
 }}
 
-// dialAddr is a host:port that each new connection dials over TCP.
-type dialAddr string
-
-func (a dialAddr) Network() string { return "tcp" }
-func (a dialAddr) String() string  { return string(a) }
