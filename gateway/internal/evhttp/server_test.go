@@ -334,3 +334,26 @@ func eventually(t *testing.T, cond func() bool, msg string) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestAnswerLargerThanTheSocketBuffer checks that an answer the socket
+// cannot take at once (queued, then sent as the client reads) arrives whole
+// and in order, and that the connection then serves the next request.
+func TestAnswerLargerThanTheSocketBuffer(t *testing.T) {
+	big := strings.Repeat("0123456789abcdef", 1<<18) // 4 MiB
+	h := func(ex *evhttp.Exchange) {
+		if string(ex.Request().URI().Path()) == "/big" {
+			ex.Response().SetBodyString(big)
+		} else {
+			ex.Response().SetBodyString("small")
+		}
+		ex.Finish()
+	}
+	c := dial(t, serve(t, &evhttp.Server{}, h))
+	c.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /small HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, body := c.read("GET"); body != big {
+		t.Fatalf("large answer: %d bytes, want %d", len(body), len(big))
+	}
+	if _, body := c.read("GET"); body != "small" {
+		t.Fatalf("next answer %q", body)
+	}
+}

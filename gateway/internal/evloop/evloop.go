@@ -1,35 +1,14 @@
 //go:build linux
 
-// Package evloop runs event loops inside the Go runtime's network poller.
-//
-// Each loop owns an epoll instance and the connections registered in it.
-// The epoll descriptor is itself non-blocking and registered with the
-// runtime's poller, like any socket: the loop's goroutine drains it with
-// non-blocking epoll_wait calls and parks in the poller when it is empty.
-// Reads and writes are raw system calls on non-blocking sockets. So a loop
-// never blocks a thread in a system call: the runtime's monitor thread has
-// nothing to hand off, no thread is locked, and a busy loop handles every
-// ready connection of a wait before it parks, the way nginx's workers do.
-//
-// A connection's events run on its loop's goroutine, one at a time; other
-// goroutines reach a loop with Execute.
 package evloop
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"sync"
 	"syscall"
 )
-
-// Handler receives a loop's connection events, on the loop.
-type Handler interface {
-	OnOpen(c *Conn)
-	OnTraffic(c *Conn)
-	OnClose(c *Conn, err error)
-}
 
 // Engine is a listener and the loops that serve its connections.
 type Engine struct {
@@ -38,9 +17,6 @@ type Engine struct {
 	lnOnce sync.Once
 	done   sync.WaitGroup
 }
-
-// ErrStopped is returned by Execute on a stopped loop.
-var ErrStopped = errors.New("evloop: stopped")
 
 // Listen binds addr and starts n loops serving it with h. Each loop has a
 // listening socket of its own on addr (SO_REUSEPORT), so the kernel spreads
@@ -81,7 +57,6 @@ func (e *Engine) close() {
 
 // Loops are the engine's loops.
 func (e *Engine) Loops() []*Loop { return e.loops }
-
 
 // StopAccepting closes the listening socket: new connections are refused,
 // the open ones are served on.

@@ -53,10 +53,10 @@ func (g *Gateway) newServer(o Options) *evhttp.Server {
 
 // ServeEvent handles a request on its connection's event loop. A route an
 // upstream owns over plain HTTP runs there to the end, the exchange with
-// the upstream included (see serveOnLoop). The catalogue's cached routes,
-// upstreams over TLS and the gateway's own routes wait on other things
-// (the cache's single flight, a TLS handshake, echo's handlers), so they
-// run on a goroutine and answer from there.
+// the upstream included (see serveOnLoop), and so does a catalogue request
+// the cache holds. A cache miss, upstreams over TLS and the gateway's own
+// routes wait on other things (the cache's single flight, a TLS handshake,
+// echo's handlers), so they run on a goroutine and answer from there.
 func (g *Gateway) ServeEvent(ev *evhttp.Exchange) {
 	defer g.recoverOnLoop(ev)
 	ctx := &ev.Ctx
@@ -79,10 +79,9 @@ func (g *Gateway) ServeEvent(ev *evhttp.Exchange) {
 	}()
 }
 
-// onLoop reports whether rt's requests can be served on the event loop.
-func (g *Gateway) onLoop(rt *routes.Route) bool {
-	return g.upstreams[rt.Upstream].Loopable() && !(rt.Cacheable && g.cache != nil)
-}
+// onLoop reports whether rt's requests can be served on the event loop:
+// those of plain-HTTP upstreams. A cache miss leaves the loop for its fill.
+func (g *Gateway) onLoop(rt *routes.Route) bool { return g.upstreams[rt.Upstream].Loopable() }
 
 // serveOffLoop serves a request on a goroutine: a proxied route (rt not
 // nil) down the waiting path, anything else through echo.

@@ -49,6 +49,14 @@ func (g *Gateway) serveOnLoop(ev *evhttp.Exchange, rt *routes.Route, path string
 		lx.end(refused)
 		return
 	}
+	if g.cacheable(x) {
+		if status, ok := g.serveHit(x); ok {
+			lx.end(status)
+			return
+		}
+		go lx.fill(body)
+		return
+	}
 	done, err := g.breakers.Allow(rt.Upstream)
 	if err != nil {
 		lx.end(g.upstreamError(x, err))
@@ -65,6 +73,16 @@ func (g *Gateway) serveOnLoop(ev *evhttp.Exchange, rt *routes.Route, path string
 		return
 	}
 	lx.call = call
+}
+
+// fill answers a cache miss off the loop: the fill waits for the upstream
+// and is shared with every other request for the same key.
+func (lx *loopExchange) fill(body []byte) {
+	ev := lx.ev
+	defer ev.FinishAsync()
+	defer lx.release()
+	defer lx.g.recoverPanic(&ev.Ctx)
+	lx.g.observe(&lx.x, lx.g.serveCached(&lx.x, body))
 }
 
 // answered completes the response with the upstream's answer or error.

@@ -170,7 +170,7 @@ func (lp *loopPool) start(c *Call) {
 type loopConn struct {
 	pool   *loopPool
 	gc     *evloop.Conn // set once open
-	call   *Call     // the exchange in flight, if any
+	call   *Call        // the exchange in flight, if any
 	idleAt time.Time
 	reused bool
 	gone   bool
@@ -373,4 +373,3 @@ var writers = sync.Pool{New: func() any {
 	w.bw = *bufio.NewWriterSize(w, 4<<10)
 	return w
 }}
-
