@@ -35,7 +35,7 @@ func BenchmarkProxy(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer g.Close()
-	gw := serve(b, g, nil)
+	gw := serve(b, g)
 	for _, tc := range []struct{ name, base string }{{"direct", up.URL}, {"httputil", rp.URL}, {"gateway", gw}} {
 		u := tc.base + "/api/v1/products/SKU-1"
 		b.Run(tc.name+"/seq", func(b *testing.B) {

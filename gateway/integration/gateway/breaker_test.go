@@ -97,7 +97,7 @@ func TestBreakerIgnoresClientsThatGoAway(t *testing.T) {
 			t.Fatalf("request error %v, want context.Canceled", err)
 		}
 	}
-	eventually(t, func() bool { return h.active.Load() == 0 }, "gateway still serving cancelled requests")
+	eventually(t, func() bool { return h.active() == 0 }, "gateway still serving cancelled requests")
 	if got := breakerStates(t, h)["order"]; got != "closed" {
 		t.Fatalf("order breaker %q after cancelled requests, want closed", got)
 	}

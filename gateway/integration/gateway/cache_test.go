@@ -102,7 +102,7 @@ func TestCatalogueCacheFetchesOncePerKey(t *testing.T) {
 	<-inv.entered
 	// Release only once all five are being served by the gateway, so the
 	// other four are waiting on the first fetch rather than arriving late.
-	testkit.Eventually(t, 5*time.Second, func() bool { return h.active.Load() >= 5 }, "five requests in flight")
+	testkit.Eventually(t, 5*time.Second, func() bool { return h.active() >= 5 }, "five requests in flight")
 	close(release)
 	wg.Wait()
 	if n := inv.count(); n != 1 {

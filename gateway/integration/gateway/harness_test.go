@@ -9,11 +9,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/valyala/fasthttp"
 
 	"github.com/eventshop/eventshop/gateway/internal/config"
 	"github.com/eventshop/eventshop/gateway/internal/gateway"
@@ -118,26 +115,11 @@ type harness struct {
 	up    map[string]*upstream
 	clock *clock
 	iss   *auth.Issuer
-	// active counts the gateway's connections that are serving a request.
-	active atomic.Int32
-	busy   sync.Map // net.Conn → struct{}, the connections counted in active
+	gw    *gateway.Gateway
 }
 
-// track keeps active up to date from the server's connection states: a
-// connection is busy from its request's first byte until it goes idle or
-// closes.
-func (h *harness) track(c net.Conn, s fasthttp.ConnState) {
-	switch s {
-	case fasthttp.StateActive:
-		if _, loaded := h.busy.LoadOrStore(c, struct{}{}); !loaded {
-			h.active.Add(1)
-		}
-	default:
-		if _, loaded := h.busy.LoadAndDelete(c); loaded {
-			h.active.Add(-1)
-		}
-	}
-}
+// active is the number of requests the gateway is answering.
+func (h *harness) active() int { return h.gw.InFlight() }
 
 // testConfig is a configuration with generous limits, for tests to adjust.
 func testConfig() config.Config {
@@ -167,28 +149,42 @@ func newHarness(t *testing.T, cfg config.Config, b *bus.Bus) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	h.url = serve(t, g, h.track)
+	h.gw = g
+	h.url = serve(t, g)
 	h.iss = auth.NewIssuer(auth.Config{Secret: secret}, time.Hour)
 	return h
 }
 
 // serve runs g's server on a loopback port until the test ends and
 // returns its base URL.
-func serve(t testing.TB, g *gateway.Gateway, state func(net.Conn, fasthttp.ConnState)) string {
+func serve(t testing.TB, g *gateway.Gateway) string {
+	t.Helper()
+	addr := freeAddr(t)
+	done := make(chan error, 1)
+	go func() { done <- g.ListenAndServe(addr) }()
+	select {
+	case <-g.Started():
+	case err := <-done:
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = g.Shutdown(ctx)
+		<-done
+	})
+	return "http://" + addr
+}
+
+// freeAddr is a loopback address with a port nothing listens on.
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := g.Server()
-	srv.ConnState = state
-	done := make(chan error, 1)
-	go func() { done <- g.Serve(ln) }()
-	t.Cleanup(func() {
-		_ = srv.Shutdown()
-		<-done
-	})
-	return "http://" + ln.Addr().String()
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 func (h *harness) token(t *testing.T, user string) string {

@@ -103,13 +103,12 @@ func TestSlowClientIsCutOff(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig()
 	cfg.OrderURL, cfg.InventoryURL, cfg.PaymentURL, cfg.NotificationURL = "http://o", "http://i", "http://p", "http://n"
-	g, err := gateway.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), gateway.Options{})
+	g, err := gateway.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), gateway.Options{ReadTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	g.Server().ReadTimeout = 300 * time.Millisecond
-	url := serve(t, g, nil)
+	url := serve(t, g)
 	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -124,8 +123,9 @@ func TestSlowClientIsCutOff(t *testing.T) {
 	}
 }
 
-// TestGracefulShutdown checks that Run stops taking connections when its
-// context ends and lets the request in flight finish.
+// TestGracefulShutdown checks that Run stops serving new connections when
+// its context ends (they are closed at once) and lets the request in
+// flight finish.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig()
@@ -138,20 +138,24 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	ctx, stop := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- g.Run(ctx, addr) }()
-	dials := func() bool {
+	// served reports whether a new connection gets an answer.
+	served := func() bool {
 		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
+		if err != nil {
+			return false
 		}
-		return err == nil
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		_, _ = io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n")
+		b := make([]byte, 12)
+		n, _ := io.ReadFull(c, b)
+		return n > 0
 	}
-	eventually(t, dials, "gateway not listening")
+	eventually(t, served, "gateway not serving")
 
 	got := make(chan int, 1)
 	go func() {
@@ -165,7 +169,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}()
 	<-up.entered
 	stop()
-	eventually(t, func() bool { return !dials() }, "still accepting after shutdown began")
+	eventually(t, func() bool { return !served() }, "still serving new connections after shutdown began")
 	close(release)
 	if status := <-got; status != http.StatusOK {
 		t.Errorf("request in flight: status %d, want 200", status)

@@ -33,17 +33,30 @@ func (g *Gateway) cacheable(x *exchange) bool {
 
 // serveCached answers from the cache, filling it once per key on a miss, and
 // honours If-None-Match with 304. The key is the request target as sent.
+// A miss waits for the fill, so it runs off the event loop.
 func (g *Gateway) serveCached(x *exchange, body []byte) int {
-	x.cacheResult = "HIT"
+	if status, ok := g.serveHit(x); ok {
+		return status
+	}
+	x.cacheResult = "MISS"
+	e, err := g.cache.Fill(string(x.ctx.RequestURI()), func() (*cache.Entry, error) { return g.fetch(x, body) })
+	if err != nil {
+		return g.upstreamError(x, err)
+	}
+	return g.answerCached(x, e)
+}
+
+// serveHit answers from the cache when it holds the key; it never waits.
+func (g *Gateway) serveHit(x *exchange) (int, bool) {
 	e, ok := g.cache.Get(b2s(x.ctx.RequestURI()))
 	if !ok {
-		x.cacheResult = "MISS"
-		var err error
-		e, err = g.cache.Fill(string(x.ctx.RequestURI()), func() (*cache.Entry, error) { return g.fetch(x, body) })
-		if err != nil {
-			return g.upstreamError(x, err)
-		}
+		return 0, false
 	}
+	x.cacheResult = "HIT"
+	return g.answerCached(x, e), true
+}
+
+func (g *Gateway) answerCached(x *exchange, e *cache.Entry) int {
 	cacheResults.WithLabelValues(x.cacheResult).Inc()
 	resp := &x.ctx.Response
 	g.setHeaders(x, &resp.Header, 0)

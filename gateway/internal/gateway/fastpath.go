@@ -34,30 +34,51 @@ type exchange struct {
 	rate        ratelimit.Decision
 	peer        string // the client's address, resolved on first use
 	cacheResult string
+	// cancel aborts the upstream exchange when the client leaves; nil
+	// when nothing watches the client.
+	cancel *proxy.Cancel
 }
 
-// serveProxied handles a route an upstream owns without echo: the steps are
-// the same as echo's middleware would take, minus the allocations.
-func (g *Gateway) serveProxied(ctx *fasthttp.RequestCtx, rt *routes.Route, path string) {
-	x := exchange{ctx: ctx, route: rt, path: path, start: time.Now()}
-	x.requestID = requestID(b2s(ctx.Request.Header.Peek("X-Request-Id")))
-	x.traceparent = telemetry.Child(b2s(ctx.Request.Header.Peek(telemetry.Header)))
+// serveProxied handles a route an upstream owns without echo, off the
+// event loop: the steps are the same as echo's middleware would take,
+// minus the allocations.
+func (g *Gateway) serveProxied(ctx *fasthttp.RequestCtx, rt *routes.Route, path string, cancel *proxy.Cancel) {
+	x := newExchange(ctx, rt, path, time.Now())
+	x.cancel = cancel
 	status := g.handle(&x)
 	g.observe(&x, status)
 }
 
-func (g *Gateway) handle(x *exchange) int {
+func newExchange(ctx *fasthttp.RequestCtx, rt *routes.Route, path string, start time.Time) exchange {
+	x := exchange{ctx: ctx, route: rt, path: path, start: start}
+	x.requestID = requestID(b2s(ctx.Request.Header.Peek("X-Request-Id")))
+	x.traceparent = telemetry.Child(b2s(ctx.Request.Header.Peek(telemetry.Header)))
+	return x
+}
+
+// admit runs the steps before the upstream: authentication, the route's
+// access, the rate limit and the body limit. A refusal is answered and
+// its status returned.
+func (g *Gateway) admit(x *exchange) ([]byte, int) {
 	id, p := g.authorize(x, x.route.Access)
 	if p != nil {
-		return g.fail(x, p)
+		return nil, g.fail(x, p)
 	}
 	x.caller = id
 	if x.rate, p = g.allow(x.route.Class, g.callerKey(x)); p != nil {
-		return g.fail(x, p)
+		return nil, g.fail(x, p)
 	}
 	body, p := readBody(x.ctx, g.cfg.BodyLimit)
 	if p != nil {
-		return g.fail(x, p)
+		return nil, g.fail(x, p)
+	}
+	return body, 0
+}
+
+func (g *Gateway) handle(x *exchange) int {
+	body, refused := g.admit(x)
+	if refused != 0 {
+		return refused
 	}
 	if g.cacheable(x) {
 		return g.serveCached(x, body)
@@ -137,16 +158,21 @@ func (g *Gateway) allow(class routes.Class, caller string) (ratelimit.Decision, 
 }
 
 // forward proxies the request through the upstream's breaker and reads the
-// answer into the client's response.
+// answer into the client's response, waiting for it: the path of requests
+// served off the event loop.
 func (g *Gateway) forward(x *exchange, body []byte) int {
 	done, err := g.breakers.Allow(x.route.Upstream)
 	if err != nil {
 		return g.upstreamError(x, err)
 	}
 	out := g.outgoing(x, body)
-	w := g.watches.watch(x.ctx.Conn(), x.start)
-	err = g.proxy.Do(&x.ctx.Request, &x.ctx.Response, g.upstreams[x.route.Upstream], x.route.Timeout, &out, &w.cancel)
-	g.watches.stop(w)
+	err = g.proxy.Do(&x.ctx.Request, &x.ctx.Response, g.upstreams[x.route.Upstream], x.route.Timeout, &out, x.cancel)
+	return g.forwarded(x, done, err)
+}
+
+// forwarded tells the breaker how the upstream did and completes the
+// client's response.
+func (g *Gateway) forwarded(x *exchange, done func(error), err error) int {
 	if err != nil {
 		done(err)
 		return g.upstreamError(x, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/config"
+	"github.com/eventshop/eventshop/gateway/internal/evhttp"
 	"github.com/eventshop/eventshop/gateway/internal/proxy"
 	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
@@ -41,10 +42,13 @@ const (
 type Options struct {
 	Bus *bus.Bus
 	Now func() time.Time
+	// ReadTimeout, when set, replaces the server's read timeout (10 s),
+	// for tests of a slow client.
+	ReadTimeout time.Duration
 }
 
-// Gateway serves the whole public API on its own fasthttp server (Run,
-// Server).
+// Gateway serves the whole public API on its own event-loop HTTP server
+// (Run, or ListenAndServe and Shutdown).
 type Gateway struct {
 	cfg       config.Config
 	log       *slog.Logger
@@ -62,8 +66,7 @@ type Gateway struct {
 	cors      map[string]bool
 	server    *httpserver.Server
 	echo      fasthttp.RequestHandler // server.Echo behind fasthttpadaptor
-	srv       *fasthttp.Server
-	watches   *watchers
+	srv       *evhttp.Server
 	sub       *nats.Subscription
 }
 
@@ -102,8 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err := g.subscribe(opts.Bus); err != nil {
 		return nil, err
 	}
-	g.watches = newWatchers()
-	g.srv = g.newServer()
+	g.srv = g.newServer(opts)
 	return g, nil
 }
 
@@ -169,10 +171,9 @@ func limits(r config.Rate) map[string]ratelimit.Limit {
 	}
 }
 
-// Close stops the invalidation subscription and the client watches, and
-// drops idle upstream connections.
+// Close stops the invalidation subscription and drops idle upstream
+// connections.
 func (g *Gateway) Close() {
-	g.watches.close()
 	if g.sub != nil {
 		_ = g.sub.Unsubscribe()
 	}

@@ -2,17 +2,17 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/eventshop/eventshop/gateway/internal/rawconn"
+	"github.com/eventshop/eventshop/gateway/internal/evhttp"
+	"github.com/eventshop/eventshop/gateway/internal/proxy"
+	"github.com/eventshop/eventshop/gateway/internal/routes"
 	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/problem"
 )
@@ -28,44 +28,67 @@ const (
 	maxHeaderBytes = 16 << 10 // request line and headers; above is 431
 )
 
-// newServer is the gateway's HTTP/1.1 server. Request bodies are streamed
-// so that the handlers, not the server, check the body limit: a route's
-// authentication and rate limit answer before its body size, as they did
-// when the gateway ran on net/http.
-func (g *Gateway) newServer() *fasthttp.Server {
-	return &fasthttp.Server{
-		Handler:                      g.serve,
-		ErrorHandler:                 g.serverError,
-		Logger:                       fasthttpLogger{g.log},
-		ReadTimeout:                  readTimeout,
-		WriteTimeout:                 writeTimeout,
-		IdleTimeout:                  idleTimeout,
-		ReadBufferSize:               maxHeaderBytes,
-		MaxRequestBodySize:           int(g.cfg.BodyLimit),
-		StreamRequestBody:            true,
-		DisablePreParseMultipartForm: true,
-		NoDefaultServerHeader:        true,
-		NoDefaultContentType:         true,
-		CloseOnShutdown:              true,
+// newServer is the gateway's HTTP/1.1 server, on event loops, one
+// per P. Its body limit is a ceiling above every route's: the routes check
+// their own limit after authentication and the rate limit, so that those
+// answer first.
+func (g *Gateway) newServer(o Options) *evhttp.Server {
+	s := &evhttp.Server{
+		Handler:        g,
+		MaxHeaderBytes: maxHeaderBytes,
+		MaxBodyBytes:   int(max(g.cfg.BodyLimit, echoBodyLimit)) + 1,
+		ReadTimeout:    readTimeout,
+		WriteTimeout:   writeTimeout,
+		IdleTimeout:    idleTimeout,
+		Loops:          runtime.GOMAXPROCS(0),
+		Reject:         g.reject,
+		Tick:           g.proxy.Expire,
+		Log:            g.log,
 	}
+	if o.ReadTimeout > 0 {
+		s.ReadTimeout = o.ReadTimeout
+	}
+	return s
 }
 
-// Server is the gateway's HTTP server, for tests that serve it on their own
-// listener: set its hooks (ConnState) before calling Serve, and shut it
-// down through it.
-func (g *Gateway) Server() *fasthttp.Server { return g.srv }
-
-// serve sends a request for an upstream's route down the fast path and
-// everything else to echo.
-func (g *Gateway) serve(ctx *fasthttp.RequestCtx) {
-	defer g.recoverPanic(ctx)
+// ServeEvent handles a request on its connection's event loop. A route an
+// upstream owns over plain HTTP runs there to the end, the exchange with
+// the upstream included (see serveOnLoop), and so does a catalogue request
+// the cache holds. A cache miss, upstreams over TLS and the gateway's own
+// routes wait on other things (the cache's single flight, a TLS handshake,
+// echo's handlers), so they run on a goroutine and answer from there.
+func (g *Gateway) ServeEvent(ev *evhttp.Exchange) {
+	defer g.recoverOnLoop(ev)
+	ctx := &ev.Ctx
 	path, err := requestPath(ctx)
 	if err != nil {
 		writeProblem(&ctx.Response, problem.BadRequest("malformed request path"))
+		ev.Finish()
 		return
 	}
-	if rt := g.matcher.Match(b2s(ctx.Method()), path); rt != nil {
-		g.serveProxied(ctx, rt, path)
+	rt := g.matcher.Match(b2s(ctx.Method()), path)
+	if rt != nil && g.onLoop(rt) {
+		g.serveOnLoop(ev, rt, path)
+		return
+	}
+	cancel := new(proxy.Cancel)
+	ev.OnGone(cancel.Cancel)
+	go func() {
+		g.serveOffLoop(ctx, rt, path, cancel)
+		ev.FinishAsync()
+	}()
+}
+
+// onLoop reports whether rt's requests can be served on the event loop:
+// those of plain-HTTP upstreams. A cache miss leaves the loop for its fill.
+func (g *Gateway) onLoop(rt *routes.Route) bool { return g.upstreams[rt.Upstream].Loopable() }
+
+// serveOffLoop serves a request on a goroutine: a proxied route (rt not
+// nil) down the waiting path, anything else through echo.
+func (g *Gateway) serveOffLoop(ctx *fasthttp.RequestCtx, rt *routes.Route, path string, cancel *proxy.Cancel) {
+	defer g.recoverPanic(ctx)
+	if rt != nil {
+		g.serveProxied(ctx, rt, path, cancel)
 		return
 	}
 	g.serveEcho(ctx)
@@ -89,50 +112,63 @@ func requestPath(ctx *fasthttp.RequestCtx) (string, error) {
 // process, as net/http's server did: it is logged, and the client gets a
 // 500 and a closed connection.
 func (g *Gateway) recoverPanic(ctx *fasthttp.RequestCtx) {
-	r := recover()
-	if r == nil {
-		return
+	if r := recover(); r != nil {
+		g.panicked(ctx, r)
 	}
+}
+
+// recoverOnLoop is recoverPanic for a request served on the event loop,
+// which it also finishes.
+func (g *Gateway) recoverOnLoop(ev *evhttp.Exchange) {
+	if r := recover(); r != nil {
+		g.panicked(&ev.Ctx, r)
+		ev.Finish()
+	}
+}
+
+func (g *Gateway) panicked(ctx *fasthttp.RequestCtx, r any) {
 	g.log.Error("panic serving a request", "panic", fmt.Sprint(r), "uri", string(ctx.RequestURI()))
 	ctx.Response.Reset()
 	ctx.SetConnectionClose()
 	writeProblem(&ctx.Response, problem.New(http.StatusInternalServerError, "", ""))
 }
 
-// serverError answers a request the server could not read.
-func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
-	var small *fasthttp.ErrSmallBuffer
-	var ne net.Error
+// reject answers a request the server refuses to read further.
+func (g *Gateway) reject(status int, resp *fasthttp.Response) {
 	p := problem.BadRequest("malformed request")
-	switch {
-	case errors.As(err, &small):
-		p = problem.New(http.StatusRequestHeaderFieldsTooLarge, "", fmt.Sprintf("request headers exceed %d bytes", maxHeaderBytes))
-	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+	switch status {
+	case http.StatusRequestHeaderFieldsTooLarge:
+		p = problem.New(status, "", fmt.Sprintf("request headers exceed %d bytes", maxHeaderBytes))
+	case http.StatusRequestEntityTooLarge:
 		p = problem.TooLarge(fmt.Sprintf("request body exceeds %d bytes", g.cfg.BodyLimit))
-	case errors.As(err, &ne) && ne.Timeout():
-		p = problem.New(http.StatusRequestTimeout, "", "request not received in time")
 	}
-	ctx.Response.Reset()
-	writeProblem(&ctx.Response, p)
+	writeProblem(resp, p)
 }
 
-// Serve serves on ln until the server shuts down. Its connections make
-// raw system calls (see package rawconn).
-func (g *Gateway) Serve(ln net.Listener) error {
-	return g.srv.Serve(rawconn.Listener{Listener: ln})
-}
+// ListenAndServe serves on addr until Shutdown.
+func (g *Gateway) ListenAndServe(addr string) error { return g.srv.ListenAndServe(addr) }
 
-// Run serves on addr until ctx is done, then shuts down gracefully: the
-// listener closes at once, requests in flight finish (within
-// httpserver.ShutdownTimeout) and idle connections are closed.
+// Started is closed once the gateway listens.
+func (g *Gateway) Started() <-chan struct{} { return g.srv.Started() }
+
+// Shutdown stops the gateway gracefully: no new connections, idle ones
+// closed, requests in flight answered, within ctx.
+func (g *Gateway) Shutdown(ctx context.Context) error { return g.srv.Shutdown(ctx) }
+
+// InFlight is the number of requests being answered.
+func (g *Gateway) InFlight() int { return g.srv.InFlight() }
+
+// Run serves on addr until ctx is done, then shuts down gracefully within
+// httpserver.ShutdownTimeout.
 func (g *Gateway) Run(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", addr, err)
-	}
 	errc := make(chan error, 1)
-	go func() { errc <- g.Serve(ln) }()
-	g.log.Info("gateway listening", "addr", ln.Addr().String())
+	go func() { errc <- g.ListenAndServe(addr) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-g.Started():
+	}
+	g.log.Info("gateway listening", "addr", addr)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -140,17 +176,9 @@ func (g *Gateway) Run(ctx context.Context, addr string) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), httpserver.ShutdownTimeout)
 	defer cancel()
-	if err := g.srv.ShutdownWithContext(sctx); err != nil {
+	if err := g.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	<-errc
 	return nil
-}
-
-// fasthttpLogger sends the server's own messages (connection errors) to
-// the gateway's log at debug level: they are about clients, not the gateway.
-type fasthttpLogger struct{ log *slog.Logger }
-
-// Printf logs one server message.
-func (l fasthttpLogger) Printf(format string, args ...any) {
-	l.log.Debug("http server", "message", fmt.Sprintf(format, args...))
 }

@@ -54,7 +54,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	req.SetRequestURI("/api/v1/openapi.json")
 	var ctx fasthttp.RequestCtx
 	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 1234}, nil)
-	g.serve(&ctx)
+	g.serveEcho(&ctx)
 	var doc struct {
 		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`

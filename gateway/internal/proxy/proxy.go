@@ -32,6 +32,10 @@ type Upstream struct {
 	Name string
 	host string
 	pool *pool
+	// addr is the host:port the event-loop transport dials, and loops
+	// its connections there, by event loop (see Send).
+	addr  string
+	loops sync.Map // *evloop.Loop → *loopPool
 }
 
 // Proxy forwards requests to its upstreams.
@@ -59,7 +63,7 @@ func (p *Proxy) NewUpstream(name, base string) (*Upstream, error) {
 	if u.Scheme == "https" {
 		pl.tls = &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
 	}
-	up := &Upstream{Name: name, host: u.Host, pool: pl}
+	up := &Upstream{Name: name, host: u.Host, pool: pl, addr: addr}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.upstreams = append(p.upstreams, up)

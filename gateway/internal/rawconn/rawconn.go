@@ -1,5 +1,7 @@
 // Package rawconn gives the gateway TCP connections whose reads and writes
-// skip the Go runtime's system-call bookkeeping.
+// skip the Go runtime's system-call bookkeeping. The gateway uses them for
+// the upstream connections of requests it serves off its event loops
+// (upstreams over TLS, the catalogue cache's fills).
 //
 // A read or write on a non-blocking socket returns within microseconds, but
 // net.Conn makes it as a blocking system call: the runtime marks the
@@ -20,17 +22,3 @@
 // Elsewhere than on Linux, Wrap and WrapClient leave connections as they
 // are.
 package rawconn
-
-import "net"
-
-// Listener accepts connections with raw reads and writes.
-type Listener struct{ net.Listener }
-
-// Accept waits for the next connection and wraps it.
-func (l Listener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return Wrap(c), nil
-}

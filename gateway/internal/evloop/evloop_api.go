@@ -1,0 +1,30 @@
+// Package evloop runs event loops inside the Go runtime's network poller.
+//
+// Each loop owns an epoll instance and the connections registered in it.
+// The epoll descriptor is itself non-blocking and registered with the
+// runtime's poller, like any socket: the loop's goroutine drains it with
+// non-blocking epoll_wait calls and parks in the poller when it is empty.
+// Reads and writes are raw system calls on non-blocking sockets. So a loop
+// never blocks a thread in a system call: the runtime's monitor thread has
+// nothing to hand off, no thread is locked, and a busy loop handles every
+// ready connection of a wait before it parks, the way nginx's workers do.
+//
+// A connection's events run on its loop's goroutine, one at a time; other
+// goroutines reach a loop with Execute.
+//
+// Elsewhere than on Linux the same API runs on the standard library's
+// connections, a goroutine reading each, with every handler call of a loop
+// under the loop's lock: correct and portable, not fast.
+package evloop
+
+import "errors"
+
+// Handler receives a loop's connection events, on the loop.
+type Handler interface {
+	OnOpen(c *Conn)
+	OnTraffic(c *Conn)
+	OnClose(c *Conn, err error)
+}
+
+// ErrStopped is returned by Execute on a stopped loop.
+var ErrStopped = errors.New("evloop: stopped")

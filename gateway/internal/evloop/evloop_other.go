@@ -1,0 +1,193 @@
+//go:build !linux
+
+package evloop
+
+import (
+	"net"
+	"sync"
+)
+
+// Engine is a listener and the loops that serve its connections.
+type Engine struct {
+	h      Handler
+	ln     net.Listener
+	loops  []*Loop
+	lnOnce sync.Once
+	conns  sync.WaitGroup
+}
+
+// Listen binds addr and starts n loops serving it with h.
+func Listen(addr string, n int, h Handler) (*Engine, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{h: h, ln: ln}
+	for range max(1, n) {
+		e.loops = append(e.loops, &Loop{e: e, conns: map[*Conn]struct{}{}})
+	}
+	go e.accept()
+	return e, nil
+}
+
+func (e *Engine) accept() {
+	for i := 0; ; i++ {
+		nc, err := e.ln.Accept()
+		if err != nil {
+			return
+		}
+		l := e.loops[i%len(e.loops)]
+		l.mu.Lock()
+		if l.stopped {
+			l.mu.Unlock()
+			_ = nc.Close()
+			continue
+		}
+		c := l.open(nc, nil)
+		l.mu.Unlock()
+		if c != nil {
+			e.conns.Add(1)
+			go c.read()
+		}
+	}
+}
+
+// Loops are the engine's loops.
+func (e *Engine) Loops() []*Loop { return e.loops }
+
+// StopAccepting closes the listener: new connections are refused.
+func (e *Engine) StopAccepting() { e.lnOnce.Do(func() { _ = e.ln.Close() }) }
+
+// Stop closes every connection and ends the loops, and waits for them.
+func (e *Engine) Stop() {
+	e.StopAccepting()
+	for _, l := range e.loops {
+		l.mu.Lock()
+		l.stopped = true
+		for c := range l.conns {
+			c.close(nil)
+		}
+		l.mu.Unlock()
+	}
+	e.conns.Wait()
+}
+
+// Loop serialises the handler calls of its connections with a lock.
+type Loop struct {
+	e       *Engine
+	mu      sync.Mutex
+	conns   map[*Conn]struct{}
+	stopped bool
+}
+
+// Execute runs f on the loop soon. Any goroutine may call it.
+func (l *Loop) Execute(f func()) error {
+	go func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if !l.stopped {
+			f()
+		}
+	}()
+	return nil
+}
+
+// Dial connects to addr with ctx as the connection's context: OnOpen or
+// OnClose follow on the loop.
+func (l *Loop) Dial(addr string, ctx any) {
+	go func() {
+		nc, err := net.Dial("tcp", addr)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if err != nil || l.stopped {
+			if nc != nil {
+				_ = nc.Close()
+			}
+			l.e.h.OnClose(&Conn{l: l, ctx: ctx, closed: true}, err)
+			return
+		}
+		if c := l.open(nc, ctx); c != nil {
+			l.e.conns.Add(1)
+			go c.read()
+		}
+	}()
+}
+
+// open starts a connection under the loop's lock.
+func (l *Loop) open(nc net.Conn, ctx any) *Conn {
+	c := &Conn{l: l, nc: nc, ctx: ctx, local: nc.LocalAddr(), remote: nc.RemoteAddr()}
+	l.conns[c] = struct{}{}
+	l.e.h.OnOpen(c)
+	if c.closed {
+		return nil
+	}
+	return c
+}
+
+// Conn is a connection of a loop. Its methods are for the loop's handler
+// calls and tasks.
+type Conn struct {
+	l             *Loop
+	nc            net.Conn
+	ctx           any
+	local, remote net.Addr
+	in            []byte
+	closed        bool
+}
+
+func (c *Conn) Context() any         { return c.ctx }
+func (c *Conn) SetContext(v any)     { c.ctx = v }
+func (c *Conn) Loop() *Loop          { return c.l }
+func (c *Conn) LocalAddr() net.Addr  { return c.local }
+func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+func (c *Conn) Buffered() int        { return len(c.in) }
+func (c *Conn) Pending() int         { return 0 }
+func (c *Conn) Close()               { c.close(nil) }
+func (c *Conn) Discard(n int)        { c.in = c.in[n:] }
+func (c *Conn) Peek() []byte         { return c.in }
+func (c *Conn) Write(b []byte) error {
+	if c.closed {
+		return net.ErrClosed
+	}
+	if _, err := c.nc.Write(b); err != nil {
+		c.close(err)
+		return net.ErrClosed
+	}
+	return nil
+}
+
+func (c *Conn) close(err error) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	delete(c.l.conns, c)
+	c.l.e.h.OnClose(c, err)
+	_ = c.nc.Close()
+}
+
+// read hands what arrives to the handler under the loop's lock.
+func (c *Conn) read() {
+	defer c.l.e.conns.Done()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := c.nc.Read(buf)
+		c.l.mu.Lock()
+		if c.closed {
+			c.l.mu.Unlock()
+			return
+		}
+		if n > 0 {
+			c.in = append(c.in, buf[:n]...)
+			c.l.e.h.OnTraffic(c)
+		}
+		if err != nil && !c.closed {
+			c.close(err)
+		}
+		closed := c.closed
+		c.l.mu.Unlock()
+		if closed {
+			return
+		}
+	}
+}
