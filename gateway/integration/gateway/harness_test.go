@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -159,7 +158,7 @@ func newHarness(t *testing.T, cfg config.Config, b *bus.Bus) *harness {
 // returns its base URL.
 func serve(t testing.TB, g *gateway.Gateway) string {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	done := make(chan error, 1)
 	go func() { done <- g.ListenAndServe(addr) }()
 	select {
@@ -174,17 +173,6 @@ func serve(t testing.TB, g *gateway.Gateway) string {
 		<-done
 	})
 	return "http://" + addr
-}
-
-// freeAddr is a loopback address with a port nothing listens on.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func (h *harness) token(t *testing.T, user string) string {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/gateway/internal/gateway"
+	"github.com/eventshop/eventshop/testkit"
 )
 
 // TestChunkedBodies checks that a body sent without a length reaches the
@@ -138,7 +139,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	ctx, stop := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- g.Run(ctx, addr) }()

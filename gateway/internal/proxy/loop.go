@@ -272,7 +272,7 @@ func (lc *loopConn) close() {
 // whole, and returns its length. eof tells that the upstream has closed,
 // which ends an answer whose length is not given.
 func readAnswer(buf []byte, resp *fasthttp.Response, skipBody, eof bool) (int, bool, error) {
-	if bytes.Index(buf, headEnd) < 0 {
+	if !bytes.Contains(buf, headEnd) {
 		if len(buf) > maxHeaderBytes {
 			return 0, false, errors.New("answer head too large")
 		}

@@ -3,7 +3,6 @@ package inventory_test
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -18,7 +17,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 // that it migrates, seeds, becomes ready, serves the catalogue and exits
 // without error on SIGTERM.
 func TestRunServesSeededCatalogueAndStops(t *testing.T) {
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	t.Setenv("INVENTORY_HTTP_ADDR", addr)
 	t.Setenv("INVENTORY_DATABASE_URL", testkit.Postgres(t))
 	t.Setenv("INVENTORY_NATS_URL", testkit.NATS(t).URL())
@@ -42,16 +41,6 @@ func TestRunServesSeededCatalogueAndStops(t *testing.T) {
 	if len(body.Items) != len(postgres.Catalogue) {
 		t.Errorf("catalogue has %d products, want %d", len(body.Items), len(postgres.Catalogue))
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func getOK(url string) error {

@@ -3,7 +3,6 @@ package order_test
 import (
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -18,16 +17,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // call sends a request and returns the status and body.
 func call(t *testing.T, method, url, token, body string) (int, []byte) {
@@ -55,7 +44,7 @@ func TestRunServesTheSaga(t *testing.T) {
 		_, _ = w.Write([]byte(`{"items":[{"sku":"SKU-A","price_cents":300,"currency":"EUR"}]}`))
 	}))
 	t.Cleanup(inventory.Close)
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	t.Setenv("ORDER_HTTP_ADDR", addr)
 	t.Setenv("ORDER_DATABASE_URL", testkit.Postgres(t))
 	t.Setenv("ORDER_NATS_URL", testkit.NATS(t).URL())
