@@ -23,7 +23,6 @@ type Exchange struct {
 	Start time.Time
 
 	c          *conn
-	remote     net.Addr
 	head       bool // a HEAD request: the answer has no body
 	closeAfter bool // the client asked to close after the answer
 	onGone     func()
@@ -49,7 +48,7 @@ func releaseExchange(ex *Exchange) {
 	ex.Ctx.Request.Reset()
 	ex.Ctx.Response.Reset()
 	ex.Ctx.ResetUserValues()
-	ex.c, ex.remote, ex.onGone, ex.Start = nil, nil, nil, time.Time{}
+	ex.c, ex.onGone, ex.Start = nil, nil, time.Time{}
 	ex.head, ex.closeAfter = false, false
 	exchanges.Put(ex)
 }
@@ -57,7 +56,6 @@ func releaseExchange(ex *Exchange) {
 func (ex *Exchange) start() {
 	h := &ex.Ctx.Request.Header
 	ex.Start = time.Now()
-	ex.remote = ex.c.addrs.remote
 	ex.head = h.IsHead()
 	ex.closeAfter = h.ConnectionClose()
 	ex.Ctx.Init2(&ex.c.addrs, ex.c.srv.fasthttpLog, false)
@@ -69,9 +67,6 @@ func (ex *Exchange) Request() *fasthttp.Request { return &ex.Ctx.Request }
 
 // Response is the answer the handler fills.
 func (ex *Exchange) Response() *fasthttp.Response { return &ex.Ctx.Response }
-
-// RemoteAddr is the client's address.
-func (ex *Exchange) RemoteAddr() net.Addr { return ex.remote }
 
 // Loop is the event loop of the exchange's connection, where connections
 // the handler opens for it (an upstream's, say) are best registered.

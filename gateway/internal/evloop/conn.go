@@ -7,7 +7,8 @@ import (
 	"net"
 	"os"
 	"syscall"
-	"unsafe"
+
+	"github.com/eventshop/eventshop/gateway/internal/rawconn"
 )
 
 // Conn is a connection of a loop. Its methods are for the loop's goroutine.
@@ -177,20 +178,10 @@ func (c *Conn) connected() {
 	}
 }
 
-func rawRead(fd int, b []byte) (int, syscall.Errno)  { return rawIO(syscall.SYS_READ, fd, b) }
-func rawWrite(fd int, b []byte) (int, syscall.Errno) { return rawIO(syscall.SYS_WRITE, fd, b) }
+func rawRead(fd int, b []byte) (int, syscall.Errno) {
+	return rawconn.Call(syscall.SYS_READ, uintptr(fd), b)
+}
 
-// rawIO makes one read or write system call (trap) on fd with b, again
-// when a signal interrupted it. The socket is non-blocking, so the call
-// returns at once and needs none of the runtime's bookkeeping.
-func rawIO(trap uintptr, fd int, b []byte) (int, syscall.Errno) {
-	if len(b) == 0 {
-		return 0, 0
-	}
-	for {
-		n, _, errno := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-		if errno != syscall.EINTR {
-			return int(n), errno
-		}
-	}
+func rawWrite(fd int, b []byte) (int, syscall.Errno) {
+	return rawconn.Call(syscall.SYS_WRITE, uintptr(fd), b)
 }

@@ -55,9 +55,6 @@ func (e *Engine) close() {
 	}
 }
 
-// Loops are the engine's loops.
-func (e *Engine) Loops() []*Loop { return e.loops }
-
 // StopAccepting closes the listening socket: new connections are refused,
 // the open ones are served on.
 func (e *Engine) StopAccepting() {

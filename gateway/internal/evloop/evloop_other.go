@@ -52,9 +52,6 @@ func (e *Engine) accept() {
 	}
 }
 
-// Loops are the engine's loops.
-func (e *Engine) Loops() []*Loop { return e.loops }
-
 // StopAccepting closes the listener: new connections are refused.
 func (e *Engine) StopAccepting() { e.lnOnce.Do(func() { _ = e.ln.Close() }) }
 

@@ -154,14 +154,33 @@ func TestLoopSurvivesAnUpstreamThatClosesAfterEachAnswer(t *testing.T) {
 	}
 }
 
-func TestLoopTimesOut(t *testing.T) {
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	srv := http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release })}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+// stuckUpstream accepts every request, signals arrived, and answers none
+// until the test ends.
+func stuckUpstream(t *testing.T) (base string, arrived chan struct{}) {
+	t.Helper()
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	srv := http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-release
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close() })
-	p, up := setup(t, "http://"+ln.Addr().String())
+	t.Cleanup(func() {
+		close(release)
+		srv.Close()
+	})
+	return "http://" + ln.Addr().String(), arrived
+}
+
+func TestLoopTimesOut(t *testing.T) {
+	base, _ := stuckUpstream(t)
+	p, up := setup(t, base)
 	url, errs := loopServer(t, p, up, 200*time.Millisecond)
 	if resp, _ := get(t, url+"/slow"); resp.StatusCode != http.StatusGatewayTimeout {
 		t.Fatalf("status %d, want 504", resp.StatusCode)
@@ -186,16 +205,8 @@ func TestLoopReportsAnUnreachableUpstream(t *testing.T) {
 }
 
 func TestLoopCancelsWhenTheClientLeaves(t *testing.T) {
-	arrived, release := make(chan struct{}, 1), make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	srv := http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
-		arrived <- struct{}{}
-		<-release
-	})}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close() })
-	p, up := setup(t, "http://"+ln.Addr().String())
+	base, arrived := stuckUpstream(t)
+	p, up := setup(t, base)
 	url, errs := loopServer(t, p, up, time.Hour)
 	c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
 	if err != nil {

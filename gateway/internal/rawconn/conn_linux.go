@@ -119,7 +119,7 @@ func (c *Conn) read(fd uintptr) bool {
 	if len(c.out) > 0 {
 		return c.send(fd)
 	}
-	n, errno := call(syscall.SYS_READ, fd, c.rbuf)
+	n, errno := Call(syscall.SYS_READ, fd, c.rbuf)
 	switch errno {
 	case syscall.EAGAIN:
 		return false
@@ -136,7 +136,7 @@ func (c *Conn) read(fd uintptr) bool {
 // the socket's buffer is full or the write failed.
 func (c *Conn) send(fd uintptr) bool {
 	for len(c.out) > 0 {
-		n, errno := call(syscall.SYS_WRITE, fd, c.out)
+		n, errno := Call(syscall.SYS_WRITE, fd, c.out)
 		switch errno {
 		case 0:
 			c.out = c.out[n:]
@@ -228,7 +228,7 @@ func (c *Conn) writeNow(p []byte) (int, error) {
 
 func (c *Conn) write(fd uintptr) bool {
 	for c.wn < len(c.wbuf) {
-		n, errno := call(syscall.SYS_WRITE, fd, c.wbuf[c.wn:])
+		n, errno := Call(syscall.SYS_WRITE, fd, c.wbuf[c.wn:])
 		switch errno {
 		case syscall.EAGAIN:
 			return false
@@ -242,9 +242,14 @@ func (c *Conn) write(fd uintptr) bool {
 	return true
 }
 
-// call makes one raw read or write system call (trap) on fd with b, again
-// when a signal interrupted it.
-func call(trap, fd uintptr, b []byte) (int, syscall.Errno) {
+// Call makes one raw read or write system call (trap) on fd with b, again
+// when a signal interrupted it. On a non-blocking socket the call returns
+// at once and needs none of the runtime's bookkeeping; the gateway's event
+// loops use it too.
+func Call(trap, fd uintptr, b []byte) (int, syscall.Errno) {
+	if len(b) == 0 {
+		return 0, 0
+	}
 	for {
 		n, _, errno := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 		if errno != syscall.EINTR {
