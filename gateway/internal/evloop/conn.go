@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && !evloop_portable
 
 package evloop
 
@@ -112,8 +112,8 @@ func (c *Conn) close(err error) {
 }
 
 // readable reads what arrived and hands it to the handler; what it leaves
-// is kept for the next time.
-func (c *Conn) readable() {
+// is kept for the next time. hangup says the peer's end came with it.
+func (c *Conn) readable(hangup bool) {
 	n, errno := rawRead(c.fd, c.l.buf)
 	switch {
 	case errno == syscall.EAGAIN:
@@ -125,6 +125,10 @@ func (c *Conn) readable() {
 		c.close(io.EOF)
 		return
 	}
+	// The socket stays ready, and epoll reports it only when asked
+	// again: after a full buffer, or before the end that came with the
+	// data.
+	c.l.again = c.l.again || n == len(c.l.buf) || hangup
 	c.fresh = c.l.buf[:n]
 	c.l.e.h.OnTraffic(c)
 	if !c.closed && len(c.fresh) > 0 {
@@ -148,10 +152,12 @@ func (c *Conn) writable() {
 		return
 	}
 	c.out = c.out[n:]
-	if len(c.out) == 0 {
-		c.out = nil
-		_ = c.l.ctl(syscall.EPOLL_CTL_MOD, c.fd, syscall.EPOLLIN|syscall.EPOLLRDHUP)
+	if len(c.out) > 0 {
+		c.l.again = true // the socket took part; it may take more
+		return
 	}
+	c.out = nil
+	_ = c.l.ctl(syscall.EPOLL_CTL_MOD, c.fd, syscall.EPOLLIN|syscall.EPOLLRDHUP)
 }
 
 func (c *Conn) connected() {

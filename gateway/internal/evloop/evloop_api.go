@@ -14,7 +14,8 @@
 //
 // Elsewhere than on Linux the same API runs on the standard library's
 // connections, a goroutine reading each, with every handler call of a loop
-// under the loop's lock: correct and portable, not fast.
+// under the loop's lock: correct and portable, not fast. The build tag
+// evloop_portable selects it on Linux too, which is how its tests run.
 package evloop
 
 import "errors"

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux || evloop_portable
 
 package evloop
 
@@ -46,7 +46,6 @@ func (e *Engine) accept() {
 		c := l.open(nc, nil)
 		l.mu.Unlock()
 		if c != nil {
-			e.conns.Add(1)
 			go c.read()
 		}
 	}
@@ -59,6 +58,9 @@ func (e *Engine) StopAccepting() { e.lnOnce.Do(func() { _ = e.ln.Close() }) }
 func (e *Engine) Stop() {
 	e.StopAccepting()
 	for _, l := range e.loops {
+		l.tmu.Lock()
+		l.halted = true
+		l.tmu.Unlock()
 		l.mu.Lock()
 		l.stopped = true
 		for c := range l.conns {
@@ -69,24 +71,55 @@ func (e *Engine) Stop() {
 	e.conns.Wait()
 }
 
+const readBuffer = 64 << 10
+
 // Loop serialises the handler calls of its connections with a lock.
 type Loop struct {
 	e       *Engine
 	mu      sync.Mutex
 	conns   map[*Conn]struct{}
 	stopped bool
+
+	tmu     sync.Mutex
+	tasks   []func()
+	running bool // a goroutine runs the tasks
+	halted  bool // Execute refuses: the loop stopped
 }
 
-// Execute runs f on the loop soon. Any goroutine may call it.
+// Execute runs f on the loop soon, after the tasks before it. Any
+// goroutine may call it, a handler call or task too: tasks have their own
+// lock, and one goroutine at a time runs them under the loop's.
 func (l *Loop) Execute(f func()) error {
-	go func() {
+	l.tmu.Lock()
+	defer l.tmu.Unlock()
+	if l.halted {
+		return ErrStopped
+	}
+	l.tasks = append(l.tasks, f)
+	if !l.running {
+		l.running = true
+		go l.runTasks()
+	}
+	return nil
+}
+
+func (l *Loop) runTasks() {
+	for {
+		l.tmu.Lock()
+		if len(l.tasks) == 0 {
+			l.running = false
+			l.tmu.Unlock()
+			return
+		}
+		f := l.tasks[0]
+		l.tasks = l.tasks[1:]
+		l.tmu.Unlock()
 		l.mu.Lock()
-		defer l.mu.Unlock()
 		if !l.stopped {
 			f()
 		}
-	}()
-	return nil
+		l.mu.Unlock()
+	}
 }
 
 // Dial connects to addr with ctx as the connection's context: OnOpen or
@@ -104,13 +137,14 @@ func (l *Loop) Dial(addr string, ctx any) {
 			return
 		}
 		if c := l.open(nc, ctx); c != nil {
-			l.e.conns.Add(1)
 			go c.read()
 		}
 	}()
 }
 
-// open starts a connection under the loop's lock.
+// open starts a connection under the loop's lock; the caller starts its
+// reader unless it returns nil. The reader is counted here, under the lock
+// Stop takes before it waits for them.
 func (l *Loop) open(nc net.Conn, ctx any) *Conn {
 	c := &Conn{l: l, nc: nc, ctx: ctx, local: nc.LocalAddr(), remote: nc.RemoteAddr()}
 	l.conns[c] = struct{}{}
@@ -118,6 +152,7 @@ func (l *Loop) open(nc net.Conn, ctx any) *Conn {
 	if c.closed {
 		return nil
 	}
+	l.e.conns.Add(1)
 	return c
 }
 
@@ -166,7 +201,7 @@ func (c *Conn) close(err error) {
 // read hands what arrives to the handler under the loop's lock.
 func (c *Conn) read() {
 	defer c.l.e.conns.Done()
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, readBuffer)
 	for {
 		n, err := c.nc.Read(buf)
 		c.l.mu.Lock()

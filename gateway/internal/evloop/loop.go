@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && !evloop_portable
 
 package evloop
 
@@ -22,6 +22,7 @@ type Loop struct {
 	conns map[int]*Conn
 	evs   []syscall.EpollEvent
 	buf   []byte // what each read lands in
+	again bool   // a descriptor may still be ready without epoll saying so again
 
 	mu      sync.Mutex
 	tasks   []func()
@@ -60,8 +61,17 @@ func newLoop(e *Engine) (*Loop, error) {
 }
 
 // run serves the loop until stop: it handles what epoll reports, without
-// waiting, until nothing is ready, then parks in the runtime's poller until
-// the epoll descriptor is readable again.
+// waiting, and parks in the runtime's poller until the epoll descriptor is
+// readable again.
+//
+// It parks as soon as a batch is handled, without a last epoll_wait to
+// confirm that nothing is left: each new event wakes the poller, which
+// remembers a wake that comes while the loop runs. That saves a system call
+// per wake, a tenth of the gateway's added latency at concurrency 1. But a
+// socket that is still ready after its event was handled does not wake the
+// poller again, though its registration is level-triggered; so a full
+// batch, a read that filled the buffer, a hang-up that came with data and
+// a partial write (l.again) make the loop ask once more before it parks.
 func (l *Loop) run() {
 	defer l.e.done.Done()
 	defer l.file.Close()
@@ -73,12 +83,13 @@ func (l *Loop) run() {
 	_ = rc.Read(func(uintptr) bool {
 		for !l.stopped {
 			n := l.poll()
-			if n == 0 {
-				return false
-			}
 			for i := range n {
 				l.event(l.evs[i])
 			}
+			if n < len(l.evs) && !l.again && !l.stopped {
+				return false
+			}
+			l.again = false
 		}
 		return true
 	})
@@ -118,7 +129,7 @@ func (l *Loop) event(ev syscall.EpollEvent) {
 		c.writable()
 	}
 	if ev.Events&(syscall.EPOLLIN|syscall.EPOLLHUP|syscall.EPOLLERR|syscall.EPOLLRDHUP) != 0 && !c.closed {
-		c.readable()
+		c.readable(ev.Events&(syscall.EPOLLHUP|syscall.EPOLLERR|syscall.EPOLLRDHUP) != 0)
 	}
 }
 
