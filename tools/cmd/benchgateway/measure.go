@@ -65,6 +65,9 @@ type results struct {
 	gatewayVsNginx float64
 	addedP50ms     float64
 	cacheVsDirect  float64
+	// nginxAddedP50ms is nginx's added latency, the same way: no goal,
+	// the yardstick for the gateway's on this machine at this moment.
+	nginxAddedP50ms float64
 }
 
 // measure checks every target answers the expected body, then loads each
@@ -118,7 +121,9 @@ func measure(ctx context.Context, s settings, ts []target) (results, error) {
 	}
 	r.gatewayVsNginx = paired(high["gateway"], high["nginx"], func(a, b wrkResult) float64 { return a.rps / b.rps })
 	r.cacheVsDirect = paired(high["cache_hit"], high["direct_service"], func(a, b wrkResult) float64 { return a.rps / b.rps })
-	r.addedP50ms = paired(one["gateway"], one["direct"], func(a, b wrkResult) float64 { return a.p50ms - b.p50ms })
+	added := func(a, b wrkResult) float64 { return a.p50ms - b.p50ms }
+	r.addedP50ms = paired(one["gateway"], one["direct"], added)
+	r.nginxAddedP50ms = paired(one["nginx"], one["direct"], added)
 	return r, nil
 }
 
@@ -252,6 +257,7 @@ func (r results) print(w io.Writer) {
 	for _, n := range []string{"direct", "gateway", "nginx"} {
 		fmt.Fprintf(w, "%s_wrk_cpu_us_per_request=%.1f\n", n, r.wrkUS[n])
 	}
+	fmt.Fprintf(w, "nginx_added_p50_ms=%.3f\n", r.nginxAddedP50ms)
 	fmt.Fprintf(w, "gateway_vs_nginx_rps_ratio=%.2f\n", r.gatewayVsNginx)
 	fmt.Fprintf(w, "gateway_added_p50_ms=%.3f\n", r.addedP50ms)
 	// The cache is compared with the service it spares, not the trivial upstream.
