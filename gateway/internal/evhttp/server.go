@@ -228,6 +228,14 @@ func (s *Server) OnTraffic(gc *evloop.Conn) {
 	}
 }
 
+// OnAcceptError logs an accept that failed for want of descriptors or
+// memory: the clients wait meanwhile, and the limit may need raising.
+func (s *Server) OnAcceptError(err error, retry time.Duration) {
+	s.Log.Warn("accept failed; retrying", "error", err, "retry_in", retry)
+}
+
+var _ evloop.AcceptErrorHandler = (*Server)(nil)
+
 // ticker asks every loop that has connections, a few times a second, to
 // close those past a timeout and to run Tick, until the server stops.
 func (s *Server) ticker() {

@@ -18,7 +18,11 @@
 // evloop_portable selects it on Linux too, which is how its tests run.
 package evloop
 
-import "errors"
+import (
+	"errors"
+	"syscall"
+	"time"
+)
 
 // Handler receives a loop's connection events, on the loop.
 type Handler interface {
@@ -29,3 +33,39 @@ type Handler interface {
 
 // ErrStopped is returned by Execute on a stopped loop.
 var ErrStopped = errors.New("evloop: stopped")
+
+// AcceptErrorHandler is implemented by a Handler that wants to hear of an
+// accept that failed for want of descriptors or memory. The listener stays
+// open, and the accept is tried again after retry.
+type AcceptErrorHandler interface {
+	OnAcceptError(err error, retry time.Duration)
+}
+
+// acceptRetryable reports whether a failed accept may succeed once the
+// process frees descriptors or memory. The connection waits in the
+// listener's queue meanwhile.
+func acceptRetryable(err error) bool {
+	for _, e := range [...]syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextAcceptPause is the pause before an accept is tried again after
+// another retryable failure: 5 ms, doubling up to a second, as net/http's
+// server waits.
+func nextAcceptPause(d time.Duration) time.Duration {
+	if d == 0 {
+		return 5 * time.Millisecond
+	}
+	return min(2*d, time.Second)
+}
+
+// reportAcceptError tells h of a retried accept, if it wants to know.
+func reportAcceptError(h Handler, err error, retry time.Duration) {
+	if r, ok := h.(AcceptErrorHandler); ok {
+		r.OnAcceptError(err, retry)
+	}
+}

@@ -5,6 +5,7 @@ package evloop
 import (
 	"net"
 	"sync"
+	"time"
 )
 
 // Engine is a listener and the loops that serve its connections.
@@ -30,12 +31,22 @@ func Listen(addr string, n int, h Handler) (*Engine, error) {
 	return e, nil
 }
 
+// accept takes connections until the listener closes. An accept that
+// fails for want of descriptors or memory is tried again after a pause.
 func (e *Engine) accept() {
+	var pause time.Duration
 	for i := 0; ; i++ {
 		nc, err := e.ln.Accept()
+		if acceptRetryable(err) {
+			pause = nextAcceptPause(pause)
+			reportAcceptError(e.h, err, pause)
+			time.Sleep(pause)
+			continue
+		}
 		if err != nil {
 			return
 		}
+		pause = 0
 		l := e.loops[i%len(e.loops)]
 		l.mu.Lock()
 		if l.stopped {

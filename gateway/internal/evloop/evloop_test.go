@@ -17,11 +17,20 @@ type recorder struct {
 	got    map[*Conn]*bytes.Buffer
 	opened chan *Conn
 	closed chan error
-	echo   bool // write back what arrives
+	failed chan error // accepts that failed and are retried
+	echo   bool       // write back what arrives
 }
 
 func newRecorder() *recorder {
-	return &recorder{got: map[*Conn]*bytes.Buffer{}, opened: make(chan *Conn, 16), closed: make(chan error, 16)}
+	return &recorder{got: map[*Conn]*bytes.Buffer{}, opened: make(chan *Conn, 16),
+		closed: make(chan error, 16), failed: make(chan error, 16)}
+}
+
+func (r *recorder) OnAcceptError(err error, _ time.Duration) {
+	select {
+	case r.failed <- err:
+	default: // the test has seen enough of them
+	}
 }
 
 func (r *recorder) OnOpen(c *Conn) {

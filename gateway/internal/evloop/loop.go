@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -23,6 +24,9 @@ type Loop struct {
 	evs   []syscall.EpollEvent
 	buf   []byte // what each read lands in
 	again bool   // a descriptor may still be ready without epoll saying so again
+
+	acceptPause   time.Duration // the last pause before a retried accept
+	acceptWaiting bool          // a retried accept is due
 
 	mu      sync.Mutex
 	tasks   []func()
@@ -137,9 +141,16 @@ func (l *Loop) event(ev syscall.EpollEvent) {
 func (l *Loop) accept() {
 	for {
 		fd, sa, err := syscall.Accept4(l.ln, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
-		if err != nil {
-			return // EAGAIN: none is left
+		switch {
+		case err == syscall.EINTR || err == syscall.ECONNABORTED:
+			continue
+		case acceptRetryable(err):
+			l.retryAccept(err)
+			return
+		case err != nil:
+			return // EAGAIN: none is left; or the listener was shut down
 		}
+		l.acceptPause = 0
 		_ = syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
 		c := &Conn{l: l, fd: fd, remote: sockaddrToTCP(sa)}
 		if lsa, err := syscall.Getsockname(fd); err == nil {
@@ -151,6 +162,24 @@ func (l *Loop) accept() {
 		}
 		l.e.h.OnOpen(c)
 	}
+}
+
+// retryAccept tries the accept again after a pause. The connections left
+// in the listener's queue would otherwise wait for the next connection
+// attempt, as epoll reports the listener again only then.
+func (l *Loop) retryAccept(err error) {
+	if l.acceptWaiting {
+		return
+	}
+	l.acceptWaiting = true
+	l.acceptPause = nextAcceptPause(l.acceptPause)
+	reportAcceptError(l.e.h, err, l.acceptPause)
+	time.AfterFunc(l.acceptPause, func() {
+		_ = l.Execute(func() {
+			l.acceptWaiting = false
+			l.accept()
+		})
+	})
 }
 
 func (l *Loop) add(c *Conn, events uint32) error {
