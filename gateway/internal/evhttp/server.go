@@ -15,7 +15,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,7 +72,7 @@ type Server struct {
 	// next request on a kept-alive connection. A connection past one of
 	// them is closed.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
-	// Loops is the number of event loops; 0 means one per CPU.
+	// Loops is the number of event loops; 0 means evloop.DefaultLoops.
 	Loops int
 	// Reject, when set, fills the answer to a request that cannot be
 	// parsed or is too large (status 400, 413 or 431), whose connection is
@@ -108,7 +107,7 @@ func (s *Server) ListenAndServe(addr string) error {
 	s.defaults()
 	loops := s.Loops
 	if loops <= 0 {
-		loops = runtime.GOMAXPROCS(0)
+		loops = evloop.DefaultLoops()
 	}
 	eng, err := evloop.Listen(addr, loops, s)
 	if err != nil {

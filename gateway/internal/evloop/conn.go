@@ -112,8 +112,9 @@ func (c *Conn) close(err error) {
 }
 
 // readable reads what arrived and hands it to the handler; what it leaves
-// is kept for the next time. hangup says the peer's end came with it.
-func (c *Conn) readable(hangup bool) {
+// is kept for the next time. Whatever a read leaves in the socket, epoll
+// reports again at the loop's next wait.
+func (c *Conn) readable() {
 	n, errno := rawRead(c.fd, c.l.buf)
 	switch {
 	case errno == syscall.EAGAIN:
@@ -125,10 +126,6 @@ func (c *Conn) readable(hangup bool) {
 		c.close(io.EOF)
 		return
 	}
-	// The socket stays ready, and epoll reports it only when asked
-	// again: after a full buffer, or before the end that came with the
-	// data.
-	c.l.again = c.l.again || n == len(c.l.buf) || hangup
 	c.fresh = c.l.buf[:n]
 	c.l.e.h.OnTraffic(c)
 	if !c.closed && len(c.fresh) > 0 {
@@ -153,7 +150,6 @@ func (c *Conn) writable() {
 	}
 	c.out = c.out[n:]
 	if len(c.out) > 0 {
-		c.l.again = true // the socket took part; it may take more
 		return
 	}
 	c.out = nil

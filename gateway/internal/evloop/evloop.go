@@ -6,21 +6,27 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 )
 
 // Engine is a listener and the loops that serve its connections.
 type Engine struct {
-	h      Handler
-	loops  []*Loop
-	lnOnce sync.Once
-	done   sync.WaitGroup
+	h        Handler
+	loops    []*Loop
+	lnOnce   sync.Once
+	stopOnce sync.Once
+	done     sync.WaitGroup
 }
 
 // Listen binds addr and starts n loops serving it with h. Each loop has a
 // listening socket of its own on addr (SO_REUSEPORT), so the kernel spreads
 // new connections over the loops; addr needs a fixed port.
+//
+// A loop holds a P while it waits in the kernel (see Loop.run), so Listen
+// raises GOMAXPROCS by n, and Stop lowers it again: the program's other
+// goroutines keep the Ps they had.
 func Listen(addr string, n int, h Handler) (*Engine, error) {
 	e := &Engine{h: h}
 	for range max(1, n) {
@@ -37,11 +43,33 @@ func Listen(addr string, n int, h Handler) (*Engine, error) {
 		}
 		e.loops = append(e.loops, l)
 	}
+	addProcs(len(e.loops))
 	for _, l := range e.loops {
 		e.done.Add(1)
 		go l.run()
 	}
 	return e, nil
+}
+
+var (
+	procsMu sync.Mutex // orders the engines' changes to GOMAXPROCS
+	added   int        // the Ps the running engines added
+)
+
+// addProcs adds n Ps, or takes -n away.
+func addProcs(n int) {
+	procsMu.Lock()
+	defer procsMu.Unlock()
+	added += n
+	runtime.GOMAXPROCS(max(1, runtime.GOMAXPROCS(0)+n))
+}
+
+// DefaultLoops is one loop per P the program has, not counting the Ps
+// that running engines added for their loops.
+func DefaultLoops() int {
+	procsMu.Lock()
+	defer procsMu.Unlock()
+	return max(1, runtime.GOMAXPROCS(0)-added)
 }
 
 // close releases the loops of an engine that did not start.
@@ -50,8 +78,7 @@ func (e *Engine) close() {
 		if l.ln >= 0 {
 			_ = syscall.Close(l.ln)
 		}
-		_ = l.file.Close()
-		_ = syscall.Close(l.wake)
+		l.release()
 	}
 }
 
@@ -70,14 +97,17 @@ func (e *Engine) StopAccepting() {
 
 // Stop closes every connection and ends the loops, and waits for them.
 func (e *Engine) Stop() {
-	e.StopAccepting()
-	for _, l := range e.loops {
-		_ = l.Execute(l.stop)
-	}
-	e.done.Wait()
-	for _, l := range e.loops {
-		_ = syscall.Close(l.ln)
-	}
+	e.stopOnce.Do(func() {
+		e.StopAccepting()
+		for _, l := range e.loops {
+			_ = l.Execute(l.stop)
+		}
+		e.done.Wait()
+		addProcs(-len(e.loops))
+		for _, l := range e.loops {
+			_ = syscall.Close(l.ln)
+		}
+	})
 }
 
 // soReusePort is SO_REUSEPORT, which package syscall does not name.

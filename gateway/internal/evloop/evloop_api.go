@@ -1,13 +1,16 @@
-// Package evloop runs event loops inside the Go runtime's network poller.
+// Package evloop runs event loops the way nginx runs its workers, inside a
+// Go program.
 //
-// Each loop owns an epoll instance and the connections registered in it.
-// The epoll descriptor is itself non-blocking and registered with the
-// runtime's poller, like any socket: the loop's goroutine drains it with
-// non-blocking epoll_wait calls and parks in the poller when it is empty.
-// Reads and writes are raw system calls on non-blocking sockets. So a loop
-// never blocks a thread in a system call: the runtime's monitor thread has
-// nothing to hand off, no thread is locked, and a busy loop handles every
-// ready connection of a wait before it parks, the way nginx's workers do.
+// Each loop owns an epoll instance and the connections registered in it,
+// and its goroutine waits in epoll_wait in the kernel while events come:
+// a raw system call, so the runtime neither hands the loop's P to another
+// thread nor wakes the loop itself, and the kernel wakes the loop's thread
+// straight from the one that wrote to its socket. Each loop therefore
+// holds a P while it waits, and Listen adds one P per loop. A loop idle
+// for a few milliseconds parks in the runtime's poller instead, so that an
+// idle program stays idle. Reads and writes are raw system calls on
+// non-blocking sockets, and a busy loop handles every ready connection of
+// a wait before it waits again.
 //
 // A connection's events run on its loop's goroutine, one at a time; other
 // goroutines reach a loop with Execute.

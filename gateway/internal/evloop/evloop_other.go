@@ -4,6 +4,7 @@ package evloop
 
 import (
 	"net"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -16,6 +17,9 @@ type Engine struct {
 	lnOnce sync.Once
 	conns  sync.WaitGroup
 }
+
+// DefaultLoops is one loop per P. The portable loops hold no P.
+func DefaultLoops() int { return runtime.GOMAXPROCS(0) }
 
 // Listen binds addr and starts n loops serving it with h.
 func Listen(addr string, n int, h Handler) (*Engine, error) {

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"net"
 	"os"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -17,13 +19,15 @@ import (
 type Loop struct {
 	e     *Engine
 	ln    int      // the loop's listening socket
-	ep    int      // the epoll instance
-	file  *os.File // ep, as the runtime's poller knows it
+	ep    int      // the epoll instance the loop waits in
+	idle  int      // an epoll instance holding ep while the loop is parked
+	file  *os.File // idle, as the runtime's poller knows it
 	wake  int      // an eventfd in ep, written by Execute
 	conns map[int]*Conn
 	evs   []syscall.EpollEvent
 	buf   []byte // what each read lands in
-	again bool   // a descriptor may still be ready without epoll saying so again
+
+	parked atomic.Bool // the loop waits in the runtime's poller, not the kernel
 
 	acceptPause   time.Duration // the last pause before a retried accept
 	acceptWaiting bool          // a retried accept is due
@@ -37,81 +41,128 @@ type Loop struct {
 
 const readBuffer = 64 << 10
 
+// idleAfter is how long a loop waits in the kernel for an event before it
+// parks in the runtime's poller instead.
+const idleAfter = 5 * time.Millisecond
+
 func newLoop(e *Engine) (*Loop, error) {
 	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
-	if err := syscall.SetNonblock(ep, true); err != nil {
+	idle, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err == nil {
+		err = syscall.SetNonblock(idle, true)
+	}
+	if err != nil {
 		_ = syscall.Close(ep)
-		return nil, os.NewSyscallError("setnonblock", err)
+		_ = syscall.Close(idle)
+		return nil, os.NewSyscallError("epoll_create1", err)
 	}
 	wake, _, errno := syscall.RawSyscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if errno != 0 {
 		_ = syscall.Close(ep)
+		_ = syscall.Close(idle)
 		return nil, os.NewSyscallError("eventfd2", errno)
 	}
-	l := &Loop{e: e, ln: -1, ep: ep, wake: int(wake), conns: map[int]*Conn{},
+	// os.NewFile registers a non-blocking descriptor with the runtime's
+	// poller; the file owns idle from now on.
+	l := &Loop{e: e, ln: -1, ep: ep, idle: idle, file: os.NewFile(uintptr(idle), "epoll"),
+		wake: int(wake), conns: map[int]*Conn{},
 		evs: make([]syscall.EpollEvent, 256), buf: make([]byte, readBuffer)}
 	if err := l.ctl(syscall.EPOLL_CTL_ADD, l.wake, syscall.EPOLLIN); err != nil {
-		_ = syscall.Close(ep)
-		_ = syscall.Close(l.wake)
+		l.release()
 		return nil, err
 	}
-	// os.NewFile registers a non-blocking descriptor with the runtime's
-	// poller; the file owns ep from now on.
-	l.file = os.NewFile(uintptr(ep), "epoll")
 	return l, nil
 }
 
-// run serves the loop until stop: it handles what epoll reports, without
-// waiting, and parks in the runtime's poller until the epoll descriptor is
-// readable again.
+// release closes the loop's own descriptors.
+func (l *Loop) release() {
+	_ = l.file.Close()
+	_ = syscall.Close(l.ep)
+	_ = syscall.Close(l.wake)
+}
+
+// run serves the loop until stop. While events come, it waits for them in
+// the kernel, in epoll_wait, the way nginx's workers do; after idleAfter
+// without one, it parks in the runtime's poller until the next.
 //
-// It parks as soon as a batch is handled, without a last epoll_wait to
-// confirm that nothing is left: each new event wakes the poller, which
-// remembers a wake that comes while the loop runs. That saves a system call
-// per wake, a tenth of the gateway's added latency at concurrency 1. But a
-// socket that is still ready after its event was handled does not wake the
-// poller again, though its registration is level-triggered; so a full
-// batch, a read that filled the buffer, a hang-up that came with data and
-// a partial write (l.again) make the loop ask once more before it parks.
+// The wait in the kernel is a raw system call: the runtime takes the loop
+// for a goroutine that is running, and its P runs nothing else meanwhile.
+// That is why Listen adds a P for every loop. The runtime is never asked
+// to hand the P over or to wake the loop, so a request costs the system
+// calls nginx makes and no more, and the kernel wakes the loop's thread
+// directly, from the thread that wrote to the socket. A runtime that needs
+// the goroutine to stop (the collector, the scheduler after 10 ms) sends
+// its thread a signal, which ends the wait with EINTR; the loop then
+// yields.
+//
+// Parking while idle keeps an idle gateway idle: a loop waiting in the
+// kernel would be woken by the scheduler's preemption every 10 ms, and
+// would keep the runtime's monitor thread from sleeping.
 func (l *Loop) run() {
 	defer l.e.done.Done()
-	defer l.file.Close()
-	defer syscall.Close(l.wake)
+	defer l.release()
 	rc, err := l.file.SyscallConn()
 	if err != nil {
 		return
 	}
-	_ = rc.Read(func(uintptr) bool {
-		for !l.stopped {
-			n := l.poll()
-			for i := range n {
-				l.event(l.evs[i])
-			}
-			if n < len(l.evs) && !l.again && !l.stopped {
-				return false
-			}
-			l.again = false
+	for !l.stopped {
+		n, idle := l.wait(int(idleAfter / time.Millisecond))
+		if idle {
+			l.park(rc)
+			continue
 		}
-		return true
-	})
+		l.handle(n)
+	}
 }
 
-// poll asks epoll what is ready, without waiting.
-func (l *Loop) poll() int {
+// park waits in the runtime's poller until ep has an event, and handles
+// that batch. ep is inside idle, which the poller watches, only while the
+// loop is parked: otherwise every event would wake the poller's thread for
+// nothing.
+func (l *Loop) park(rc syscall.RawConn) {
+	if err := epollCtl(l.idle, syscall.EPOLL_CTL_ADD, l.ep, syscall.EPOLLIN); err != nil {
+		return
+	}
+	l.parked.Store(true)
+	_ = rc.Read(func(uintptr) bool {
+		n, _ := l.wait(0)
+		if n == 0 && !l.stopped {
+			return false
+		}
+		l.parked.Store(false)
+		l.handle(n)
+		return true
+	})
+	_ = epollCtl(l.idle, syscall.EPOLL_CTL_DEL, l.ep, 0)
+}
+
+// wait asks epoll for what is ready, waiting up to ms milliseconds.
+// idle says that the time passed without an event.
+func (l *Loop) wait(ms int) (n int, idle bool) {
 	for {
-		n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(l.ep),
-			uintptr(unsafe.Pointer(&l.evs[0])), uintptr(len(l.evs)), 0, 0, 0)
+		r, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(l.ep),
+			uintptr(unsafe.Pointer(&l.evs[0])), uintptr(len(l.evs)), uintptr(ms), 0, 0)
 		switch errno {
 		case 0:
-			return int(n)
+			return int(r), r == 0 && ms > 0
 		case syscall.EINTR:
-			continue
+			// The runtime wants the goroutine: a raw system call is no
+			// place where it can take it, so the loop offers, then asks
+			// again. (Returning nothing instead would park a loop that
+			// was woken for an event it has not seen.)
+			runtime.Gosched()
 		default:
-			return 0
+			return 0, false
 		}
+	}
+}
+
+func (l *Loop) handle(n int) {
+	for i := range n {
+		l.event(l.evs[i])
 	}
 }
 
@@ -133,7 +184,7 @@ func (l *Loop) event(ev syscall.EpollEvent) {
 		c.writable()
 	}
 	if ev.Events&(syscall.EPOLLIN|syscall.EPOLLHUP|syscall.EPOLLERR|syscall.EPOLLRDHUP) != 0 && !c.closed {
-		c.readable(ev.Events&(syscall.EPOLLHUP|syscall.EPOLLERR|syscall.EPOLLRDHUP) != 0)
+		c.readable()
 	}
 }
 
@@ -191,8 +242,12 @@ func (l *Loop) add(c *Conn, events uint32) error {
 }
 
 func (l *Loop) ctl(op, fd int, events uint32) error {
+	return epollCtl(l.ep, op, fd, events)
+}
+
+func epollCtl(ep, op, fd int, events uint32) error {
 	ev := syscall.EpollEvent{Events: events, Fd: int32(fd)}
-	if err := syscall.EpollCtl(l.ep, op, fd, &ev); err != nil {
+	if err := syscall.EpollCtl(ep, op, fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
 	return nil

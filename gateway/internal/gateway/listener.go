@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"runtime"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -29,7 +28,7 @@ const (
 )
 
 // newServer is the gateway's HTTP/1.1 server, on event loops, one
-// per P. Its body limit is a ceiling above every route's: the routes check
+// per P (evloop.DefaultLoops). Its body limit is a ceiling above every route's: the routes check
 // their own limit after authentication and the rate limit, so that those
 // answer first.
 func (g *Gateway) newServer(o Options) *evhttp.Server {
@@ -40,7 +39,6 @@ func (g *Gateway) newServer(o Options) *evhttp.Server {
 		ReadTimeout:    readTimeout,
 		WriteTimeout:   writeTimeout,
 		IdleTimeout:    idleTimeout,
-		Loops:          runtime.GOMAXPROCS(0),
 		Reject:         g.reject,
 		Tick:           g.proxy.Expire,
 		Log:            g.log,
