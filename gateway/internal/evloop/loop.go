@@ -51,13 +51,14 @@ func newLoop(e *Engine) (*Loop, error) {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
 	idle, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
-	if err == nil {
-		err = syscall.SetNonblock(idle, true)
-	}
 	if err != nil {
 		_ = syscall.Close(ep)
-		_ = syscall.Close(idle)
 		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	if err := syscall.SetNonblock(idle, true); err != nil {
+		_ = syscall.Close(ep)
+		_ = syscall.Close(idle)
+		return nil, os.NewSyscallError("setnonblock", err)
 	}
 	wake, _, errno := syscall.RawSyscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if errno != 0 {
@@ -160,6 +161,7 @@ func (l *Loop) wait(ms int) (n int, idle bool) {
 	}
 }
 
+// handle handles the first n events of the last wait.
 func (l *Loop) handle(n int) {
 	for i := range n {
 		l.event(l.evs[i])
