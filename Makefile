@@ -37,7 +37,8 @@ build: ## build every binary into bin/
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./services/order/cmd/order ./services/inventory/cmd/inventory \
 		./services/payment/cmd/payment ./services/notification/cmd/notification \
-		./services/provider/cmd/provider ./gateway/cmd/gateway ./tools/cmd/launcher
+		./services/provider/cmd/provider ./gateway/cmd/gateway ./tools/cmd/launcher \
+		github.com/nats-io/nats-server/v2 ./tools/cmd/ferretdb
 
 .PHONY: test
 test: schemas-check ## run every test against real servers, then the fuzz targets

@@ -3,6 +3,7 @@ module github.com/eventshop/eventshop/tools
 go 1.26.0
 
 require (
+	github.com/FerretDB/FerretDB v1.24.2
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/compose-spec/compose-go/v2 v2.16.2
@@ -20,7 +21,6 @@ require (
 require (
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/AlekSi/pointer v1.2.0 // indirect
-	github.com/FerretDB/FerretDB v1.24.2 // indirect
 	github.com/FerretDB/wire v0.0.8 // indirect
 	github.com/SAP/go-hdb v1.13.6 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
@@ -109,3 +109,5 @@ replace github.com/eventshop/eventshop/testkit => ../testkit
 replace github.com/eventshop/eventshop/pkg => ../pkg
 
 replace github.com/eventshop/eventshop/schemas => ../schemas
+
+tool github.com/nats-io/nats-server/v2

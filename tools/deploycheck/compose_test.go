@@ -147,3 +147,16 @@ func TestEveryVariableAServiceReadsIsSet(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryContainerRestarts checks that no crash is permanent: a container
+// that dies is started again, as `make run` starts again a process that dies.
+func TestEveryContainerRestarts(t *testing.T) {
+	for name, svc := range loadProject(t).Services {
+		switch svc.Restart {
+		case types.RestartPolicyAlways, types.RestartPolicyUnlessStopped:
+		default:
+			t.Errorf("service %s has restart policy %q, want %q or %q", name, svc.Restart,
+				types.RestartPolicyUnlessStopped, types.RestartPolicyAlways)
+		}
+	}
+}

@@ -16,10 +16,18 @@ var Packages = map[string]string{
 	"notification": "./services/notification/cmd/notification",
 	"provider":     "./services/provider/cmd/provider",
 	"gateway":      "./gateway/cmd/gateway",
+	// the infrastructure, each a process of its own so that it can crash
+	// and be restarted alone
+	"nats-server": "github.com/nats-io/nats-server/v2",
+	"ferretdb":    "./tools/cmd/ferretdb",
 }
 
-// Build compiles every service binary into binDir with one go build, using
-// the workspace at root.
+// Infrastructure names the infrastructure binaries Build makes beside the
+// services.
+var Infrastructure = []string{"nats-server", "ferretdb"}
+
+// Build compiles every service binary and nats-server and FerretDB into
+// binDir with one go build, using the workspace at root.
 func Build(ctx context.Context, root, binDir string) error {
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return fmt.Errorf("bin dir: %w", err)
@@ -29,7 +37,7 @@ func Build(ctx context.Context, root, binDir string) error {
 		return fmt.Errorf("bin dir: %w", err)
 	}
 	args := []string{"build", "-o", abs + string(filepath.Separator)}
-	for _, name := range Services {
+	for _, name := range append(Infrastructure, Services...) {
 		args = append(args, Packages[name])
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)

@@ -3,45 +3,29 @@ package stack
 import (
 	"context"
 	"fmt"
-	"net/url"
+	"net"
 	"path/filepath"
+	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats-server/v2/server"
-
-	"github.com/eventshop/eventshop/testkit"
+	"github.com/nats-io/nats.go"
 )
 
-// infra is the infrastructure the services need, all on 127.0.0.1.
-type infra struct {
-	nats   *server.Server
-	pg     *testkit.PGCluster
-	ferret *testkit.Ferret
-}
+// infraReadyTimeout bounds how long nats-server and FerretDB may take to
+// accept connections after they start.
+const infraReadyTimeout = 60 * time.Second
 
+// startInfra starts nats-server, PostgreSQL and FerretDB, each as a
+// supervised process of its own that is started again on the same data when
+// it dies, as the services are.
 func (s *Stack) startInfra(ctx context.Context) error {
-	s.infra = &infra{}
-	if err := s.startNATS(); err != nil {
+	if err := s.startNATS(ctx); err != nil {
 		return err
 	}
 	if err := s.startPostgres(ctx); err != nil {
 		return err
 	}
-	var err error
-	port := s.fixed(27017)
-	if port == 0 {
-		if port, err = freePort(); err != nil {
-			return err
-		}
-	}
-	ferret, err := testkit.StartFerret(s.ferretDir(), fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		return fmt.Errorf("start ferretdb: %w", err)
-	}
-	s.infra.ferret = ferret
-	s.MongoURL = ferret.URL()
-	return nil
+	return s.startFerret(ctx)
 }
 
 // ferretDir holds FerretDB's SQLite files.
@@ -55,136 +39,99 @@ func (s *Stack) fixed(port int) int {
 	return 0
 }
 
-func (s *Stack) startNATS() error {
-	port := s.fixed(4222)
-	if port == 0 {
-		port = server.RANDOM_PORT
+// port returns fixed(want), or a free port when that is 0.
+func (s *Stack) port(want int) (int, error) {
+	if p := s.fixed(want); p != 0 {
+		return p, nil
 	}
-	ns, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: port, JetStream: true, NoSigs: true,
-		StoreDir: filepath.Join(s.opts.DataDir, "nats"), ServerName: "eventshop",
-	})
+	return freePort()
+}
+
+// startNATS runs nats-server with JetStream on file storage in DataDir/nats;
+// a restart finds its streams and consumers there.
+func (s *Stack) startNATS(ctx context.Context) error {
+	port, err := s.port(4222)
 	if err != nil {
-		return fmt.Errorf("nats server: %w", err)
+		return err
 	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		ns.Shutdown()
-		return fmt.Errorf("nats server not ready")
+	s.NATS = s.infraProcess("nats-server", 37,
+		"-a", "127.0.0.1", "-p", strconv.Itoa(port), "-js", "-n", "eventshop",
+		"-sd", filepath.Join(s.opts.DataDir, "nats"))
+	if err := s.NATS.Start(); err != nil {
+		return err
 	}
-	s.infra.nats = ns
-	s.NATSURL = ns.ClientURL()
+	s.NATSURL = fmt.Sprintf("nats://127.0.0.1:%d", port)
+	if err := waitJetStream(ctx, s.NATSURL); err != nil {
+		return fmt.Errorf("nats-server: %w", err)
+	}
 	return nil
 }
 
-// startPostgres starts the cluster from the local server binaries, or uses
-// the server at Options.PostgresURL when one is given.
-func (s *Stack) startPostgres(ctx context.Context) error {
-	if s.opts.PostgresURL != "" {
-		return s.useServer(ctx, s.opts.PostgresURL)
-	}
-	pg, err := testkit.StartPostgres(testkit.PGOptions{
-		DataDir: filepath.Join(s.opts.DataDir, "postgres"), Fsync: s.opts.Fsync, Port: s.fixed(5432),
-	})
+// startFerret runs FerretDB (SQLite backend) with its files in ferretDir.
+func (s *Stack) startFerret(ctx context.Context) error {
+	port, err := s.port(27017)
 	if err != nil {
-		return fmt.Errorf("start postgres: %w (or set PG_URL to a PostgreSQL server to use instead)", err)
+		return err
 	}
-	s.infra.pg = pg
-	return s.createDatabases(ctx)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	s.Ferret = s.infraProcess("ferretdb", 90, "-listen", addr, "-dir", s.ferretDir())
+	if err := s.Ferret.Start(); err != nil {
+		return err
+	}
+	s.MongoURL = "mongodb://" + addr + "/"
+	if err := waitListening(ctx, addr); err != nil {
+		return fmt.Errorf("ferretdb: %w", err)
+	}
+	return nil
 }
 
-// useServer gives each PostgreSQL service its own database on an existing
-// server. The services connect as the URL's user: roles with passwords are
-// the server owner's business there.
-func (s *Stack) useServer(ctx context.Context, serverURL string) error {
-	s.DatabaseURLs, s.AdminURLs = map[string]string{}, map[string]string{}
-	conn, err := pgx.Connect(ctx, serverURL)
-	if err != nil {
-		return fmt.Errorf("connect to PG_URL: %w", err)
+func (s *Stack) infraProcess(name string, colour int, args ...string) *Process {
+	return &Process{
+		Name: name,
+		Path: filepath.Join(s.opts.BinDir, name),
+		Args: args,
+		Env:  procEnv(),
+		Out:  NewPrefixWriter(s.opts.Log, &s.logMu, name, colour),
 	}
-	defer conn.Close(ctx)
-	for _, svc := range DatabaseServices {
-		var exists bool
-		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, svc).Scan(&exists); err != nil {
-			return fmt.Errorf("look up database %s: %w", svc, err)
-		}
-		if !exists {
-			if _, err := conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{svc}.Sanitize()); err != nil {
-				return fmt.Errorf("create database %s: %w", svc, err)
-			}
-		}
-		u, err := url.Parse(serverURL)
+}
+
+// waitJetStream polls until the server at url answers a JetStream request.
+func waitJetStream(ctx context.Context, url string) error {
+	return poll(ctx, infraReadyTimeout, func() error {
+		nc, err := nats.Connect(url, nats.Timeout(time.Second))
 		if err != nil {
-			return fmt.Errorf("PG_URL: %w", err)
-		}
-		u.Path = "/" + svc
-		s.DatabaseURLs[svc], s.AdminURLs[svc] = u.String(), u.String()
-	}
-	return nil
-}
-
-// createDatabases gives each PostgreSQL service its own database, owned by
-// its own role, which no other role may connect to.
-func (s *Stack) createDatabases(ctx context.Context) error {
-	s.DatabaseURLs, s.AdminURLs = map[string]string{}, map[string]string{}
-	conn, err := pgx.Connect(ctx, s.infra.pg.URL("postgres"))
-	if err != nil {
-		return fmt.Errorf("connect postgres: %w", err)
-	}
-	defer conn.Close(ctx)
-	for _, svc := range DatabaseServices {
-		role, db := svc+"_svc", svc
-		if err := ensureRoleAndDB(ctx, conn, role, db); err != nil {
 			return err
 		}
-		base := s.infra.pg.URL(db)
-		s.AdminURLs[svc] = base
-		// The throwaway cluster trusts local connections, so the role needs
-		// no password here; compose gives each role a password from the environment.
-		s.DatabaseURLs[svc] = fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable",
-			role, s.infra.pg.Port(), db)
-	}
-	return nil
+		defer nc.Close()
+		js, err := nc.JetStream()
+		if err != nil {
+			return err
+		}
+		_, err = js.AccountInfo(nats.MaxWait(time.Second))
+		return err
+	})
 }
 
-func ensureRoleAndDB(ctx context.Context, conn *pgx.Conn, role, db string) error {
-	var exists bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, role).Scan(&exists); err != nil {
-		return fmt.Errorf("look up role %s: %w", role, err)
-	}
-	r, d := pgx.Identifier{role}.Sanitize(), pgx.Identifier{db}.Sanitize()
-	if !exists {
-		if _, err := conn.Exec(ctx, fmt.Sprintf(`CREATE ROLE %s LOGIN`, r)); err != nil {
-			return fmt.Errorf("create role %s: %w", role, err)
+// waitListening polls until addr accepts a TCP connection.
+func waitListening(ctx context.Context, addr string) error {
+	return poll(ctx, infraReadyTimeout, func() error {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return err
 		}
-	}
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, db).Scan(&exists); err != nil {
-		return fmt.Errorf("look up database %s: %w", db, err)
-	}
-	if exists {
-		return nil
-	}
-	for _, stmt := range []string{
-		fmt.Sprintf(`CREATE DATABASE %s OWNER %s`, d, r),
-		fmt.Sprintf(`REVOKE ALL ON DATABASE %s FROM PUBLIC`, d),
-		fmt.Sprintf(`GRANT CONNECT, TEMPORARY ON DATABASE %s TO %s`, d, r),
-	} {
-		if _, err := conn.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("create database %s: %w", db, err)
-		}
-	}
-	return nil
+		return c.Close()
+	})
 }
 
-func (i *infra) stop() {
-	if i.ferret != nil {
-		i.ferret.Stop()
+func (s *Stack) stopInfra() {
+	ctx := context.Background()
+	if s.Ferret != nil {
+		s.Ferret.Stop(ctx, 15*time.Second)
 	}
-	if i.pg != nil {
-		_ = i.pg.Stop()
+	if s.Postgres != nil {
+		s.Postgres.Stop()
 	}
-	if i.nats != nil {
-		i.nats.Shutdown()
-		i.nats.WaitForShutdown()
+	if s.NATS != nil {
+		s.NATS.Stop(ctx, 15*time.Second)
 	}
 }

@@ -12,12 +12,15 @@ import (
 	"time"
 )
 
-// Process is one service binary run under supervision: its output is
-// prefixed with its name, and when it crashes it is started again with a
-// growing backoff until Stop.
+// Process is one binary run under supervision — a service, nats-server or
+// FerretDB: its output is prefixed with its name, and when it crashes it is
+// started again with a growing backoff until Stop. A process that ran for
+// stableAfter before it crashed starts again after the shortest backoff, so
+// that a crash now and then never waits for the backoff of crashes long past.
 type Process struct {
 	Name string
 	Path string
+	Args []string
 	Env  []string
 	Out  *PrefixWriter
 
@@ -43,7 +46,7 @@ func (p *Process) Start() error {
 }
 
 func (p *Process) spawn() error {
-	cmd := exec.Command(p.Path)
+	cmd := exec.Command(p.Path, p.Args...)
 	cmd.Env = p.Env
 	cmd.Stdout, cmd.Stderr = p.Out, p.Out
 	cmd.SysProcAttr = procAttr()
@@ -56,13 +59,22 @@ func (p *Process) spawn() error {
 	return nil
 }
 
+// Restart backoff: the first restart waits minBackoff, each further one
+// twice as long up to maxBackoff, until the process stays up stableAfter.
+const (
+	minBackoff  = 250 * time.Millisecond
+	maxBackoff  = 10 * time.Second
+	stableAfter = 30 * time.Second
+)
+
 func (p *Process) supervise() {
 	defer close(p.done)
-	backoff := 250 * time.Millisecond
+	backoff := minBackoff
 	for {
 		p.mu.Lock()
 		cmd := p.cmd
 		p.mu.Unlock()
+		started := time.Now()
 		err := cmd.Wait()
 		p.mu.Lock()
 		stopping := p.stopping
@@ -70,12 +82,19 @@ func (p *Process) supervise() {
 		if stopping {
 			return
 		}
+		if time.Since(started) >= stableAfter {
+			backoff = minBackoff
+		}
 		fmt.Fprintf(p.Out, "exited (%v); restarting in %s\n", err, backoff)
 		time.Sleep(backoff) // a deliberate restart backoff, not synchronisation
-		backoff = min(backoff*2, 10*time.Second)
+		backoff = min(backoff*2, maxBackoff)
 		p.mu.Lock()
+		stopping = p.stopping
 		p.restarts++
 		p.mu.Unlock()
+		if stopping {
+			return
+		}
 		if err := p.spawn(); err != nil {
 			fmt.Fprintf(p.Out, "restart failed: %v\n", err)
 			return
@@ -105,6 +124,20 @@ func (p *Process) Kill() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.cmd.Process.Kill()
+}
+
+// Down kills the process abruptly and keeps it down until Start: an outage
+// of a chosen length, for fault tests.
+func (p *Process) Down() {
+	p.mu.Lock()
+	p.stopping = true
+	cmd := p.cmd
+	p.mu.Unlock()
+	if cmd == nil || cmd.Process == nil || p.done == nil {
+		return
+	}
+	kill(cmd)
+	<-p.done
 }
 
 // Stop asks the process to shut down gracefully (SIGTERM) and kills it if

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -20,41 +21,45 @@ var Ports = map[string]int{
 }
 
 // env returns the environment of service: the same variable names that
-// docker-compose.yml sets, so a service cannot tell where it runs.
+// docker-compose.yml sets, so a service cannot tell where it runs. Every
+// address a service connects to goes through Options.Route when it is set.
 // Each service runs with GOMAXPROCS=1 unless GOMAXPROCS is set (see
 // OneProcEach).
-func (s *Stack) env(service string) []string {
+func (s *Stack) env(service string) ([]string, error) {
+	r := router{stack: s, from: service}
 	p := strings.ToUpper(service) + "_"
 	vars := map[string]string{
 		"HTTP_ADDR":    fmt.Sprintf("127.0.0.1:%d", s.ports[service]),
-		"NATS_URL":     s.NATSURL,
 		"LOG_FORMAT":   s.opts.LogFormat,
 		"JWT_SECRET":   s.JWTSecret,
 		"JWT_ISSUER":   "eventshop",
 		"JWT_AUDIENCE": "eventshop-api",
 	}
+	if service != "provider" {
+		vars["NATS_URL"] = r.url("nats", s.NATSURL)
+	}
 	switch service {
 	case "order":
-		vars["DATABASE_URL"] = s.DatabaseURLs[service]
-		vars["INVENTORY_URL"] = s.URL("inventory")
+		vars["DATABASE_URL"] = r.url("postgres", s.DatabaseURLs[service])
+		vars["INVENTORY_URL"] = r.url("inventory", s.URL("inventory"))
 	case "inventory":
-		vars["DATABASE_URL"] = s.DatabaseURLs[service]
+		vars["DATABASE_URL"] = r.url("postgres", s.DatabaseURLs[service])
 	case "payment":
-		vars["DATABASE_URL"] = s.DatabaseURLs[service]
-		vars["PROVIDER_URL"] = s.URL("provider")
+		vars["DATABASE_URL"] = r.url("postgres", s.DatabaseURLs[service])
+		vars["PROVIDER_URL"] = r.url("provider", s.URL("provider"))
 	case "notification":
-		vars["MONGO_URL"] = s.MongoURL
+		vars["MONGO_URL"] = r.url("ferretdb", s.MongoURL)
 		vars["MONGO_DATABASE"] = "notification"
 	case "gateway":
 		for _, up := range []string{"order", "inventory", "payment", "notification"} {
-			vars[strings.ToUpper(up)+"_URL"] = s.URL(up)
+			vars[strings.ToUpper(up)+"_URL"] = r.url(up, s.URL(up))
 		}
 		vars["DEV_ISSUER"] = "true"
 	}
-	env := baseEnv()
-	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
-		env = append(env, "GOMAXPROCS=1") // see OneProcEach
+	if r.err != nil {
+		return nil, r.err
 	}
+	env := procEnv()
 	for k, v := range vars {
 		env = append(env, p+k+"="+v)
 	}
@@ -63,12 +68,46 @@ func (s *Stack) env(service string) []string {
 			env = append(env, k+"="+v)
 		}
 	}
+	return env, nil
+}
+
+// router rewrites the host of the URLs one service connects to through
+// Options.Route, keeping the first error.
+type router struct {
+	stack *Stack
+	from  string
+	err   error
+}
+
+func (r *router) url(to, raw string) string {
+	if r.stack.opts.Route == nil || r.err != nil {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		r.err = fmt.Errorf("route %s to %s: %w", r.from, to, err)
+		return raw
+	}
+	if u.Host, err = r.stack.opts.Route(r.from, to, u.Host); err != nil {
+		r.err = fmt.Errorf("route %s to %s: %w", r.from, to, err)
+	}
+	return u.String()
+}
+
+// procEnv is the environment of every process the stack starts: a few of
+// the caller's variables, and GOMAXPROCS=1 unless it is set (see
+// OneProcEach).
+func procEnv() []string {
+	env := baseEnv()
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		env = append(env, "GOMAXPROCS=1")
+	}
 	return env
 }
 
-// OneProcEach sets GOMAXPROCS to 1 in the calling process, the one that
-// hosts the embedded NATS and FerretDB, unless GOMAXPROCS is set; the
-// services the stack starts get the same. Seven Go processes share the
+// OneProcEach sets GOMAXPROCS to 1 in the calling process unless
+// GOMAXPROCS is set; the services, nats-server and FerretDB that the stack
+// starts get the same. Nine Go processes share the
 // machine's cores with PostgreSQL, and a single P each spares their
 // runtimes most thread hand-offs and wake-ups: on two cores, one order at
 // a time, that cut the context switches by a third and the saga's median

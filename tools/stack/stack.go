@@ -1,7 +1,8 @@
 // Package stack starts the whole platform as it runs in production: the
-// infrastructure (NATS JetStream, PostgreSQL, a MongoDB-wire store) and then
-// every service and the gateway as their own processes, configured only by
-// environment variables. The launcher (`make run`), the end-to-end tests and
+// infrastructure (nats-server with JetStream, PostgreSQL, FerretDB as a
+// MongoDB-wire store) and then every service and the gateway, each as its
+// own supervised process that is started again when it dies, configured
+// only by environment variables. The launcher (`make run`), the end-to-end tests and
 // the benchmarks all start the platform through it, so they exercise one path.
 package stack
 
@@ -47,6 +48,11 @@ type Options struct {
 	Log io.Writer
 	// LogFormat is "text" (default) or "json".
 	LogFormat string
+	// Route, when set, is asked for the address that from (a service) uses
+	// to reach to (nats, postgres, ferretdb or a service) at addr, a
+	// host:port; a fault injector answers with a proxy of its own on that
+	// link. nil connects every client straight to its server.
+	Route func(from, to, addr string) (string, error)
 }
 
 // Stack is a running platform.
@@ -54,13 +60,15 @@ type Stack struct {
 	NATSURL      string
 	MongoURL     string
 	JWTSecret    string
-	DatabaseURLs map[string]string // each service's own role and database
-	AdminURLs    map[string]string // the same databases as the superuser, for checkers
-	Procs        map[string]*Process
+	DatabaseURLs map[string]string   // each service's own role and database
+	AdminURLs    map[string]string   // the same databases as the superuser, for checkers
+	Procs        map[string]*Process // the services, by name
+	NATS         *Process            // nats-server
+	Ferret       *Process            // FerretDB
+	Postgres     *PostgresServer     // nil when Options.PostgresURL is used
 
 	opts    Options
 	ports   map[string]int
-	infra   *infra
 	tempDir string
 	logMu   sync.Mutex
 }
@@ -132,10 +140,14 @@ func (s *Stack) services() []string {
 func (s *Stack) startServices(ctx context.Context) error {
 	colours := []int{36, 33, 35, 32, 34, 31}
 	for i, name := range s.services() {
+		env, err := s.env(name)
+		if err != nil {
+			return err
+		}
 		p := &Process{
 			Name: name,
 			Path: filepath.Join(s.opts.BinDir, name),
-			Env:  s.env(name),
+			Env:  env,
 			Out:  NewPrefixWriter(s.opts.Log, &s.logMu, name, colours[i%len(colours)]),
 		}
 		if err := p.Start(); err != nil {
@@ -156,7 +168,7 @@ func (s *Stack) startServices(ctx context.Context) error {
 }
 
 // Stop stops the services (gracefully, gateway first) and then the
-// infrastructure, and removes a temporary data directory.
+// infrastructure, and removes a temporary data directory. Call it once.
 func (s *Stack) Stop() {
 	ctx := context.Background()
 	svcs := s.services()
@@ -165,9 +177,7 @@ func (s *Stack) Stop() {
 			p.Stop(ctx, 15*time.Second)
 		}
 	}
-	if s.infra != nil {
-		s.infra.stop()
-	}
+	s.stopInfra()
 	if s.tempDir != "" {
 		_ = os.RemoveAll(s.tempDir)
 	}
@@ -177,19 +187,28 @@ func (s *Stack) Stop() {
 func (s *Stack) Port(service string) int { return s.ports[service] }
 
 func waitReady(ctx context.Context, url string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
 	client := &http.Client{Timeout: time.Second}
+	return poll(ctx, timeout, func() error {
+		resp, err := client.Get(url)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	})
+}
+
+// poll calls try every 50 ms until it succeeds, ctx ends or timeout passes.
+func poll(ctx context.Context, timeout time.Duration, try func() error) error {
+	deadline := time.Now().Add(timeout)
 	var last error
 	for time.Now().Before(deadline) {
-		resp, err := client.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("status %d", resp.StatusCode)
+		if last = try(); last == nil {
+			return nil
 		}
-		last = err
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

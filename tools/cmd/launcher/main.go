@@ -1,6 +1,7 @@
 // Command launcher runs the whole platform on this machine without Docker:
-// embedded NATS JetStream and FerretDB, a PostgreSQL cluster from the local
-// server binaries, and every service and the gateway as their own processes.
+// nats-server with JetStream, FerretDB, a PostgreSQL cluster from the local
+// server binaries, and every service and the gateway, each as its own
+// process that the launcher starts again on the same data when it dies.
 // Its data lives in .data/ so a restart keeps the shop's state.
 package main
 
