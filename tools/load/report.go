@@ -32,7 +32,8 @@ type Summary struct {
 	Arrivals      int           // operations the schedule sent, skipped ones included
 	Requests      int           // HTTP requests of the operations
 	RPS           float64       // Requests per second of Duration
-	Errors        int           // failed HTTP requests: no answer, 5xx, 429, an unexpected 4xx
+	Errors        int           // failed operations: no answer, 5xx, 429 or an unexpected 4xx
+	HTTPErrors    int           // HTTP requests with no answer, a 5xx or a 429
 	HTTPP50       time.Duration
 	HTTPP99       time.Duration
 	Ops           map[Op]OpCount
@@ -45,7 +46,7 @@ type Summary struct {
 	SagaP99       time.Duration
 	ConfirmedPerS float64 // confirmed orders per second of the arrival period
 	Polls         int     // the saga trackers' reads of orders
-	Faults        int
+	Faults        int     // fault windows recorded by the end of the run
 }
 
 // Report is what a run measured. Its Timeline and Summary are final once
@@ -65,7 +66,6 @@ type Report struct {
 func (r *Report) AddFault(f Fault) {
 	r.mu.Lock()
 	r.faults = append(r.faults, f)
-	r.Summary.Faults = len(r.faults)
 	r.mu.Unlock()
 	r.log.Write(Entry{Op: OpFault, Start: f.Start, End: f.End, Result: f.Kind, Target: f.Target, Error: f.Detail})
 }
@@ -106,6 +106,7 @@ func (r *Report) lines() [][2]string {
 		{"requests", fmt.Sprint(s.Requests)},
 		{"rps", fmt.Sprintf("%.1f", s.RPS)},
 		{"errors", fmt.Sprint(s.Errors)},
+		{"http_errors", fmt.Sprint(s.HTTPErrors)},
 		{"http_p50_ms", ms(s.HTTPP50)},
 		{"http_p99_ms", ms(s.HTTPP99)},
 	}

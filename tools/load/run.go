@@ -48,13 +48,14 @@ func Start(ctx context.Context, cfg Config) (*Run, error) {
 		return nil, err
 	}
 	r := &Run{cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}
-	if err := r.prepare(ctx); err != nil {
+	skus, customers, err := r.prepare(ctx)
+	if err != nil {
 		return nil, err
 	}
 	ctx, r.cancel = context.WithCancel(ctx)
 	r.began = time.Now()
 	r.report = &Report{Timeline: NewTimeline(r.began, time.Second), log: cfg.Log}
-	r.state = newState(r)
+	r.state = newState(r, skus, customers)
 	go r.run(ctx)
 	return r, nil
 }

@@ -24,7 +24,7 @@ func Percentile(values []time.Duration, p float64) time.Duration {
 type Bucket struct {
 	Start     time.Duration // since the run began
 	Requests  int
-	Errors    int
+	Errors    int // HTTP requests with no answer, a 5xx or a 429
 	Placed    int
 	Confirmed int
 	Rejected  int
