@@ -1,7 +1,8 @@
 // Package invariants verifies, from the services' own databases, the
 // properties the order saga promises after any load or fault: every order
-// final, stock conserved and never negative, exactly the confirmed orders
-// captured once for their total, and one notification per final order.
+// final, stock conserved and never negative, no reservation held without an
+// order in flight, exactly the confirmed orders captured once for their
+// total, one sent notification per final order, and every outbox drained.
 // Load generators, fault tests and benchmarks run it when the system is quiet.
 package invariants
 
@@ -31,9 +32,25 @@ type Options struct {
 	Baseline map[string]int64
 }
 
+// Effect says what a violation means for the promise that nothing is lost
+// or repeated, so that fault tests can count them apart.
+type Effect string
+
+// The effects of a broken invariant.
+const (
+	// Lost: an effect that should have happened did not (a notification,
+	// a capture, a sale, a release, an order the caller was told about).
+	Lost Effect = "lost"
+	// Duplicated: an effect happened twice or without its cause.
+	Duplicated Effect = "duplicated"
+	// Stuck: work still waiting (an order not final, an outbox not drained).
+	Stuck Effect = "stuck"
+)
+
 // Violation is one broken invariant, named by order or product.
 type Violation struct {
 	Rule    string // e.g. "order_final", "stock_conserved"
+	Effect  Effect
 	OrderID string
 	SKU     string
 	Detail  string
@@ -48,7 +65,7 @@ func (v Violation) String() string {
 	if v.SKU != "" {
 		who = append(who, "sku "+v.SKU)
 	}
-	return fmt.Sprintf("%s [%s]: %s", v.Rule, strings.Join(who, ", "), v.Detail)
+	return fmt.Sprintf("%s (%s) [%s]: %s", v.Rule, v.Effect, strings.Join(who, ", "), v.Detail)
 }
 
 // Report is the outcome of Check.
@@ -56,6 +73,17 @@ type Report struct {
 	Orders     int
 	ByStatus   map[string]int
 	Violations []Violation
+}
+
+// Count returns how many violations have effect e.
+func (r Report) Count(e Effect) int {
+	n := 0
+	for _, v := range r.Violations {
+		if v.Effect == e {
+			n++
+		}
+	}
+	return n
 }
 
 // OK reports whether no invariant is broken.
@@ -90,6 +118,14 @@ func Check(ctx context.Context, src Sources, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	held, err := loadHeldReservations(ctx, src.Inventory)
+	if err != nil {
+		return Report{}, err
+	}
+	backlog, err := loadBacklogs(ctx, src)
+	if err != nil {
+		return Report{}, err
+	}
 	r := Report{Orders: len(orders), ByStatus: map[string]int{}}
 	for _, o := range orders {
 		r.ByStatus[o.Status]++
@@ -98,6 +134,8 @@ func Check(ctx context.Context, src Sources, opts Options) (Report, error) {
 	r.Violations = append(r.Violations, checkStock(orders, products, opts.Baseline)...)
 	r.Violations = append(r.Violations, checkPayments(orders, payments)...)
 	r.Violations = append(r.Violations, checkNotifications(orders, notes)...)
+	r.Violations = append(r.Violations, checkReservations(orders, held)...)
+	r.Violations = append(r.Violations, checkBacklogs(backlog)...)
 	sort.SliceStable(r.Violations, func(i, j int) bool { return r.Violations[i].Rule < r.Violations[j].Rule })
 	return r, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -88,22 +89,60 @@ func loadPayments(ctx context.Context, db *pgxpool.Pool) (map[string]payment, er
 	return out, rows.Err()
 }
 
-func loadNotifications(ctx context.Context, db *mongo.Database) (map[string][]string, error) {
+// note is a stored notification: the event it tells of and whether it was sent.
+type note struct{ Kind, Status string }
+
+func loadNotifications(ctx context.Context, db *mongo.Database) (map[string][]note, error) {
 	cur, err := db.Collection("notifications").Find(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("read notifications: %w", err)
 	}
 	defer cur.Close(ctx)
-	out := map[string][]string{}
+	out := map[string][]note{}
 	for cur.Next(ctx) {
 		var n struct {
 			OrderID string `bson:"_id"` // one notification per order: its id is the order id
 			Kind    string `bson:"kind"`
+			Status  string `bson:"status"`
 		}
 		if err := cur.Decode(&n); err != nil {
 			return nil, fmt.Errorf("decode notification: %w", err)
 		}
-		out[n.OrderID] = append(out[n.OrderID], n.Kind)
+		out[n.OrderID] = append(out[n.OrderID], note{Kind: n.Kind, Status: n.Status})
 	}
 	return out, cur.Err()
+}
+
+// loadHeldReservations lists the orders inventory holds stock for.
+func loadHeldReservations(ctx context.Context, db *pgxpool.Pool) ([]string, error) {
+	rows, err := db.Query(ctx, `SELECT order_id FROM reservations WHERE state = 'reserved'`)
+	if err != nil {
+		return nil, fmt.Errorf("read reservations: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read reservations: %w", err)
+	}
+	return ids, nil
+}
+
+// loadBacklogs counts the events each store's outbox has not yet
+// published: unsent rows of the PostgreSQL outboxes, and notifications
+// still carrying events in their outbox array.
+func loadBacklogs(ctx context.Context, src Sources) (map[string]int, error) {
+	out := map[string]int{}
+	for name, db := range map[string]*pgxpool.Pool{"order": src.Order, "inventory": src.Inventory, "payment": src.Payment} {
+		var n int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&n); err != nil {
+			return nil, fmt.Errorf("read %s outbox: %w", name, err)
+		}
+		out[name] = n
+	}
+	n, err := src.Notifications.Collection("notifications").CountDocuments(ctx,
+		bson.D{{Key: "outbox.0", Value: bson.D{{Key: "$exists", Value: true}}}})
+	if err != nil {
+		return nil, fmt.Errorf("read notification outbox: %w", err)
+	}
+	out["notification"] = int(n)
+	return out, nil
 }
