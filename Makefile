@@ -94,6 +94,10 @@ logs: ## follow the containers' logs
 demo: ## against a running platform, place one order of each outcome
 	$(GO) run ./tools/cmd/demo
 
+.PHONY: chaos
+chaos: ## break every process and link under load, then check nothing was lost (CHAOS_FLAGS=-short: three faults)
+	$(GO) run ./tools/cmd/chaos $(CHAOS_FLAGS)
+
 .PHONY: bench-bus
 bench-bus: ## measure raw publish vs outbox relay, relay latency, inbox consume
 	$(GO) run ./tools/benchbus
