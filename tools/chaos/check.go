@@ -84,3 +84,25 @@ func missingOrders(ctx context.Context, p *Platform, accepted []string) ([]strin
 	}
 	return out, rows.Err()
 }
+
+// Reasons counts the cancelled and rejected orders by their reason, so a
+// report shows why sagas did not confirm (declined cards and timeouts are
+// expected; a run without faults has few others).
+func Reasons(ctx context.Context, p *Platform) (map[string]int, error) {
+	rows, err := p.Sources.Order.Query(ctx,
+		`SELECT status || ': ' || reason, count(*) FROM orders WHERE status IN ('CANCELLED', 'REJECTED') GROUP BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("read reasons: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var reason string
+		var n int
+		if err := rows.Scan(&reason, &n); err != nil {
+			return nil, fmt.Errorf("read reasons: %w", err)
+		}
+		out[reason] = n
+	}
+	return out, rows.Err()
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -51,6 +52,9 @@ func (r Result) Lines() [][2]string {
 		[2]string{"confirmed_per_s", fmt.Sprintf("%.1f", s.ConfirmedPerS)},
 		[2]string{"http_errors", fmt.Sprint(s.HTTPErrors)},
 	)
+	if len(r.Reasons) > 0 {
+		out = append(out, [2]string{"reasons", reasons(r.Reasons)})
+	}
 	return out
 }
 
@@ -90,4 +94,18 @@ func writeReport(dir string, res *Result) error {
 		return err
 	}
 	return res.WriteLines(sum)
+}
+
+// reasons renders counts by reason as "reason (n); ...", most first.
+func reasons(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s (%d)", k, m[k])
+	}
+	return strings.Join(parts, "; ")
 }

@@ -21,6 +21,12 @@ type Config struct {
 	Rate float64
 	// Mix weighs the load's operations; nil means mostly orders.
 	Mix load.Mix
+	// Cards weighs the cards orders pay with; nil means 95 % tok_visa and
+	// 5 % tok_decline. tok_timeout is left out by default: each of its
+	// authorisations is a provider timeout that the payment breaker counts,
+	// so a few in a row open the breaker for every order, and the run's
+	// recovery figures would measure the load's cards, not the faults.
+	Cards load.Cards
 	// Baseline is a fault-free load run before the faults, whose saga p99
 	// is reported beside the one outside fault windows; 0 skips it.
 	Baseline time.Duration
@@ -45,6 +51,8 @@ type Result struct {
 	// the same from the fault-free run (0 without one).
 	SagaP99Outside, SagaP99Baseline time.Duration
 	Copies, Poison                  int
+	// Reasons counts cancelled and rejected orders by reason.
+	Reasons map[string]int
 
 	stock map[string]int64 // each product's total stock when the load began
 }
@@ -85,6 +93,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.Mix == nil {
 		cfg.Mix = load.Mix{load.OpPlace: 70, load.OpBrowse: 10, load.OpRead: 10, load.OpList: 5, load.OpCancel: 3, load.OpFollow: 2}
 	}
+	if cfg.Cards == nil {
+		cfg.Cards = load.Cards{load.CardVisa: 95, load.CardDecline: 5}
+	}
 	if cfg.SettleWithin == 0 {
 		cfg.SettleWithin = 5 * time.Minute
 	}
@@ -97,7 +108,7 @@ func withDefaults(cfg Config) Config {
 func loadConfig(p *Platform, cfg Config, tokens load.Tokens, d time.Duration, log *load.OpLog) load.Config {
 	return load.Config{
 		Gateway: p.Stack.URL("gateway"), Pacer: load.Constant(cfg.Rate), Duration: d,
-		Mix: cfg.Mix, Tokens: tokens, SettleTimeout: cfg.SettleWithin, Log: log,
+		Mix: cfg.Mix, Cards: cfg.Cards, Tokens: tokens, SettleTimeout: cfg.SettleWithin, Log: log,
 		Live: cfg.Live, LiveEvery: 5 * time.Second, Logger: cfg.Logger,
 	}
 }
@@ -189,6 +200,9 @@ func finish(ctx context.Context, p *Platform, cfg Config, ev *Events, res *Resul
 	}
 	res.SagaP99Outside = SagaP99Outside(entries, res.Windows)
 	res.Copies, res.Poison = ev.Injected()
+	if res.Reasons, err = Reasons(ctx, p); err != nil {
+		return err
+	}
 	return writeReport(cfg.OutDir, res)
 }
 

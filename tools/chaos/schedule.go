@@ -1,6 +1,8 @@
 package chaos
 
 import (
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -80,12 +82,12 @@ func Full() Schedule {
 		Fault{Kind: KindKillTwo, Target: "payment+notification"})
 	var holes []Fault
 	for i, l := range blackholed {
-		hold := []time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second}[i%3]
+		hold := []time.Duration{10 * time.Second, 15 * time.Second, 20 * time.Second, 30 * time.Second}[i%4]
 		holes = append(holes, Fault{Kind: KindBlackhole, Target: LinkName(l[0], l[1]), Hold: hold})
 	}
 	others = append(others,
 		Fault{Kind: KindNATSKill, Target: "nats-server", Hold: 2 * time.Second},
-		Fault{Kind: KindLatency, Target: LinkName("order", "postgres"), Hold: 20 * time.Second},
+		Fault{Kind: KindLatency, Target: LinkName("order", "postgres"), Hold: 15 * time.Second},
 		Fault{Kind: KindPGImmediate, Target: "postgres", Hold: 10 * time.Second},
 		Fault{Kind: KindBandwidth, Target: LinkName("notification", "ferretdb"), Hold: 15 * time.Second},
 		Fault{Kind: KindReset, Target: LinkName("order", "nats"), Hold: 5 * time.Second},
@@ -97,7 +99,7 @@ func Full() Schedule {
 		Fault{Kind: KindReset, Target: LinkName("payment", "postgres"), Hold: 5 * time.Second},
 		Fault{Kind: KindBandwidth, Target: LinkName("gateway", "inventory"), Hold: 15 * time.Second},
 		Fault{Kind: KindNATSKill, Target: "nats-server", Hold: 5 * time.Second},
-		Fault{Kind: KindLatency, Target: LinkName("gateway", "order"), Hold: 20 * time.Second},
+		Fault{Kind: KindLatency, Target: LinkName("gateway", "order"), Hold: 15 * time.Second},
 		Fault{Kind: KindPGImmediate, Target: "postgres", Hold: 5 * time.Second},
 		Fault{Kind: KindReset, Target: LinkName("order", "inventory"), Hold: 5 * time.Second},
 		Fault{Kind: KindDuplicates, Target: "jetstream"},
@@ -105,7 +107,7 @@ func Full() Schedule {
 		Fault{Kind: KindFerretKill, Target: "ferretdb", Hold: 2 * time.Second},
 	)
 	return Schedule{
-		Lead: 30 * time.Second, Gap: 10 * time.Second, Tail: 30 * time.Second,
+		Lead: 20 * time.Second, Gap: 8 * time.Second, Tail: 20 * time.Second,
 		Faults: interleave(kills, holes, others),
 	}
 }
@@ -125,4 +127,27 @@ func interleave(lists ...[]Fault) []Fault {
 			return out
 		}
 	}
+}
+
+// ParseFaults reads an ad-hoc schedule's faults, "kind:target:hold,...",
+// such as "pg_immediate:postgres:40s,kill:notification:0s"; the hold may
+// be left out for kills and the duplicate flood.
+func ParseFaults(spec string) ([]Fault, error) {
+	var out []Fault
+	for _, item := range strings.Split(spec, ",") {
+		parts := strings.Split(strings.TrimSpace(item), ":")
+		if len(parts) < 2 || len(parts) > 3 {
+			return nil, fmt.Errorf("fault %q: want kind:target[:hold]", item)
+		}
+		f := Fault{Kind: parts[0], Target: parts[1]}
+		if len(parts) == 3 {
+			d, err := time.ParseDuration(parts[2])
+			if err != nil {
+				return nil, fmt.Errorf("fault %q: %w", item, err)
+			}
+			f.Hold = d
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }

@@ -32,14 +32,16 @@ type options struct {
 	baseline time.Duration
 	settle   time.Duration
 	out      string
+	faults   string
 }
 
 func main() {
 	var o options
 	flag.BoolVar(&o.short, "short", false, "run the short schedule (three faults) instead of the full one")
-	flag.Float64Var(&o.rate, "rate", 30, "load arrivals per second (70 % of them orders)")
+	flag.Float64Var(&o.rate, "rate", 20, "load arrivals per second (70 % of them orders)")
 	flag.DurationVar(&o.baseline, "baseline", time.Minute, "a fault-free load run first, for the saga p99 to compare; 0 skips it")
 	flag.DurationVar(&o.settle, "settle", 5*time.Minute, "bound on the wait for the platform to settle after the faults")
+	flag.StringVar(&o.faults, "faults", "", "an ad-hoc schedule instead, kind:target[:hold],... (e.g. pg_immediate:postgres:40s,kill:notification)")
 	flag.StringVar(&o.out, "out", "", "directory for the run's files (default: a new one under chaos-runs/)")
 	flag.Parse()
 	stack.OneProcEach()
@@ -59,6 +61,9 @@ func main() {
 func run(ctx context.Context, o options, log *slog.Logger) (bool, error) {
 	root, err := stack.Root()
 	if err != nil {
+		return false, err
+	}
+	if _, err := schedule(o); err != nil { // a bad -faults fails before the build
 		return false, err
 	}
 	if o.out == "" {
@@ -83,9 +88,9 @@ func run(ctx context.Context, o options, log *slog.Logger) (bool, error) {
 		return false, err
 	}
 	defer p.Stop()
-	sched := chaos.Full()
-	if o.short {
-		sched = chaos.Short()
+	sched, err := schedule(o)
+	if err != nil {
+		return false, err
 	}
 	log.Info("schedule", "faults", len(sched.Faults), "kinds", len(sched.Kinds()), "about", sched.Estimate().Round(time.Second))
 	res, err := chaos.Run(ctx, p, chaos.Config{
@@ -109,4 +114,20 @@ func run(ctx context.Context, o options, log *slog.Logger) (bool, error) {
 	}
 	fmt.Printf("oplog=%s\nreport=%s\n", filepath.Join(o.out, "oplog.jsonl"), filepath.Join(o.out, "report.html"))
 	return res.Verdict.OK(), nil
+}
+
+func schedule(o options) (chaos.Schedule, error) {
+	switch {
+	case o.faults != "":
+		faults, err := chaos.ParseFaults(o.faults)
+		if err != nil {
+			return chaos.Schedule{}, err
+		}
+		s := chaos.Short()
+		s.Faults = faults
+		return s, nil
+	case o.short:
+		return chaos.Short(), nil
+	}
+	return chaos.Full(), nil
 }
