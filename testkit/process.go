@@ -61,6 +61,14 @@ func (p *Process) Stop() error {
 	return p.err
 }
 
+// Kill sends SIGKILL, as a crash or an out-of-memory kill ends a process,
+// so that a test can check what such a process leaves behind; it waits for
+// the process to exit.
+func (p *Process) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
 // Logs returns everything the process wrote to stdout and stderr so far.
 func (p *Process) Logs() string { return p.logs.String() }
 

@@ -19,12 +19,13 @@ import (
 type MongoOptions struct {
 	// BatchSize is how many documents one pass reads. Default 100.
 	BatchSize int
-	// PollInterval is how often the relay looks through the whole collection
-	// for pending events it was not told about (those of a process that
-	// stopped before relaying them), unless that look is costly (see
-	// SweepShare); and the longest pause before a failed pass is retried.
+	// RetryMax is the longest pause before a failed pass is tried again.
 	// Default 5s.
-	PollInterval time.Duration
+	RetryMax time.Duration
+	// Relayed, when set, is told of the documents whose events the relay
+	// published and removed, so that a writer that keeps its own list of
+	// documents with pending events (see MongoRelay) can drop them from it.
+	Relayed func(ctx context.Context, ids []any)
 	// AfterPublish, when set, runs after a batch was acked and before its
 	// events are removed from the documents; an error leaves them in place,
 	// as a crash there would. For tests.
@@ -36,15 +37,26 @@ type MongoOptions struct {
 // It works without multi-document transactions and change streams (as on
 // FerretDB): handed the events a write pushed (Handed), it publishes them
 // as they are; told which documents a write gave events (NotifyIDs), it
-// reads just those by _id; otherwise, at start and every PollInterval, it
-// looks for documents whose outbox array is not empty. A failed pass is
-// retried after a short pause, doubled while it keeps failing. Either way it publishes
-// their events in array order, and then removes exactly the published
-// elements with $pullAll, so an event added meanwhile stays for the next
-// pass. A crash between publish and removal publishes the events again,
-// which JetStream drops as duplicates by Nats-Msg-Id. Run one relay per
-// collection: a second one would not lose or duplicate events but could
-// interleave one document's events with the first's.
+// reads just those by _id; and at start, or when asked (Notify), it looks
+// through the whole collection for documents whose outbox array is not
+// empty. A failed pass is retried after a short pause, doubled while it
+// keeps failing. Either way it publishes their events in array order, and
+// then removes exactly the published elements with $pullAll, so an event
+// added meanwhile stays for the next pass. A crash between publish and
+// removal publishes the events again, which JetStream drops as duplicates
+// by Nats-Msg-Id. Run one relay per collection: a second one would not
+// lose or duplicate events but could interleave one document's events with
+// the first's.
+//
+// It does not look through the collection again while it runs: on
+// FerretDB over SQLite any query but one by _id reads every document, so
+// such a pass costs the whole collection however little it finds. Events
+// that another process pushed and left unpublished, stopping before its
+// relay removed them, are found by the pass at start of that process's
+// successor, or sooner by the writer: a writer that runs as several
+// processes lists its documents with pending events where a query is
+// cheap, drops them when told they were relayed (MongoOptions.Relayed),
+// and tells its relay of the ones left over (NotifyIDs).
 type MongoRelay struct {
 	coll *mongo.Collection
 	pub  Publisher
@@ -72,8 +84,8 @@ func NewMongoRelay(coll *mongo.Collection, pub Publisher, log *slog.Logger, opts
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 100
 	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = 5 * time.Second
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = 5 * time.Second
 	}
 	return &MongoRelay{
 		coll: coll, pub: pub, log: log.With("component", "outbox_mongo_relay"),
@@ -153,7 +165,20 @@ func (r *MongoRelay) relayHanded(ctx context.Context) error {
 		}
 		mongoRelayedTotal.Add(float64(len(d.evs)))
 	}
+	r.relayed(ctx, len(docs), func(i int) any { return docs[i].id })
 	return nil
+}
+
+// relayed tells MongoOptions.Relayed of the n documents id(0)…id(n-1).
+func (r *MongoRelay) relayed(ctx context.Context, n int, id func(int) any) {
+	if r.opts.Relayed == nil || n == 0 {
+		return
+	}
+	ids := make([]any, n)
+	for i := range ids {
+		ids[i] = id(i)
+	}
+	r.opts.Relayed(ctx, ids)
 }
 
 func (r *MongoRelay) hint(ids []any) {
@@ -164,23 +189,21 @@ func (r *MongoRelay) hint(ids []any) {
 	r.mu.Unlock()
 }
 
-// Run relays until ctx is done: a whole pass at start and every
-// PollInterval (at least; see SweepShare), and the told documents whenever
-// woken. A failed pass is tried again after a pause that starts at
-// retryFirst and doubles up to PollInterval, woken or not.
+// Run relays until ctx is done: a whole pass at start and whenever Notify
+// asks for one, and the handed and told documents whenever woken. A failed
+// pass is tried again after a pause that starts at retryFirst and doubles
+// up to RetryMax, woken or not.
 func (r *MongoRelay) Run(ctx context.Context) error {
+	r.askSweep() // a whole pass at start
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	sweepAt := time.Now() // a whole pass at start
 	var pause time.Duration
 	for {
-		failed := r.round(ctx, &sweepAt)
-		pause = retryPause(pause, failed, r.opts.PollInterval)
-		wait := time.Until(sweepAt)
+		failed := r.round(ctx)
+		pause = retryPause(pause, failed, r.opts.RetryMax)
 		if failed {
-			wait = min(wait, pause)
+			timer.Reset(pause)
 		}
-		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -190,15 +213,13 @@ func (r *MongoRelay) Run(ctx context.Context) error {
 	}
 }
 
-// round makes a whole pass if one is asked for or due at *sweepAt, which
-// it moves on, then relays the handed and told documents. It reports
-// whether anything failed; what failed is kept for the next round (a
-// whole pass is asked for again, events are kept as hints).
-func (r *MongoRelay) round(ctx context.Context, sweepAt *time.Time) (failed bool) {
-	if asked := r.takeSweep(); asked || !time.Now().Before(*sweepAt) {
-		next, err := r.sweepAll(ctx)
-		*sweepAt = time.Now().Add(next)
-		if err != nil {
+// round makes a whole pass if one is asked for, then relays the handed and
+// told documents. It reports whether anything failed; what failed is kept
+// for the next round (a whole pass is asked for again, events are kept as
+// hints).
+func (r *MongoRelay) round(ctx context.Context) (failed bool) {
+	if r.takeSweep() {
+		if err := r.sweepAll(ctx); err != nil {
 			r.askSweep()
 			failed = true
 		}
@@ -230,39 +251,21 @@ func retryPause(prev time.Duration, failed bool, most time.Duration) time.Durati
 	return min(2*prev, most)
 }
 
-// SweepShare bounds the time spent on sweeps, the whole-collection queries
-// a process runs in case another left work behind: after a sweep whose
-// query took d, the next one comes at least SweepShare×d later (see
-// SweepPause), so sweeps take at most 1/SweepShare of the time. On MongoDB
-// such a query uses an index and the configured interval rules; on FerretDB
-// over SQLite it reads every document, and the pause grows with the
-// collection instead of the sweeps' cost. The relay's passes and the
-// notification worker's sweep for due notifications are paced so.
-const SweepShare = 100
-
-// SweepPause is how long after a sweep whose query took took the next one
-// comes: interval, or longer when the query was costly.
-func SweepPause(interval, took time.Duration) time.Duration {
-	return max(interval, SweepShare*took)
-}
-
-// sweepAll relays every document with pending events, batch by batch, and
-// returns how long until the next whole pass.
-func (r *MongoRelay) sweepAll(ctx context.Context) (time.Duration, error) {
+// sweepAll relays every document with pending events, batch by batch.
+func (r *MongoRelay) sweepAll(ctx context.Context) error {
 	for ctx.Err() == nil {
-		start := time.Now()
 		n, err := r.RelayOnce(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				r.log.Warn("relay mongo outbox", "error", err)
 			}
-			return r.opts.PollInterval, err
+			return err
 		}
 		if n < r.opts.BatchSize {
-			return SweepPause(r.opts.PollInterval, time.Since(start)), nil
+			return nil
 		}
 	}
-	return r.opts.PollInterval, nil
+	return nil
 }
 
 func (r *MongoRelay) takeSweep() bool {
@@ -353,6 +356,7 @@ func (r *MongoRelay) relay(ctx context.Context, docs []pendingDoc) error {
 		}
 		mongoRelayedTotal.Add(float64(len(d.Outbox)))
 	}
+	r.relayed(ctx, len(docs), func(i int) any { return docs[i].ID })
 	return nil
 }
 

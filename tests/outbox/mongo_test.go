@@ -3,10 +3,10 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -84,7 +84,7 @@ func TestMongoRelayPublishesPendingEvents(t *testing.T) {
 				all = append(all, groups[i]...)
 			}
 			insertDocs(t, coll, groups...)
-			r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{BatchSize: tc.batchSize, PollInterval: 50 * time.Millisecond})
+			r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{BatchSize: tc.batchSize})
 			runRelay(t, r)
 			testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == 0 }, "events left pending")
 			if diff := cmp.Diff(idCounts(all), streamIDs(t, b)); diff != "" {
@@ -100,7 +100,7 @@ func TestMongoRelayPublishesPendingEvents(t *testing.T) {
 // runAfterStartPass starts r and returns once its pass over the collection
 // at start is over, which a sentinel document's events leaving the outbox
 // show; it returns those events, which are then in the stream. Documents
-// inserted after it are left to NotifyIDs, Handed or the next pass: were
+// inserted after it are left to NotifyIDs, Handed or Notify: were
 // they inserted while the start pass could still read them, it would
 // publish them all.
 func runAfterStartPass(t *testing.T, r *outbox.MongoRelay, coll *mongo.Collection) []event.Event {
@@ -116,11 +116,11 @@ func runAfterStartPass(t *testing.T, r *outbox.MongoRelay, coll *mongo.Collectio
 
 // TestMongoRelayNotifyIDsRelaysThoseDocuments tells a running relay of two
 // of three documents with events: it publishes theirs, by _id, and leaves
-// the third to the next pass over the collection, an hour away.
+// the third, as no pass over the collection comes while it runs.
 func TestMongoRelayNotifyIDsRelaysThoseDocuments(t *testing.T) {
 	t.Parallel()
 	coll, b := collection(t), connect(t, testkit.NATS(t))
-	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
+	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{})
 	sentinel := runAfterStartPass(t, r, coll)
 	groups := [][]event.Event{rejected(t, 2), rejected(t, 3), rejected(t, 2)}
 	insertDocs(t, coll, groups...)
@@ -134,12 +134,12 @@ func TestMongoRelayNotifyIDsRelaysThoseDocuments(t *testing.T) {
 
 // TestMongoRelayHandedPublishesThoseEvents hands a running relay the
 // events of one of two documents, as their writer pushed them: it publishes
-// them and removes exactly them, and leaves the other document to the next
-// pass over the collection, an hour away.
+// them and removes exactly them, and leaves the other document alone, as
+// no pass over the collection comes while it runs.
 func TestMongoRelayHandedPublishesThoseEvents(t *testing.T) {
 	t.Parallel()
 	coll, b := collection(t), connect(t, testkit.NATS(t))
-	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
+	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{})
 	sentinel := runAfterStartPass(t, r, coll)
 	groups := [][]event.Event{rejected(t, 2), rejected(t, 3)}
 	insertDocs(t, coll, groups...)
@@ -153,12 +153,12 @@ func TestMongoRelayHandedPublishesThoseEvents(t *testing.T) {
 // TestMongoRelayRetriesAFailedPassUnwoken makes the bus refuse the
 // relay's first three publishes of handed and told events: the relay tries
 // again by itself, after a pause, and publishes every event once, although
-// nothing wakes it and its next pass over the collection is an hour away.
+// nothing wakes it and no pass over the collection comes while it runs.
 func TestMongoRelayRetriesAFailedPassUnwoken(t *testing.T) {
 	t.Parallel()
 	coll, b := collection(t), connect(t, testkit.NATS(t))
 	pub := &failingPublisher{b: b}
-	r := outbox.NewMongoRelay(coll, pub, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
+	r := outbox.NewMongoRelay(coll, pub, quietLog(), outbox.MongoOptions{})
 	sentinel := runAfterStartPass(t, r, coll)
 	pub.failures.Store(3)
 	groups := [][]event.Event{rejected(t, 2), rejected(t, 3)}
@@ -171,6 +171,56 @@ func TestMongoRelayRetriesAFailedPassUnwoken(t *testing.T) {
 	}
 	if diff := cmp.Diff(idCounts(slices.Concat(sentinel, groups[0], groups[1])), streamIDs(t, b)); diff != "" {
 		t.Errorf("stream (-want +got):\n%s", diff)
+	}
+}
+
+// TestMongoRelayTellsWhichDocumentsItRelayed relays two documents in its
+// start pass, one it is told of and one whose events it is handed: it
+// names each of them to Relayed once its events are out of the document,
+// and never the document without events.
+func TestMongoRelayTellsWhichDocumentsItRelayed(t *testing.T) {
+	t.Parallel()
+	coll, b := collection(t), connect(t, testkit.NATS(t))
+	insertDocs(t, coll, rejected(t, 1), rejected(t, 2))
+	relayed := make(chan any, 10)
+	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{
+		Relayed: func(_ context.Context, ids []any) {
+			for _, id := range ids {
+				relayed <- id
+			}
+		},
+	})
+	runRelay(t, r)
+	// The start pass is over before the next documents are stored, or it
+	// could relay them itself.
+	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == 0 }, "the start pass relayed nothing")
+	told, handed := rejected(t, 1), rejected(t, 2)
+	docs := []any{
+		bson.M{"_id": "told", outbox.MongoField: outbox.MongoEvents(told...)},
+		bson.M{"_id": "handed", outbox.MongoField: outbox.MongoEvents(handed...)},
+	}
+	if _, err := coll.InsertMany(t.Context(), docs); err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+	r.NotifyIDs("told")
+	r.Handed("handed", handed...)
+	got := map[any]int{}
+	testkit.Eventually(t, wait, func() bool {
+		for {
+			select {
+			case id := <-relayed:
+				got[fmt.Sprint(id)]++
+			default:
+				return len(got) >= 4
+			}
+		}
+	}, "relayed documents named: %v", got)
+	want := map[any]int{"0": 1, "1": 1, "told": 1, "handed": 1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("documents named to Relayed (-want +got):\n%s", diff)
+	}
+	if n := pendingEvents(t, coll); n != 0 {
+		t.Errorf("%d events left pending", n)
 	}
 }
 
@@ -190,14 +240,13 @@ func (p *failingPublisher) Publish(ctx context.Context, evs ...event.Event) erro
 
 // TestMongoRelayCrashBeforeRemovingRepublishes fails after the acks: the
 // events stay in the documents and the next relay publishes them again,
-// which the stream deduplicates. Notify wakes the relays, whose poll
-// interval is longer than the test.
+// which the stream deduplicates. Notify wakes the relays for a pass over
+// the collection.
 func TestMongoRelayCrashBeforeRemovingRepublishes(t *testing.T) {
 	t.Parallel()
 	coll, b := collection(t), connect(t, testkit.NATS(t))
 	var crashes atomic.Int64
 	crashing := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{
-		PollInterval: time.Hour,
 		AfterPublish: func() error { crashes.Add(1); return outbox.ErrCrash },
 	})
 	stop := runRelay(t, crashing)
@@ -211,7 +260,7 @@ func TestMongoRelayCrashBeforeRemovingRepublishes(t *testing.T) {
 	}
 
 	restarted := &countingPublisher{b: b}
-	r := outbox.NewMongoRelay(coll, restarted, quietLog(), outbox.MongoOptions{PollInterval: time.Hour})
+	r := outbox.NewMongoRelay(coll, restarted, quietLog(), outbox.MongoOptions{})
 	runRelay(t, r)
 	r.Notify()
 	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == 0 }, "events left pending")

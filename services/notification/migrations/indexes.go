@@ -20,7 +20,7 @@ func Indexes() []mongo.IndexModel {
 		// the customer's listing, newest first
 		{Keys: bson.D{{Key: "customer_id", Value: 1}, {Key: "created_at", Value: -1}},
 			Options: options.Index().SetName("customer_created")},
-		// the delivery worker's query for due notifications
+		// the start-up query for unsent notifications
 		{Keys: bson.D{{Key: "status", Value: 1}, {Key: "next_attempt_at", Value: 1}},
 			Options: options.Index().SetName("status_next_attempt")},
 		// the outbox relay's query for documents with pending events
@@ -28,11 +28,28 @@ func Indexes() []mongo.IndexModel {
 	}
 }
 
-// Apply creates the indexes of coll, one at a time: FerretDB v1 drops the
-// connection when one createIndexes command names several indexes that all
-// exist already, as they do at every start but the first.
-func Apply(ctx context.Context, coll *mongo.Collection) error {
-	for _, m := range Indexes() {
+// UnfinishedIndexes are the indexes of the list of unfinished
+// notifications (the repository's Unfinished collection).
+func UnfinishedIndexes() []mongo.IndexModel {
+	return []mongo.IndexModel{
+		// the delivery worker's query for due notifications
+		{Keys: bson.D{{Key: "due_at", Value: 1}}, Options: options.Index().SetName("due")},
+	}
+}
+
+// Apply creates the indexes of the notifications collection coll and of
+// the unfinished list, which it creates too, one at a time: FerretDB v1
+// drops the connection when one createIndexes command names several
+// indexes that all exist already, as they do at every start but the first.
+func Apply(ctx context.Context, coll, unfinished *mongo.Collection) error {
+	if err := create(ctx, coll, Indexes()); err != nil {
+		return err
+	}
+	return create(ctx, unfinished, UnfinishedIndexes())
+}
+
+func create(ctx context.Context, coll *mongo.Collection, models []mongo.IndexModel) error {
+	for _, m := range models {
 		if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
 			return fmt.Errorf("create indexes of %s: %w", coll.Name(), err)
 		}

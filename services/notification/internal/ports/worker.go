@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
@@ -21,8 +20,11 @@ const roundsParallel = 8
 // Worker runs delivery rounds: the first round of each notification this
 // process recorded, as soon as it is queued; the next round of each round
 // it ran that failed, when that falls due; and a sweep for due
-// notifications at start and every Interval, or less often when the sweep's
-// query is costly (outbox.SweepPause), for rounds another process left.
+// notifications at start and every interval, for rounds another process
+// left (it stopped, or was killed, holding their claim). The sweep's query
+// reads the notifications in flight, not the whole collection
+// (command.Repository.Due), so its cost does not grow with the store and
+// it keeps its interval.
 type Worker struct {
 	deliver  command.Deliver
 	interval time.Duration
@@ -103,7 +105,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	sweepAt := time.Now() // a sweep at start
 	for {
 		if !time.Now().Before(sweepAt) {
-			sweepAt = time.Now().Add(w.sweep(ctx))
+			w.sweep(ctx)
+			sweepAt = time.Now().Add(w.interval)
 		}
 		w.firstRounds(ctx)
 		w.retryRounds(ctx, w.takeDue(time.Now()))
@@ -144,23 +147,20 @@ func (w *Worker) nextWake(sweepAt time.Time) time.Time {
 	return sweepAt
 }
 
-// sweep delivers the due notifications, batch by batch, and returns how
-// long until the next sweep.
-func (w *Worker) sweep(ctx context.Context) time.Duration {
+// sweep delivers the due notifications, batch by batch.
+func (w *Worker) sweep(ctx context.Context) {
 	for ctx.Err() == nil {
-		start := time.Now()
 		n, err := w.deliver.Due(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				w.log.WarnContext(ctx, "deliver notifications", slog.Any("error", err))
 			}
-			return w.interval
+			return
 		}
 		if n == 0 {
-			return outbox.SweepPause(w.interval, time.Since(start))
+			return
 		}
 	}
-	return w.interval
 }
 
 // firstRounds delivers the queued first rounds. A round that failed

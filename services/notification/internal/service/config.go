@@ -54,10 +54,15 @@ type Config struct {
 	BreakerOpenFor time.Duration `env:"BREAKER_OPEN_FOR" envDefault:"30s"`
 	// PollInterval is how often the delivery worker sweeps for due
 	// notifications a stopped process left. New notifications and this
-	// process's retries do not wait for it. On FerretDB a sweep reads the
-	// whole collection, and the worker sweeps less often the longer that
-	// takes (ports.Worker).
+	// process's retries do not wait for it. A sweep reads the list of
+	// unfinished notifications, not the whole collection, so its cost
+	// follows what is in flight.
 	PollInterval time.Duration `env:"POLL_INTERVAL" envDefault:"5s"`
+	// Lease is how long a delivery round holds its notification: a round
+	// whose process stopped before it stored its outcome is run again once
+	// the lease has ended, at the next sweep. It must exceed one round
+	// through the channel (SendAttempts tries of up to SendTimeout).
+	Lease time.Duration `env:"LEASE" envDefault:"1m"`
 }
 
 // LoadConfig reads the NOTIFICATION_* environment variables.

@@ -67,8 +67,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 }
 
 func (s *Service) build(ctx context.Context) error {
-	coll := s.client.Database(s.cfg.MongoDatabase).Collection(mongorepo.Collection)
-	if err := migrations.Apply(ctx, coll); err != nil {
+	db := s.client.Database(s.cfg.MongoDatabase)
+	coll := db.Collection(mongorepo.Collection)
+	if err := migrations.Apply(ctx, coll, db.Collection(mongorepo.Unfinished)); err != nil {
 		return err
 	}
 	if err := s.bus.Provision(ctx); err != nil {
@@ -79,8 +80,19 @@ func (s *Service) build(ctx context.Context) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	s.channel = s.newChannel()
-	s.relay = outbox.NewMongoRelay(coll, s.bus, s.log, outbox.MongoOptions{})
-	repo := mongorepo.NewNotifications(coll, s.relay)
+	var repo *mongorepo.Notifications
+	s.relay = outbox.NewMongoRelay(coll, s.bus, s.log, outbox.MongoOptions{
+		// The repository is made after the relay: look it up per call.
+		Relayed: func(ctx context.Context, ids []any) {
+			if err := repo.Relayed(ctx, ids); err != nil && ctx.Err() == nil {
+				s.log.Warn("unlist relayed notifications", slog.Any("error", err))
+			}
+		},
+	})
+	repo = mongorepo.NewNotifications(coll, s.relay)
+	if err := s.listUnsent(ctx, repo); err != nil {
+		return err
+	}
 	application := s.newApplication(repo)
 	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)
 	s.events = ports.Events{Record: application.Commands.Record}
@@ -92,16 +104,29 @@ func (s *Service) build(ctx context.Context) error {
 	return nil
 }
 
+// listUnsent lists the unsent notifications stored before the unfinished
+// list existed, so that the worker's sweep finds them.
+func (s *Service) listUnsent(ctx context.Context, repo *mongorepo.Notifications) error {
+	n, err := repo.ListUnsent(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Info("listed unsent notifications as unfinished", slog.Int("notifications", n))
+	}
+	return nil
+}
+
 // newApplication wires the use cases to repo and the channel, and to the
 // service's metrics and wake-ups.
 func (s *Service) newApplication(repo *mongorepo.Notifications) app.Application {
 	return app.Application{
 		Commands: app.Commands{
-			Record: command.Record{Repo: repo, Recorded: recordRecorded,
+			Record: command.Record{Repo: repo, Recorded: recordRecorded, Lease: s.cfg.Lease,
 				// The worker is made after the application: look it up per call.
 				FirstRound: func(ctx context.Context, n domain.Notification) { s.worker.FirstRound(ctx, n) }},
 			Deliver: command.Deliver{
-				Repo: repo, Channel: s.channel,
+				Repo: repo, Channel: s.channel, Lease: s.cfg.Lease,
 				Policy:  domain.RetryPolicy{MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.RetryBackoff, RetryAfter: s.cfg.RetryAfter},
 				Changed: s.delivered,
 			},

@@ -41,9 +41,10 @@ func repoWith(t *testing.T, opts *options.ClientOptions) (*mongorepo.Notificatio
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Disconnect(t.Context()) })
-	coll := client.Database(testkit.MongoDatabase(t)).Collection(mongorepo.Collection)
+	db := client.Database(testkit.MongoDatabase(t))
+	coll := db.Collection(mongorepo.Collection)
 	for range 2 { // indexes are idempotent
-		if err := migrations.Apply(t.Context(), coll); err != nil {
+		if err := migrations.Apply(t.Context(), coll, db.Collection(mongorepo.Unfinished)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -24,8 +24,9 @@ const Collection = "notifications"
 // commands and the queries. Every write is a single-document operation, as
 // FerretDB has no multi-document transactions.
 type Notifications struct {
-	coll  *mongo.Collection
-	relay *outbox.MongoRelay
+	coll       *mongo.Collection
+	unfinished *mongo.Collection // the Unfinished list, in coll's database
+	relay      *outbox.MongoRelay
 }
 
 var (
@@ -33,16 +34,26 @@ var (
 	_ query.Notifications = (*Notifications)(nil)
 )
 
-// NewNotifications returns the repository over coll. MarkSent hands the
-// events it stores to relay (nil for none: they wait for its next pass).
+// NewNotifications returns the repository over coll and the Unfinished
+// list beside it. MarkSent hands the events it stores to relay, and Due
+// tells it of sent events a stopped process left (nil for none: they wait
+// for its pass at start); the relay must report to Relayed.
 func NewNotifications(coll *mongo.Collection, relay *outbox.MongoRelay) *Notifications {
-	return &Notifications{coll: coll, relay: relay}
+	return &Notifications{coll: coll, unfinished: coll.Database().Collection(Unfinished), relay: relay}
 }
 
 // Add inserts n unless a document with its _id exists. A duplicate key means
 // the order's notification is already stored, which is not an error. The
 // context's trace is kept with it for the event that announces its delivery.
+//
+// It lists n as unfinished first, due when its next round is: should the
+// process stop between the two writes, the entry of a notification never
+// stored goes at the next sweep, while a notification stored but not
+// listed would be found by no sweep.
 func (r *Notifications) Add(ctx context.Context, n domain.Notification, eventID string) (bool, error) {
+	if err := r.list(ctx, n.ID(), n.NextAttemptAt()); err != nil {
+		return false, err
+	}
 	_, err := r.coll.InsertOne(ctx, toDocument(n, eventID, telemetry.TraceParent(ctx)))
 	if mongo.IsDuplicateKeyError(err) {
 		return false, nil
@@ -56,14 +67,6 @@ func (r *Notifications) Add(ctx context.Context, n domain.Notification, eventID 
 // unsent selects notifications whose delivery is not finished.
 func unsent() bson.M {
 	return bson.M{"$in": bson.A{string(domain.StatusPending), string(domain.StatusFailed)}}
-}
-
-// Due returns up to limit unsent notifications due at now, earliest first.
-func (r *Notifications) Due(ctx context.Context, now time.Time, limit int) ([]domain.Notification, error) {
-	filter := bson.M{"status": unsent(), "next_attempt_at": bson.M{"$lte": now}}
-	opts := options.Find().SetSort(bson.D{{Key: "next_attempt_at", Value: 1}}).SetLimit(int64(limit)).
-		SetProjection(bson.M{outbox.MongoField: 0})
-	return r.find(ctx, filter, opts)
 }
 
 // ListForCustomer returns up to limit of the customer's notifications, newest first.
@@ -165,13 +168,19 @@ func (r *Notifications) sentState(ctx context.Context, id string) (sentState, er
 	return st, nil
 }
 
-// SaveRetry stores the outcome of a failed or postponed round of an unsent notification.
+// SaveRetry stores the outcome of a failed or postponed round of an unsent
+// notification, and moves its entry in the unfinished list to its next
+// round, so that the round runs on time should this process stop first.
 func (r *Notifications) SaveRetry(ctx context.Context, n domain.Notification) error {
 	s := n.Snapshot()
 	update := bson.M{"$set": bson.M{"status": string(s.Status), "attempts": s.Attempts,
 		"last_error": s.LastError, "next_attempt_at": s.NextAttemptAt}}
-	if _, err := r.coll.UpdateOne(ctx, bson.M{"_id": s.ID, "status": unsent()}, update); err != nil {
+	res, err := r.coll.UpdateOne(ctx, bson.M{"_id": s.ID, "status": unsent()}, update)
+	if err != nil {
 		return fmt.Errorf("save retry of %s: %w", s.ID, err)
 	}
-	return nil
+	if res.MatchedCount == 0 {
+		return nil // sent by another round meanwhile
+	}
+	return r.list(ctx, s.ID, s.NextAttemptAt)
 }
