@@ -10,7 +10,8 @@ import (
 // attempts and logging the outage once when it starts and once when it ends.
 // It is how a service waits at start-up for its database or NATS: the
 // service stays up, not ready, until they come. It returns ctx's error if ctx
-// ends first.
+// ends first, and at once an error of try that is not an outage (Is), which
+// waiting cannot fix.
 func Await(ctx context.Context, log *slog.Logger, what string, b Backoff, try func(context.Context) error) error {
 	w := NewWatch(log, what, b)
 	for {
@@ -21,6 +22,9 @@ func Await(ctx context.Context, log *slog.Logger, what string, b Backoff, try fu
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if !Is(err) {
+			return err
 		}
 		if !Sleep(ctx, w.Failed(err)) {
 			return ctx.Err()

@@ -5,7 +5,6 @@ package pgdb
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -80,8 +79,7 @@ func NewPool(url string) (*pgxpool.Pool, error) {
 // if ctx ends first, and a migration's own failure (one that leaves the
 // database answering) at once, since retrying cannot fix that.
 func AwaitMigrated(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS, log *slog.Logger) error {
-	var failed error
-	err := outage.Await(ctx, log, "database", outage.Backoff{}, func(ctx context.Context) error {
+	return outage.Await(ctx, log, "database", outage.Backoff{}, func(ctx context.Context) error {
 		if err := pool.Ping(ctx); err != nil {
 			return fmt.Errorf("ping database: %w", err)
 		}
@@ -89,13 +87,12 @@ func AwaitMigrated(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS, lo
 		if err == nil || outage.Is(err) {
 			return err
 		}
+		// goose does not always keep the driver's error: ask the server.
 		if perr := pool.Ping(ctx); perr != nil {
 			return outage.Mark(fmt.Errorf("%w (database gone: %w)", err, perr))
 		}
-		failed = err
-		return nil
+		return err
 	})
-	return errors.Join(err, failed)
 }
 
 // applyPoolDefaults sizes the pool unless the URL says otherwise
