@@ -186,4 +186,3 @@ func hasLabels(m *dto.Metric, labels []string) bool {
 	}
 	return found == len(want)
 }
-
