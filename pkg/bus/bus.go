@@ -25,23 +25,28 @@ var ErrNotConnected = errors.New("not connected to nats")
 // Bus is a connection to NATS with its JetStream context. It is safe for
 // concurrent use; Close it when done.
 type Bus struct {
-	nc  *nats.Conn
-	js  jetstream.JetStream
-	log *slog.Logger
+	nc         *nats.Conn
+	js         jetstream.JetStream
+	log        *slog.Logger
+	redelivery Redelivery
 }
 
 // Connect dials url as client name and reconnects forever after a loss of
 // connection, logging every disconnect, reconnect and asynchronous error.
-func Connect(ctx context.Context, url, name string, log *slog.Logger) (*Bus, error) {
+// A server that is down when Connect is called is not an error: the bus
+// keeps dialling in the background, Ready reports it not connected, and
+// calls fail as an outage (see pkg/outage) until it answers, so that a
+// service can start before NATS and wait for it.
+func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...Option) (*Bus, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	log = log.With("component", "bus")
-	opts := []nats.Option{
+	natsOpts := []nats.Option{
 		nats.Name(name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(500 * time.Millisecond),
-		nats.RetryOnFailedConnect(false),
+		nats.RetryOnFailedConnect(true),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err == nil { // a deliberate Close
 				log.Debug("nats connection closed")
@@ -60,7 +65,7 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger) (*Bus, err
 			log.Error("nats async error", "subject", subject, "error", err)
 		}),
 	}
-	nc, err := connectWithContext(ctx, url, opts)
+	nc, err := connectWithContext(ctx, url, natsOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +78,11 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger) (*Bus, err
 		return nil, fmt.Errorf("jetstream context: %w", err)
 	}
 	setCurrent(js)
-	return &Bus{nc: nc, js: js, log: log}, nil
+	b := &Bus{nc: nc, js: js, log: log}
+	for _, opt := range opts {
+		opt(b)
+	}
+	return b, nil
 }
 
 // connectWithContext dials, giving up when ctx ends first.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/eventshop/eventshop/pkg/outage"
 )
 
 // Defaults of ConsumerConfig's zero values.
@@ -50,6 +52,12 @@ type ConsumerConfig struct {
 	// Backoff is the delay before redelivery after the n-th failed delivery
 	// (the last entry repeats). Empty means DefaultBackoff.
 	Backoff []time.Duration
+	// OutageBackoffMax caps the delay between deliveries of a message whose
+	// handler found a dependency unavailable (outage.Is): the delay starts at
+	// Backoff's first entry and doubles, and such a message is redelivered
+	// for as long as the outage lasts, never dead-lettered. Zero means
+	// DefaultOutageBackoffMax.
+	OutageBackoffMax time.Duration
 	// BatchSize is the most messages handed to the handler at once. Zero
 	// means DefaultBatchSize.
 	BatchSize int
@@ -83,6 +91,7 @@ func (c ConsumerConfig) withDefaults() (ConsumerConfig, error) {
 	if len(c.Backoff) == 0 {
 		c.Backoff = DefaultBackoff
 	}
+	c.OutageBackoffMax = orDefault(c.OutageBackoffMax, DefaultOutageBackoffMax)
 	return c, nil
 }
 
@@ -97,7 +106,8 @@ func orDefault[T int | time.Duration](v, def T) T {
 //
 // MaxDeliver is left unlimited on the server: the client counts deliveries and
 // dead-letters at c.MaxDeliver, and a server limit would silently drop a
-// message whose dead-lettering had failed. Redelivery delays come from
+// message whose dead-lettering had failed, or one that waits out an outage
+// of a dependency, which is redelivered however many times that takes. Redelivery delays come from
 // NakWithDelay, so the server's BackOff is not used.
 func (c ConsumerConfig) jetStreamConfig() jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
@@ -110,6 +120,13 @@ func (c ConsumerConfig) jetStreamConfig() jetstream.ConsumerConfig {
 		MaxDeliver:     -1,
 		MaxAckPending:  max(1000, 4*c.BatchSize*c.Concurrency),
 	}
+}
+
+// outageBackoff is the redelivery delay after the delivered-th delivery
+// found a dependency unavailable: Backoff's first entry, doubled per
+// delivery, capped at OutageBackoffMax.
+func (c ConsumerConfig) outageBackoff(delivered uint64) time.Duration {
+	return outage.Backoff{First: c.Backoff[0], Max: c.OutageBackoffMax}.Delay(max(delivered, 1))
 }
 
 // backoff is the redelivery delay after the delivered-th delivery failed.

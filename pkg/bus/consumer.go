@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outage"
 )
 
 // Message is one delivered event with its delivery facts.
@@ -22,8 +23,10 @@ type Message struct {
 
 // BatchHandler handles a batch of messages and returns one error per message,
 // in order: nil acks the message, an error marked Permanent dead-letters it,
-// any other error redelivers it after a backoff until MaxDeliver. A nil slice
-// means every message succeeded.
+// an error of an unavailable dependency (outage.Is) redelivers it with a
+// capped backoff for as long as the outage lasts, and any other error
+// redelivers it after a backoff until MaxDeliver, then dead-letters it. A nil
+// slice means every message succeeded.
 type BatchHandler func(ctx context.Context, msgs []Message) []error
 
 // Each adapts a handler of single events to a BatchHandler.
@@ -47,9 +50,11 @@ type Consumer struct {
 	done   chan struct{} // closed by Stop: workers finish what is queued and exit
 	wake   chan struct{} // asks the supervisor to subscribe again
 	cancel context.CancelFunc
+	outage *outage.Watch // logs the start and end of a dependency's outage once
 
 	mu       sync.Mutex
 	cc       jetstream.ConsumeContext
+	cons     jetstream.Consumer // for reading the lag
 	stopping bool
 
 	workers    sync.WaitGroup
@@ -66,7 +71,7 @@ type Consumer struct {
 // Consume survives reconnects, a restart of the server and the deletion of
 // its consumer: it recreates the consumer and subscribes again.
 func (b *Bus) Consume(ctx context.Context, cfg ConsumerConfig, h BatchHandler) (*Consumer, error) {
-	cfg, err := cfg.withDefaults()
+	cfg, err := b.redelivery.fill(cfg).withDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -81,17 +86,24 @@ func (b *Bus) Consume(ctx context.Context, cfg ConsumerConfig, h BatchHandler) (
 		wake:   make(chan struct{}, 1),
 		cancel: cancel,
 	}
+	c.outage = outage.NewWatch(c.log, "handler dependency", outage.Backoff{})
 	if err := c.subscribe(ctx); err != nil {
-		cancel()
-		return nil, fmt.Errorf("consume %s: %w", cfg.Durable, err)
+		if !outage.Is(err) {
+			cancel()
+			return nil, fmt.Errorf("consume %s: %w", cfg.Durable, err)
+		}
+		// NATS is down: the supervisor subscribes once it is back.
+		c.log.Warn("nats unavailable, will subscribe when it returns", "error", err)
+		c.wake <- struct{}{}
 	}
 	handlerCtx := context.WithoutCancel(ctx)
 	for range cfg.Concurrency {
 		c.workers.Add(1)
 		go c.work(handlerCtx)
 	}
-	c.supervisor.Add(1)
+	c.supervisor.Add(2)
 	go c.supervise(superCtx)
+	go c.watchLag(superCtx)
 	context.AfterFunc(ctx, c.Stop)
 	return c, nil
 }

@@ -15,6 +15,8 @@ const (
 	resultAck        = "ack"
 	resultNak        = "nak"
 	resultDeadLetter = "dead_letter"
+	// resultOutage is a redelivery because a dependency was unavailable.
+	resultOutage = "outage"
 )
 
 var (
@@ -29,7 +31,7 @@ var (
 		Namespace: "eventshop",
 		Subsystem: "bus",
 		Name:      "consumed_total",
-		Help:      "Messages consumed, by consumer and result (ack, nak, dead_letter).",
+		Help:      "Messages consumed, by consumer and result (ack, nak, outage, dead_letter).",
 	}, []string{"consumer", "result"})
 
 	handlerDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{

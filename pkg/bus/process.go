@@ -148,14 +148,21 @@ func fill(n int, err error) []error {
 	return errs
 }
 
-// settle acks a handled message, dead-letters one that failed permanently or
-// for the last time, and otherwise redelivers it after the backoff, so a
-// failing message never holds up the ones behind it.
+// settle acks a handled message; redelivers one whose handler found a
+// dependency unavailable, for as long as that lasts; dead-letters one that
+// failed permanently, or failed MaxDeliver times for another reason; and
+// otherwise redelivers it after the backoff, so a failing message never
+// holds up the ones behind it. The order of the cases is the policy of
+// docs/adr/0014-outages-are-waited-for.md.
 func (c *Consumer) settle(ctx context.Context, d delivery, err error) {
-	switch {
-	case err == nil:
+	switch decide(err, d.meta.NumDelivered, c.cfg.MaxDeliver) {
+	case settleAck:
+		c.outage.Succeeded()
 		c.ack(d)
-	case IsPermanent(err), d.meta.NumDelivered >= uint64(c.cfg.MaxDeliver):
+	case settleWait:
+		c.outage.Failed(err)
+		c.nakOutage(d, err)
+	case settleDeadLetter:
 		c.deadLetter(ctx, d, err)
 	default:
 		c.nak(d, err)
@@ -180,6 +187,20 @@ func (c *Consumer) nak(d delivery, cause error) {
 		c.log.Warn("nak", "subject", d.msg.Subject(), "error", err)
 	}
 	consumedTotal.WithLabelValues(c.cfg.Durable, resultNak).Inc()
+}
+
+// nakOutage redelivers a message whose handler found a dependency
+// unavailable. The outage was logged once, by the consumer's Watch; each
+// message's retry is logged at debug level only.
+func (c *Consumer) nakOutage(d delivery, cause error) {
+	delay := c.cfg.outageBackoff(d.meta.NumDelivered)
+	c.log.Debug("dependency unavailable, will retry",
+		"subject", d.msg.Subject(), "event_id", d.msg.Headers().Get(HeaderID),
+		"delivered", d.meta.NumDelivered, "retry_in", delay, "error", cause)
+	if err := d.msg.NakWithDelay(delay); err != nil {
+		c.log.Debug("nak", "subject", d.msg.Subject(), "error", err)
+	}
+	consumedTotal.WithLabelValues(c.cfg.Durable, resultOutage).Inc()
 }
 
 // deadLetter moves a message to the DLQ and acks it; if the DLQ cannot take

@@ -43,7 +43,7 @@ func (c *Consumer) subscribe(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start consuming: %w", err)
 	}
-	c.cc = cc
+	c.cc, c.cons = cc, cons
 	return nil
 }
 

@@ -9,12 +9,19 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/problem"
 )
 
+// RetryAfter is the Retry-After, in seconds, of the 503 answered when a
+// dependency is unavailable: about the time a database or NATS takes to
+// restart, and short enough that a client does not wait much past it.
+const RetryAfter = 5
+
 // ErrorHandler renders every error as application/problem+json: a
-// *problem.Problem as it is, an echo.HTTPError by its code, anything else as
-// a 500 whose cause is logged here, once, and never sent to the client.
+// *problem.Problem as it is, an echo.HTTPError by its code, an unavailable
+// dependency (outage.Is) as a 503 with Retry-After, anything else as a 500
+// whose cause is logged here, once, and never sent to the client.
 func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
@@ -54,6 +61,9 @@ func toProblem(err error) *problem.Problem {
 			detail = m
 		}
 		return problem.New(he.Code, "", detail)
+	}
+	if outage.Is(err) {
+		return problem.Unavailable("a service this request needs is unavailable; retry later", RetryAfter)
 	}
 	return problem.New(http.StatusInternalServerError, "", "")
 }

@@ -39,6 +39,9 @@ func metrics(service string) echo.MiddlewareFunc {
 func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true,
+		// Render an error here, so that the line shows the status sent
+		// (a 503 for an outage), not the 200 the response held before.
+		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level := slog.LevelInfo
 			switch c.Path() {

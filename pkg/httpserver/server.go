@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -71,6 +72,23 @@ func New(log *slog.Logger, service string) *Server {
 // /debug/pprof/ for performance work. Off by default: the profiles reveal
 // internals and are not for production traffic.
 const PprofEnvSuffix = "_PPROF"
+
+// Starting adds a readiness check named "startup" that fails until the
+// returned func is called, for a service that serves /healthz while it
+// waits for its dependencies and prepares them (migrations, streams).
+func (s *Server) Starting() (started func()) {
+	var done atomic.Bool
+	s.AddReadyCheck("startup", func(context.Context) error {
+		if !done.Load() {
+			return errStarting
+		}
+		return nil
+	})
+	return func() { done.Store(true) }
+}
+
+// errStarting is the startup check's answer until the service has started.
+var errStarting = errors.New("starting: waiting for dependencies")
 
 // AddReadyCheck adds a dependency that /readyz checks, such as a database ping.
 func (s *Server) AddReadyCheck(name string, check func(context.Context) error) {

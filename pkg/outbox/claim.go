@@ -58,6 +58,7 @@ func (r *Relay) claim(ctx context.Context) (*claim, error) {
 		c.rollback()
 		return nil, err
 	}
+	r.db.Succeeded()
 	return c, nil
 }
 

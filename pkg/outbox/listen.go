@@ -3,35 +3,38 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/eventshop/eventshop/pkg/outage"
 )
 
 // listen keeps a dedicated connection that LISTENs on Channel and holds the
 // leader lock, and signals wake on every notification and PollInterval.
-// When the connection fails, leadership is given up and it reconnects.
+// When the connection fails, leadership is given up and it reconnects, at
+// least every PollInterval, backing off while the database is unavailable.
 func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
+	w := outage.NewWatch(r.log, "outbox listener", outage.Backoff{First: r.opts.PollInterval / 4, Max: r.opts.PollInterval})
 	for ctx.Err() == nil {
-		err := r.listenOnce(ctx, wake)
+		err := r.listenOnce(ctx, wake, w)
 		r.leader.Store(false)
 		if ctx.Err() != nil {
 			return
 		}
-		r.log.Warn("outbox listener", "error", err)
+		delay := w.Failed(err)
 		signal(wake) // poll while the listener is down
-		select {
-		case <-ctx.Done():
-		case <-time.After(r.opts.PollInterval):
+		if !outage.Sleep(ctx, delay) {
+			return
 		}
 	}
 }
 
-func (r *Relay) listenOnce(ctx context.Context, wake chan<- struct{}) error {
+func (r *Relay) listenOnce(ctx context.Context, wake chan<- struct{}, w *outage.Watch) error {
 	conn, err := pgx.ConnectConfig(ctx, r.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
+	w.Succeeded()
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/outage"
 )
 
 // Publisher publishes events and waits until JetStream stored every one of
@@ -65,6 +67,14 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// The relay's pace while its database or JetStream is unavailable: no more
+// than one attempt every few seconds, and the first soon enough that a
+// brief failure costs little.
+const (
+	relayBackoffFirst = 100 * time.Millisecond
+	relayBackoffMax   = 5 * time.Second
+)
+
 // Relay publishes the outbox table of one database to JetStream.
 //
 // Claiming: a batch is the oldest rows with sent_at IS NULL, in id order,
@@ -98,6 +108,12 @@ type Relay struct {
 	notify   chan struct{} // asks notifyLoop to NOTIFY the leader
 	fallback atomic.Bool   // a fallback wake-up is armed
 
+	// db and bus follow the outages of the database and of JetStream, so
+	// that each is logged when it starts and ends and the relay backs off
+	// meanwhile instead of retrying on every wake-up.
+	db  *outage.Watch
+	bus *outage.Watch
+
 	tmu      sync.Mutex
 	tickets  []*Ticket           // in the order they were taken (see Ticket)
 	inflight map[string]struct{} // handed events published, not yet marked sent
@@ -108,8 +124,11 @@ func NewRelay(pool *pgxpool.Pool, pub Publisher, log *slog.Logger, opts Options)
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Relay{pool: pool, pub: pub, log: log.With("component", "outbox_relay"), opts: opts.withDefaults(),
+	log = log.With("component", "outbox_relay")
+	return &Relay{pool: pool, pub: pub, log: log, opts: opts.withDefaults(),
 		wake: make(chan struct{}, 1), handoff: make(chan struct{}, 1), notify: make(chan struct{}, 1),
+		db:       outage.NewWatch(log, "outbox database", outage.Backoff{First: relayBackoffFirst, Max: relayBackoffMax}),
+		bus:      outage.NewWatch(log, "outbox publishing", outage.Backoff{First: relayBackoffFirst, Max: relayBackoffMax}),
 		inflight: map[string]struct{}{}}
 }
 
@@ -151,7 +170,9 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 		r.relayHanded(ctx, marks, handedMarks)
 		if drain {
-			r.drain(ctx, marks)
+			if delay, failed := r.drain(ctx, marks); failed && !outage.Sleep(ctx, delay) {
+				return nil
+			}
 		}
 		if time.Since(lastPrune) >= r.opts.PruneInterval {
 			lastPrune = time.Now()
@@ -181,43 +202,40 @@ func (r *Relay) relayHanded(ctx context.Context, marks chan<- *claim, handedMark
 // full batch waits for its acks, the next one is claimed (SKIP LOCKED passes
 // over the rows in flight); it is published only once the previous batch
 // was acked, so a failure cannot put a later row into the stream ahead of
-// an earlier one. A failed claim or publish is logged and left to the next
-// wake-up, with the failed batches rolled back.
-func (r *Relay) drain(ctx context.Context, marks chan<- *claim) {
-	c := r.claimOrLog(ctx)
+// an earlier one. A failed claim or publish rolls the batches back and
+// reports how long to back off before the next attempt; the outage it
+// belongs to is logged when it starts and when it ends.
+func (r *Relay) drain(ctx context.Context, marks chan<- *claim) (backoff time.Duration, failed bool) {
+	c, err := r.claim(ctx)
 	for c != nil {
 		if len(c.ids) == 0 {
 			c.rollback()
-			return
+			return 0, false
 		}
 		acked := make(chan error, 1)
 		go func() { acked <- r.publish(ctx, c) }()
 		var next *claim
 		if len(c.ids) == r.opts.BatchSize {
-			next = r.claimOrLog(ctx)
+			next, err = r.claim(ctx)
 		}
-		if err := <-acked; err != nil {
+		if perr := <-acked; perr != nil {
 			c.rollback()
 			if next != nil {
 				next.rollback()
 			}
-			if ctx.Err() == nil {
-				r.log.Warn("publish outbox batch", "rows", len(c.ids), "error", err)
+			if ctx.Err() != nil {
+				return 0, false
 			}
-			return
+			return r.bus.Failed(fmt.Errorf("publish outbox batch of %d rows: %w", len(c.ids), perr)), true
 		}
+		r.bus.Succeeded()
 		marks <- c
 		c = next
 	}
-}
-
-// claimOrLog claims a batch, or logs why it could not and returns nil.
-func (r *Relay) claimOrLog(ctx context.Context) *claim {
-	c, err := r.claim(ctx)
-	if err != nil && ctx.Err() == nil {
-		r.log.Warn("claim outbox batch", "error", err)
+	if err == nil || ctx.Err() != nil {
+		return 0, false
 	}
-	return c
+	return r.db.Failed(fmt.Errorf("claim outbox batch: %w", err)), true
 }
 
 // publish sends the claimed events and runs the AfterPublish hook.

@@ -2,8 +2,11 @@ package outbox
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
+
+	"github.com/eventshop/eventshop/pkg/outage"
 )
 
 // fallbackDelay is how long after an Add the relays of this process look
@@ -87,8 +90,14 @@ func (r *Relay) notifyLoop(ctx context.Context) {
 			return
 		case <-r.notify:
 		}
-		if _, err := r.pool.Exec(ctx, "SELECT pg_notify($1, '')", Channel); err != nil && ctx.Err() == nil {
-			r.log.Warn("notify outbox relay", "error", err)
+		_, err := r.pool.Exec(ctx, "SELECT pg_notify($1, '')", Channel)
+		if err == nil || ctx.Err() != nil {
+			continue
+		}
+		// The rows are relayed by the leader's poll anyway: back off
+		// rather than retry on every Add while the database is away.
+		if !outage.Sleep(ctx, r.db.Failed(fmt.Errorf("notify outbox relay: %w", err))) {
+			return
 		}
 	}
 }

@@ -7,12 +7,15 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/outage"
 )
 
 //go:embed migrations/*.sql
@@ -33,18 +36,13 @@ const (
 // Open connects to url, applies the platform migrations and then the
 // service's migrations from migrations (nil for none), and returns the pool.
 // The root of migrations holds the goose *.sql files; an embed.FS whose only
-// entry is a "migrations" directory is accepted too.
+// entry is a "migrations" directory is accepted too. It fails if the
+// database is unavailable; a service uses NewPool and AwaitMigrated instead,
+// to wait for it.
 func Open(ctx context.Context, url string, migrations fs.FS) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	pool, err := NewPool(url)
 	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
-	}
-	if !strings.Contains(url, "pool_max_conns") {
-		applyPoolDefaults(cfg)
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("open pool: %w", err)
+		return nil, err
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
@@ -55,6 +53,46 @@ func Open(ctx context.Context, url string, migrations fs.FS) (*pgxpool.Pool, err
 		return nil, err
 	}
 	return pool, nil
+}
+
+// NewPool returns a pool for url without connecting: connections are made
+// when they are needed, so the database may be down when the pool is made.
+// Only a malformed url is an error.
+func NewPool(url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		applyPoolDefaults(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	return pool, nil
+}
+
+// AwaitMigrated applies the migrations (as Migrate) once the database
+// answers, retrying with backoff while it is unavailable and logging the
+// outage once when it starts and once when it ends. It returns ctx's error
+// if ctx ends first, and a migration's own failure (one that leaves the
+// database answering) at once, since retrying cannot fix that.
+func AwaitMigrated(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS, log *slog.Logger) error {
+	return outage.Await(ctx, log, "database", outage.Backoff{}, func(ctx context.Context) error {
+		if err := pool.Ping(ctx); err != nil {
+			return fmt.Errorf("ping database: %w", err)
+		}
+		err := Migrate(ctx, pool, migrations)
+		if err == nil || outage.Is(err) {
+			return err
+		}
+		// goose does not always keep the driver's error: ask the server.
+		if perr := pool.Ping(ctx); perr != nil {
+			return outage.Mark(fmt.Errorf("%w (database gone: %w)", err, perr))
+		}
+		return err
+	})
 }
 
 // applyPoolDefaults sizes the pool unless the URL says otherwise

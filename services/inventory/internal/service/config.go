@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/config"
 )
 
@@ -21,6 +22,10 @@ type Config struct {
 	LogFormat   string `env:"LOG_FORMAT" envDefault:"text"`
 	// InboxRetention is how long the ids of applied events are kept (see inbox.DefaultRetention).
 	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"168h"`
+
+	// Redelivery is how the consumer redelivers failed events
+	// (CONSUMER_MAX_DELIVER, CONSUMER_BACKOFF, CONSUMER_OUTAGE_BACKOFF_MAX).
+	Redelivery bus.Redelivery
 
 	// Auth is how bearer tokens are verified (JWT_SECRET, JWKS_URL,
 	// JWT_ISSUER, JWT_AUDIENCE).

@@ -3,10 +3,12 @@ package service_test
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/services/inventory/internal/service"
 )
@@ -29,7 +31,7 @@ func TestLoadConfig(t *testing.T) {
 			want: service.Config{
 				HTTPAddr: ":8082", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
 				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
-				Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: true,
+				Redelivery: defaultRedelivery, Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: true,
 			},
 		},
 		{
@@ -38,7 +40,7 @@ func TestLoadConfig(t *testing.T) {
 			want: service.Config{
 				HTTPAddr: ":9000", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
 				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
-				Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: false,
+				Redelivery: defaultRedelivery, Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: false,
 			},
 		},
 	}
@@ -62,4 +64,11 @@ func TestLoadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// defaultRedelivery is the consumers' redelivery when CONSUMER_* is not set.
+var defaultRedelivery = bus.Redelivery{
+	MaxDeliver:       5,
+	Backoff:          []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second},
+	OutageBackoffMax: 30 * time.Second,
 }

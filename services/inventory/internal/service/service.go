@@ -14,6 +14,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
@@ -26,8 +27,8 @@ import (
 // shutdown; whatever is left is published by the next start (or a replica).
 const flushTimeout = 5 * time.Second
 
-// Service is a started inventory service, connected, migrated and seeded,
-// not yet serving.
+// Service is an inventory service built and not yet serving; its database
+// and NATS may still be down.
 type Service struct {
 	cfg    Config
 	log    *slog.Logger
@@ -37,15 +38,14 @@ type Service struct {
 	http   *httpserver.Server
 }
 
-// New connects to the database (applying migrations and, if configured,
-// seeding the catalogue) and to NATS (provisioning the streams) and builds
-// the service.
+// New builds the service on a pool and a NATS connection that are made
+// without waiting for the database or NATS: Serve waits for them.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	pool, err := pgdb.Open(ctx, cfg.DatabaseURL, migrations.FS)
+	pool, err := pgdb.NewPool(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	b, err := bus.Connect(ctx, cfg.NATSURL, "inventory", log)
+	b, err := bus.Connect(ctx, cfg.NATSURL, "inventory", log, bus.WithRedelivery(cfg.Redelivery))
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect nats: %w", err)
@@ -59,12 +59,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 }
 
 func (s *Service) build(ctx context.Context) error {
-	if err := s.seed(ctx); err != nil {
-		return err
-	}
-	if err := s.bus.Provision(ctx); err != nil {
-		return fmt.Errorf("provision streams: %w", err)
-	}
 	verifier, err := auth.NewVerifier(ctx, s.cfg.Auth)
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)
@@ -75,6 +69,21 @@ func (s *Service) build(ctx context.Context) error {
 	s.http.AddReadyCheck("database", s.pool.Ping)
 	s.http.AddReadyCheck("nats", s.bus.Ready)
 	ports.NewHTTPServer(application).Register(s.http.Echo, verifier)
+	return nil
+}
+
+// prepare waits for the database, migrating and seeding it, and for NATS,
+// provisioning the streams, however long they take to come.
+func (s *Service) prepare(ctx context.Context) error {
+	if err := pgdb.AwaitMigrated(ctx, s.pool, migrations.FS, s.log); err != nil {
+		return err
+	}
+	if err := outage.Await(ctx, s.log, "database", outage.Backoff{}, s.seed); err != nil {
+		return err
+	}
+	if err := outage.Await(ctx, s.log, "nats", outage.Backoff{}, s.bus.Provision); err != nil {
+		return fmt.Errorf("provision streams: %w", err)
+	}
 	return nil
 }
 
@@ -99,12 +108,20 @@ func (s *Service) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve runs the consumer, the outbox relay and the HTTP server on ln until
-// ctx is done, and closes the connections. Shutdown goes from the outside
-// in: HTTP stops taking requests, the consumer finishes the batch in hand,
-// then the relay publishes what those batches wrote and stops.
+// Serve serves /healthz at once and /readyz as not ready until the database
+// and NATS are there (prepare); then it runs the consumer, the outbox relay
+// and the rest of the HTTP API on ln until ctx is done, and closes the
+// connections. Shutdown goes from the outside in: HTTP stops taking
+// requests, the consumer finishes the batch in hand, then the relay
+// publishes what those batches wrote and stops.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	defer s.close()
+	started := s.http.Starting()
+	web := s.http.Start(ctx, ln)
+	if err := s.prepare(ctx); err != nil {
+		return errors.Join(startError(err), web.Stop())
+	}
+	started()
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRelay()
 	relayDone := make(chan error, 1)
@@ -112,21 +129,28 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 
 	consumer, err := s.events.Consume(context.WithoutCancel(ctx), s.bus, s.pool)
 	if err != nil {
-		_ = ln.Close()
-		return err
+		return errors.Join(err, web.Stop())
 	}
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	pruned := make(chan error, 1)
 	go func() {
 		pruned <- inbox.PruneEvery(pruneCtx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log)
 	}()
-	httpErr := s.http.Serve(ctx, ln)
+	httpErr := web.Wait(ctx)
 	stopPruning()
 	<-pruned
 	consumer.Stop()
 	s.awaitOutboxFlushed(relayCtx)
 	stopRelay()
 	return errors.Join(httpErr, <-relayDone)
+}
+
+// startError is nil when the start was cut short by the shutdown.
+func startError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 // awaitOutboxFlushed waits until the relay published every outbox row, so

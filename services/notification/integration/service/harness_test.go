@@ -73,6 +73,7 @@ func start(t testing.TB, tune ...func(*service.Config)) *harness {
 			t.Errorf("serve: %v", err)
 		}
 	})
+	testkit.WaitReady(t, "http://"+ln.Addr().String(), 30*time.Second)
 	b, err := bus.Connect(t.Context(), nats.URL(), "notification-test", log)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/config"
 )
 
@@ -27,6 +28,10 @@ type Config struct {
 	MongoDatabase string `env:"MONGO_DATABASE" envDefault:"notification"`
 	NATSURL       string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
 	LogFormat     string `env:"LOG_FORMAT" envDefault:"text"`
+
+	// Redelivery is how the consumer redelivers failed events
+	// (CONSUMER_MAX_DELIVER, CONSUMER_BACKOFF, CONSUMER_OUTAGE_BACKOFF_MAX).
+	Redelivery bus.Redelivery
 
 	// Auth is how bearer tokens are verified (JWT_SECRET, JWKS_URL,
 	// JWT_ISSUER, JWT_AUDIENCE).

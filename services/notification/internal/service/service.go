@@ -16,6 +16,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
+	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/notification/internal/adapters/channel"
 	mongorepo "github.com/eventshop/eventshop/services/notification/internal/adapters/mongo"
@@ -30,7 +31,13 @@ import (
 // flushTimeout bounds the relay's last pass at shutdown.
 const flushTimeout = 5 * time.Second
 
-// Service is a started notification service, connected and indexed, not yet serving.
+// mongoAttemptTimeout bounds one attempt to prepare MongoDB at start-up,
+// well below the driver's 30 s server selection, so that the wait for a
+// store that is down is logged and retried at a steady pace.
+const mongoAttemptTimeout = 5 * time.Second
+
+// Service is a notification service built and not yet serving; MongoDB and
+// NATS may still be down.
 type Service struct {
 	cfg     Config
 	log     *slog.Logger
@@ -40,11 +47,12 @@ type Service struct {
 	events  ports.Events
 	worker  *ports.Worker
 	relay   *outbox.MongoRelay
+	repo    *mongorepo.Notifications
 	http    *httpserver.Server
 }
 
-// New connects to MongoDB (creating the indexes) and to NATS (provisioning
-// the streams) and builds the service.
+// New builds the service on a MongoDB client and a NATS connection that are
+// made without waiting for MongoDB or NATS: Serve waits for them.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -55,7 +63,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, fmt.Errorf("connect mongo: %w", err)
 	}
 	s := &Service{cfg: cfg, log: log, client: client}
-	if s.bus, err = bus.Connect(ctx, cfg.NATSURL, "notification", log); err != nil {
+	if s.bus, err = bus.Connect(ctx, cfg.NATSURL, "notification", log, bus.WithRedelivery(cfg.Redelivery)); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("connect bus: %w", err)
 	}
@@ -67,14 +75,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 }
 
 func (s *Service) build(ctx context.Context) error {
-	db := s.client.Database(s.cfg.MongoDatabase)
-	coll := db.Collection(mongorepo.Collection)
-	if err := migrations.Apply(ctx, coll, db.Collection(mongorepo.Unfinished)); err != nil {
-		return err
-	}
-	if err := s.bus.Provision(ctx); err != nil {
-		return fmt.Errorf("provision streams: %w", err)
-	}
+	coll := s.collection()
 	verifier, err := auth.NewVerifier(ctx, s.cfg.Auth)
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)
@@ -90,9 +91,7 @@ func (s *Service) build(ctx context.Context) error {
 		},
 	})
 	repo = mongorepo.NewNotifications(coll, s.relay)
-	if err := s.listUnsent(ctx, repo); err != nil {
-		return err
-	}
+	s.repo = repo
 	application := s.newApplication(repo)
 	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)
 	s.events = ports.Events{Record: application.Commands.Record}
@@ -104,10 +103,38 @@ func (s *Service) build(ctx context.Context) error {
 	return nil
 }
 
+func (s *Service) collection() *mongo.Collection {
+	return s.client.Database(s.cfg.MongoDatabase).Collection(mongorepo.Collection)
+}
+
+// prepare waits for MongoDB, creating the indexes and listing the unsent
+// notifications as unfinished, and for NATS, provisioning the streams,
+// however long they take to come.
+func (s *Service) prepare(ctx context.Context) error {
+	err := outage.Await(ctx, s.log, "mongo", outage.Backoff{}, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, mongoAttemptTimeout)
+		defer cancel()
+		db := s.client.Database(s.cfg.MongoDatabase)
+		return migrations.Apply(ctx, s.collection(), db.Collection(mongorepo.Unfinished))
+	})
+	if err != nil {
+		return err
+	}
+	// Listing reads the whole collection: no attempt timeout of its own,
+	// the driver's server selection bounds an attempt while MongoDB is down.
+	if err := outage.Await(ctx, s.log, "mongo", outage.Backoff{}, s.listUnsent); err != nil {
+		return err
+	}
+	if err := outage.Await(ctx, s.log, "nats", outage.Backoff{}, s.bus.Provision); err != nil {
+		return fmt.Errorf("provision streams: %w", err)
+	}
+	return nil
+}
+
 // listUnsent lists the unsent notifications stored before the unfinished
 // list existed, so that the worker's sweep finds them.
-func (s *Service) listUnsent(ctx context.Context, repo *mongorepo.Notifications) error {
-	n, err := repo.ListUnsent(ctx)
+func (s *Service) listUnsent(ctx context.Context) error {
+	n, err := s.repo.ListUnsent(ctx)
 	if err != nil {
 		return err
 	}
@@ -115,6 +142,14 @@ func (s *Service) listUnsent(ctx context.Context, repo *mongorepo.Notifications)
 		s.log.Info("listed unsent notifications as unfinished", slog.Int("notifications", n))
 	}
 	return nil
+}
+
+// startError is nil when the start was cut short by the shutdown.
+func startError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 // newApplication wires the use cases to repo and the channel, and to the
@@ -169,22 +204,29 @@ func (s *Service) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve runs the consumer, the delivery worker, the outbox relay and the
-// HTTP server on ln until ctx is done. It then stops the HTTP server, drains
-// the consumer, stops the worker, and stops the relay after a last pass that
-// publishes what the worker queued, and closes the connections.
+// Serve serves /healthz at once and /readyz as not ready until MongoDB and
+// NATS are there (prepare); then it runs the consumer, the delivery worker,
+// the outbox relay and the HTTP API on ln until ctx is done. It then stops
+// the HTTP server, drains the consumer, stops the worker, and stops the
+// relay after a last pass that publishes what the worker queued, and closes
+// the connections.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	defer s.close()
+	started := s.http.Starting()
+	web := s.http.Start(ctx, ln)
+	if err := s.prepare(ctx); err != nil {
+		return errors.Join(startError(err), web.Stop())
+	}
+	started()
 	consumer, err := s.bus.Consume(ctx, s.events.Consumer(), s.events.Handler())
 	if err != nil {
-		_ = ln.Close()
-		return fmt.Errorf("consume %s: %w", ports.OrdersConsumer, err)
+		return errors.Join(fmt.Errorf("consume %s: %w", ports.OrdersConsumer, err), web.Stop())
 	}
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	relayDone := make(chan error, 1)
 	go func() { relayDone <- s.relay.Run(relayCtx) }()
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.http.Serve(gctx, ln) })
+	g.Go(func() error { return web.Wait(gctx) })
 	g.Go(func() error { return s.worker.Run(gctx) })
 	<-gctx.Done()
 	consumer.Stop()

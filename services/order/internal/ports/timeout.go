@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
 )
@@ -27,11 +28,13 @@ type SagaTimeout struct {
 	timeout  time.Duration
 	interval time.Duration
 	log      *slog.Logger
+	database *outage.Watch // logs an outage of the database once, not every sweep
 }
 
 // NewSagaTimeout returns a sweeper that cancels orders PENDING for longer than timeout.
 func NewSagaTimeout(cancel command.CancelExpiredHandler, timeout time.Duration, log *slog.Logger) *SagaTimeout {
-	return &SagaTimeout{cancel: cancel, timeout: timeout, interval: max(timeout/10, MinSweepInterval), log: log}
+	return &SagaTimeout{cancel: cancel, timeout: timeout, interval: max(timeout/10, MinSweepInterval), log: log,
+		database: outage.NewWatch(log, "saga timeout sweep: database", outage.Backoff{})}
 }
 
 // Run sweeps until ctx is done. A failed sweep is logged and retried at the
@@ -54,12 +57,17 @@ func (s *SagaTimeout) Sweep(ctx context.Context) {
 	ctx = telemetry.Start(ctx, "")
 	for ctx.Err() == nil {
 		n, err := s.cancel.Handle(ctx, command.CancelExpired{Timeout: s.timeout, Limit: SweepBatch})
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.ErrorContext(ctx, "saga timeout sweep failed", "err", err)
-			}
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case outage.Is(err):
+			s.database.Failed(err)
+			return
+		case err != nil:
+			s.log.ErrorContext(ctx, "saga timeout sweep failed", "err", err)
 			return
 		}
+		s.database.Succeeded()
 		if n > 0 {
 			s.log.InfoContext(ctx, "pending orders timed out", "count", n)
 		}

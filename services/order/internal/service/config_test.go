@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/services/order/internal/service"
 )
@@ -19,7 +20,7 @@ func TestLoadConfig(t *testing.T) {
 		InventoryURL: "http://127.0.0.1:8082", InventoryTimeout: 2 * time.Second,
 		SagaTimeout: 30 * time.Second, IdempotencyKeyTTL: 24 * time.Hour,
 		InboxRetention: inbox.DefaultRetention, LogFormat: "text",
-		Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"},
+		Redelivery: defaultRedelivery, Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"},
 	}
 	shorter := defaults
 	shorter.SagaTimeout, shorter.HTTPAddr = 5*time.Second, ":9000"
@@ -57,4 +58,11 @@ func TestLoadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// defaultRedelivery is the consumers' redelivery when CONSUMER_* is not set.
+var defaultRedelivery = bus.Redelivery{
+	MaxDeliver:       5,
+	Backoff:          []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second},
+	OutageBackoffMax: 30 * time.Second,
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/order/internal/adapters/inventory"
@@ -23,8 +24,8 @@ import (
 	"github.com/eventshop/eventshop/services/order/migrations"
 )
 
-// Service is a started order service, connected and migrated, not yet
-// serving.
+// Service is an order service built and not yet serving; its database and
+// NATS may still be down.
 type Service struct {
 	cfg    Config
 	log    *slog.Logger
@@ -35,14 +36,14 @@ type Service struct {
 	http   *httpserver.Server
 }
 
-// New connects to the database (applying migrations) and to NATS
-// (provisioning the streams) and builds the service.
+// New builds the service on a pool and a NATS connection that are made
+// without waiting for the database or NATS: Serve waits for them.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	pool, err := pgdb.Open(ctx, cfg.DatabaseURL, migrations.FS)
+	pool, err := pgdb.NewPool(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	b, err := bus.Connect(ctx, cfg.NATSURL, "order", log)
+	b, err := bus.Connect(ctx, cfg.NATSURL, "order", log, bus.WithRedelivery(cfg.Redelivery))
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect nats: %w", err)
@@ -56,9 +57,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 }
 
 func (s *Service) build(ctx context.Context) error {
-	if err := s.bus.Provision(ctx); err != nil {
-		return fmt.Errorf("provision streams: %w", err)
-	}
 	verifier, err := auth.NewVerifier(ctx, s.cfg.Auth)
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)
@@ -84,25 +82,51 @@ func (s *Service) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve runs the service on ln until ctx is done or a part fails, and
-// closes the connections. The outbox relay is stopped last, after
-// everything that writes events, so that the events of the last
-// transactions are published before the process exits.
+// prepare waits for the database, migrating it, and for NATS, provisioning
+// the streams, however long they take to come.
+func (s *Service) prepare(ctx context.Context) error {
+	if err := pgdb.AwaitMigrated(ctx, s.pool, migrations.FS, s.log); err != nil {
+		return err
+	}
+	if err := outage.Await(ctx, s.log, "nats", outage.Backoff{}, s.bus.Provision); err != nil {
+		return fmt.Errorf("provision streams: %w", err)
+	}
+	return nil
+}
+
+// Serve serves /healthz at once and /readyz as not ready until the database
+// and NATS are there (prepare); then it runs the service on ln until ctx is
+// done or a part fails, and closes the connections. The outbox relay is
+// stopped last, after everything that writes events, so that the events of
+// the last transactions are published before the process exits.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	defer s.close()
+	started := s.http.Starting()
+	web := s.http.Start(ctx, ln)
+	if err := s.prepare(ctx); err != nil {
+		return errors.Join(startError(err), web.Stop())
+	}
+	started()
 	relay := startRelay(ctx, outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{}))
-	err := s.serve(ctx, ln, relay.failed)
+	err := s.serve(ctx, web, relay.failed)
 	return errors.Join(err, relay.stop())
+}
+
+// startError is nil when the start was cut short by the shutdown.
+func startError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 // serve runs the parts that write until ctx is done or one fails: the HTTP
 // API, the saga's consumers, the saga timeout and the expiry of
 // idempotency keys and inbox rows.
-func (s *Service) serve(ctx context.Context, ln net.Listener, relayFailed <-chan error) error {
+func (s *Service) serve(ctx context.Context, web *httpserver.Background, relayFailed <-chan error) error {
 	consumers, err := s.events.Consume(ctx, s.bus)
 	if err != nil {
-		_ = ln.Close()
-		return err
+		return errors.Join(err, web.Stop())
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -120,7 +144,7 @@ func (s *Service) serve(ctx context.Context, ln net.Listener, relayFailed <-chan
 	g.Go(func() error { return ports.NewSagaTimeout(cmd.CancelExpired, cfg.SagaTimeout, s.log).Run(ctx) })
 	g.Go(func() error { return ports.NewKeyExpiry(cmd.ExpireKeys, cfg.IdempotencyKeyTTL, s.log).Run(ctx) })
 	g.Go(func() error { return inbox.PruneEvery(ctx, s.pool, inbox.PruneInterval, cfg.InboxRetention, s.log) })
-	g.Go(func() error { return s.http.Serve(ctx, ln) })
+	g.Go(func() error { return web.Wait(ctx) })
 	return g.Wait()
 }
 

@@ -88,6 +88,7 @@ func startGated(t *testing.T, gate chan struct{}, tune ...func(*service.Config))
 			t.Errorf("serve: %v", err)
 		}
 	})
+	testkit.WaitReady(t, "http://"+ln.Addr().String(), 30*time.Second)
 	b, err := bus.Connect(t.Context(), nats.URL(), "payment-test", log)
 	if err != nil {
 		t.Fatal(err)

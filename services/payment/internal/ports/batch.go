@@ -17,6 +17,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/logging"
+	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
@@ -61,7 +62,7 @@ func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) 
 			f(eventContext(ctx, m.Event))
 		}
 		if errs != nil && errs[i] != nil {
-			b.log.WarnContext(eventContext(ctx, m.Event), "event not applied",
+			b.log.Log(eventContext(ctx, m.Event), failureLevel(errs[i]), "event not applied",
 				slog.String("type", m.Event.Type), slog.Uint64("delivered", m.Delivered), slog.Any("error", errs[i]))
 		}
 	}
@@ -79,7 +80,7 @@ func (b batchRunner) readAhead(ctx context.Context, orders []string) context.Con
 	}
 	ahead := &postgres.Batch{OrderIDs: orders}
 	if err := ahead.ReadAhead(ctx, b.pool); err != nil {
-		b.log.WarnContext(ctx, "payments not read ahead; each event reads its own", slog.Any("error", err))
+		b.log.Log(ctx, failureLevel(err), "payments not read ahead; each event reads its own", slog.Any("error", err))
 		return ctx
 	}
 	return inbox.WithBatch(ctx, ahead)
@@ -119,6 +120,16 @@ func classify(err error) error {
 		return bus.Permanent(err)
 	}
 	return err
+}
+
+// failureLevel is the level of a failure's log line: debug for an
+// unavailable dependency, whose outage the consumer logs once when it starts
+// and once when it ends, and warning for anything else.
+func failureLevel(err error) slog.Level {
+	if outage.Is(err) {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
 }
 
 // eventContext carries the event's trace and ids into logs and emitted events.

@@ -16,6 +16,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
@@ -26,7 +27,8 @@ import (
 	"github.com/eventshop/eventshop/services/payment/migrations"
 )
 
-// Service is a started payment service, connected and migrated, not yet serving.
+// Service is a payment service built and not yet serving; its database and
+// NATS may still be down.
 type Service struct {
 	cfg      Config
 	log      *slog.Logger
@@ -37,15 +39,15 @@ type Service struct {
 	http     *httpserver.Server
 }
 
-// New connects to the database (applying migrations) and to NATS
-// (provisioning the streams) and builds the service.
+// New builds the service on a pool and a NATS connection that are made
+// without waiting for the database or NATS: Serve waits for them.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	registerMetrics()
-	pool, err := pgdb.Open(ctx, cfg.DatabaseURL, migrations.FS)
+	pool, err := pgdb.NewPool(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	b, err := bus.Connect(ctx, cfg.NATSURL, "payment", log)
+	b, err := bus.Connect(ctx, cfg.NATSURL, "payment", log, bus.WithRedelivery(cfg.Redelivery))
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect bus: %w", err)
@@ -59,9 +61,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 }
 
 func (s *Service) build(ctx context.Context) error {
-	if err := s.bus.Provision(ctx); err != nil {
-		return fmt.Errorf("provision streams: %w", err)
-	}
 	verifier, err := auth.NewVerifier(ctx, s.cfg.Auth)
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)
@@ -102,20 +101,38 @@ func (s *Service) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve runs the consumers, the outbox relay and the HTTP server on ln until
-// ctx is done, then stops them in order (consumers drain, the relay flushes)
-// and closes the connections.
+// prepare waits for the database, migrating it, and for NATS, provisioning
+// the streams, however long they take to come.
+func (s *Service) prepare(ctx context.Context) error {
+	if err := pgdb.AwaitMigrated(ctx, s.pool, migrations.FS, s.log); err != nil {
+		return err
+	}
+	if err := outage.Await(ctx, s.log, "nats", outage.Backoff{}, s.bus.Provision); err != nil {
+		return fmt.Errorf("provision streams: %w", err)
+	}
+	return nil
+}
+
+// Serve serves /healthz at once and /readyz as not ready until the database
+// and NATS are there (prepare); then it runs the consumers, the outbox relay
+// and the HTTP API on ln until ctx is done, stops them in order (consumers
+// drain, the relay flushes) and closes the connections.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	defer s.close()
+	started := s.http.Starting()
+	web := s.http.Start(ctx, ln)
+	if err := s.prepare(ctx); err != nil {
+		return errors.Join(startError(err), web.Stop())
+	}
+	started()
 	consumers, err := s.startConsumers(ctx)
 	if err != nil {
-		_ = ln.Close()
-		return err
+		return errors.Join(err, web.Stop())
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{})
 	g.Go(func() error { return relay.Run(gctx) })
-	g.Go(func() error { return s.http.Serve(gctx, ln) })
+	g.Go(func() error { return web.Wait(gctx) })
 	g.Go(func() error { s.sweepOrphans(gctx); return nil })
 	g.Go(func() error { return inbox.PruneEvery(gctx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log) })
 	<-gctx.Done()
@@ -126,6 +143,14 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// startError is nil when the start was cut short by the shutdown.
+func startError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 func (s *Service) startConsumers(ctx context.Context) ([]*bus.Consumer, error) {
