@@ -61,7 +61,7 @@ func TestInfrastructureIsRestartedOnItsData(t *testing.T) {
 
 	t.Run("postgres", func(t *testing.T) {
 		url := s.AdminURLs["order"]
-		exec(t, ctx, url, `CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)`)
+		execSQL(t, ctx, url, `CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)`)
 		if err := s.Postgres.Kill(); err != nil {
 			t.Fatalf("kill: %v", err)
 		}
@@ -147,7 +147,7 @@ func jetStream(t *testing.T, url string) nats.JetStreamContext {
 	return js
 }
 
-func exec(t *testing.T, ctx context.Context, url, sql string) {
+func execSQL(t *testing.T, ctx context.Context, url, sql string) {
 	t.Helper()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
