@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/eventshop/eventshop/tools/chaos"
 	"github.com/eventshop/eventshop/tools/stack"
 )
@@ -45,6 +47,9 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "directory for the run's files (default: a new one under chaos-runs/)")
 	flag.Parse()
 	stack.OneProcEach()
+	// toxiproxy's toxics trace to zerolog's global logger: keep the
+	// terminal for the live view.
+	zerolog.SetGlobalLevel(zerolog.WarnLevel)
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("service", "chaos")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
