@@ -76,6 +76,7 @@ func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
 						return err
 					}
 				}
+				proxy.KeepEndToEnd(res)
 				upstreamWins(c.Response().Header(), res.Header)
 				if proxy.IsEventStream(res) {
 					timer.Stop()

@@ -117,3 +117,30 @@ func IsEventStream(res *http.Response) bool {
 	ct := res.Header.Get("Content-Type")
 	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "text/event-stream")
 }
+
+// endToEnd are the response headers that survive an upstream answer whose
+// Connection header said "close". http.Transport drops such a Connection
+// header whole, and with it the names of the other hop-by-hop headers it
+// listed, so ReverseProxy can no longer strip those: on such an answer,
+// only these headers, which no sender lists in Connection, are passed on.
+var endToEnd = map[string]bool{
+	"Accept-Ranges": true, "Age": true, "Allow": true, "Cache-Control": true, "Content-Disposition": true,
+	"Content-Encoding": true, "Content-Language": true, "Content-Length": true, "Content-Location": true,
+	"Content-Range": true, "Content-Type": true, "Date": true, "Etag": true, "Expires": true,
+	"Idempotent-Replayed": true, "Last-Modified": true, "Link": true, "Location": true, "Retry-After": true,
+	"Traceparent": true, "Vary": true, "Www-Authenticate": true, "X-Request-Id": true,
+	"Ratelimit-Limit": true, "Ratelimit-Remaining": true, "Ratelimit-Reset": true, "Ratelimit-Policy": true,
+}
+
+// KeepEndToEnd removes from the answer of a closing connection every
+// header but the known end-to-end ones (see endToEnd).
+func KeepEndToEnd(res *http.Response) {
+	if !res.Close {
+		return
+	}
+	for k := range res.Header {
+		if !endToEnd[k] {
+			delete(res.Header, k)
+		}
+	}
+}
