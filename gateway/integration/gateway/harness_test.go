@@ -225,3 +225,13 @@ func eventually(t *testing.T, cond func() bool, msg string) {
 	t.Helper()
 	testkit.Eventually(t, 5*time.Second, cond, msg)
 }
+
+// newIssuerToken is a token for user signed with the tests' secret.
+func newIssuerToken(t testing.TB, user string) string {
+	t.Helper()
+	tok, err := auth.NewIssuer(auth.Config{Secret: secret}, time.Hour).Token(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}

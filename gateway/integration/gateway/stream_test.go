@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/gateway/internal/gateway"
-	"github.com/eventshop/eventshop/pkg/auth"
 )
 
 // TestEventStreamReachesTheClientEventByEvent checks that an answer is
@@ -101,17 +100,10 @@ func TestHTTPSNegotiatesHTTP2(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	aliceToken := func(t *testing.T) string {
-		tok, err := auth.NewIssuer(auth.Config{Secret: secret}, time.Hour).Token("alice")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
 	base := strings.Replace(serve(t, g), "http://", "https://", 1)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
 	req, _ := http.NewRequest("GET", base+"/api/v1/orders", nil)
-	req.Header.Set("Authorization", "Bearer "+aliceToken(t))
+	req.Header.Set("Authorization", "Bearer "+newIssuerToken(t, "alice"))
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
