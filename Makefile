@@ -97,7 +97,7 @@ bench-saga: ## measure saga latency and confirmed orders per second
 	$(GO) run ./tools/cmd/benchsaga
 
 .PHONY: bench-gateway
-bench-gateway: ## measure the gateway against direct, nginx and cache hits
+bench-gateway: ## measure the gateway against Caddy (nginx, HAProxy beside) and cache hits
 	$(GO) run ./tools/cmd/benchgateway
 
 .PHONY: bench-run
