@@ -55,8 +55,8 @@ func outcome(status int) error {
 
 // proxyTo forwards a request to rt's upstream with httputil.ReverseProxy.
 // The route's timeout runs until the answer's head, and on through a
-// plain answer's body; an event stream is exempt from it and from the
-// write deadline once it starts.
+// plain answer's body; an event stream (or a declared upgrade) is exempt
+// from it and from the write deadline once it starts.
 func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
 	up := g.upstreams[rt.Upstream]
 	errorLog := log.New(serverErrors{g.log}, "", 0)
@@ -78,7 +78,7 @@ func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
 				}
 				proxy.KeepEndToEnd(res)
 				upstreamWins(c.Response().Header(), res.Header)
-				if proxy.IsEventStream(res) {
+				if proxy.IsEventStream(res) || res.StatusCode == http.StatusSwitchingProtocols {
 					timer.Stop()
 					_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Time{})
 				}

@@ -14,7 +14,6 @@ import (
 const caddyfile = `{
 	admin off
 	auto_https off
-	persist_config off
 }
 http://%[2]s {
 	reverse_proxy %[1]s
