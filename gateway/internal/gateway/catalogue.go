@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -43,7 +44,7 @@ func (g *Gateway) cached(rt *routes.Route) echo.MiddlewareFunc {
 			if e, ok := g.cache.Get(key); ok {
 				return answerCached(c, e, "HIT")
 			}
-			e, err := g.cache.Fill(key, func() (*cache.Entry, error) { return g.fetch(r.Context(), rt, key, c.Response().Header()) })
+			e, err := g.cache.Fill(key, func() (*cache.Entry, error) { return g.fetch(r.Context(), rt, r.URL, c.Response().Header()) })
 			if err == nil && e.Status < 500 {
 				return answerCached(c, e, "MISS")
 			}
@@ -62,12 +63,12 @@ func (g *Gateway) cached(rt *routes.Route) echo.MiddlewareFunc {
 // breaker. It is not cancelled when the client that happened to lead the
 // fill leaves, so that one client leaving does not fail the others waiting
 // on the same key.
-func (g *Gateway) fetch(ctx context.Context, rt *routes.Route, key string, h http.Header) (*cache.Entry, error) {
+func (g *Gateway) fetch(ctx context.Context, rt *routes.Route, target *url.URL, h http.Header) (*cache.Entry, error) {
 	done, err := g.breakers.Allow(rt.Upstream)
 	if err != nil {
 		return nil, err
 	}
-	e, err := g.get(context.WithoutCancel(ctx), rt, key, h)
+	e, err := g.get(context.WithoutCancel(ctx), rt, target, h)
 	switch {
 	case err != nil && !errors.Is(err, errTooLarge):
 		done(err)
@@ -79,11 +80,14 @@ func (g *Gateway) fetch(ctx context.Context, rt *routes.Route, key string, h htt
 	return e, err
 }
 
-func (g *Gateway) get(ctx context.Context, rt *routes.Route, key string, h http.Header) (*cache.Entry, error) {
+// get asks rt's upstream for the cleaned path and query of target, and
+// nothing else of the client's request.
+func (g *Gateway) get(ctx context.Context, rt *routes.Route, target *url.URL, h http.Header) (*cache.Entry, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, rt.Timeout, errUpstreamTimeout)
 	defer cancel()
-	url := g.upstreams[rt.Upstream].URL.String() + strings.TrimSuffix(key, "?")
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	u := *g.upstreams[rt.Upstream].URL
+	u.Path, u.RawQuery = target.Path, target.RawQuery
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("catalogue request: %w", err)
 	}

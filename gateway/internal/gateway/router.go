@@ -45,11 +45,12 @@ func (g *Gateway) initRouter(b *bus.Bus) error {
 	metrics := newRouteMetrics(table)
 	for i := range table {
 		rt := &table[i]
-		h := g.proxyTo(rt)
-		if !rt.Proxied() {
-			if h = own[rt.Method+" "+rt.Path]; h == nil {
-				return fmt.Errorf("no handler for %s %s", rt.Method, rt.Path)
-			}
+		h := own[rt.Method+" "+rt.Path]
+		switch {
+		case rt.Proxied():
+			h = g.proxyTo(rt)
+		case h == nil:
+			return fmt.Errorf("no handler for %s %s", rt.Method, rt.Path)
 		}
 		e.Add(rt.Method, rt.Path, h, g.chain(rt, metrics[rt])...)
 	}
