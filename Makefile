@@ -9,9 +9,6 @@ ALL_PKGS  := $(addprefix ./,$(addsuffix /...,$(MODULES)))
 # what runs in production: the gateway and the services, without their tests' harness
 SHIPPED_PKGS := $(addprefix ./,$(addsuffix /...,pkg schemas gateway services/provider \
              $(foreach s,order inventory payment notification,services/$(s))))
-# the gateway's packages again on the portable event loops (evloop_portable)
-# that serve it elsewhere than on Linux
-PORTABLE_PKGS := $(addprefix ./gateway/,internal/evloop internal/evhttp internal/proxy integration/...)
 # Fuzz budgets are execution counts, 10-30 s of each target here, not
 # durations: Go 1.26's fuzz coordinator can fail a duration-bounded run that
 # found nothing with "context deadline exceeded" (go.dev/issue/75804, fixed
@@ -43,7 +40,6 @@ build: ## build every binary into bin/
 .PHONY: test
 test: schemas-check ## run every test against real servers, then the fuzz targets
 	$(GO) test -count=1 -timeout 30m $(ALL_PKGS)
-	$(GO) test -count=1 -timeout 10m -tags evloop_portable $(PORTABLE_PKGS)
 	$(MAKE) fuzz
 
 .PHONY: fuzz
@@ -67,7 +63,6 @@ lint: ## go vet and staticcheck on every module; vet for macOS, and for Windows 
 	$(GO) vet $(ALL_PKGS)
 	GOOS=darwin $(GO) vet $(ALL_PKGS)
 	GOOS=windows $(GO) vet $(SHIPPED_PKGS)
-	$(GO) vet -tags evloop_portable $(PORTABLE_PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(ALL_PKGS)
 
 .PHONY: fmt
@@ -107,7 +102,7 @@ bench-saga: ## measure saga latency and confirmed orders per second
 	$(GO) run ./tools/cmd/benchsaga
 
 .PHONY: bench-gateway
-bench-gateway: ## measure the gateway against direct, nginx and cache hits
+bench-gateway: ## measure the gateway against Caddy (nginx, HAProxy beside) and cache hits
 	$(GO) run ./tools/cmd/benchgateway
 
 .PHONY: bench-run

@@ -140,8 +140,15 @@ func newHarness(t *testing.T, cfg config.Config, b *bus.Bus) *harness {
 	for _, name := range []string{"order", "inventory", "payment", "notification"} {
 		h.up[name] = newUpstream(t, name)
 	}
-	cfg.OrderURL, cfg.InventoryURL = h.up["order"].srv.URL, h.up["inventory"].srv.URL
-	cfg.PaymentURL, cfg.NotificationURL = h.up["payment"].srv.URL, h.up["notification"].srv.URL
+	// A URL the test set already (a misbehaving upstream) is kept.
+	for _, u := range []struct {
+		url  *string
+		name string
+	}{{&cfg.OrderURL, "order"}, {&cfg.InventoryURL, "inventory"}, {&cfg.PaymentURL, "payment"}, {&cfg.NotificationURL, "notification"}} {
+		if *u.url == "" {
+			*u.url = h.up[u.name].srv.URL
+		}
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	g, err := gateway.New(context.Background(), cfg, log, gateway.Options{Bus: b, Now: h.clock.Now})
 	if err != nil {
@@ -217,4 +224,14 @@ func bearer(tok string) string { return "Authorization: Bearer " + tok }
 func eventually(t *testing.T, cond func() bool, msg string) {
 	t.Helper()
 	testkit.Eventually(t, 5*time.Second, cond, msg)
+}
+
+// newIssuerToken is a token for user signed with the tests' secret.
+func newIssuerToken(t testing.TB, user string) string {
+	t.Helper()
+	tok, err := auth.NewIssuer(auth.Config{Secret: secret}, time.Hour).Token(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }

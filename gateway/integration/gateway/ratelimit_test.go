@@ -104,3 +104,33 @@ func TestRateLimitOff(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimitHoldsAcrossTwoGateways checks the per-replica share: two
+// gateways told they are two replicas of a budget of 10 let one user
+// through 10 times in all, however a balancer spreads the requests, and
+// each announces its own share in RateLimit-Limit.
+func TestRateLimitHoldsAcrossTwoGateways(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Rate.WriteRPS, cfg.Rate.WriteBurst, cfg.Rate.Replicas = 0.001, 10, 2
+	a, b := newHarness(t, cfg, nil), newHarness(t, cfg, nil)
+	alice := bearer(a.token(t, "alice"))
+	allowed := 0
+	for i := range 14 {
+		h := []*harness{a, b}[i%2]
+		resp, _ := h.do(t, "POST", "/api/v1/orders", `{}`, alice)
+		switch resp.StatusCode {
+		case http.StatusOK:
+			allowed++
+		case http.StatusTooManyRequests:
+		default:
+			t.Fatalf("request %d: status %d", i+1, resp.StatusCode)
+		}
+		if got := resp.Header.Get("RateLimit-Limit"); got != "5" {
+			t.Errorf("request %d: RateLimit-Limit %q, want this replica's share, 5", i+1, got)
+		}
+	}
+	if allowed != 10 {
+		t.Errorf("two gateways allowed %d requests, want the budget, 10", allowed)
+	}
+}

@@ -1,6 +1,8 @@
 // Package cache is the gateway's response cache for the anonymous catalogue:
 // a bounded LRU with a TTL, one upstream fetch per key at a time
-// (singleflight), strong ETags, and invalidation on demand.
+// (singleflight), strong ETags, and invalidation on demand. An expired
+// entry stays until it is evicted or invalidated, so that it can be served
+// marked stale while its upstream fails.
 package cache
 
 import (
@@ -18,9 +20,12 @@ type Entry struct {
 	Status      int
 	ContentType string
 	Body        []byte
-	ETag        string
-	key         string
-	expires     time.Time
+	// RetryAfter is the upstream's Retry-After of an answer that is not
+	// stored (a 503), passed on to the client.
+	RetryAfter string
+	ETag       string
+	key        string
+	expires    time.Time
 }
 
 // Options bound a Cache. Zero values: MaxEntries 1024, MaxBytes 16 MiB,
@@ -76,11 +81,22 @@ func (c *Cache) Get(key string) (*Entry, bool) {
 	}
 	e := el.Value.(*Entry)
 	if c.opts.Now().After(e.expires) {
-		c.remove(el)
 		return nil, false
 	}
 	c.lru.MoveToFront(el)
 	return e, true
+}
+
+// Stale returns the entry for key, fresh or expired, as long as it is
+// held: the answer to give while the upstream cannot give a new one.
+func (c *Cache) Stale(key string) (*Entry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[key]
+	if !ok {
+		return nil, false
+	}
+	return el.Value.(*Entry), true
 }
 
 // Fill runs fetch for key once however many callers miss at the same time,

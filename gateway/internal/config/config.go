@@ -55,24 +55,50 @@ type Config struct {
 
 	// BodyLimit is the largest request body forwarded upstream, in bytes.
 	BodyLimit int64 `env:"BODY_LIMIT" envDefault:"65536"`
+
+	// TLSCertFile and TLSKeyFile, both set, serve HTTPS with HTTP/2
+	// negotiated; unset, the gateway serves plain HTTP/1.1.
+	TLSCertFile string `env:"TLS_CERT_FILE"`
+	TLSKeyFile  string `env:"TLS_KEY_FILE"`
+	Limits      Limits
 	// CORSOrigins are the origins allowed to call the API from a browser; empty sends no CORS headers.
 	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:","`
+}
+
+// Limits bound what one client connection may cost. Zero values take the
+// defaults.
+type Limits struct {
+	// ReadHeaderTimeout is how long a client may take to send a request's
+	// head; a silent or trickling connection is closed after it.
+	ReadHeaderTimeout time.Duration `env:"READ_HEADER_TIMEOUT" envDefault:"10s"`
+	// BodyTimeout is how long a client may take to send a request's body.
+	BodyTimeout time.Duration `env:"BODY_TIMEOUT" envDefault:"10s"`
+	// WriteTimeout bounds the writing of a plain answer to the client
+	// (event streams have none).
+	WriteTimeout time.Duration `env:"WRITE_TIMEOUT" envDefault:"30s"`
+	// IdleTimeout closes a keep-alive connection quiet for this long.
+	IdleTimeout time.Duration `env:"IDLE_TIMEOUT" envDefault:"120s"`
 }
 
 // Rate holds the token-bucket budgets per route class. RPS <= 0 turns a
 // class's limit off; Off turns every limit off (load tests, end-to-end runs).
 type Rate struct {
-	Off        bool          `env:"LIMIT_OFF" envDefault:"false"`
-	AuthRPS    float64       `env:"AUTH_RPS" envDefault:"1"`
-	AuthBurst  int           `env:"AUTH_BURST" envDefault:"10"`
-	ReadRPS    float64       `env:"READ_RPS" envDefault:"50"`
-	ReadBurst  int           `env:"READ_BURST" envDefault:"100"`
-	WriteRPS   float64       `env:"WRITE_RPS" envDefault:"10"`
-	WriteBurst int           `env:"WRITE_BURST" envDefault:"20"`
-	AdminRPS   float64       `env:"ADMIN_RPS" envDefault:"20"`
-	AdminBurst int           `env:"ADMIN_BURST" envDefault:"40"`
-	MaxKeys    int           `env:"MAX_KEYS" envDefault:"100000"`
-	IdleAfter  time.Duration `env:"IDLE_AFTER" envDefault:"10m"`
+	Off        bool    `env:"LIMIT_OFF" envDefault:"false"`
+	AuthRPS    float64 `env:"AUTH_RPS" envDefault:"1"`
+	AuthBurst  int     `env:"AUTH_BURST" envDefault:"10"`
+	ReadRPS    float64 `env:"READ_RPS" envDefault:"50"`
+	ReadBurst  int     `env:"READ_BURST" envDefault:"100"`
+	WriteRPS   float64 `env:"WRITE_RPS" envDefault:"10"`
+	WriteBurst int     `env:"WRITE_BURST" envDefault:"20"`
+	AdminRPS   float64 `env:"ADMIN_RPS" envDefault:"20"`
+	AdminBurst int     `env:"ADMIN_BURST" envDefault:"40"`
+	MaxKeys    int     `env:"MAX_KEYS" envDefault:"100000"`
+	// Replicas is how many gateways share the budgets above: each applies
+	// its share (RPS and burst divided by Replicas), so that N gateways
+	// behind a balancer never allow more than the configured budget. 0 or
+	// 1: this gateway has the whole budget.
+	Replicas  int           `env:"REPLICAS" envDefault:"1"`
+	IdleAfter time.Duration `env:"IDLE_AFTER" envDefault:"10m"`
 }
 
 // Load reads the configuration from the environment.

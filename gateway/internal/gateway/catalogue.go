@@ -1,14 +1,19 @@
 package gateway
 
 import (
-	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
-	"github.com/valyala/fasthttp"
+	"github.com/labstack/echo/v4"
 
 	"github.com/eventshop/eventshop/gateway/internal/cache"
+	"github.com/eventshop/eventshop/gateway/internal/routes"
+	"github.com/eventshop/eventshop/pkg/telemetry"
 )
 
 // maxCachedBody is the largest upstream body the cache stores.
@@ -17,82 +22,124 @@ const maxCachedBody = 1 << 20
 // productPath is the catalogue listing; products are productPath + "/" + sku.
 const productPath = "/api/v1/products"
 
-// cacheable reports whether the request may be served from the shared cache:
-// a catalogue GET without credentials. Anything carrying a token is per-user
-// and bypasses the cache entirely, in both directions.
-func (g *Gateway) cacheable(x *exchange) bool {
-	if g.cache == nil || !x.route.Cacheable || !x.ctx.IsGet() {
-		return false
+// errTooLarge is a catalogue answer above maxCachedBody.
+var errTooLarge = errors.New("catalogue answer too large to cache")
+
+// cached answers a cacheable route from the cache, filling it once per key
+// on a miss. The key is the cleaned path and the query: the fill sends the
+// upstream nothing else of the client's request (no Host, no
+// Accept-Language, no cookies), so nothing else can vary the answer. A
+// request with credentials is per user and bypasses the cache in both
+// directions. When the upstream fails (a 5xx, unreachable, breaker open)
+// an entry held past its TTL is served, marked stale.
+func (g *Gateway) cached(rt *routes.Route) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.Method != http.MethodGet || r.Header.Get(echo.HeaderAuthorization) != "" || r.Header.Get("Cookie") != "" {
+				c.Response().Header().Set("X-Cache", "BYPASS")
+				return next(c)
+			}
+			key := r.URL.Path + "?" + r.URL.RawQuery
+			if e, ok := g.cache.Get(key); ok {
+				return answerCached(c, e, "HIT")
+			}
+			e, err := g.cache.Fill(key, func() (*cache.Entry, error) { return g.fetch(r.Context(), rt, r.URL, c.Response().Header()) })
+			if err == nil && e.Status < 500 {
+				return answerCached(c, e, "MISS")
+			}
+			if stale, ok := g.cache.Stale(key); ok {
+				return answerStale(c, stale, e)
+			}
+			if err != nil {
+				return g.upstreamError(c, rt, err)
+			}
+			return answerCached(c, e, "MISS")
+		}
 	}
-	if x.ctx.Request.Header.Peek("Authorization") != nil {
-		x.cacheResult = "BYPASS"
-		return false
-	}
-	return true
 }
 
-// serveCached answers from the cache, filling it once per key on a miss, and
-// honours If-None-Match with 304. The key is the request target as sent.
-// A miss waits for the fill, so it runs off the event loop.
-func (g *Gateway) serveCached(x *exchange, body []byte) int {
-	if status, ok := g.serveHit(x); ok {
-		return status
-	}
-	x.cacheResult = "MISS"
-	e, err := g.cache.Fill(string(x.ctx.RequestURI()), func() (*cache.Entry, error) { return g.fetch(x, body) })
-	if err != nil {
-		return g.upstreamError(x, err)
-	}
-	return g.answerCached(x, e)
-}
-
-// serveHit answers from the cache when it holds the key; it never waits.
-func (g *Gateway) serveHit(x *exchange) (int, bool) {
-	e, ok := g.cache.Get(b2s(x.ctx.RequestURI()))
-	if !ok {
-		return 0, false
-	}
-	x.cacheResult = "HIT"
-	return g.answerCached(x, e), true
-}
-
-func (g *Gateway) answerCached(x *exchange, e *cache.Entry) int {
-	cacheResults.WithLabelValues(x.cacheResult).Inc()
-	resp := &x.ctx.Response
-	g.setHeaders(x, &resp.Header, 0)
-	resp.Header.Set("X-Cache", x.cacheResult)
-	resp.Header.Set("Etag", e.ETag)
-	resp.Header.Set("Cache-Control", "no-cache")
-	if e.Status == http.StatusOK && etagMatches(b2s(x.ctx.Request.Header.Peek("If-None-Match")), e.ETag) {
-		resp.SetStatusCode(http.StatusNotModified)
-		return http.StatusNotModified
-	}
-	resp.Header.SetContentType(e.ContentType)
-	resp.SetStatusCode(e.Status)
-	resp.SetBodyRaw(e.Body)
-	return e.Status
-}
-
-// fetch reads the upstream answer for the cache. It is not cancelled when
-// the client that happened to lead the fill leaves, so that one client
-// leaving does not fail the others waiting on the same key.
-func (g *Gateway) fetch(x *exchange, body []byte) (*cache.Entry, error) {
-	done, err := g.breakers.Allow(x.route.Upstream)
+// fetch reads the upstream's answer for the cache, through the upstream's
+// breaker. It is not cancelled when the client that happened to lead the
+// fill leaves, so that one client leaving does not fail the others waiting
+// on the same key.
+func (g *Gateway) fetch(ctx context.Context, rt *routes.Route, target *url.URL, h http.Header) (*cache.Entry, error) {
+	done, err := g.breakers.Allow(rt.Upstream)
 	if err != nil {
 		return nil, err
 	}
-	resp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseResponse(resp)
-	out := g.outgoing(x, body)
-	if err := g.proxy.Do(&x.ctx.Request, resp, g.upstreams[x.route.Upstream], x.route.Timeout, &out, nil); err != nil {
+	e, err := g.get(context.WithoutCancel(ctx), rt, target, h)
+	switch {
+	case err != nil && !errors.Is(err, errTooLarge):
 		done(err)
-		return nil, err
+	case err != nil:
+		done(nil)
+	default:
+		done(outcome(e.Status))
 	}
-	done(outcome(resp.StatusCode()))
-	if len(resp.Body()) > maxCachedBody {
-		return nil, errors.New("response too large to cache")
+	return e, err
+}
+
+// get asks rt's upstream for the cleaned path and query of target, and
+// nothing else of the client's request.
+func (g *Gateway) get(ctx context.Context, rt *routes.Route, target *url.URL, h http.Header) (*cache.Entry, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, rt.Timeout, errUpstreamTimeout)
+	defer cancel()
+	u := *g.upstreams[rt.Upstream].URL
+	u.Path, u.RawQuery = target.Path, target.RawQuery
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue request: %w", err)
 	}
-	return &cache.Entry{Status: resp.StatusCode(), ContentType: string(resp.Header.ContentType()), Body: bytes.Clone(resp.Body())}, nil
+	req.Header.Set(echo.HeaderXRequestID, h.Get(echo.HeaderXRequestID))
+	req.Header.Set(telemetry.Header, h.Get(telemetry.Header))
+	resp, err := g.transport.RoundTrip(req)
+	if err != nil {
+		if context.Cause(ctx) == errUpstreamTimeout {
+			return nil, errUpstreamTimeout
+		}
+		return nil, fmt.Errorf("catalogue request: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCachedBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("read catalogue answer: %w", err)
+	}
+	if len(body) > maxCachedBody {
+		return nil, errTooLarge
+	}
+	return &cache.Entry{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: body, RetryAfter: resp.Header.Get("Retry-After")}, nil
+}
+
+// answerCached sends e, or 304 when the client holds its ETag.
+func answerCached(c echo.Context, e *cache.Entry, result string) error {
+	cacheResults.WithLabelValues(result).Inc()
+	h := c.Response().Header()
+	h.Set("X-Cache", result)
+	if e.RetryAfter != "" {
+		h.Set("Retry-After", e.RetryAfter)
+	}
+	if e.Status != http.StatusOK {
+		return c.Blob(e.Status, e.ContentType, e.Body)
+	}
+	h.Set("Etag", e.ETag)
+	h.Set("Cache-Control", "no-cache")
+	if etagMatches(c.Request().Header.Get("If-None-Match"), e.ETag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(e.Status, e.ContentType, e.Body)
+}
+
+// answerStale sends a stored entry past its TTL because the upstream
+// failed, marked as such: X-Cache: STALE, and Cache-Status (RFC 9211) with
+// the upstream's status when it gave one.
+func answerStale(c echo.Context, stale, failed *cache.Entry) error {
+	status := "eventshop-gateway; fwd=stale"
+	if failed != nil {
+		status += fmt.Sprintf("; fwd-status=%d", failed.Status)
+	}
+	c.Response().Header().Set("Cache-Status", status)
+	return answerCached(c, &cache.Entry{Status: stale.Status, ContentType: stale.ContentType, Body: stale.Body, ETag: stale.ETag}, "STALE")
 }
 
 // etagMatches implements If-None-Match's weak comparison for a list of tags or "*".

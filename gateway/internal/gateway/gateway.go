@@ -1,8 +1,10 @@
-// Package gateway assembles the API gateway on a fasthttp server: a fast
-// path that authenticates, rate-limits, caches and proxies the routes the
-// services own, and echo, behind fasthttpadaptor, for everything the gateway
-// answers itself (tokens, admin, schemas, OpenAPI, the web UI, health and
-// metrics).
+// Package gateway assembles the API gateway on net/http with echo as its
+// router and middleware chain. Every route of the route table takes the
+// same steps: request id, access log and metrics, authentication, the
+// route's access, its rate limit and body limit; then a proxied route goes
+// through the catalogue cache (when cacheable), its upstream's breaker and
+// httputil.ReverseProxy, and a route the gateway answers itself (tokens,
+// admin, schemas, OpenAPI) runs its handler.
 package gateway
 
 import (
@@ -10,23 +12,24 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
-	"github.com/valyala/fasthttp"
 
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/config"
-	"github.com/eventshop/eventshop/gateway/internal/evhttp"
 	"github.com/eventshop/eventshop/gateway/internal/proxy"
 	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
 	"github.com/eventshop/eventshop/gateway/internal/tokencache"
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
-	"github.com/eventshop/eventshop/pkg/httpserver"
 )
 
 // The verified-token cache holds this many tokens, each at most this long
@@ -42,31 +45,28 @@ const (
 type Options struct {
 	Bus *bus.Bus
 	Now func() time.Time
-	// ReadTimeout, when set, replaces the server's read timeout (10 s),
-	// for tests of a slow client.
-	ReadTimeout time.Duration
 }
 
-// Gateway serves the whole public API on its own event-loop HTTP server
-// (Run, or ListenAndServe and Shutdown).
+// Gateway serves the whole public API (Run, or ListenAndServe and
+// Shutdown).
 type Gateway struct {
 	cfg       config.Config
 	log       *slog.Logger
+	now       func() time.Time
 	verifier  *auth.Verifier // nil when no key is configured: every token is refused
 	tokens    *tokencache.Cache
-	metrics   map[*routes.Route]*routeMetrics
 	issuer    *auth.Issuer // nil unless the development issuer is on
-	matcher   *routes.Matcher
 	upstreams map[string]*proxy.Upstream
-	proxy     *proxy.Proxy
+	transport *http.Transport
 	breakers  *breaker.Set
 	limiter   *ratelimit.Limiter
 	cache     *cache.Cache // nil when caching is off
 	trusted   []netip.Prefix
 	cors      map[string]bool
-	server    *httpserver.Server
-	echo      fasthttp.RequestHandler // server.Echo behind fasthttpadaptor
-	srv       *evhttp.Server
+	echo      *echo.Echo
+	srv       *http.Server
+	started   chan struct{}
+	inFlight  atomic.Int64
 	sub       *nats.Subscription
 }
 
@@ -75,7 +75,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg, log: log, proxy: proxy.New(), cors: map[string]bool{}}
+	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewTransport(), cors: map[string]bool{}, started: make(chan struct{})}
 	g.tokens = tokencache.New(tokenCacheEntries, tokenCacheMaxAge)
 	if err := g.initAuth(ctx); err != nil {
 		return nil, err
@@ -96,16 +96,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if cfg.CacheTTL > 0 {
 		g.cache = cache.New(cache.Options{MaxEntries: cfg.CacheMaxEntries, MaxBytes: cfg.CacheMaxBytes, TTL: cfg.CacheTTL, Now: opts.Now})
 	}
-	table := routeTable(cfg)
-	g.matcher = routes.NewMatcher(table, routes.Route.Proxied)
-	g.metrics = newRouteMetrics(table)
-	if err := g.initServer(opts.Bus); err != nil {
+	if err := g.initRouter(opts.Bus); err != nil {
 		return nil, err
 	}
 	if err := g.subscribe(opts.Bus); err != nil {
 		return nil, err
 	}
-	g.srv = g.newServer(opts)
+	g.srv = g.newServer()
 	return g, nil
 }
 
@@ -139,7 +136,7 @@ func (g *Gateway) serviceURLs() map[string]string {
 func (g *Gateway) initUpstreams() error {
 	g.upstreams = map[string]*proxy.Upstream{}
 	for name, u := range g.serviceURLs() {
-		up, err := g.proxy.NewUpstream(name, u)
+		up, err := proxy.NewUpstream(name, u)
 		if err != nil {
 			return err
 		}
@@ -159,15 +156,21 @@ func routeTable(cfg config.Config) []routes.Route {
 	return table
 }
 
+// limits are the budgets of this replica: its share of each configured
+// budget when Replicas gateways share it.
 func limits(r config.Rate) map[string]ratelimit.Limit {
 	if r.Off {
 		return nil
 	}
+	n := float64(max(1, r.Replicas))
+	share := func(rps float64, burst int) ratelimit.Limit {
+		return ratelimit.Limit{RPS: rps / n, Burst: max(1, int(math.Floor(float64(burst)/n)))}
+	}
 	return map[string]ratelimit.Limit{
-		string(routes.ClassAuth):  {RPS: r.AuthRPS, Burst: r.AuthBurst},
-		string(routes.ClassRead):  {RPS: r.ReadRPS, Burst: r.ReadBurst},
-		string(routes.ClassWrite): {RPS: r.WriteRPS, Burst: r.WriteBurst},
-		string(routes.ClassAdmin): {RPS: r.AdminRPS, Burst: r.AdminBurst},
+		string(routes.ClassAuth):  share(r.AuthRPS, r.AuthBurst),
+		string(routes.ClassRead):  share(r.ReadRPS, r.ReadBurst),
+		string(routes.ClassWrite): share(r.WriteRPS, r.WriteBurst),
+		string(routes.ClassAdmin): share(r.AdminRPS, r.AdminBurst),
 	}
 }
 
@@ -177,5 +180,5 @@ func (g *Gateway) Close() {
 	if g.sub != nil {
 		_ = g.sub.Unsubscribe()
 	}
-	g.proxy.Close()
+	g.transport.CloseIdleConnections()
 }

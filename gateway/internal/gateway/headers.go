@@ -4,111 +4,10 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-
-	"github.com/valyala/fasthttp"
 )
 
-// securityHeaders are sent on the gateway's own responses, the web UI among
-// them: no framing, no sniffing, scripts from 'self' only. Proxied API
-// responses get only X-Content-Type-Options: they are JSON, never rendered
-// as pages.
-var securityHeaders = map[string][]string{
-	"X-Content-Type-Options":  {"nosniff"},
-	"X-Frame-Options":         {"DENY"},
-	"Referrer-Policy":         {"no-referrer"},
-	"Content-Security-Policy": {"default-src 'self'; frame-ancestors 'none'; base-uri 'none'"},
-}
-
 // corsExposed are the response headers a browser client may read.
-const corsExposed = "ETag, X-Cache, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy"
-
-// fastHeaderNames are the headers setHeaders writes, in the order of the
-// bits of a present mask.
-var fastHeaderNames = [...]string{
-	"X-Request-Id", "Traceparent", "X-Content-Type-Options", "Access-Control-Allow-Origin",
-	"Access-Control-Expose-Headers", "Vary", "Ratelimit-Limit", "Ratelimit-Remaining",
-	"Ratelimit-Reset", "Ratelimit-Policy", "Retry-After",
-}
-
-// present is a set of fastHeaderNames, by bit.
-type present uint16
-
-func (p present) has(k string) bool {
-	for i, n := range fastHeaderNames {
-		if n == k {
-			return p&(1<<i) != 0
-		}
-	}
-	return false
-}
-
-// upstreamSent is the set of fastHeaderNames the upstream's answer has,
-// found in one pass over its headers.
-func upstreamSent(h *fasthttp.ResponseHeader) present {
-	var p present
-	for k := range h.All() {
-		for i, n := range fastHeaderNames {
-			if string(k) == n {
-				p |= 1 << i
-			}
-		}
-	}
-	return p
-}
-
-// fastHeaders adds headers to a fasthttp response, except those in skip.
-type fastHeaders struct {
-	h    *fasthttp.ResponseHeader
-	skip present
-}
-
-func (f fastHeaders) add(k string, v []byte) {
-	if !f.skip.has(k) {
-		f.h.AddBytesV(k, v)
-	}
-}
-
-func (f fastHeaders) addInt(k string, n int) {
-	var buf [20]byte
-	f.add(k, strconv.AppendInt(buf[:0], int64(n), 10))
-}
-
-// setHeaders adds the fast path's headers (request id, traceparent,
-// nosniff, CORS and the rate limit) to h, except those in skip: where the
-// upstream sent one of them, its value wins, as it always has.
-func (g *Gateway) setHeaders(x *exchange, h *fasthttp.ResponseHeader, skip present) {
-	f := fastHeaders{h, skip}
-	f.add("X-Request-Id", s2b(x.requestID))
-	f.add("Traceparent", s2b(x.traceparent))
-	f.add("X-Content-Type-Options", []byte("nosniff"))
-	if origin := b2s(x.ctx.Request.Header.Peek("Origin")); g.corsAllowed(origin) {
-		f.add("Access-Control-Allow-Origin", s2b(origin))
-		f.add("Access-Control-Expose-Headers", []byte(corsExposed))
-		f.add("Vary", []byte("Origin"))
-	}
-	if !x.rate.Limited {
-		return
-	}
-	v := x.rate.Values()
-	f.addInt("Ratelimit-Limit", v.Limit)
-	f.addInt("Ratelimit-Remaining", v.Remaining)
-	f.addInt("Ratelimit-Reset", v.Reset)
-	var buf [48]byte
-	policy := strconv.AppendInt(buf[:0], int64(v.Limit), 10)
-	policy = strconv.AppendInt(append(policy, ";w="...), int64(v.Window), 10)
-	f.add("Ratelimit-Policy", policy)
-	if v.RetryAfter > 0 {
-		f.addInt("Retry-After", v.RetryAfter)
-	}
-}
-
-func (g *Gateway) setSecurityHeaders(h http.Header, r *http.Request) {
-	for k, v := range securityHeaders {
-		h[k] = v
-	}
-	g.setCORS(h, r.Header.Get("Origin"))
-}
+const corsExposed = "ETag, X-Cache, Cache-Status, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy"
 
 // corsAllowed reports whether origin may read the gateway's responses.
 func (g *Gateway) corsAllowed(origin string) bool {
@@ -125,9 +24,17 @@ func (g *Gateway) setCORS(h http.Header, origin string) {
 	h.Set("Vary", "Origin")
 }
 
+// upstreamWins drops the headers the gateway set that the upstream's
+// answer also carries: where both say something, the upstream's value is
+// sent, once.
+func upstreamWins(mine, theirs http.Header) {
+	for k := range theirs {
+		delete(mine, k)
+	}
+}
+
 // requestID keeps a client's X-Request-Id when it is short printable ASCII
 // and generates one otherwise, so that logs cannot be injected through it.
-// The result may be in, which on the fast path views the request's memory.
 func requestID(in string) string {
 	if in != "" && len(in) <= 128 && printable(in) {
 		return in

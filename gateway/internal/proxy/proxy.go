@@ -1,81 +1,57 @@
-// Package proxy is the gateway's lean reverse proxy on fasthttp types. It
-// writes a client request's head to a pooled keep-alive HTTP/1.1 connection
-// itself and reads the upstream's answer straight into the client's
-// response: upstream URLs are parsed once, and a request costs no header
-// maps, no goroutines and no timers (the timeout is a connection deadline).
+// Package proxy forwards requests to the services with the standard
+// library's reverse proxy: httputil.ReverseProxy on an http.Transport. It
+// adds what the gateway decides about a request (its id, trace, client
+// address) and removes what a client must not send (identity headers,
+// X-Forwarded-* of its own, upgrades on routes that do not declare them).
+// ReverseProxy strips hop-by-hop headers, those a Connection header names
+// included, streams answers and flushes event streams as they are written.
 package proxy
 
 import (
-	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httputil"
 	"net/url"
-	"sync"
+	"strings"
 	"time"
-
-	"github.com/valyala/fasthttp"
 )
 
-// Errors that Do returns, so the caller can pick a status and tell the
-// breaker what happened.
-var (
-	ErrTimeout     = errors.New("upstream timed out")
-	ErrUnreachable = errors.New("upstream unreachable")
-	ErrClientGone  = errors.New("client went away")
-)
+// ErrUpgradeRefused is the error of an upstream that switched protocols on
+// a route that does not declare an upgrade.
+var ErrUpgradeRefused = errors.New("upstream switched protocols on a route without upgrades")
 
-// Upstream is one service the gateway forwards to, with its own pool of
-// keep-alive connections.
+// Upstream is one service the gateway forwards to.
 type Upstream struct {
 	Name string
-	host string
-	pool *pool
-	// addr is the host:port the event-loop transport dials, and loops
-	// its connections there, by event loop (see Send).
-	addr  string
-	loops sync.Map // *evloop.Loop → *loopPool
+	URL  *url.URL
 }
 
-// Proxy forwards requests to its upstreams.
-type Proxy struct {
-	mu        sync.Mutex
-	upstreams []*Upstream
-}
-
-// New returns a Proxy without upstreams.
-func New() *Proxy { return &Proxy{} }
-
-// NewUpstream parses base ("http://localhost:8081") once and gives the
-// upstream a connection pool that Close closes. An https base is reached
-// over TLS on the same pool.
-func (p *Proxy) NewUpstream(name, base string) (*Upstream, error) {
+// NewUpstream parses base ("http://localhost:8081") once.
+func NewUpstream(name, base string) (*Upstream, error) {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("upstream %s url %q: not an absolute http url", name, base)
 	}
-	addr := u.Host
-	if u.Port() == "" {
-		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
-	}
-	pl := &pool{addr: addr, dialer: &net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}}
-	if u.Scheme == "https" {
-		pl.tls = &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
-	}
-	up := &Upstream{Name: name, host: u.Host, pool: pl, addr: addr}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.upstreams = append(p.upstreams, up)
-	return up, nil
+	return &Upstream{Name: name, URL: &url.URL{Scheme: u.Scheme, Host: u.Host}}, nil
 }
 
-// Close drops the idle upstream connections.
-func (p *Proxy) Close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, up := range p.upstreams {
-		up.pool.closeIdle()
+// NewTransport is the pool of keep-alive connections every upstream
+// shares. Upstream answers are read as they come; MaxResponseHeaderBytes
+// bounds an upstream's head as the server bounds a client's.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                  nil,
+		DialContext:            (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           1024,
+		MaxIdleConnsPerHost:    256,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    5 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
 	}
 }
 
@@ -83,43 +59,88 @@ func (p *Proxy) Close() {
 type Outgoing struct {
 	RequestID   string
 	Traceparent string
-	// ClientIP is the peer's address, appended to X-Forwarded-For.
-	ClientIP string
-	// TLS tells whether the client connection is TLS (X-Forwarded-Proto).
-	TLS bool
-	// Body is the whole request body, already read and within the limit.
-	Body []byte
+	// ForwardedFor is the X-Forwarded-For value: the client's address,
+	// after the chain of trusted proxies when there is one.
+	ForwardedFor string
+	// Upgrade lets a client's Upgrade header through (the route declares it).
+	Upgrade bool
 }
 
-// Do sends req to up and reads the answer into resp, body included, with
-// hop-by-hop headers removed. timeout bounds the whole exchange. c, when
-// not nil, is the client's: once cancelled, a failure is ErrClientGone
-// (wrapping context.Canceled), which the breaker does not count. req's
-// headers are filtered as Forwardable describes, and out's are added.
-func (p *Proxy) Do(req *fasthttp.Request, resp *fasthttp.Response, up *Upstream, timeout time.Duration, out *Outgoing, c *Cancel) error {
-	if c.Cancelled() {
-		return fmt.Errorf("%w: %w", ErrClientGone, context.Canceled)
+// Rewrite makes pr.Out the request up receives: the upstream's address
+// with the cleaned path the gateway authorised, the client's headers minus
+// identity and forwarding headers, and out's headers.
+func Rewrite(pr *httputil.ProxyRequest, up *Upstream, out Outgoing) {
+	pr.SetURL(up.URL)
+	h := pr.Out.Header
+	stripIdentity(h)
+	h.Del("Expect") // the body was read already; nothing to wait for
+	if !out.Upgrade {
+		h.Del("Upgrade")
+		h.Del("Connection")
 	}
-	if err := p.roundTrip(req, resp, up, time.Now().Add(timeout), out, c); err != nil {
-		return classify(c, err)
+	h.Set("X-Request-Id", out.RequestID)
+	h.Set("Traceparent", out.Traceparent)
+	h.Set("X-Forwarded-For", out.ForwardedFor)
+	h.Set("X-Forwarded-Proto", map[bool]string{false: "http", true: "https"}[pr.In.TLS != nil])
+	neverReplay(pr.Out)
+}
+
+// neverReplay keeps http.Transport from sending a request again when a
+// reused connection fails after it was written: the Transport replays a
+// bodiless request it thinks idempotent (a GET, or any method with an
+// Idempotency-Key header), and only a request with a body and no GetBody
+// is never replayed. A GET or HEAD may be replayed: it changes nothing.
+func neverReplay(r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return
+	}
+	r.GetBody = nil
+	if r.Body == nil || r.Body == http.NoBody {
+		r.Body = io.NopCloser(strings.NewReader(""))
+	}
+}
+
+// RefuseUpgrade is a ReverseProxy.ModifyResponse step for routes without
+// upgrades: a 101 answer becomes ErrUpgradeRefused, which the error handler
+// turns into a 502.
+func RefuseUpgrade(res *http.Response) error {
+	if res.StatusCode == http.StatusSwitchingProtocols {
+		return ErrUpgradeRefused
 	}
 	return nil
 }
 
-func classify(c *Cancel, err error) error {
-	switch {
-	case c.Cancelled():
-		return fmt.Errorf("%w: %w", ErrClientGone, context.Canceled)
-	case isTimeout(err):
-		return fmt.Errorf("%w: %w", ErrTimeout, err)
-	default:
-		return fmt.Errorf("%w: %w", ErrUnreachable, err)
-	}
+// IsEventStream reports whether res is a Server-Sent Events stream, which
+// has no end the gateway could wait for.
+func IsEventStream(res *http.Response) bool {
+	ct := res.Header.Get("Content-Type")
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "text/event-stream")
 }
 
-// isTimeout reports a passed deadline, which fasthttp's response parser
-// reports as its own ErrTimeout.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, fasthttp.ErrTimeout) || (errors.As(err, &ne) && ne.Timeout())
+// endToEnd are the response headers that survive an upstream answer whose
+// Connection header said "close". http.Transport drops such a Connection
+// header whole, and with it the names of the other hop-by-hop headers it
+// listed, so ReverseProxy can no longer strip those: on such an answer,
+// only these headers, which no sender lists in Connection, are passed on.
+var endToEnd = map[string]bool{
+	"Accept-Ranges": true, "Age": true, "Allow": true, "Cache-Control": true, "Content-Disposition": true,
+	"Content-Encoding": true, "Content-Language": true, "Content-Length": true, "Content-Location": true,
+	"Content-Range": true, "Content-Type": true, "Date": true, "Etag": true, "Expires": true,
+	"Idempotent-Replayed": true, "Last-Modified": true, "Link": true, "Location": true, "Retry-After": true,
+	"Traceparent": true, "Vary": true, "Www-Authenticate": true, "X-Request-Id": true,
+	"Ratelimit-Limit": true, "Ratelimit-Remaining": true, "Ratelimit-Reset": true, "Ratelimit-Policy": true,
+}
+
+// KeepEndToEnd removes from the answer of a closing connection every
+// header but the known end-to-end ones (see endToEnd).
+func KeepEndToEnd(res *http.Response) {
+	if !res.Close {
+		return
+	}
+	for k := range res.Header {
+		if !endToEnd[k] {
+			delete(res.Header, k)
+		}
+	}
 }

@@ -59,6 +59,10 @@ type Route struct {
 	Timeout   time.Duration
 	Cacheable bool
 	Summary   string
+	// Upgrade lets a client switch protocols (WebSocket) through the
+	// route; on every other route an Upgrade header is dropped and an
+	// upstream's 101 answer is a 502.
+	Upgrade bool
 }
 
 // Proxied reports whether an upstream serves the route.
@@ -82,25 +86,25 @@ const (
 
 // Table is every /api/v1 route of the public contract.
 var Table = []Route{
-	{http.MethodPost, "/api/v1/auth/token", Gateway, Anonymous, ClassAuth, fast, false, "Issue a development token (only with GATEWAY_DEV_ISSUER=true)"},
-	{http.MethodGet, "/api/v1/products", Inventory, Anonymous, ClassRead, fast, true, "List the catalogue"},
-	{http.MethodGet, "/api/v1/products/:sku", Inventory, Anonymous, ClassRead, fast, true, "Get one product"},
-	{http.MethodPost, "/api/v1/orders", Order, Customer, ClassWrite, slow, false, "Place an order (Idempotency-Key supported)"},
-	{http.MethodGet, "/api/v1/orders", Order, Customer, ClassRead, fast, false, "List the caller's orders"},
-	{http.MethodGet, "/api/v1/orders/:id", Order, Any, ClassRead, fast, false, "Get an order (owner or admin)"},
-	{http.MethodPost, "/api/v1/orders/:id/cancel", Order, Customer, ClassWrite, fast, false, "Cancel a pending order (owner)"},
-	{http.MethodGet, "/api/v1/orders/:id/timeline", Order, Any, ClassRead, slow, false, "Every saga event of an order"},
-	{http.MethodGet, "/api/v1/notifications", Notification, Customer, ClassRead, fast, false, "The caller's notifications"},
-	{http.MethodGet, "/api/v1/admin/inventory", Inventory, Admin, ClassAdmin, fast, false, "Stock levels of every product"},
-	{http.MethodPost, "/api/v1/admin/products/:sku/restock", Inventory, Admin, ClassAdmin, fast, false, "Add stock to a product"},
-	{http.MethodGet, "/api/v1/admin/payments", Payment, Admin, ClassAdmin, fast, false, "Every payment"},
-	{http.MethodGet, "/api/v1/admin/dlq", Gateway, Admin, ClassAdmin, fast, false, "List dead letters (?service=&type=)"},
-	{http.MethodGet, "/api/v1/admin/dlq/:id", Gateway, Admin, ClassAdmin, fast, false, "Get one dead letter"},
-	{http.MethodPost, "/api/v1/admin/dlq/:id/replay", Gateway, Admin, ClassAdmin, fast, false, "Republish a dead letter to its original subject"},
-	{http.MethodDelete, "/api/v1/admin/dlq/:id", Gateway, Admin, ClassAdmin, fast, false, "Discard a dead letter"},
-	{http.MethodGet, "/api/v1/admin/breakers", Gateway, Admin, ClassAdmin, fast, false, "Every circuit breaker's name and state"},
-	{http.MethodGet, "/api/v1/schemas", Gateway, Anonymous, ClassRead, fast, false, "List the event schemas"},
-	{http.MethodGet, "/api/v1/schemas/:type/:version", Gateway, Anonymous, ClassRead, fast, false, "Get one event schema"},
-	{http.MethodGet, "/api/v1/asyncapi.json", Gateway, Anonymous, ClassRead, fast, false, "The AsyncAPI 3 document of the events"},
-	{http.MethodGet, "/api/v1/openapi.json", Gateway, Anonymous, ClassRead, fast, false, "This document"},
+	{http.MethodPost, "/api/v1/auth/token", Gateway, Anonymous, ClassAuth, fast, false, "Issue a development token (only with GATEWAY_DEV_ISSUER=true)", false},
+	{http.MethodGet, "/api/v1/products", Inventory, Anonymous, ClassRead, fast, true, "List the catalogue", false},
+	{http.MethodGet, "/api/v1/products/:sku", Inventory, Anonymous, ClassRead, fast, true, "Get one product", false},
+	{http.MethodPost, "/api/v1/orders", Order, Customer, ClassWrite, slow, false, "Place an order (Idempotency-Key supported)", false},
+	{http.MethodGet, "/api/v1/orders", Order, Customer, ClassRead, fast, false, "List the caller's orders", false},
+	{http.MethodGet, "/api/v1/orders/:id", Order, Any, ClassRead, fast, false, "Get an order (owner or admin)", false},
+	{http.MethodPost, "/api/v1/orders/:id/cancel", Order, Customer, ClassWrite, fast, false, "Cancel a pending order (owner)", false},
+	{http.MethodGet, "/api/v1/orders/:id/timeline", Order, Any, ClassRead, slow, false, "Every saga event of an order", false},
+	{http.MethodGet, "/api/v1/notifications", Notification, Customer, ClassRead, fast, false, "The caller's notifications", false},
+	{http.MethodGet, "/api/v1/admin/inventory", Inventory, Admin, ClassAdmin, fast, false, "Stock levels of every product", false},
+	{http.MethodPost, "/api/v1/admin/products/:sku/restock", Inventory, Admin, ClassAdmin, fast, false, "Add stock to a product", false},
+	{http.MethodGet, "/api/v1/admin/payments", Payment, Admin, ClassAdmin, fast, false, "Every payment", false},
+	{http.MethodGet, "/api/v1/admin/dlq", Gateway, Admin, ClassAdmin, fast, false, "List dead letters (?service=&type=)", false},
+	{http.MethodGet, "/api/v1/admin/dlq/:id", Gateway, Admin, ClassAdmin, fast, false, "Get one dead letter", false},
+	{http.MethodPost, "/api/v1/admin/dlq/:id/replay", Gateway, Admin, ClassAdmin, fast, false, "Republish a dead letter to its original subject", false},
+	{http.MethodDelete, "/api/v1/admin/dlq/:id", Gateway, Admin, ClassAdmin, fast, false, "Discard a dead letter", false},
+	{http.MethodGet, "/api/v1/admin/breakers", Gateway, Admin, ClassAdmin, fast, false, "Every circuit breaker's name and state", false},
+	{http.MethodGet, "/api/v1/schemas", Gateway, Anonymous, ClassRead, fast, false, "List the event schemas", false},
+	{http.MethodGet, "/api/v1/schemas/:type/:version", Gateway, Anonymous, ClassRead, fast, false, "Get one event schema", false},
+	{http.MethodGet, "/api/v1/asyncapi.json", Gateway, Anonymous, ClassRead, fast, false, "The AsyncAPI 3 document of the events", false},
+	{http.MethodGet, "/api/v1/openapi.json", Gateway, Anonymous, ClassRead, fast, false, "This document", false},
 }

@@ -13,8 +13,9 @@ import (
 //go:embed static
 var files embed.FS
 
-// Register serves the UI at / and its assets under /ui/.
-func Register(e *echo.Echo) {
+// Register serves the UI at / and its assets under /ui/ on g, which
+// carries the middleware the pages need (security headers).
+func Register(e *echo.Group) {
 	static, _ := fs.Sub(files, "static")
 	index, _ := fs.ReadFile(static, "index.html")
 	e.GET("/", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, index) })

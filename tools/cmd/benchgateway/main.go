@@ -1,5 +1,6 @@
 // Command benchgateway measures the gateway's proxy path against the same
-// trivial upstream reached directly and through nginx, and the gateway's
+// trivial upstream reached directly, through Caddy (the yardstick: the
+// best-known Go proxy) and through nginx and HAProxy (the limit), and the gateway's
 // catalogue cache against the real inventory service answering from
 // PostgreSQL, with wrk at the same concurrency, and prints name=value lines
 // with the three goal figures. Everything listens on 127.0.0.1 and is
@@ -46,7 +47,7 @@ func main() {
 }
 
 func run(ctx context.Context, s settings) error {
-	for _, tool := range []struct{ bin, pkg string }{{"wrk", "wrk"}, {"nginx", "nginx"}} {
+	for _, tool := range []struct{ bin, pkg string }{{"wrk", "wrk"}, {"nginx", "nginx"}, {"caddy", "caddy"}, {"haproxy", "haproxy"}} {
 		if err := ensureInstalled(ctx, tool.bin, tool.pkg); err != nil {
 			return err
 		}
@@ -78,7 +79,17 @@ func run(ctx context.Context, s settings) error {
 		return err
 	}
 	defer ngx.stop()
-	r, err := measure(ctx, s, targets(up, gw, ngx, cat.url))
+	cdy, err := startCaddy(ctx, dir, up.Addr)
+	if err != nil {
+		return err
+	}
+	defer cdy.stop()
+	hap, err := startHAProxy(ctx, dir, up.Addr)
+	if err != nil {
+		return err
+	}
+	defer hap.stop()
+	r, err := measure(ctx, s, targets(up, gw, ngx, cdy, hap, cat.url))
 	if err != nil {
 		return err
 	}

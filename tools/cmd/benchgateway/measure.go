@@ -34,18 +34,21 @@ type target struct {
 	upstream []int
 }
 
-// targets are the trivial upstream direct, through the gateway and through
-// nginx, the real inventory service's catalogue direct and the gateway's
+// targets are the trivial upstream direct, through the gateway, Caddy,
+// nginx and HAProxy, the real inventory service's catalogue direct and the gateway's
 // cached copy of it. The three ways to the trivial upstream get the same
 // request, the customer's bearer token included: the gateway needs it, and
-// nginx and the upstream then receive, parse and forward the same bytes.
-func targets(up *upstream, gw *gatewayProc, ngx *nginxProc, inventoryURL string) []target {
+// the other proxies and the upstream then receive, parse and forward the
+// same bytes.
+func targets(up *upstream, gw *gatewayProc, ngx *nginxProc, cdy, hap *yardstick, inventoryURL string) []target {
 	bearer := "Authorization: Bearer " + gw.token
 	upPIDs := []int{up.cmd.Process.Pid}
 	return []target{
 		{name: "direct", url: up.URL + "/api/v1/orders", header: bearer, want: body, latency: true, upstream: upPIDs},
 		{name: "gateway", url: gw.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{gw.cmd.Process.Pid}, upstream: upPIDs},
+		{name: "caddy", url: cdy.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{cdy.cmd.Process.Pid}, upstream: upPIDs},
 		{name: "nginx", url: ngx.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: ngx.workers, upstream: upPIDs},
+		{name: "haproxy", url: hap.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{hap.cmd.Process.Pid}, upstream: upPIDs},
 		{name: "direct_service", url: inventoryURL + "/api/v1/products"},
 		{name: "cache_hit", url: gw.url + "/api/v1/products", wantCache: "HIT", same: "direct_service"},
 	}
@@ -62,12 +65,13 @@ type results struct {
 	// The goal figures compare two targets round by round, so each is the
 	// median of per-round comparisons, not a comparison of medians that
 	// may come from different moments of the machine's background load.
-	gatewayVsNginx float64
+	gatewayVsCaddy float64
 	addedP50ms     float64
 	cacheVsDirect  float64
-	// nginxAddedP50ms is nginx's added latency, the same way: no goal,
-	// the yardstick for the gateway's on this machine at this moment.
-	nginxAddedP50ms float64
+	// The other proxies' figures the same way: Caddy's added latency is
+	// the gateway's goal; nginx and HAProxy are the limit, with no goal.
+	gatewayVsNginx, gatewayVsHAProxy                    float64
+	caddyAddedP50ms, nginxAddedP50ms, haproxyAddedP50ms float64
 }
 
 // measure checks every target answers the expected body, then loads each
@@ -119,11 +123,16 @@ func measure(ctx context.Context, s settings, ts []target) (results, error) {
 	for _, t := range proxied {
 		r.p50ms[t.name] = median(one[t.name], func(w wrkResult) float64 { return w.p50ms })
 	}
-	r.gatewayVsNginx = paired(high["gateway"], high["nginx"], func(a, b wrkResult) float64 { return a.rps / b.rps })
-	r.cacheVsDirect = paired(high["cache_hit"], high["direct_service"], func(a, b wrkResult) float64 { return a.rps / b.rps })
+	ratio := func(a, b wrkResult) float64 { return a.rps / b.rps }
+	r.gatewayVsCaddy = paired(high["gateway"], high["caddy"], ratio)
+	r.gatewayVsNginx = paired(high["gateway"], high["nginx"], ratio)
+	r.gatewayVsHAProxy = paired(high["gateway"], high["haproxy"], ratio)
+	r.cacheVsDirect = paired(high["cache_hit"], high["direct_service"], ratio)
 	added := func(a, b wrkResult) float64 { return a.p50ms - b.p50ms }
 	r.addedP50ms = paired(one["gateway"], one["direct"], added)
+	r.caddyAddedP50ms = paired(one["caddy"], one["direct"], added)
 	r.nginxAddedP50ms = paired(one["nginx"], one["direct"], added)
+	r.haproxyAddedP50ms = paired(one["haproxy"], one["direct"], added)
 	return r, nil
 }
 
@@ -241,24 +250,34 @@ func check(t target) ([]byte, error) {
 	return want, nil
 }
 
+// proxies are the proxied targets, the gateway first.
+var proxies = []string{"gateway", "caddy", "nginx", "haproxy"}
+
 func (r results) print(w io.Writer) {
-	for _, n := range []string{"direct", "gateway", "nginx", "cache_hit", "direct_service"} {
+	for _, n := range append(append([]string{"direct"}, proxies...), "cache_hit", "direct_service") {
 		fmt.Fprintf(w, "%s_rps=%.0f\n", n, r.rps[n])
 	}
-	for _, n := range []string{"direct", "gateway", "nginx"} {
+	for _, n := range append([]string{"direct"}, proxies...) {
 		fmt.Fprintf(w, "%s_p50_ms=%.3f\n", n, r.p50ms[n])
 	}
-	for _, n := range []string{"gateway", "nginx"} {
+	for _, n := range proxies {
 		fmt.Fprintf(w, "%s_cpu_us_per_request=%.1f\n", n, r.cpuUS[n])
 	}
-	for _, n := range []string{"direct", "gateway", "nginx"} {
+	for _, n := range append([]string{"direct"}, proxies...) {
 		fmt.Fprintf(w, "%s_upstream_cpu_us_per_request=%.1f\n", n, r.upstreamUS[n])
 	}
-	for _, n := range []string{"direct", "gateway", "nginx"} {
+	for _, n := range append([]string{"direct"}, proxies...) {
 		fmt.Fprintf(w, "%s_wrk_cpu_us_per_request=%.1f\n", n, r.wrkUS[n])
 	}
 	fmt.Fprintf(w, "nginx_added_p50_ms=%.3f\n", r.nginxAddedP50ms)
+	fmt.Fprintf(w, "haproxy_added_p50_ms=%.3f\n", r.haproxyAddedP50ms)
 	fmt.Fprintf(w, "gateway_vs_nginx_rps_ratio=%.2f\n", r.gatewayVsNginx)
+	fmt.Fprintf(w, "gateway_vs_haproxy_rps_ratio=%.2f\n", r.gatewayVsHAProxy)
+	// The goal figures: the gateway with its whole chain against Caddy's
+	// plain reverse_proxy (goal >= 1.5), and its added latency beside
+	// Caddy's (goal: no more).
+	fmt.Fprintf(w, "gateway_vs_caddy_rps_ratio=%.2f\n", r.gatewayVsCaddy)
+	fmt.Fprintf(w, "caddy_added_p50_ms=%.3f\n", r.caddyAddedP50ms)
 	fmt.Fprintf(w, "gateway_added_p50_ms=%.3f\n", r.addedP50ms)
 	// The cache is compared with the service it spares, not the trivial upstream.
 	fmt.Fprintf(w, "cache_hit_vs_direct_ratio=%.2f\n", r.cacheVsDirect)

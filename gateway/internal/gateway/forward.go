@@ -1,0 +1,126 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net/http"
+	"net/http/httputil"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventshop/eventshop/gateway/internal/breaker"
+	"github.com/eventshop/eventshop/gateway/internal/proxy"
+	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
+	"github.com/eventshop/eventshop/gateway/internal/routes"
+	"github.com/eventshop/eventshop/pkg/problem"
+	"github.com/eventshop/eventshop/pkg/telemetry"
+)
+
+// errUpstreamTimeout is the cause of a request the route's timeout ended.
+var errUpstreamTimeout = errors.New("upstream timed out")
+
+// breaker asks rt's upstream breaker before the proxy runs and tells it
+// how the upstream did: a 5xx, a timeout or an unreachable upstream count
+// as failures; a client that went away counts as nothing.
+func (g *Gateway) breaker(rt *routes.Route) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			done, err := g.breakers.Allow(rt.Upstream)
+			if err != nil {
+				return g.upstreamError(c, rt, err)
+			}
+			err = next(c)
+			switch {
+			case errors.Is(err, errClientGone):
+				done(context.Canceled)
+			case err != nil:
+				done(err)
+			default:
+				done(outcome(c.Response().Status))
+			}
+			return err
+		}
+	}
+}
+
+// outcome is what the breaker records for an upstream status: only 5xx fail.
+func outcome(status int) error {
+	if status >= 500 {
+		return breaker.ErrUpstream
+	}
+	return nil
+}
+
+// proxyTo forwards a request to rt's upstream with httputil.ReverseProxy.
+// The route's timeout runs until the answer's head, and on through a
+// plain answer's body; an event stream (or a declared upgrade) is exempt
+// from it and from the write deadline once it starts.
+func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
+	up := g.upstreams[rt.Upstream]
+	errorLog := log.New(serverErrors{g.log}, "", 0)
+	return func(c echo.Context) error {
+		r := c.Request()
+		ctx, cancel := context.WithCancelCause(r.Context())
+		defer cancel(nil)
+		timer := time.AfterFunc(rt.Timeout, func() { cancel(errUpstreamTimeout) })
+		defer timer.Stop()
+		var failed error
+		rp := &httputil.ReverseProxy{
+			Transport: g.transport,
+			Rewrite:   func(pr *httputil.ProxyRequest) { proxy.Rewrite(pr, up, g.outgoing(c, rt)) },
+			ModifyResponse: func(res *http.Response) error {
+				if !rt.Upgrade {
+					if err := proxy.RefuseUpgrade(res); err != nil {
+						return err
+					}
+				}
+				proxy.KeepEndToEnd(res)
+				upstreamWins(c.Response().Header(), res.Header)
+				if proxy.IsEventStream(res) || res.StatusCode == http.StatusSwitchingProtocols {
+					timer.Stop()
+					_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Time{})
+				}
+				return nil
+			},
+			ErrorHandler: func(_ http.ResponseWriter, _ *http.Request, err error) { failed = err },
+			ErrorLog:     errorLog,
+		}
+		rp.ServeHTTP(c.Response(), r.WithContext(ctx))
+		switch {
+		case r.Context().Err() != nil:
+			return errClientGone
+		case failed == nil:
+			return nil
+		case context.Cause(ctx) == errUpstreamTimeout:
+			return g.upstreamError(c, rt, errUpstreamTimeout)
+		}
+		return g.upstreamError(c, rt, failed)
+	}
+}
+
+// outgoing is what the gateway adds to a request it forwards.
+func (g *Gateway) outgoing(c echo.Context, rt *routes.Route) proxy.Outgoing {
+	r, h := c.Request(), c.Response().Header()
+	return proxy.Outgoing{
+		RequestID:    h.Get(echo.HeaderXRequestID),
+		Traceparent:  h.Get(telemetry.Header),
+		ForwardedFor: ratelimit.ClientIP(r.RemoteAddr, r.Header.Get("X-Forwarded-For"), g.trusted),
+		Upgrade:      rt.Upgrade,
+	}
+}
+
+// upstreamError is the problem a client gets when rt's upstream failed.
+func (g *Gateway) upstreamError(c echo.Context, rt *routes.Route, err error) error {
+	name := rt.Upstream
+	switch {
+	case errors.Is(err, breaker.ErrOpen):
+		retry := int(g.breakers.RetryAfter().Round(time.Second) / time.Second)
+		return problem.Unavailable(name+" is unavailable (circuit breaker open)", max(1, retry))
+	case errors.Is(err, errUpstreamTimeout):
+		return problem.New(http.StatusGatewayTimeout, "", name+" did not answer in time")
+	}
+	g.log.Warn("upstream failed", "upstream", name, "error", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	return problem.New(http.StatusBadGateway, "", name+" did not give a valid answer")
+}
