@@ -42,6 +42,10 @@ test: schemas-check ## run every test against real servers, then the fuzz target
 	$(GO) test -count=1 -timeout 30m $(ALL_PKGS)
 	$(MAKE) fuzz
 
+.PHONY: test-outage
+test-outage: ## stop PostgreSQL under running sagas: nothing dead-lettered, books exact (also in test)
+	$(GO) test -count=1 -timeout 15m ./tests/outage/... ./tools/outage/...
+
 .PHONY: fuzz
 fuzz: ## run each fuzz target for its execution budget (FUZZ_*_EXECS)
 	cd schemas && $(GO) test -timeout 10m -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZ_VALIDATE_EXECS)x .

@@ -121,7 +121,6 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.prepare(ctx); err != nil {
 		return errors.Join(startError(err), web.Stop())
 	}
-	started()
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRelay()
 	relayDone := make(chan error, 1)
@@ -131,6 +130,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return errors.Join(err, web.Stop())
 	}
+	started()
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	pruned := make(chan error, 1)
 	go func() {

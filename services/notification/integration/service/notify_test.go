@@ -127,7 +127,7 @@ func TestReadyChecksMongoAndNATS(t *testing.T) {
 	if status := h.get("/readyz", "", &body); status != http.StatusOK {
 		t.Fatalf("/readyz: status %d", status)
 	}
-	if diff := cmp.Diff(map[string]string{"mongo": "ok", "nats": "ok"}, body); diff != "" {
+	if diff := cmp.Diff(map[string]string{"mongo": "ok", "nats": "ok", "startup": "ok"}, body); diff != "" {
 		t.Errorf("/readyz (-want +got):\n%s", diff)
 	}
 }

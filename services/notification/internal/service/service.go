@@ -217,11 +217,11 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.prepare(ctx); err != nil {
 		return errors.Join(startError(err), web.Stop())
 	}
-	started()
 	consumer, err := s.bus.Consume(ctx, s.events.Consumer(), s.events.Handler())
 	if err != nil {
-		return errors.Join(fmt.Errorf("consume %s: %w", ports.OrdersConsumer, err), web.Stop())
+		return errors.Join(startError(fmt.Errorf("consume %s: %w", ports.OrdersConsumer, err)), web.Stop())
 	}
+	started()
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	relayDone := make(chan error, 1)
 	go func() { relayDone <- s.relay.Run(relayCtx) }()

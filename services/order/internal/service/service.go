@@ -106,9 +106,8 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.prepare(ctx); err != nil {
 		return errors.Join(startError(err), web.Stop())
 	}
-	started()
 	relay := startRelay(ctx, outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{}))
-	err := s.serve(ctx, web, relay.failed)
+	err := s.serve(ctx, web, relay.failed, started)
 	return errors.Join(err, relay.stop())
 }
 
@@ -122,12 +121,14 @@ func startError(err error) error {
 
 // serve runs the parts that write until ctx is done or one fails: the HTTP
 // API, the saga's consumers, the saga timeout and the expiry of
-// idempotency keys and inbox rows.
-func (s *Service) serve(ctx context.Context, web *httpserver.Background, relayFailed <-chan error) error {
+// idempotency keys and inbox rows. It reports the service started (ready)
+// once its consumers run.
+func (s *Service) serve(ctx context.Context, web *httpserver.Background, relayFailed <-chan error, started func()) error {
 	consumers, err := s.events.Consume(ctx, s.bus)
 	if err != nil {
-		return errors.Join(err, web.Stop())
+		return errors.Join(startError(err), web.Stop())
 	}
+	started()
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		select {

@@ -124,11 +124,11 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.prepare(ctx); err != nil {
 		return errors.Join(startError(err), web.Stop())
 	}
-	started()
 	consumers, err := s.startConsumers(ctx)
 	if err != nil {
-		return errors.Join(err, web.Stop())
+		return errors.Join(startError(err), web.Stop())
 	}
+	started()
 	g, gctx := errgroup.WithContext(ctx)
 	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{})
 	g.Go(func() error { return relay.Run(gctx) })

@@ -65,6 +65,34 @@ func TestStartsWithDatabaseDownAndRidesThroughOutages(t *testing.T) {
 	expectCatalogue(t, base)
 }
 
+// TestStartsWithNATSDownAndBecomesReady starts the service binary while
+// NATS is stopped: it stays live and not ready, and becomes ready once NATS
+// starts, without a restart.
+func TestStartsWithNATSDownAndBecomesReady(t *testing.T) {
+	nats := testkit.NATS(t)
+	nats.Stop()
+	addr := testkit.FreeAddr(t)
+	t.Setenv("INVENTORY_HTTP_ADDR", addr)
+	t.Setenv("INVENTORY_DATABASE_URL", testkit.Postgres(t))
+	t.Setenv("INVENTORY_NATS_URL", nats.URL())
+	t.Setenv("INVENTORY_JWT_SECRET", "outage-test-secret")
+	svc := testkit.StartBinary(t, "../../..", "./cmd/inventory")
+	t.Cleanup(func() {
+		if err := svc.Stop(); err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+	})
+	base := "http://" + addr
+
+	testkit.EventuallyErr(t, 60*time.Second, func() error { return testkit.Status(base+"/healthz", http.StatusOK) })
+	if err := testkit.Status(base+"/readyz", http.StatusServiceUnavailable); err != nil {
+		t.Errorf("readiness while NATS is down: %v", err)
+	}
+	nats.Start(t)
+	testkit.WaitReady(t, base, 60*time.Second)
+	expectCatalogue(t, base)
+}
+
 // expectDown checks that the service is live, not ready, and answers the
 // catalogue with a 503 problem that says when to retry.
 func expectDown(t *testing.T, base string) {
