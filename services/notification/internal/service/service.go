@@ -40,6 +40,7 @@ type Service struct {
 	events  ports.Events
 	worker  *ports.Worker
 	relay   *outbox.MongoRelay
+	repo    *mongorepo.Notifications
 	http    *httpserver.Server
 }
 
@@ -80,20 +81,16 @@ func (s *Service) build(ctx context.Context) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	s.channel = s.newChannel()
-	var repo *mongorepo.Notifications
 	s.relay = outbox.NewMongoRelay(coll, s.bus, s.log, outbox.MongoOptions{
 		// The repository is made after the relay: look it up per call.
 		Relayed: func(ctx context.Context, ids []any) {
-			if err := repo.Relayed(ctx, ids); err != nil && ctx.Err() == nil {
+			if err := s.repo.Relayed(ctx, ids); err != nil && ctx.Err() == nil {
 				s.log.Warn("unlist relayed notifications", slog.Any("error", err))
 			}
 		},
 	})
-	repo = mongorepo.NewNotifications(coll, s.relay)
-	if err := s.listUnsent(ctx, repo); err != nil {
-		return err
-	}
-	application := s.newApplication(repo)
+	s.repo = mongorepo.NewNotifications(coll, s.relay)
+	application := s.newApplication(s.repo)
 	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)
 	s.events = ports.Events{Record: application.Commands.Record}
 	s.http = httpserver.New(s.log, "notification")
@@ -105,16 +102,19 @@ func (s *Service) build(ctx context.Context) error {
 }
 
 // listUnsent lists the unsent notifications stored before the unfinished
-// list existed, so that the worker's sweep finds them.
-func (s *Service) listUnsent(ctx context.Context, repo *mongorepo.Notifications) error {
-	n, err := repo.ListUnsent(ctx)
+// list existed, so that the worker's sweep finds them. It reads the whole
+// collection on FerretDB, so it runs beside the service, not before it.
+func (s *Service) listUnsent(ctx context.Context) {
+	n, err := s.repo.ListUnsent(ctx)
 	if err != nil {
-		return err
+		if ctx.Err() == nil {
+			s.log.Warn("list unsent notifications", slog.Any("error", err))
+		}
+		return
 	}
 	if n > 0 {
 		s.log.Info("listed unsent notifications as unfinished", slog.Int("notifications", n))
 	}
-	return nil
 }
 
 // newApplication wires the use cases to repo and the channel, and to the
@@ -186,6 +186,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.http.Serve(gctx, ln) })
 	g.Go(func() error { return s.worker.Run(gctx) })
+	g.Go(func() error { s.listUnsent(gctx); return nil })
 	<-gctx.Done()
 	consumer.Stop()
 	err = g.Wait()
