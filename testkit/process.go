@@ -26,12 +26,26 @@ type Process struct {
 // test failed.
 func StartBinary(t testing.TB, moduleDir, mainPackage string) *Process {
 	t.Helper()
+	return StartBuilt(t, BuildBinary(t, moduleDir, mainPackage))
+}
+
+// BuildBinary builds mainPackage inside moduleDir, as StartBinary does,
+// and returns the binary's path, for a test that starts it more than once
+// (StartBuilt) and must not wait for a build in between.
+func BuildBinary(t testing.TB, moduleDir, mainPackage string) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "service")
 	build := exec.Command("go", "build", "-o", bin, mainPackage)
 	build.Dir = moduleDir
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build %s: %v\n%s", mainPackage, err, out)
 	}
+	return bin
+}
+
+// StartBuilt starts the binary bin as StartBinary starts the one it built.
+func StartBuilt(t testing.TB, bin string) *Process {
+	t.Helper()
 	p := &Process{cmd: exec.Command(bin), logs: &lockedBuffer{}, exited: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -45,7 +59,7 @@ func StartBinary(t testing.TB, moduleDir, mainPackage string) *Process {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
 		if t.Failed() {
-			t.Logf("%s output:\n%s", mainPackage, p.logs)
+			t.Logf("%s output:\n%s", bin, p.logs)
 		}
 	})
 	return p

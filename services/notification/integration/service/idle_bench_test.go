@@ -12,8 +12,9 @@ import (
 )
 
 // BenchmarkIdleWith30kNotifications measures the CPU an idle notification
-// service and its store use with 30,000 notifications stored: the sweeps
-// for due notifications and for pending events are all that runs. The
+// service and its store use with 30,000 notifications stored: the
+// worker's sweep of the list of unfinished notifications, empty here, is
+// all that runs once the start passes over the collection are over. The
 // store runs in this process when it is the embedded FerretDB (no
 // MONGO_URL), so its share is counted too. Each iteration is a 20 s window,
 // after 15 s for the start passes to finish.

@@ -107,9 +107,8 @@ func (s *Service) collection() *mongo.Collection {
 	return s.client.Database(s.cfg.MongoDatabase).Collection(mongorepo.Collection)
 }
 
-// prepare waits for MongoDB, creating the indexes and listing the unsent
-// notifications as unfinished, and for NATS, provisioning the streams,
-// however long they take to come.
+// prepare waits for MongoDB, creating the indexes, and for NATS,
+// provisioning the streams, however long they take to come.
 func (s *Service) prepare(ctx context.Context) error {
 	err := outage.Await(ctx, s.log, "mongo", outage.Backoff{}, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, mongoAttemptTimeout)
@@ -120,11 +119,6 @@ func (s *Service) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Listing reads the whole collection: no attempt timeout of its own,
-	// the driver's server selection bounds an attempt while MongoDB is down.
-	if err := outage.Await(ctx, s.log, "mongo", outage.Backoff{}, s.listUnsent); err != nil {
-		return err
-	}
 	if err := outage.Await(ctx, s.log, "nats", outage.Backoff{}, s.bus.Provision); err != nil {
 		return fmt.Errorf("provision streams: %w", err)
 	}
@@ -132,7 +126,10 @@ func (s *Service) prepare(ctx context.Context) error {
 }
 
 // listUnsent lists the unsent notifications stored before the unfinished
-// list existed, so that the worker's sweep finds them.
+// list existed, so that the worker's sweep finds them. It reads the whole
+// collection on FerretDB, so it runs beside the service, not before it is
+// ready; an attempt is bounded by the driver's server selection while
+// MongoDB is down, and retried until it succeeds.
 func (s *Service) listUnsent(ctx context.Context) error {
 	n, err := s.repo.ListUnsent(ctx)
 	if err != nil {
@@ -228,6 +225,9 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return web.Wait(gctx) })
 	g.Go(func() error { return s.worker.Run(gctx) })
+	g.Go(func() error {
+		return startError(outage.Await(gctx, s.log, "mongo", outage.Backoff{}, s.listUnsent))
+	})
 	<-gctx.Done()
 	consumer.Stop()
 	err = g.Wait()

@@ -3,7 +3,6 @@ package mongo
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -51,7 +50,7 @@ func NewNotifications(coll *mongo.Collection, relay *outbox.MongoRelay) *Notific
 // stored goes at the next sweep, while a notification stored but not
 // listed would be found by no sweep.
 func (r *Notifications) Add(ctx context.Context, n domain.Notification, eventID string) (bool, error) {
-	if err := r.list(ctx, n.ID(), n.NextAttemptAt()); err != nil {
+	if err := r.list(ctx, n.ID(), n.NextAttemptAt(), n.Attempts()); err != nil {
 		return false, err
 	}
 	_, err := r.coll.InsertOne(ctx, toDocument(n, eventID, telemetry.TraceParent(ctx)))
@@ -94,18 +93,6 @@ func (r *Notifications) find(ctx context.Context, filter bson.M, opts *options.F
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// Claim moves n's next round to until if n is unsent, due at now and has
-// made no round since it was read (same attempts): a conditional update of
-// one document, so of two workers only one wins.
-func (r *Notifications) Claim(ctx context.Context, n domain.Notification, now, until time.Time) (bool, error) {
-	filter := bson.M{"_id": n.ID(), "status": unsent(), "attempts": n.Attempts(), "next_attempt_at": bson.M{"$lte": now}}
-	res, err := r.coll.UpdateOne(ctx, filter, bson.M{"$set": bson.M{"next_attempt_at": until}})
-	if err != nil {
-		return false, fmt.Errorf("claim notification %s: %w", n.ID(), err)
-	}
-	return res.ModifiedCount == 1, nil
 }
 
 // MarkSent stores n as SENT and pushes ev to the document's outbox in the
@@ -182,5 +169,5 @@ func (r *Notifications) SaveRetry(ctx context.Context, n domain.Notification) er
 	if res.MatchedCount == 0 {
 		return nil // sent by another round meanwhile
 	}
-	return r.list(ctx, s.ID, s.NextAttemptAt)
+	return r.list(ctx, s.ID, s.NextAttemptAt, s.Attempts)
 }

@@ -16,8 +16,11 @@ import (
 
 // Unfinished is the name of the collection that lists the notifications
 // whose work is not finished: not yet SENT, or SENT with their sent event
-// not yet published. One entry per notification, _id = the notification's,
-// with due_at no later than when it next needs a look.
+// not yet published. One entry per notification, _id = the notification's:
+// due_at, when its next round falls due (or, once it is SENT, when to look
+// at it again), and attempts, its failed rounds. The entry is where rounds
+// are claimed (Claim), so that a claim is a conditional update of a small
+// collection, not of the notifications.
 //
 // Why a list of its own: FerretDB on SQLite serves a query by _id alone
 // from an index and reads every document for any other filter, so a query
@@ -35,16 +38,22 @@ const recheck = time.Minute
 
 // entry is a notification's line in the unfinished list.
 type entry struct {
-	ID    string    `bson:"_id"`
-	DueAt time.Time `bson:"due_at"`
+	ID       string    `bson:"_id"`
+	DueAt    time.Time `bson:"due_at"`
+	Attempts int       `bson:"attempts"`
 }
 
-// list puts the notification id on the unfinished list, due at. It sets
-// due_at even on an entry that exists, so that a conditional forget or
-// postpone made by a sweep that read the entry before matches nothing.
-func (r *Notifications) list(ctx context.Context, id string, at time.Time) error {
-	_, err := r.unfinished.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"due_at": at}},
-		options.UpdateOne().SetUpsert(true))
+// list puts the notification id on the unfinished list, its next round due
+// at after attempts failed rounds. It sets an entry that exists too, so
+// that a conditional change made by a sweep that read it before matches
+// nothing.
+func (r *Notifications) list(ctx context.Context, id string, at time.Time, attempts int) error {
+	update := bson.M{"$set": bson.M{"due_at": at, "attempts": attempts}}
+	_, err := r.unfinished.UpdateOne(ctx, bson.M{"_id": id}, update, options.UpdateOne().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		// Another upsert inserted it first: it exists now, so this one updates.
+		_, err = r.unfinished.UpdateOne(ctx, bson.M{"_id": id}, update, options.UpdateOne().SetUpsert(true))
+	}
 	if err != nil {
 		return fmt.Errorf("list unfinished notification %s: %w", id, err)
 	}
@@ -53,10 +62,11 @@ func (r *Notifications) list(ctx context.Context, id string, at time.Time) error
 
 // Due returns up to limit unsent notifications due at now, earliest first.
 // It reads the unfinished list, not the notifications collection, and
-// keeps the list as it goes: an entry whose notification is not due yet
-// (claimed, or a retry ahead) moves to when it is; one whose notification
-// is SENT leaves the list, or, while its sent event is still pending, has
-// the relay told of it (a process stopped before relaying it).
+// keeps the list as it goes: an entry whose notification is SENT leaves
+// the list, or, while its sent event is still pending, has the relay told
+// of it (a process stopped before relaying it); an entry that missed the
+// last saved round (the process stopped between the two updates of
+// SaveRetry) is set to it.
 func (r *Notifications) Due(ctx context.Context, now time.Time, limit int) ([]domain.Notification, error) {
 	for {
 		entries, err := r.dueEntries(ctx, now, limit)
@@ -69,7 +79,7 @@ func (r *Notifications) Due(ctx context.Context, now time.Time, limit int) ([]do
 			if err != nil {
 				// Moved on, so that one unreadable notification does not
 				// hold up the sweeps for every other.
-				_ = r.postpone(ctx, e, now.Add(recheck))
+				_ = r.reset(ctx, e, now.Add(recheck), e.Attempts)
 				return nil, err
 			}
 			if ok {
@@ -125,9 +135,9 @@ func (r *Notifications) resolve(ctx context.Context, e entry, now time.Time) (do
 		if r.relay != nil {
 			r.relay.NotifyIDs(e.ID)
 		}
-		return n, false, r.postpone(ctx, e, now.Add(recheck))
-	case n.NextAttemptAt().After(now):
-		return n, false, r.postpone(ctx, e, n.NextAttemptAt())
+		return n, false, r.reset(ctx, e, now.Add(recheck), e.Attempts)
+	case n.Attempts() != e.Attempts:
+		return n, false, r.reset(ctx, e, n.NextAttemptAt(), n.Attempts())
 	}
 	return n, true, nil
 }
@@ -151,13 +161,33 @@ func (r *Notifications) forget(ctx context.Context, e entry) error {
 	return nil
 }
 
-// postpone moves e to at unless it changed since it was read.
-func (r *Notifications) postpone(ctx context.Context, e entry, at time.Time) error {
-	_, err := r.unfinished.UpdateOne(ctx, bson.M{"_id": e.ID, "due_at": e.DueAt}, bson.M{"$set": bson.M{"due_at": at}})
-	if err != nil {
-		return fmt.Errorf("postpone notification %s: %w", e.ID, err)
+// reset sets e to at and attempts unless it changed since it was read.
+func (r *Notifications) reset(ctx context.Context, e entry, at time.Time, attempts int) error {
+	filter := bson.M{"_id": e.ID, "due_at": e.DueAt, "attempts": e.Attempts}
+	if _, err := r.unfinished.UpdateOne(ctx, filter, bson.M{"$set": bson.M{"due_at": at, "attempts": attempts}}); err != nil {
+		return fmt.Errorf("reset unfinished notification %s: %w", e.ID, err)
 	}
 	return nil
+}
+
+// Claim moves n's next round to until if n is listed unfinished, due at
+// now and has made no round since it was read (same attempts): a
+// conditional update of one entry of the small unfinished list, so of two
+// workers only one wins, and the claim costs what is in flight, not what
+// is stored. The notification's next_attempt_at then follows, by _id.
+func (r *Notifications) Claim(ctx context.Context, n domain.Notification, now, until time.Time) (bool, error) {
+	filter := bson.M{"_id": n.ID(), "attempts": n.Attempts(), "due_at": bson.M{"$lte": now}}
+	res, err := r.unfinished.UpdateOne(ctx, filter, bson.M{"$set": bson.M{"due_at": until}})
+	if err != nil {
+		return false, fmt.Errorf("claim notification %s: %w", n.ID(), err)
+	}
+	if res.ModifiedCount != 1 {
+		return false, nil
+	}
+	if _, err := r.coll.UpdateOne(ctx, bson.M{"_id": n.ID()}, bson.M{"$set": bson.M{"next_attempt_at": until}}); err != nil {
+		return false, fmt.Errorf("claim notification %s: %w", n.ID(), err)
+	}
+	return true, nil
 }
 
 // Relayed removes from the unfinished list the notifications whose sent
@@ -175,22 +205,26 @@ func (r *Notifications) Relayed(ctx context.Context, ids []any) error {
 // returns how many it added. It reads the whole collection (on FerretDB),
 // so it is for start-up.
 func (r *Notifications) ListUnsent(ctx context.Context) (int, error) {
-	opts := options.Find().SetProjection(bson.M{"_id": 1, "next_attempt_at": 1})
+	opts := options.Find().SetProjection(bson.M{"_id": 1, "next_attempt_at": 1, "attempts": 1})
 	cur, err := r.coll.Find(ctx, bson.M{"status": unsent()}, opts)
 	if err != nil {
 		return 0, fmt.Errorf("find unsent notifications: %w", err)
 	}
 	var unlisted []struct {
-		ID   string    `bson:"_id"`
-		Next time.Time `bson:"next_attempt_at"`
+		ID       string    `bson:"_id"`
+		Next     time.Time `bson:"next_attempt_at"`
+		Attempts int       `bson:"attempts"`
 	}
 	if err := cur.All(ctx, &unlisted); err != nil {
 		return 0, fmt.Errorf("read unsent notifications: %w", err)
 	}
 	added := 0
 	for _, u := range unlisted {
-		res, err := r.unfinished.UpdateOne(ctx, bson.M{"_id": u.ID}, bson.M{"$setOnInsert": bson.M{"due_at": u.Next}},
+		res, err := r.unfinished.UpdateOne(ctx, bson.M{"_id": u.ID}, bson.M{"$setOnInsert": bson.M{"due_at": u.Next, "attempts": u.Attempts}},
 			options.UpdateOne().SetUpsert(true))
+		if mongo.IsDuplicateKeyError(err) {
+			continue // listed meanwhile by an Add
+		}
 		if err != nil {
 			return added, fmt.Errorf("list unsent notification %s: %w", u.ID, err)
 		}
