@@ -135,7 +135,7 @@ func (r *Run) summarise(period time.Duration) Summary {
 	sum.Confirmed, sum.Rejected = t.outcomes["CONFIRMED"], t.outcomes["REJECTED"]
 	sum.Cancelled, sum.Stuck = t.outcomes["CANCELLED"], t.outcomes["STUCK"]
 	sum.SagaP50, sum.SagaP99 = Percentile(t.saga, 50), Percentile(t.saga, 99)
-	sum.Polls = t.polls
+	sum.Polls, sum.PollErrors = t.polls, t.pollErrors
 	t.mu.Unlock()
 	if secs := period.Seconds(); secs > 0 {
 		sum.RPS = float64(sum.Requests) / secs
