@@ -63,7 +63,8 @@ type Report struct {
 }
 
 // AddFault records a fault window; when the report has an operation log,
-// the fault is written to it too. Safe for concurrent use.
+// the fault is written to it too (Wait flushes the log: flush it again
+// after adding faults later). Safe for concurrent use.
 func (r *Report) AddFault(f Fault) {
 	r.mu.Lock()
 	r.faults = append(r.faults, f)
