@@ -39,7 +39,8 @@ type Config struct {
 	ProviderAttempts int `env:"PROVIDER_ATTEMPTS" envDefault:"3"`
 	// ProviderBackoff is the pause before the second attempt, doubled after each further one.
 	ProviderBackoff time.Duration `env:"PROVIDER_BACKOFF" envDefault:"100ms"`
-	// BreakerTripAfter is how many consecutive failures open the breaker.
+	// BreakerTripAfter is how many provider calls within 10 s the breaker
+	// needs to see before half or more of them failing opens it.
 	BreakerTripAfter uint32 `env:"BREAKER_TRIP_AFTER" envDefault:"5"`
 	// BreakerOpenFor is how long the open breaker refuses calls.
 	BreakerOpenFor time.Duration `env:"BREAKER_OPEN_FOR" envDefault:"10s"`

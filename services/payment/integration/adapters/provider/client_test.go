@@ -3,14 +3,17 @@ package provider_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/provider"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/provider/simulator"
@@ -85,6 +88,50 @@ func TestDeclinesDoNotOpenBreaker(t *testing.T) {
 	}
 	if c.State() != gobreaker.StateClosed {
 		t.Fatalf("breaker = %s, want closed", c.State())
+	}
+}
+
+func TestAFewTimeoutsAmongSuccessesKeepBreakerClosed(t *testing.T) {
+	t.Parallel()
+	_, url := startSimulator(t, simulator.Config{})
+	cfg := fastConfig(url)
+	cfg.TripAfter = 3
+	c := provider.New(cfg)
+	for i := range 10 {
+		if _, err := c.Authorize(t.Context(), request(fmt.Sprintf("fast-%d", i), simulator.TokenVisa)); err != nil {
+			t.Fatalf("authorize: %v", err)
+		}
+	}
+	if _, err := c.Authorize(t.Context(), request("slow", simulator.TokenTimeout)); !errors.Is(err, command.ErrProviderTimeout) {
+		t.Fatalf("err = %v, want timeout", err)
+	}
+	if c.State() != gobreaker.StateClosed {
+		t.Fatalf("breaker = %s after 3 timed-out attempts among 10 successes, want closed", c.State())
+	}
+	if _, err := c.Authorize(t.Context(), request("fast-after", simulator.TokenVisa)); err != nil {
+		t.Fatalf("authorize after the timeout: %v", err)
+	}
+}
+
+func TestFailuresExhaustingAttemptsAreAnOutage(t *testing.T) {
+	t.Parallel()
+	_, url := startSimulator(t, simulator.Config{})
+	c := provider.New(fastConfig(url))
+	id, err := c.Authorize(t.Context(), request("to-capture", simulator.TokenVisa))
+	if err != nil {
+		t.Fatalf("authorize: %v", err)
+	}
+	res, err := http.Post(url+"/v1/admin/faults", "application/json", strings.NewReader(`{"failure_rate":1}`))
+	if err != nil {
+		t.Fatalf("set faults: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode >= 300 {
+		t.Fatalf("set faults: status %d", res.StatusCode)
+	}
+	err = c.Capture(t.Context(), id, 4200)
+	if !errors.Is(err, command.ErrProviderUnavailable) || !outage.Is(err) {
+		t.Fatalf("err = %v, want an unavailable provider, marked as an outage", err)
 	}
 }
 

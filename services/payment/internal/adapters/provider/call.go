@@ -12,6 +12,8 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/eventshop/eventshop/pkg/outage"
+
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
@@ -58,7 +60,9 @@ func (c *Client) call(ctx context.Context, method, path string, body any) (respo
 	if errors.Is(last, context.DeadlineExceeded) {
 		return response{}, fmt.Errorf("%w: %w", command.ErrProviderTimeout, last)
 	}
-	return response{}, fmt.Errorf("%w: %w", command.ErrProviderUnavailable, last)
+	// Marked as an outage: a capture or void that fails so is retried for
+	// as long as the provider fails, never dead-lettered.
+	return response{}, outage.Mark(fmt.Errorf("%w: %w", command.ErrProviderUnavailable, last))
 }
 
 // once is one attempt, bounded by Timeout.

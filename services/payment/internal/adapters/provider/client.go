@@ -25,8 +25,14 @@ type Config struct {
 	// Backoff is the pause before the second attempt; it doubles after each
 	// further one. Default 100ms.
 	Backoff time.Duration
-	// TripAfter is how many consecutive failures open the breaker. Default 5.
+	// TripAfter is how many calls within Window the breaker needs to see
+	// before it may open; it opens when half or more of them failed, so a
+	// provider that is down opens it after TripAfter failed calls, while a
+	// few cards that time out among many that succeed do not. Default 5.
 	TripAfter uint32
+	// Window is the rolling period over which calls and failures are
+	// counted, in ten buckets. Default 10s.
+	Window time.Duration
 	// OpenFor is how long the breaker stays open before letting a trial call
 	// through. Default 10s.
 	OpenFor time.Duration
@@ -52,6 +58,9 @@ func (c Config) withDefaults() Config {
 	if c.TripAfter == 0 {
 		c.TripAfter = 5
 	}
+	if c.Window <= 0 {
+		c.Window = 10 * time.Second
+	}
 	if c.OpenFor <= 0 {
 		c.OpenFor = 10 * time.Second
 	}
@@ -76,10 +85,12 @@ func New(cfg Config) *Client {
 	cfg = cfg.withDefaults()
 	c := &Client{cfg: cfg}
 	c.breaker = gobreaker.NewCircuitBreaker[response](gobreaker.Settings{
-		Name:        BreakerName,
-		MaxRequests: 1,
-		Timeout:     cfg.OpenFor,
-		ReadyToTrip: func(n gobreaker.Counts) bool { return n.ConsecutiveFailures >= cfg.TripAfter },
+		Name:         BreakerName,
+		MaxRequests:  1,
+		Interval:     cfg.Window,
+		BucketPeriod: cfg.Window / 10,
+		Timeout:      cfg.OpenFor,
+		ReadyToTrip:  func(n gobreaker.Counts) bool { return tripped(n, cfg.TripAfter) },
 		OnStateChange: func(_ string, from, to gobreaker.State) {
 			if cfg.OnStateChange != nil {
 				cfg.OnStateChange(from, to)
@@ -89,6 +100,15 @@ func New(cfg Config) *Client {
 		IsExcluded: func(err error) bool { return errors.Is(err, errCallerGone) },
 	})
 	return c
+}
+
+// tripped reports whether counts, the calls of the rolling window, show a
+// failing provider: at least tripAfter calls, half or more of them failed.
+// Counting consecutive failures instead let one card that never answers,
+// tried three times and in parallel with others, open the breaker for
+// every order.
+func tripped(n gobreaker.Counts, tripAfter uint32) bool {
+	return n.Requests >= tripAfter && 2*n.TotalFailures >= n.Requests
 }
 
 // State is the breaker's state.
