@@ -25,7 +25,7 @@ var modules = map[string]struct{ dir, prefix string }{
 }
 
 // optional are variables a service may leave unset even without a default.
-var optional = []string{"JWKS_URL", "WEBHOOK_URL", "TRUSTED_PROXIES", "CORS_ORIGINS"}
+var optional = []string{"JWKS_URL", "WEBHOOK_URL", "TRUSTED_PROXIES", "CORS_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE"}
 
 func loadProject(t *testing.T) *types.Project {
 	t.Helper()
