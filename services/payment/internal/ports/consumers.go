@@ -40,11 +40,14 @@ func (s *Saga) Consumers() []ConsumerSpec {
 	return []ConsumerSpec{
 		{Config: bus.ConsumerConfig{Service: command.Source, Stream: "INVENTORY", Durable: ReservedConsumer,
 			Subjects: []string{schemas.TypeInventoryReservedV1 + ".>"}, BatchSize: 64, AckWait: time.Minute,
-			// Two batches at once overlap one's provider calls with the
-			// other's transaction. Order does not matter here: an order has
-			// one inventory.reserved event, a redelivery racing it waits on
-			// its inbox row, and a cancel is met by the tombstone either way.
-			Concurrency: 2},
+			// Several batches at once, so that a batch waiting on a card
+			// the provider never answers in time (three attempts of 2 s)
+			// does not hold up the orders behind it, and one batch's
+			// provider calls overlap another's transaction. Order does not
+			// matter here: an order has one inventory.reserved event, a
+			// redelivery racing it waits on its inbox row, and a cancel is
+			// met by the tombstone either way.
+			Concurrency: 8},
 			Handler: s.Reserved},
 		{Config: bus.ConsumerConfig{Service: command.Source, Stream: "ORDER", Durable: OrderConsumer,
 			Subjects:  []string{schemas.TypeOrderConfirmedV1 + ".>", schemas.TypeOrderCancelledV1 + ".>"},

@@ -45,7 +45,7 @@ type Config struct {
 	// BreakerOpenFor is how long the open breaker refuses calls.
 	BreakerOpenFor time.Duration `env:"BREAKER_OPEN_FOR" envDefault:"10s"`
 	// ProviderParallel bounds the provider calls of one batch made at once.
-	ProviderParallel int `env:"PROVIDER_PARALLEL" envDefault:"16"`
+	ProviderParallel int `env:"PROVIDER_PARALLEL" envDefault:"64"`
 	// OrphanSweep is how often authorisations still held by tombstones are
 	// voided again (those whose first void failed).
 	OrphanSweep time.Duration `env:"ORPHAN_SWEEP" envDefault:"30s"`
