@@ -16,6 +16,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -144,3 +145,18 @@ func KeepEndToEnd(res *http.Response) {
 		}
 	}
 }
+
+// Buffers is ReverseProxy's pool of copy buffers: without one it allocates
+// 32 KiB for every answer it copies.
+type Buffers struct{ pool sync.Pool }
+
+// NewBuffers returns an empty pool of 32 KiB buffers.
+func NewBuffers() *Buffers {
+	return &Buffers{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+// Get returns a buffer.
+func (b *Buffers) Get() []byte { return *b.pool.Get().(*[]byte) }
+
+// Put returns buf to the pool.
+func (b *Buffers) Put(buf []byte) { b.pool.Put(&buf) }
