@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"bufio"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -36,5 +38,45 @@ func TestUpstreamConnectionsAreKeptAlive(t *testing.T) {
 	}
 	if n := conns.Load(); n > requests/20 {
 		t.Errorf("%d sequential requests opened %d upstream connections", requests, n)
+	}
+}
+
+// TestGetIsSentAgainWhenItsReusedConnectionWasClosed checks that a GET
+// that meets an upstream connection the upstream closed while it was idle
+// is sent once more on a new connection: the client gets the answer, and
+// the upstream reads every GET once.
+func TestGetIsSentAgainWhenItsReusedConnectionWasClosed(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var seen atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if _, err := http.ReadRequest(bufio.NewReader(conn)); err == nil {
+				seen.Add(1)
+				_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			}
+			conn.Close() // without saying so: the gateway pools the connection
+		}
+	}()
+	cfg := testConfig()
+	cfg.OrderURL = "http://" + ln.Addr().String()
+	h := newHarness(t, cfg, nil)
+	alice := bearer(h.token(t, "alice"))
+	const requests = 20
+	for i := range requests {
+		if resp, _ := h.do(t, "GET", "/api/v1/orders", "", alice); resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: status %d", i, resp.StatusCode)
+		}
+	}
+	if n := seen.Load(); n != requests {
+		t.Errorf("the upstream read %d GETs, want %d", n, requests)
 	}
 }

@@ -53,50 +53,71 @@ func outcome(status int) error {
 	return nil
 }
 
+// exchangeKey is the context key of a forwarded request's exchange.
+type exchangeKey struct{}
+
+// exchange is what the hooks of a route's ReverseProxy need of one
+// request: its echo context, its timeout and the proxy's error.
+type exchange struct {
+	c      echo.Context
+	timer  *time.Timer
+	failed error
+}
+
+func exchangeOf(ctx context.Context) *exchange { return ctx.Value(exchangeKey{}).(*exchange) }
+
 // proxyTo forwards a request to rt's upstream with httputil.ReverseProxy.
 // The route's timeout runs until the answer's head, and on through a
 // plain answer's body; an event stream (or a declared upgrade) is exempt
 // from it and from the write deadline once it starts.
 func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
-	up := g.upstreams[rt.Upstream]
-	errorLog := log.New(serverErrors{g.log}, "", 0)
+	rp := g.reverseProxy(rt)
 	return func(c echo.Context) error {
 		r := c.Request()
 		ctx, cancel := context.WithCancelCause(r.Context())
 		defer cancel(nil)
-		timer := time.AfterFunc(rt.Timeout, func() { cancel(errUpstreamTimeout) })
-		defer timer.Stop()
-		var failed error
-		rp := &httputil.ReverseProxy{
-			Transport: g.transport,
-			Rewrite:   func(pr *httputil.ProxyRequest) { proxy.Rewrite(pr, up, g.outgoing(c, rt)) },
-			ModifyResponse: func(res *http.Response) error {
-				if !rt.Upgrade {
-					if err := proxy.RefuseUpgrade(res); err != nil {
-						return err
-					}
-				}
-				proxy.KeepEndToEnd(res)
-				upstreamWins(c.Response().Header(), res.Header)
-				if proxy.IsEventStream(res) || res.StatusCode == http.StatusSwitchingProtocols {
-					timer.Stop()
-					_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Time{})
-				}
-				return nil
-			},
-			ErrorHandler: func(_ http.ResponseWriter, _ *http.Request, err error) { failed = err },
-			ErrorLog:     errorLog,
-		}
-		rp.ServeHTTP(c.Response(), r.WithContext(ctx))
+		x := &exchange{c: c, timer: time.AfterFunc(rt.Timeout, func() { cancel(errUpstreamTimeout) })}
+		defer x.timer.Stop()
+		rp.ServeHTTP(c.Response(), r.WithContext(context.WithValue(ctx, exchangeKey{}, x)))
 		switch {
 		case r.Context().Err() != nil:
 			return errClientGone
-		case failed == nil:
+		case x.failed == nil:
 			return nil
 		case context.Cause(ctx) == errUpstreamTimeout:
 			return g.upstreamError(c, rt, errUpstreamTimeout)
 		}
-		return g.upstreamError(c, rt, failed)
+		return g.upstreamError(c, rt, x.failed)
+	}
+}
+
+// reverseProxy is rt's ReverseProxy, built once; each request's state
+// reaches its hooks through the request's context (see exchange).
+func (g *Gateway) reverseProxy(rt *routes.Route) *httputil.ReverseProxy {
+	up := g.upstreams[rt.Upstream]
+	return &httputil.ReverseProxy{
+		Transport:  g.transport,
+		BufferPool: g.buffers,
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			proxy.Rewrite(pr, up, g.outgoing(exchangeOf(pr.In.Context()).c, rt))
+		},
+		ModifyResponse: func(res *http.Response) error {
+			if !rt.Upgrade {
+				if err := proxy.RefuseUpgrade(res); err != nil {
+					return err
+				}
+			}
+			x := exchangeOf(res.Request.Context())
+			proxy.KeepEndToEnd(res)
+			upstreamWins(x.c.Response().Header(), res.Header)
+			if proxy.IsEventStream(res) || res.StatusCode == http.StatusSwitchingProtocols {
+				x.timer.Stop()
+				_ = http.NewResponseController(x.c.Response()).SetWriteDeadline(time.Time{})
+			}
+			return nil
+		},
+		ErrorHandler: func(_ http.ResponseWriter, r *http.Request, err error) { exchangeOf(r.Context()).failed = err },
+		ErrorLog:     log.New(serverErrors{g.log}, "", 0),
 	}
 }
 

@@ -57,7 +57,8 @@ type Gateway struct {
 	tokens    *tokencache.Cache
 	issuer    *auth.Issuer // nil unless the development issuer is on
 	upstreams map[string]*proxy.Upstream
-	transport *http.Transport
+	transport *proxy.Pool
+	buffers   *proxy.Buffers
 	breakers  *breaker.Set
 	limiter   *ratelimit.Limiter
 	cache     *cache.Cache // nil when caching is off
@@ -75,7 +76,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewTransport(), cors: map[string]bool{}, started: make(chan struct{})}
+	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewPool(proxy.NewTransport()), buffers: proxy.NewBuffers(), cors: map[string]bool{}, started: make(chan struct{})}
 	g.tokens = tokencache.New(tokenCacheEntries, tokenCacheMaxAge)
 	if err := g.initAuth(ctx); err != nil {
 		return nil, err

@@ -1,5 +1,6 @@
 // Package proxy forwards requests to the services with the standard
-// library's reverse proxy: httputil.ReverseProxy on an http.Transport. It
+// library's reverse proxy: httputil.ReverseProxy on a Pool of upstream
+// connections (an http.Transport for https and upgrades). It
 // adds what the gateway decides about a request (its id, trace, client
 // address) and removes what a client must not send (identity headers,
 // X-Forwarded-* of its own, upgrades on routes that do not declare them).
@@ -16,6 +17,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -85,11 +87,12 @@ func Rewrite(pr *httputil.ProxyRequest, up *Upstream, out Outgoing) {
 	neverReplay(pr.Out)
 }
 
-// neverReplay keeps http.Transport from sending a request again when a
-// reused connection fails after it was written: the Transport replays a
-// bodiless request it thinks idempotent (a GET, or any method with an
-// Idempotency-Key header), and only a request with a body and no GetBody
-// is never replayed. A GET or HEAD may be replayed: it changes nothing.
+// neverReplay keeps the Pool and http.Transport from sending a request
+// again when a reused connection fails after it was written: the Pool
+// replays only a bodiless GET, HEAD or OPTIONS, the Transport also any
+// bodiless method with an Idempotency-Key header, and neither a request
+// with a body and no GetBody. A GET or HEAD may be replayed: it changes
+// nothing.
 func neverReplay(r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -119,7 +122,7 @@ func IsEventStream(res *http.Response) bool {
 }
 
 // endToEnd are the response headers that survive an upstream answer whose
-// Connection header said "close". http.Transport drops such a Connection
+// Connection header said "close". http.ReadResponse drops such a Connection
 // header whole, and with it the names of the other hop-by-hop headers it
 // listed, so ReverseProxy can no longer strip those: on such an answer,
 // only these headers, which no sender lists in Connection, are passed on.
@@ -144,3 +147,18 @@ func KeepEndToEnd(res *http.Response) {
 		}
 	}
 }
+
+// Buffers is ReverseProxy's pool of copy buffers: without one it allocates
+// 32 KiB for every answer it copies.
+type Buffers struct{ pool sync.Pool }
+
+// NewBuffers returns an empty pool of 32 KiB buffers.
+func NewBuffers() *Buffers {
+	return &Buffers{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+// Get returns a buffer.
+func (b *Buffers) Get() []byte { return *b.pool.Get().(*[]byte) }
+
+// Put returns buf to the pool.
+func (b *Buffers) Put(buf []byte) { b.pool.Put(&buf) }

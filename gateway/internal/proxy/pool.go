@@ -1,0 +1,211 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Pool limits: an idle connection is dropped after poolIdleTTL, well below
+// the services' own idle timeout (120 s), and at most poolMaxIdle wait per
+// upstream.
+const (
+	poolIdleTTL = 30 * time.Second
+	poolMaxIdle = 256
+)
+
+// longAgo is a deadline in the past: pending I/O on the connection fails at once.
+var longAgo = time.Unix(1, 0)
+
+// Pool is the gateway's own pool of keep-alive HTTP/1.1 connections to
+// plain-HTTP upstreams, an http.RoundTripper behind ReverseProxy. It
+// writes a request with (*http.Request).Write and reads the answer with
+// http.ReadResponse on the goroutine that asked: http.Transport hands every
+// exchange between a writing and a reading goroutine of the connection,
+// which was the largest cost of a proxied request. Its framing is the
+// standard library's. Requests to https upstreams and protocol upgrades go
+// to Fallback.
+type Pool struct {
+	fallback http.RoundTripper
+	dialer   net.Dialer
+	mu       sync.Mutex
+	idle     map[string][]*poolConn // by host:port, most recently used last
+}
+
+// poolConn is one upstream connection with its buffers.
+type poolConn struct {
+	conn   net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time
+}
+
+// NewPool returns an empty pool that sends what it does not handle to fallback.
+func NewPool(fallback http.RoundTripper) *Pool {
+	return &Pool{fallback: fallback, dialer: net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}, idle: map[string][]*poolConn{}}
+}
+
+// RoundTrip sends req on a pooled connection and returns the answer's
+// head; the connection returns to the pool when the body has been read to
+// its end. A bodiless GET, HEAD or OPTIONS that fails on a reused
+// connection (the upstream may have closed it just then) is sent once more
+// on a new one; no other request is ever sent twice. The request's context
+// ending aborts the exchange.
+func (p *Pool) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" || req.Header.Get("Upgrade") != "" {
+		return p.fallback.RoundTrip(req)
+	}
+	ctx := req.Context()
+	for attempt := 0; ; attempt++ {
+		pc, reused, err := p.get(ctx, req.URL.Host)
+		if err != nil {
+			return nil, err
+		}
+		stop := context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(longAgo) })
+		res, err := exchange(pc, req)
+		if err == nil {
+			b := &pooledBody{ReadCloser: res.Body, pool: p, host: req.URL.Host, pc: pc, keep: !res.Close, stop: stop}
+			if res.Body == http.NoBody {
+				b.release(b.keep)
+			} else {
+				res.Body = b
+			}
+			return res, nil
+		}
+		stop()
+		_ = pc.conn.Close()
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		if !reused || attempt > 0 || !replayable(req) {
+			return nil, err
+		}
+	}
+}
+
+// exchange writes req and reads the answer's head, past any interim 1xx
+// answer but a 101.
+func exchange(pc *poolConn, req *http.Request) (*http.Response, error) {
+	if err := req.Write(pc.bw); err != nil {
+		return nil, err
+	}
+	if err := pc.bw.Flush(); err != nil {
+		return nil, err
+	}
+	for {
+		res, err := http.ReadResponse(pc.br, req)
+		if err != nil || res.StatusCode >= 200 || res.StatusCode == http.StatusSwitchingProtocols {
+			return res, err
+		}
+	}
+}
+
+// replayable reports whether req may be sent again: it has no body and
+// changes nothing.
+func replayable(req *http.Request) bool {
+	bodiless := req.Body == nil || req.Body == http.NoBody
+	return bodiless && (req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions)
+}
+
+// get returns an idle connection to host, or dials one; reused says which.
+func (p *Pool) get(ctx context.Context, host string) (*poolConn, bool, error) {
+	now := time.Now()
+	p.mu.Lock()
+	for idle := p.idle[host]; len(idle) > 0; idle = p.idle[host] {
+		pc := idle[len(idle)-1]
+		p.idle[host] = idle[:len(idle)-1]
+		if now.Sub(pc.idleAt) < poolIdleTTL {
+			p.mu.Unlock()
+			return pc, true, nil
+		}
+		_ = pc.conn.Close()
+	}
+	p.mu.Unlock()
+	c, err := p.dialer.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return nil, false, err
+	}
+	return &poolConn{conn: c, br: bufio.NewReaderSize(c, 8<<10), bw: bufio.NewWriterSize(c, 8<<10)}, false, nil
+}
+
+// put keeps a connection whose exchange ended cleanly, unless the upstream
+// sent more than its answer.
+func (p *Pool) put(host string, pc *poolConn) {
+	if pc.br.Buffered() > 0 || pc.conn.SetDeadline(time.Time{}) != nil {
+		_ = pc.conn.Close()
+		return
+	}
+	pc.idleAt = time.Now()
+	p.mu.Lock()
+	if len(p.idle[host]) < poolMaxIdle {
+		p.idle[host] = append(p.idle[host], pc)
+		pc = nil
+	}
+	p.mu.Unlock()
+	if pc != nil {
+		_ = pc.conn.Close()
+	}
+}
+
+// CloseIdleConnections closes every idle connection, the fallback's too.
+func (p *Pool) CloseIdleConnections() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = map[string][]*poolConn{}
+	p.mu.Unlock()
+	for _, conns := range idle {
+		for _, pc := range conns {
+			_ = pc.conn.Close()
+		}
+	}
+	if f, ok := p.fallback.(interface{ CloseIdleConnections() }); ok {
+		f.CloseIdleConnections()
+	}
+}
+
+// pooledBody returns the connection to the pool once the answer's body has
+// been read to its end, and closes it when the reader stops early.
+type pooledBody struct {
+	io.ReadCloser
+	pool *Pool
+	host string
+	pc   *poolConn
+	keep bool        // the answer allows the connection to be reused
+	stop func() bool // stops the context's abort; false when it already ran
+}
+
+// Read reads the body; at its end the connection goes back to the pool.
+func (b *pooledBody) Read(buf []byte) (int, error) {
+	n, err := b.ReadCloser.Read(buf)
+	switch {
+	case errors.Is(err, io.EOF):
+		b.release(b.keep)
+	case err != nil:
+		b.release(false)
+	}
+	return n, err
+}
+
+// Close abandons the body: an unread rest makes the connection unusable.
+func (b *pooledBody) Close() error {
+	b.release(false)
+	return nil
+}
+
+func (b *pooledBody) release(reuse bool) {
+	if b.pc == nil {
+		return
+	}
+	pc := b.pc
+	b.pc = nil
+	if b.stop() && reuse {
+		b.pool.put(b.host, pc)
+		return
+	}
+	_ = pc.conn.Close()
+}
