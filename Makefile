@@ -98,6 +98,18 @@ demo: ## against a running platform, place one order of each outcome
 chaos: ## break every process and link under load, then check nothing was lost (CHAOS_FLAGS=-short: three faults)
 	$(GO) run ./tools/cmd/chaos $(CHAOS_FLAGS)
 
+# `make load` settings: LOAD_RATE is operations per second (RATE,
+# ramp:FROM:TO or steps:R1:R2:...), half of them orders in the default mix;
+# LOAD_FLAGS adds any other flag of the command (go run ./tools/cmd/load -h).
+LOAD_GATEWAY  ?= http://localhost:8080
+LOAD_RATE     ?= 100
+LOAD_DURATION ?= 60s
+LOAD_FLAGS    ?=
+
+.PHONY: load
+load: ## against `make run`: open-loop load through the gateway, live view, HTML report, invariant check
+	$(GO) run ./tools/cmd/load -gateway $(LOAD_GATEWAY) -rate $(LOAD_RATE) -duration $(LOAD_DURATION) $(LOAD_FLAGS)
+
 .PHONY: bench-bus
 bench-bus: ## measure raw publish vs outbox relay, relay latency, inbox consume
 	$(GO) run ./tools/benchbus

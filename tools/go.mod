@@ -11,6 +11,7 @@ require (
 	github.com/eventshop/eventshop/pkg v0.0.0
 	github.com/eventshop/eventshop/schemas v0.0.0
 	github.com/eventshop/eventshop/testkit v0.0.0
+	github.com/google/go-cmp v0.7.0
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/nats-io/nats-server/v2 v2.15.2

@@ -44,18 +44,15 @@ func (r *Run) run(ctx context.Context) {
 // latency percentiles over the last five.
 func (s *state) stats() Stats {
 	elapsed := time.Since(s.began)
-	buckets := s.tl.Buckets()
-	st := Stats{Elapsed: elapsed, Remaining: max(s.cfg.Duration-elapsed, 0), InFlight: int(s.inFlight.Load())}
+	st := Stats{Elapsed: elapsed, Remaining: max(s.cfg.Duration-elapsed, 0), InFlight: int(s.inFlight.Load()),
+		Requests: s.tl.requests()}
 	var recent []time.Duration
 	cur := int(elapsed / s.tl.Width())
-	for i, b := range buckets {
-		st.Requests += b.Requests
-		if i == cur-1 {
+	for _, b := range s.tl.since(cur - 5) {
+		if int(b.Start/s.tl.Width()) == cur-1 {
 			st.RPS = float64(b.Requests) / s.tl.Width().Seconds()
 		}
-		if i >= cur-5 {
-			recent = append(recent, b.HTTP...)
-		}
+		recent = append(recent, b.HTTP...)
 	}
 	st.HTTPP50, st.HTTPP99 = Percentile(recent, 50), Percentile(recent, 99)
 	s.mu.Lock()
@@ -135,7 +132,7 @@ func (r *Run) summarise(period time.Duration) Summary {
 	sum.Confirmed, sum.Rejected = t.outcomes["CONFIRMED"], t.outcomes["REJECTED"]
 	sum.Cancelled, sum.Stuck = t.outcomes["CANCELLED"], t.outcomes["STUCK"]
 	sum.SagaP50, sum.SagaP99 = Percentile(t.saga, 50), Percentile(t.saga, 99)
-	sum.Polls = t.polls
+	sum.Polls, sum.PollErrors = t.polls, t.pollErrors
 	t.mu.Unlock()
 	if secs := period.Seconds(); secs > 0 {
 		sum.RPS = float64(sum.Requests) / secs

@@ -71,6 +71,7 @@ func plotSVG(title, y string, lines []series, buckets []Bucket, faults []window)
 	p.Add(plotter.NewGrid())
 	p.Add(faultShade{windows: faults})
 	p.Legend.Top = true
+	p.Legend.XOffs = -vg.Points(8)
 	for _, s := range lines {
 		xys := make(plotter.XYs, len(buckets))
 		for i, b := range buckets {
@@ -85,6 +86,8 @@ func plotSVG(title, y string, lines []series, buckets []Bucket, faults []window)
 		p.Add(l)
 		p.Legend.Add(s.name, l)
 	}
+	// Head room above the lines for the legend.
+	p.Y.Max = max(p.Y.Max*1.35, 1)
 	wt, err := p.WriterTo(9*vg.Inch, 3.2*vg.Inch, "svg")
 	if err != nil {
 		return nil, fmt.Errorf("plot %s: %w", title, err)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net/http"
 	"time"
 
 	"github.com/eventshop/eventshop/tools/client"
@@ -152,5 +151,3 @@ func errorStatus(err error) int {
 	}
 	return 0
 }
-
-var _ http.RoundTripper = recording{}

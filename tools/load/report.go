@@ -46,6 +46,7 @@ type Summary struct {
 	SagaP99       time.Duration
 	ConfirmedPerS float64 // confirmed orders per second of the arrival period
 	Polls         int     // the saga trackers' reads of orders
+	PollErrors    int     // of them, those that failed (the order is polled again)
 	Faults        int     // fault windows recorded by the end of the run
 }
 
@@ -62,7 +63,8 @@ type Report struct {
 }
 
 // AddFault records a fault window; when the report has an operation log,
-// the fault is written to it too. Safe for concurrent use.
+// the fault is written to it too (Wait flushes the log: flush it again
+// after adding faults later). Safe for concurrent use.
 func (r *Report) AddFault(f Fault) {
 	r.mu.Lock()
 	r.faults = append(r.faults, f)
@@ -130,6 +132,7 @@ func (r *Report) lines() [][2]string {
 		[2]string{"saga_p99_ms", ms(s.SagaP99)},
 		[2]string{"confirmed_per_s", fmt.Sprintf("%.1f", s.ConfirmedPerS)},
 		[2]string{"polls", fmt.Sprint(s.Polls)},
+		[2]string{"poll_errors", fmt.Sprint(s.PollErrors)},
 	)
 	r.mu.Lock()
 	defer r.mu.Unlock()

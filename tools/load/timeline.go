@@ -100,13 +100,29 @@ func (t *Timeline) Saga(at time.Time, latency time.Duration, status string) {
 }
 
 // Buckets returns a copy of the buckets so far, in time order.
-func (t *Timeline) Buckets() []Bucket {
+func (t *Timeline) Buckets() []Bucket { return t.since(0) }
+
+// since copies the buckets from the i-th on: a live view needs only the
+// last few, not a copy of every latency of the run each second.
+func (t *Timeline) since(i int) []Bucket {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make([]Bucket, len(t.buckets))
-	for i, b := range t.buckets {
+	i = min(max(i, 0), len(t.buckets))
+	out := make([]Bucket, 0, len(t.buckets)-i)
+	for _, b := range t.buckets[i:] {
 		b.HTTP, b.Saga = slices.Clone(b.HTTP), slices.Clone(b.Saga)
-		out[i] = b
+		out = append(out, b)
 	}
 	return out
+}
+
+// requests counts the requests answered so far.
+func (t *Timeline) requests() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, b := range t.buckets {
+		n += b.Requests
+	}
+	return n
 }

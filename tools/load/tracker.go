@@ -14,16 +14,21 @@ type trackedOrder struct {
 	card   string
 	placed time.Time // when the placing request left
 	next   time.Time // when to poll it next
-	every  time.Duration
 }
 
-// Polling backs off from firstPoll to lastPoll per order, so a saga's end is
-// seen within about a tenth of its age while a long one costs few reads.
+// An order is polled every tenth of its age, between firstPoll and
+// lastPoll apart, so a saga's end is seen within about a tenth of its
+// latency while a long one costs few reads.
 const (
 	firstPoll = 20 * time.Millisecond
-	lastPoll  = time.Second
+	lastPoll  = 500 * time.Millisecond
 	pollLimit = 5 * time.Second // one poll's own timeout
 )
+
+// nextPoll is when to poll an order placed at placed again, after now.
+func nextPoll(placed, now time.Time) time.Time {
+	return now.Add(min(max(now.Sub(placed)/10, firstPoll), lastPoll))
+}
 
 // tracker follows every accepted order to its final status with at most
 // Trackers polls at once, by reading the order as its owner through the
@@ -33,12 +38,13 @@ type tracker struct {
 	tl       *Timeline
 	incoming chan trackedOrder
 
-	mu       sync.Mutex
-	open     map[string]bool // accepted and not yet seen final
-	finished int
-	outcomes map[string]int // final status (or "STUCK") → orders
-	saga     []time.Duration
-	polls    int
+	mu         sync.Mutex
+	open       map[string]bool // accepted and not yet seen final
+	finished   int
+	outcomes   map[string]int // final status (or "STUCK") → orders
+	saga       []time.Duration
+	polls      int
+	pollErrors int
 }
 
 func newTracker(cfg Config, tl *Timeline) *tracker {
@@ -53,7 +59,7 @@ func (t *tracker) add(ctx context.Context, o trackedOrder) {
 	t.mu.Lock()
 	t.open[o.id] = true
 	t.mu.Unlock()
-	o.every, o.next = firstPoll, time.Now().Add(firstPoll)
+	o.next = nextPoll(o.placed, time.Now())
 	select {
 	case t.incoming <- o:
 	case <-ctx.Done():
@@ -167,13 +173,15 @@ func (t *tracker) poll(ctx context.Context, o trackedOrder) *trackedOrder {
 	now := time.Now()
 	t.mu.Lock()
 	t.polls++
+	if err != nil {
+		t.pollErrors++
+	}
 	t.mu.Unlock()
 	if err == nil && got.Final() {
 		t.final(o, got.Status, now)
 		return nil
 	}
-	o.every = min(o.every*3/2, lastPoll)
-	o.next = now.Add(o.every)
+	o.next = nextPoll(o.placed, now)
 	return &o
 }
 

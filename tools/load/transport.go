@@ -17,6 +17,8 @@ type recording struct {
 	tl   *Timeline
 }
 
+var _ http.RoundTripper = recording{}
+
 func (t recording) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)

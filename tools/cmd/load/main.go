@@ -69,9 +69,9 @@ func main() {
 	flag.StringVar(&cfg.mongo, "mongo", load.LocalStores().Mongo, "MongoDB-wire URL of the notification store for the invariant check")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("service", "load")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ok, err := run(ctx, cfg, log)
+	ok, err := run(interrupted, stop, cfg, log)
 	if err != nil {
 		log.Error("load failed", "err", err)
 		os.Exit(2)

@@ -14,8 +14,11 @@ import (
 )
 
 // run runs the load and writes its files; ok is false when an order is
-// stuck or an invariant is broken.
-func run(ctx context.Context, cfg config, log *slog.Logger) (ok bool, err error) {
+// stuck or an invariant is broken. The first interrupt ends the arrivals
+// early and still follows the placed orders, checks and reports; the
+// second (after unhook) ends the process.
+func run(interrupted context.Context, unhook func(), cfg config, log *slog.Logger) (ok bool, err error) {
+	ctx := context.WithoutCancel(interrupted)
 	lc, err := loadConfig(cfg, log)
 	if err != nil {
 		return false, err
@@ -43,6 +46,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger) (ok bool, err error)
 	if err != nil {
 		return false, err
 	}
+	go func() {
+		<-interrupted.Done()
+		unhook()
+		r.Stop()
+	}()
 	var baseline map[string]int64
 	if cfg.check {
 		// Taken after Start's restock: orders move stock between available,
