@@ -68,7 +68,9 @@ func (p *Platform) connect(ctx context.Context) error {
 		*dst = pool
 		p.close = append(p.close, pool.Close)
 	}
-	mc, err := mongo.Connect(options.Client().ApplyURI(p.Stack.MongoURL).SetTimeout(30 * time.Second))
+	// A check reads the whole collection, which FerretDB scans in full:
+	// with tens of thousands of notifications that takes a while.
+	mc, err := mongo.Connect(options.Client().ApplyURI(p.Stack.MongoURL).SetTimeout(3 * time.Minute))
 	if err != nil {
 		return fmt.Errorf("connect mongo: %w", err)
 	}

@@ -96,7 +96,9 @@ func checkNotifications(orders map[string]order, notes map[string][]note) []Viol
 		case got[0].Kind != "order."+strings.ToLower(o.Status):
 			out = append(out, Violation{Rule: "one_notification", Effect: Duplicated, OrderID: id, Detail: "notified " + got[0].Kind + " for " + o.Status})
 		case got[0].Status != statusSent:
-			out = append(out, Violation{Rule: "notification_sent", Effect: Lost, OrderID: id, Detail: "notification " + got[0].Status})
+			// Recorded but not yet delivered: work still waiting, which a
+			// longer wait may finish, not an event that never arrived.
+			out = append(out, Violation{Rule: "notification_sent", Effect: Stuck, OrderID: id, Detail: "notification " + got[0].Status})
 		}
 	}
 	return out

@@ -42,7 +42,7 @@ func main() {
 	flag.BoolVar(&o.short, "short", false, "run the short schedule (three faults) instead of the full one")
 	flag.Float64Var(&o.rate, "rate", 20, "load arrivals per second (70 % of them orders)")
 	flag.DurationVar(&o.baseline, "baseline", time.Minute, "a fault-free load run first, for the saga p99 to compare; 0 skips it")
-	flag.DurationVar(&o.settle, "settle", 5*time.Minute, "bound on the wait for the platform to settle after the faults")
+	flag.DurationVar(&o.settle, "settle", 10*time.Minute, "bound on the wait for the platform to settle after the faults")
 	flag.StringVar(&o.faults, "faults", "", "an ad-hoc schedule instead, kind:target[:hold],... (e.g. pg_immediate:postgres:40s,kill:notification)")
 	flag.StringVar(&o.out, "out", "", "directory for the run's files (default: a new one under chaos-runs/)")
 	flag.Parse()
