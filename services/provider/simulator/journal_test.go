@@ -105,7 +105,8 @@ func TestTruncatedLastLineIsIgnored(t *testing.T) {
 	call(t, t.Context(), http.MethodPost, url+"/v1/authorizations", authReq("kept", simulator.TokenVisa))
 	before := first.Authorizations()
 	stop()
-	appendTo(t, filepath.Join(dir, "journal.jsonl"), `{"request":{"idempotency_key":"lost","amount_c`)
+	// Longer than any line written later, so a tail left in place would show.
+	appendTo(t, filepath.Join(dir, "journal.jsonl"), `{"request":{"idempotency_key":"`+strings.Repeat("x", 2000))
 
 	var logs bytes.Buffer
 	second, url, stop := open(t, dir, slog.New(slog.NewTextHandler(&logs, nil)))
@@ -122,10 +123,14 @@ func TestTruncatedLastLineIsIgnored(t *testing.T) {
 	stop()
 
 	// The cut-off tail must be gone, or the line written after it would be
-	// garbled and this third start would fail or lose it.
-	third, _, _ := open(t, dir, nil)
+	// garbled, lost or followed by garbage at this third start.
+	logs.Reset()
+	third, _, _ := open(t, dir, slog.New(slog.NewTextHandler(&logs, nil)))
 	if diff := cmp.Diff(want, third.Authorizations()); diff != "" {
 		t.Errorf("authorizations after a second restart (-want +got):\n%s", diff)
+	}
+	if strings.Contains(logs.String(), "truncated") {
+		t.Errorf("the journal still ends in a cut-off line; logs:\n%s", logs.String())
 	}
 }
 
