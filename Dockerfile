@@ -17,10 +17,15 @@ COPY pkg/ pkg/
 COPY schemas/ schemas/
 COPY ${MODULE}/ ${MODULE}/
 RUN cd ${MODULE} && go build -ldflags="-s -w" -o /out/service ./cmd/${SERVICE} \
- && cd /src/pkg && go build -ldflags="-s -w" -o /out/healthcheck ./cmd/healthcheck
+ && cd /src/pkg && go build -ldflags="-s -w" -o /out/healthcheck ./cmd/healthcheck \
+ && mkdir -p /out/state/${SERVICE}
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/service /usr/local/bin/service
 COPY --from=build /out/healthcheck /usr/local/bin/healthcheck
+# /var/lib/eventshop/<service>, owned by nonroot, is where a service may keep
+# files (the provider's journal): a named volume mounted there starts with
+# the image's owner, so the nonroot user can write to it.
+COPY --from=build --chown=65532:65532 /out/state/ /var/lib/eventshop/
 USER nonroot:nonroot
 ENTRYPOINT ["/usr/local/bin/service"]

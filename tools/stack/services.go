@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 )
@@ -39,6 +40,10 @@ func (s *Stack) env(service string) ([]string, error) {
 		vars["NATS_URL"] = r.url("nats", s.NATSURL)
 	}
 	switch service {
+	case "provider":
+		// Under DataDir, so that a provider killed and started again (make
+		// run's supervisor, the chaos suite) still knows what it authorized.
+		vars["DATA_DIR"] = filepath.Join(s.opts.DataDir, "provider")
 	case "order":
 		vars["DATABASE_URL"] = r.url("postgres", s.DatabaseURLs[service])
 		vars["INVENTORY_URL"] = r.url("inventory", s.URL("inventory"))

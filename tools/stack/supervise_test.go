@@ -2,6 +2,9 @@ package stack_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,11 +23,12 @@ import (
 const comeBack = 90 * time.Second
 
 // TestInfrastructureIsRestartedOnItsData kills nats-server, the
-// PostgreSQL postmaster and FerretDB with SIGKILL, one at a time, and
-// expects each back, started by the stack, with what was written before.
+// PostgreSQL postmaster, FerretDB and the payment provider simulator with
+// SIGKILL, one at a time, and expects each back, started by the stack,
+// with what was written before.
 func TestInfrastructureIsRestartedOnItsData(t *testing.T) {
 	ctx := context.Background()
-	s := startInfraOnly(t)
+	s := startInfraAndProvider(t)
 
 	t.Run("nats-server", func(t *testing.T) {
 		js := jetStream(t, s.NATSURL)
@@ -100,10 +104,55 @@ func TestInfrastructureIsRestartedOnItsData(t *testing.T) {
 			return err
 		})
 	})
+
+	t.Run("provider", func(t *testing.T) {
+		base := s.URL("provider") + "/v1/authorizations"
+		var auth struct{ ID string }
+		if status := postJSON(t, base, `{"idempotency_key":"kept","amount_cents":100,"currency":"EUR","card_token":"tok_visa"}`, &auth); status != http.StatusCreated {
+			t.Fatalf("authorize: status = %d", status)
+		}
+		pid := s.Procs["provider"].Pid()
+		if err := s.Procs["provider"].Kill(); err != nil {
+			t.Fatalf("kill: %v", err)
+		}
+		testkit.EventuallyErr(t, comeBack, func() error {
+			var got struct{ ID, Status string }
+			res, err := http.Get(base + "/" + auth.ID)
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("get after the restart: status = %d, want 200", res.StatusCode)
+			}
+			if err := json.NewDecoder(res.Body).Decode(&got); err != nil || got.Status != "authorized" {
+				t.Fatalf("get after the restart: %+v (%v), want authorized", got, err)
+			}
+			return nil
+		})
+		if s.Procs["provider"].Pid() == pid {
+			t.Error("the provider answers from the killed process")
+		}
+	})
 }
 
-// startInfraOnly starts the stack's infrastructure without services.
-func startInfraOnly(t *testing.T) *stack.Stack {
+func postJSON(t *testing.T, url, body string, out any) int {
+	t.Helper()
+	res, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("post %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		t.Fatalf("decode %s: %v", url, err)
+	}
+	return res.StatusCode
+}
+
+// startInfraAndProvider starts the stack's infrastructure and, of the services,
+// only the payment provider simulator, which stands in for an outside
+// system and needs none of it.
+func startInfraAndProvider(t *testing.T) *stack.Stack {
 	t.Helper()
 	root, err := stack.Root()
 	if err != nil {
@@ -116,7 +165,7 @@ func startInfraOnly(t *testing.T) *stack.Stack {
 		t.Fatal(err)
 	}
 	// an empty DataDir is a temporary directory PostgreSQL's user can reach
-	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Services: []string{}, Log: testLog{t},
+	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Services: []string{"provider"}, Log: testLog{t},
 		Fsync: true, // without synchronous_commit a crash of the server loses the last commits (ADR 12)
 	})
 	if err != nil {

@@ -61,6 +61,8 @@ func (s *Simulator) authorize(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrIdempotencyMismatch):
 		writeProblem(w, http.StatusUnprocessableEntity, err.Error())
+	case err != nil:
+		writeProblem(w, http.StatusInternalServerError, err.Error())
 	case declined:
 		writeJSON(w, http.StatusPaymentRequired, Decline{Status: "declined", Reason: "card_declined"})
 	default:

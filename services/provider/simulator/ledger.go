@@ -16,15 +16,49 @@ type outcome struct {
 	declined bool
 }
 
-// ledger holds every authorization in memory behind one mutex.
+// ledger holds every authorization in memory behind one mutex, and records
+// each change in its journal, when it has one, before the change is made
+// or answered.
 type ledger struct {
-	mu    sync.Mutex
-	byID  map[string]*Authorization
-	byKey map[string]outcome
+	mu      sync.Mutex
+	byID    map[string]*Authorization
+	byKey   map[string]outcome
+	journal *journal // nil keeps the state in memory only
 }
 
-func newLedger() *ledger {
-	return &ledger{byID: map[string]*Authorization{}, byKey: map[string]outcome{}}
+// newLedger returns a ledger holding the replayed entries.
+func newLedger(j *journal, entries []entry) *ledger {
+	l := &ledger{byID: map[string]*Authorization{}, byKey: map[string]outcome{}, journal: j}
+	for _, e := range entries {
+		l.apply(e)
+	}
+	return l
+}
+
+// record journals e, then applies it. On a journal error nothing changes.
+func (l *ledger) record(e entry) error {
+	if l.journal != nil {
+		if err := l.journal.append(e); err != nil {
+			return err
+		}
+	}
+	l.apply(e)
+	return nil
+}
+
+// apply changes the state as e says.
+func (l *ledger) apply(e entry) {
+	if e.Authorization != nil {
+		a := *e.Authorization
+		l.byID[a.ID] = &a
+	}
+	if e.Request != nil {
+		o := outcome{req: *e.Request, declined: e.Declined}
+		if e.Authorization != nil {
+			o.id = e.Authorization.ID
+		}
+		l.byKey[e.Request.IdempotencyKey] = o
+	}
 }
 
 // authorize records the outcome of req, or returns the outcome recorded for
@@ -42,11 +76,13 @@ func (l *ledger) authorize(req AuthorizeRequest) (a Authorization, declined, rep
 		return *l.byID[prev.id], false, true, nil
 	}
 	if req.CardToken == TokenDecline {
-		l.byKey[req.IdempotencyKey] = outcome{req: req, declined: true}
+		if err := l.record(entry{Request: &req, Declined: true}); err != nil {
+			return Authorization{}, false, false, err
+		}
 		return Authorization{}, true, false, nil
 	}
 	now := time.Now().UTC()
-	auth := &Authorization{
+	auth := Authorization{
 		ID:             newID(),
 		Status:         StatusAuthorized,
 		IdempotencyKey: req.IdempotencyKey,
@@ -55,9 +91,10 @@ func (l *ledger) authorize(req AuthorizeRequest) (a Authorization, declined, rep
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
-	l.byID[auth.ID] = auth
-	l.byKey[req.IdempotencyKey] = outcome{req: req, id: auth.ID}
-	return *auth, false, false, nil
+	if err := l.record(entry{Request: &req, Authorization: &auth}); err != nil {
+		return Authorization{}, false, false, err
+	}
+	return auth, false, false, nil
 }
 
 // capture moves an authorization to captured. Capturing a captured
@@ -80,11 +117,15 @@ func (l *ledger) capture(id string, amount int64) (Authorization, error) {
 	case auth.Status == StatusCaptured:
 		return *auth, nil
 	}
-	auth.Status = StatusCaptured
-	auth.CapturedAmountCents = amount
-	auth.Captures++
-	auth.UpdatedAt = time.Now().UTC()
-	return *auth, nil
+	next := *auth
+	next.Status = StatusCaptured
+	next.CapturedAmountCents = amount
+	next.Captures++
+	next.UpdatedAt = time.Now().UTC()
+	if err := l.record(entry{Authorization: &next}); err != nil {
+		return Authorization{}, err
+	}
+	return next, nil
 }
 
 // void moves an authorization to voided. Voiding twice changes nothing;
@@ -102,9 +143,13 @@ func (l *ledger) void(id string) (Authorization, error) {
 	case StatusVoided:
 		return *auth, nil
 	}
-	auth.Status = StatusVoided
-	auth.UpdatedAt = time.Now().UTC()
-	return *auth, nil
+	next := *auth
+	next.Status = StatusVoided
+	next.UpdatedAt = time.Now().UTC()
+	if err := l.record(entry{Authorization: &next}); err != nil {
+		return Authorization{}, err
+	}
+	return next, nil
 }
 
 // get returns one authorization.

@@ -1,6 +1,8 @@
 package simulator
 
 import (
+	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -20,6 +22,14 @@ type Config struct {
 	// HoldLimit bounds how long tok_timeout holds a request. Zero means
 	// DefaultHoldLimit.
 	HoldLimit time.Duration
+	// DataDir keeps the state (authorizations, their idempotency keys,
+	// captures and voids) in a journal that a restart replays, so that a
+	// killed simulator still knows what it authorized. Empty keeps the state
+	// in memory only: a restart forgets every authorization. One simulator
+	// at a time may use a directory.
+	DataDir string
+	// Logger reports the journal's replay. Nil logs nothing.
+	Logger *slog.Logger
 	// Registerer receives the simulator's metrics. Nil registers none, which
 	// lets tests start many simulators in one process.
 	Registerer prometheus.Registerer
@@ -45,8 +55,15 @@ func New(cfg Config) (*Simulator, error) {
 	if cfg.HoldLimit <= 0 {
 		cfg.HoldLimit = DefaultHoldLimit
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	l, err := openLedger(cfg.DataDir, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
 	s := &Simulator{
-		ledger:    newLedger(),
+		ledger:    l,
 		faults:    newInjector(cfg.Faults, cfg.Seed),
 		holdLimit: cfg.HoldLimit,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -56,11 +73,35 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	if cfg.Registerer != nil {
 		if err := cfg.Registerer.Register(s.requests); err != nil {
+			_ = s.Close()
 			return nil, err
 		}
 	}
 	s.mux = s.routes()
 	return s, nil
+}
+
+// openLedger returns a ledger in memory when dir is empty, or one replayed
+// from and journaled to dir.
+func openLedger(dir string, log *slog.Logger) (*ledger, error) {
+	if dir == "" {
+		return newLedger(nil, nil), nil
+	}
+	j, entries, err := openJournal(dir, log)
+	if err != nil {
+		return nil, fmt.Errorf("open data dir: %w", err)
+	}
+	log.Info("journal replayed", slog.String("data_dir", dir), slog.Int("entries", len(entries)))
+	return newLedger(j, entries), nil
+}
+
+// Close closes the journal, if any. Call it once the simulator no longer
+// serves requests; every answered change is already on disk.
+func (s *Simulator) Close() error {
+	if s.ledger.journal == nil {
+		return nil
+	}
+	return s.ledger.journal.close()
 }
 
 func (s *Simulator) routes() *http.ServeMux {

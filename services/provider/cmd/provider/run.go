@@ -22,6 +22,9 @@ type Config struct {
 	FailureRate float64       `env:"FAILURE_RATE" envDefault:"0"`
 	Seed        uint64        `env:"SEED" envDefault:"1"`
 	HoldLimit   time.Duration `env:"HOLD_LIMIT" envDefault:"60s"`
+	// DataDir keeps the authorizations across restarts; empty keeps them in
+	// memory only.
+	DataDir string `env:"DATA_DIR"`
 }
 
 func run(ctx context.Context, log *slog.Logger) error {
@@ -34,11 +37,14 @@ func run(ctx context.Context, log *slog.Logger) error {
 		Faults:     simulator.Faults{Latency: cfg.Latency, FailureRate: cfg.FailureRate},
 		Seed:       cfg.Seed,
 		HoldLimit:  cfg.HoldLimit,
+		DataDir:    cfg.DataDir,
+		Logger:     log,
 		Registerer: prometheus.DefaultRegisterer,
 	})
 	if err != nil {
 		return fmt.Errorf("start simulator: %w", err)
 	}
+	defer sim.Close()
 	srv := httpserver.New(log, "provider")
 	srv.Echo.Any("/v1/*", echo.WrapHandler(sim))
 	return srv.Run(ctx, cfg.HTTPAddr)
