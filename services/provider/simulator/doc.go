@@ -14,7 +14,7 @@
 //
 // State lives in memory, guarded by one mutex: the simulator stands in for an
 // outside system, so it has no database of its own. With Config.DataDir set,
-// every change is also appended to a JSON-lines journal and fsynced before it
+// every change is also appended to a JSON-lines journal before it
 // is answered, and the journal is replayed at start, so that a restarted
 // simulator, like a real provider, still knows what it authorized.
 package simulator
