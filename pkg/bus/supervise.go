@@ -8,6 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/eventshop/eventshop/pkg/outage"
 )
 
 const (
@@ -123,7 +125,7 @@ func (c *Consumer) supervise(ctx context.Context) {
 // takes messages and never acks them.
 func (c *Consumer) resubscribe(ctx context.Context) {
 	delay := resubscribeFirst
-	if !sleepCtx(ctx, delay) {
+	if !outage.Sleep(ctx, delay) {
 		return
 	}
 	for attempt := 1; ; attempt++ {
@@ -135,21 +137,9 @@ func (c *Consumer) resubscribe(ctx context.Context) {
 			return
 		}
 		c.log.Warn("subscribe again", "attempt", attempt, "retry_in", delay, "error", err)
-		if !sleepCtx(ctx, delay) {
+		if !outage.Sleep(ctx, delay) {
 			return
 		}
 		delay = min(2*delay, resubscribeMax)
-	}
-}
-
-// sleepCtx waits for d and reports whether ctx is still live.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-timer.C:
-		return true
 	}
 }
