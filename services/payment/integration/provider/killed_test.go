@@ -31,7 +31,7 @@ func TestKilledProviderKeepsItsAuthorizations(t *testing.T) {
 
 	bin := testkit.BuildBinary(t, "../../../provider", "./cmd/provider")
 	first := testkit.StartBuilt(t, bin)
-	waitReady(t, addr)
+	testkit.WaitReady(t, "http://"+addr, time.Minute)
 	var auth simulator.Authorization
 	if status := post(t, base, req, &auth); status != http.StatusCreated {
 		t.Fatalf("authorize: status = %d", status)
@@ -39,7 +39,7 @@ func TestKilledProviderKeepsItsAuthorizations(t *testing.T) {
 	first.Kill()
 
 	testkit.StartBuilt(t, bin)
-	waitReady(t, addr)
+	testkit.WaitReady(t, "http://"+addr, time.Minute)
 	var got simulator.Authorization
 	if status := testkit.GetJSON(t, base+"/"+auth.ID, "", &got); status != http.StatusOK {
 		t.Fatalf("get after restart: status = %d, want 200", status)
@@ -58,18 +58,6 @@ func TestKilledProviderKeepsItsAuthorizations(t *testing.T) {
 	if captured.Status != simulator.StatusCaptured || captured.CapturedAmountCents != req.AmountCents {
 		t.Errorf("captured = %+v, want captured for %d", captured, req.AmountCents)
 	}
-}
-
-func waitReady(t *testing.T, addr string) {
-	t.Helper()
-	testkit.Eventually(t, time.Minute, func() bool {
-		res, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	}, "the provider never became ready")
 }
 
 // post sends body as JSON and decodes a 2xx answer into out.

@@ -61,7 +61,7 @@ func TestRoundOfAKilledProcessIsSentAfterARestart(t *testing.T) {
 
 	bin := testkit.BuildBinary(t, "../../..", "./cmd/notification")
 	first := testkit.StartBuilt(t, bin)
-	waitReady(t, addr)
+	testkit.WaitReady(t, "http://"+addr, time.Minute)
 	b := connectBus(t, nats.URL())
 	orderID := uuid.NewString()
 	publishConfirmed(t, b, orderID)
@@ -77,7 +77,7 @@ func TestRoundOfAKilledProcessIsSentAfterARestart(t *testing.T) {
 	hook.release()
 	restart := time.Now()
 	testkit.StartBuilt(t, bin)
-	waitReady(t, addr)
+	testkit.WaitReady(t, "http://"+addr, time.Minute)
 	t.Logf("the round reached the webhook %v after its claim, was killed, and the restarted binary was ready %v later",
 		reached.Sub(left.CreatedAt), time.Since(restart))
 	if time.Now().After(left.NextAttemptAt) {
@@ -189,18 +189,6 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-func waitReady(t *testing.T, addr string) {
-	t.Helper()
-	testkit.Eventually(t, time.Minute, func() bool {
-		res, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	}, "never ready")
 }
 
 func connectBus(t *testing.T, url string) *bus.Bus {
