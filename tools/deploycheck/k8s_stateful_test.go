@@ -1,0 +1,68 @@
+package deploycheck_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+)
+
+// checkNATS: NATS runs as a three-node JetStream cluster whose nodes route
+// to each other, with a budget that keeps two of them up.
+func checkNATS(_ *testing.T, o *objects) []string {
+	i := slices.IndexFunc(o.statefulSets, func(s appsv1.StatefulSet) bool { return s.Name == "nats" })
+	if i < 0 {
+		return []string{"no StatefulSet nats"}
+	}
+	s := o.statefulSets[i]
+	var out []string
+	if s.Spec.Replicas == nil || *s.Spec.Replicas != 3 {
+		out = append(out, "StatefulSet nats: want 3 replicas")
+	}
+	var conf string
+	for _, cm := range o.configMaps {
+		conf += strings.Join(slices.Collect(mapValues(cm.Data)), "\n")
+	}
+	for n := range 3 {
+		route := fmt.Sprintf("nats-%d.%s:6222", n, s.Spec.ServiceName)
+		if !strings.Contains(conf, route) {
+			out = append(out, "NATS configuration has no route to "+route)
+		}
+	}
+	if !strings.Contains(conf, "jetstream") {
+		out = append(out, "NATS configuration does not enable JetStream")
+	}
+	if !hasBudget(o, s.Spec.Template.Labels) {
+		out = append(out, "StatefulSet nats: no PodDisruptionBudget selects it")
+	}
+	return out
+}
+
+// checkDatabases: each PostgreSQL service database is a CloudNativePG
+// Cluster in prod and a StatefulSet in dev; MongoDB is a StatefulSet in dev
+// and outside the cluster in prod.
+func checkDatabases(overlay string) func(*testing.T, *objects) []string {
+	return func(_ *testing.T, o *objects) []string {
+		var out []string
+		for _, db := range []string{"order-db", "inventory-db", "payment-db", "notification-db"} {
+			isCluster := slices.ContainsFunc(o.clusters, func(c cnpgCluster) bool { return c.Name == db })
+			isSet := slices.ContainsFunc(o.statefulSets, func(s appsv1.StatefulSet) bool { return s.Name == db })
+			wantCluster := overlay == "prod" && db != "notification-db"
+			wantSet := overlay != "prod"
+			if isCluster != wantCluster || isSet != wantSet {
+				out = append(out, fmt.Sprintf("%s: Cluster %v, StatefulSet %v; want %v and %v in %s", db, isCluster, isSet, wantCluster, wantSet, overlay))
+			}
+		}
+		for _, c := range o.clusters {
+			if c.Spec.Instances < 2 || c.Spec.Affinity.EnablePodAntiAffinity == nil || !*c.Spec.Affinity.EnablePodAntiAffinity {
+				out = append(out, fmt.Sprintf("Cluster %s: want at least two instances on different nodes", c.Name))
+			}
+			if c.Spec.InheritedMetadata.Labels[nameLabel] != c.Name {
+				out = append(out, fmt.Sprintf("Cluster %s: its pods need the label %s=%s, which the services' NetworkPolicies select", c.Name, nameLabel, c.Name))
+			}
+		}
+		return out
+	}
+}
