@@ -119,9 +119,9 @@ func checkMigrations(_ *testing.T, o *objects) []string {
 // besides the <cluster>-app Secrets CloudNativePG creates.
 var prodSecrets = []string{"eventshop-auth", "notification-db", "payment-provider"}
 
-// checkSecrets: sensitive values come from Secrets; dev's Secrets are
-// generated and every reference resolves; prod commits no Secret and refers
-// only to the ones it documents.
+// checkSecrets: sensitive values come from Secrets; in dev every required
+// reference resolves to a rendered Secret and key; prod renders no Secret
+// and refers only to the ones it documents.
 func checkSecrets(overlay string) func(*testing.T, *objects) []string {
 	return func(_ *testing.T, o *objects) []string {
 		var out []string

@@ -2,8 +2,6 @@ package deploycheck_test
 
 import (
 	"fmt"
-	"iter"
-	"maps"
 	"path/filepath"
 	"testing"
 
@@ -186,5 +184,3 @@ type (
 func metaSelector(s *metav1.LabelSelector) (labels.Selector, error) {
 	return metav1.LabelSelectorAsSelector(s)
 }
-
-func mapValues(m map[string]string) iter.Seq[string] { return maps.Values(m) }

@@ -2,11 +2,15 @@ package deploycheck_test
 
 import (
 	"fmt"
+	"maps"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // checkNATS: NATS runs as a three-node JetStream cluster whose nodes route
@@ -23,7 +27,7 @@ func checkNATS(_ *testing.T, o *objects) []string {
 	}
 	var conf string
 	for _, cm := range o.configMaps {
-		conf += strings.Join(slices.Collect(mapValues(cm.Data)), "\n")
+		conf += strings.Join(slices.Collect(maps.Values(cm.Data)), "\n")
 	}
 	for n := range 3 {
 		route := fmt.Sprintf("nats-%d.%s:6222", n, s.Spec.ServiceName)
@@ -36,6 +40,35 @@ func checkNATS(_ *testing.T, o *objects) []string {
 	}
 	if !hasBudget(o, s.Spec.Template.Labels) {
 		out = append(out, "StatefulSet nats: no PodDisruptionBudget selects it")
+	}
+	return out
+}
+
+// checkStreamReplicas: a service whose configuration reads STREAM_REPLICAS
+// replicates its streams on every NATS node, so that losing one loses no
+// stream. The rule waits for services that read the variable.
+func checkStreamReplicas(t *testing.T, o *objects) []string {
+	root := repoRoot(t)
+	i := slices.IndexFunc(o.statefulSets, func(s appsv1.StatefulSet) bool { return s.Name == "nats" })
+	if i < 0 || o.statefulSets[i].Spec.Replicas == nil {
+		return nil // checkNATS reports it
+	}
+	want := strconv.Itoa(int(*o.statefulSets[i].Spec.Replicas))
+	var out []string
+	for _, d := range o.deployments {
+		for _, c := range d.Spec.Template.Spec.Containers {
+			svc := ownImage(c.Image)
+			if svc == "" {
+				continue
+			}
+			if _, reads := readVars(t, root, filepath.Join(root, modules[svc].dir))["STREAM_REPLICAS"]; !reads {
+				continue
+			}
+			name := modules[svc].prefix + "STREAM_REPLICAS"
+			if !slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == name && e.Value == want }) {
+				out = append(out, fmt.Sprintf("Deployment %s: set %s to %s, the NATS nodes' count", d.Name, name, want))
+			}
+		}
 	}
 	return out
 }

@@ -25,6 +25,7 @@ func rules(overlay string) []rule {
 		{"migrations", checkMigrations},
 		{"secrets", checkSecrets(overlay)},
 		{"nats", checkNATS},
+		{"stream replicas", checkStreamReplicas},
 		{"databases", checkDatabases(overlay)},
 	}
 	if overlay == "prod" {

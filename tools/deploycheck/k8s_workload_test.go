@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,9 +72,8 @@ func servedPort(c corev1.Container, prefix string) int32 {
 	for _, e := range c.Env {
 		if e.Name == prefix+"HTTP_ADDR" {
 			_, port, _ := net.SplitHostPort(e.Value)
-			var n int32
-			fmt.Sscan(port, &n)
-			return n
+			n, _ := strconv.ParseInt(port, 10, 32)
+			return int32(n)
 		}
 	}
 	return 0
@@ -182,8 +182,8 @@ func checkImages(t *testing.T, o *objects) []string {
 	return out
 }
 
-// checkScaling: each scaled Deployment has a PodDisruptionBudget and a
-// HorizontalPodAutoscaler, and so does nothing else need one.
+// checkScaling: each scaled Deployment exists and has a
+// PodDisruptionBudget and a HorizontalPodAutoscaler.
 func checkScaling(_ *testing.T, o *objects) []string {
 	var out []string
 	for _, d := range o.deployments {
