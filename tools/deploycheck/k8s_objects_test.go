@@ -62,6 +62,7 @@ type objects struct {
 	services     []corev1.Service
 	secrets      []corev1.Secret
 	configMaps   []corev1.ConfigMap
+	namespaces   []corev1.Namespace
 	policies     []networkingv1.NetworkPolicy
 	ingresses    []networkingv1.Ingress
 	budgets      []policyv1.PodDisruptionBudget
@@ -156,6 +157,8 @@ func (o *objects) add(scheme *runtime.Scheme, gvk schema.GroupVersionKind, y []b
 		o.secrets = append(o.secrets, *v)
 	case *corev1.ConfigMap:
 		o.configMaps = append(o.configMaps, *v)
+	case *corev1.Namespace:
+		o.namespaces = append(o.namespaces, *v)
 	case *networkingv1.NetworkPolicy:
 		o.policies = append(o.policies, *v)
 	case *networkingv1.Ingress:

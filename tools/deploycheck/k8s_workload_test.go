@@ -107,10 +107,19 @@ func checkResources(_ *testing.T, o *objects) []string {
 	return out
 }
 
-// checkSecurity: no root, no writable root filesystem, no privilege
+// checkSecurity: the namespace enforces the restricted Pod Security
+// Standard, and each pod meets it: no root, no writable root filesystem, no privilege
 // escalation, no capabilities, no host namespaces, no API token.
 func checkSecurity(_ *testing.T, o *objects) []string {
 	var out []string
+	for _, ns := range o.namespaces {
+		if ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
+			out = append(out, "Namespace "+ns.Name+": enforce the restricted Pod Security Standard")
+		}
+	}
+	if len(o.namespaces) == 0 {
+		out = append(out, "no Namespace: the overlay must create one that enforces the restricted Pod Security Standard")
+	}
 	for _, w := range o.workloads() {
 		where := w.kind + " " + w.name
 		s := w.spec
@@ -119,6 +128,9 @@ func checkSecurity(_ *testing.T, o *objects) []string {
 		}
 		if s.AutomountServiceAccountToken == nil || *s.AutomountServiceAccountToken {
 			out = append(out, where+": set automountServiceAccountToken: false")
+		}
+		if s.SecurityContext == nil || s.SecurityContext.SeccompProfile == nil || s.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+			out = append(out, where+": set the RuntimeDefault seccomp profile")
 		}
 		podNonRoot := s.SecurityContext != nil && isTrue(s.SecurityContext.RunAsNonRoot)
 		for _, c := range allContainers(s) {
