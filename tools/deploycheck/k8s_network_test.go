@@ -69,11 +69,16 @@ func selects(sel metav1.LabelSelector, p pod) bool {
 // admits traffic from anywhere.
 func checkExposure(_ *testing.T, o *objects) []string {
 	var out []string
+	exposed := len(o.ingresses) > 0
 	for _, s := range o.services {
 		external := s.Spec.Type == corev1.ServiceTypeLoadBalancer || s.Spec.Type == corev1.ServiceTypeNodePort || len(s.Spec.ExternalIPs) > 0
 		if external && s.Name != "gateway" {
 			out = append(out, fmt.Sprintf("Service %s is reachable from outside (%s); only the gateway may be", s.Name, s.Spec.Type))
 		}
+		exposed = exposed || external && s.Name == "gateway"
+	}
+	if !exposed {
+		out = append(out, "the gateway is not reachable from outside: give it a LoadBalancer Service or an Ingress")
 	}
 	for _, ing := range o.ingresses {
 		for _, b := range ingressBackends(ing) {

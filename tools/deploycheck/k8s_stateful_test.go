@@ -1,21 +1,25 @@
 package deploycheck_test
 
 import (
+	"errors"
 	"fmt"
-	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats-server/v2/server"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
-// checkNATS: NATS runs as a three-node JetStream cluster whose nodes route
-// to each other, with a budget that keeps two of them up.
-func checkNATS(_ *testing.T, o *objects) []string {
+// checkNATS: NATS runs as a three-node JetStream cluster: a StatefulSet of
+// three whose configuration, as nats-server itself parses it, enables
+// JetStream and routes to every node through the headless Service; and a
+// budget keeps two of the three up.
+func checkNATS(t *testing.T, o *objects) []string {
 	i := slices.IndexFunc(o.statefulSets, func(s appsv1.StatefulSet) bool { return s.Name == "nats" })
 	if i < 0 {
 		return []string{"no StatefulSet nats"}
@@ -25,23 +29,46 @@ func checkNATS(_ *testing.T, o *objects) []string {
 	if s.Spec.Replicas == nil || *s.Spec.Replicas != 3 {
 		out = append(out, "StatefulSet nats: want 3 replicas")
 	}
-	var conf string
-	for _, cm := range o.configMaps {
-		conf += strings.Join(slices.Collect(maps.Values(cm.Data)), "\n")
-	}
-	for n := range 3 {
-		route := fmt.Sprintf("nats-%d.%s:6222", n, s.Spec.ServiceName)
-		if !strings.Contains(conf, route) {
-			out = append(out, "NATS configuration has no route to "+route)
-		}
-	}
-	if !strings.Contains(conf, "jetstream") {
-		out = append(out, "NATS configuration does not enable JetStream")
-	}
 	if !hasBudget(o, s.Spec.Template.Labels) {
 		out = append(out, "StatefulSet nats: no PodDisruptionBudget selects it")
 	}
+	opts, err := natsOptions(t, o)
+	if err != nil {
+		return append(out, err.Error())
+	}
+	if !opts.JetStream {
+		out = append(out, "NATS configuration does not enable JetStream")
+	}
+	var routes []string
+	for _, r := range opts.Routes {
+		routes = append(routes, r.Host)
+	}
+	for n := range 3 {
+		route := fmt.Sprintf("nats-%d.%s:6222", n, s.Spec.ServiceName)
+		if !slices.Contains(routes, route) {
+			out = append(out, "NATS configuration has no route to "+route)
+		}
+	}
 	return out
+}
+
+// natsOptions parses the ConfigMap nats-config as nats-server does, with
+// the server name a pod gets from its environment.
+func natsOptions(t *testing.T, o *objects) (*server.Options, error) {
+	i := slices.IndexFunc(o.configMaps, func(cm corev1.ConfigMap) bool { return cm.Name == "nats-config" })
+	if i < 0 {
+		return nil, errors.New("no ConfigMap nats-config")
+	}
+	conf := strings.ReplaceAll(o.configMaps[i].Data["nats.conf"], "$SERVER_NAME", "nats-0")
+	path := filepath.Join(t.TempDir(), "nats.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		return nil, err
+	}
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("NATS configuration: %w", err)
+	}
+	return opts, nil
 }
 
 // checkStreamReplicas: a service whose configuration reads STREAM_REPLICAS

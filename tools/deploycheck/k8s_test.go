@@ -77,6 +77,7 @@ func TestBrokenKustomizationsFail(t *testing.T) {
 		{"writable-root", "prod", "container gateway: the root filesystem is writable"},
 		{"dev-issuer", "prod", "GATEWAY_DEV_ISSUER must be absent"},
 		{"committed-secret", "prod", "prod renders Secret eventshop-auth"},
+		{"one-nats-node", "prod", "StatefulSet nats: want 3 replicas"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
