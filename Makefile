@@ -82,7 +82,7 @@ K8S_OVERLAYS ?= deploy/k8s/overlays/dev deploy/k8s/overlays/prod
 
 .PHONY: k8s
 k8s: ## print the Kubernetes objects of both overlays (K8S_OVERLAYS=deploy/k8s/overlays/prod for one)
-	$(GO) run ./tools/cmd/k8s $(K8S_OVERLAYS)
+	@$(GO) run ./tools/cmd/k8s $(K8S_OVERLAYS)
 
 .PHONY: up
 up: ## run the platform in containers

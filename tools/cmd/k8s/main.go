@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -22,7 +23,7 @@ func main() {
 
 func run(dirs []string) error {
 	if len(dirs) == 0 {
-		return fmt.Errorf("usage: k8s DIR...")
+		return errors.New("usage: k8s DIR [DIR ...] (kustomization directories)")
 	}
 	for i, dir := range dirs {
 		m, err := deploycheck.Render(filesys.MakeFsOnDisk(), dir)
