@@ -75,6 +75,7 @@ func TestBrokenKustomizationsFail(t *testing.T) {
 		{"open-egress", "dev", "order may connect to"},
 		{"unread-variable", "dev", "sets ORDER_SAGA_TIMEOUTS, which the service does not read"},
 		{"writable-root", "prod", "container gateway: the root filesystem is writable"},
+		{"root-user", "prod", "Deployment order: restricted Pod Security Standard: runAsNonRoot != true"},
 		{"dev-issuer", "prod", "GATEWAY_DEV_ISSUER must be absent"},
 		{"committed-secret", "prod", "prod renders Secret eventshop-auth"},
 		{"one-nats-node", "prod", "StatefulSet nats: want 3 replicas"},

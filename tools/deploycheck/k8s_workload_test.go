@@ -9,7 +9,10 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	psaapi "k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
 )
 
 // scaled are the Deployments that run as several replicas: each needs a
@@ -107,13 +110,20 @@ func checkResources(_ *testing.T, o *objects) []string {
 	return out
 }
 
-// checkSecurity: the namespace enforces the restricted Pod Security
-// Standard, and each pod meets it: no root, no writable root filesystem, no privilege
-// escalation, no capabilities, no host namespaces, no API token.
+// checkSecurity: each namespace enforces the restricted Pod Security
+// Standard, and each pod meets it as the admission controller would judge
+// it (non-root, no privilege escalation, all capabilities dropped, the
+// RuntimeDefault seccomp profile, no host namespaces); beyond it, each
+// container's root filesystem is read-only and no pod gets an API token.
 func checkSecurity(_ *testing.T, o *objects) []string {
+	eval, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		return []string{"pod security evaluator: " + err.Error()}
+	}
+	restricted := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
 	var out []string
 	for _, ns := range o.namespaces {
-		if ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
+		if ns.Labels[psaapi.EnforceLevelLabel] != string(psaapi.LevelRestricted) {
 			out = append(out, "Namespace "+ns.Name+": enforce the restricted Pod Security Standard")
 		}
 	}
@@ -122,43 +132,19 @@ func checkSecurity(_ *testing.T, o *objects) []string {
 	}
 	for _, w := range o.workloads() {
 		where := w.kind + " " + w.name
-		s := w.spec
-		if s.HostNetwork || s.HostPID || s.HostIPC {
-			out = append(out, where+": uses a host namespace")
-		}
-		if s.AutomountServiceAccountToken == nil || *s.AutomountServiceAccountToken {
-			out = append(out, where+": set automountServiceAccountToken: false")
-		}
-		if s.SecurityContext == nil || s.SecurityContext.SeccompProfile == nil || s.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
-			out = append(out, where+": set the RuntimeDefault seccomp profile")
-		}
-		podNonRoot := s.SecurityContext != nil && isTrue(s.SecurityContext.RunAsNonRoot)
-		for _, c := range allContainers(s) {
-			for _, p := range containerSecurity(c, podNonRoot) {
-				out = append(out, fmt.Sprintf("%s: container %s: %s", where, c.Name, p))
+		for _, r := range eval.EvaluatePod(restricted, &metav1.ObjectMeta{Labels: w.labels}, &w.spec) {
+			if !r.Allowed {
+				out = append(out, fmt.Sprintf("%s: restricted Pod Security Standard: %s (%s)", where, r.ForbiddenReason, r.ForbiddenDetail))
 			}
 		}
-	}
-	return out
-}
-
-func containerSecurity(c corev1.Container, podNonRoot bool) []string {
-	sc := c.SecurityContext
-	if sc == nil {
-		sc = &corev1.SecurityContext{}
-	}
-	var out []string
-	if !podNonRoot && !isTrue(sc.RunAsNonRoot) {
-		out = append(out, "runAsNonRoot is not set")
-	}
-	if !isTrue(sc.ReadOnlyRootFilesystem) {
-		out = append(out, "the root filesystem is writable")
-	}
-	if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation || isTrue(sc.Privileged) {
-		out = append(out, "privilege escalation is allowed")
-	}
-	if sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL") || len(sc.Capabilities.Add) > 0 {
-		out = append(out, "capabilities are not all dropped")
+		if w.spec.AutomountServiceAccountToken == nil || *w.spec.AutomountServiceAccountToken {
+			out = append(out, where+": set automountServiceAccountToken: false")
+		}
+		for _, c := range allContainers(w.spec) {
+			if c.SecurityContext == nil || !isTrue(c.SecurityContext.ReadOnlyRootFilesystem) {
+				out = append(out, fmt.Sprintf("%s: container %s: the root filesystem is writable", where, c.Name))
+			}
+		}
 	}
 	return out
 }
