@@ -77,6 +77,13 @@ fmt: ## format the code
 tidy: ## go mod tidy in every module
 	@for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) mod tidy) || exit 1; done
 
+# `make k8s` renders these kustomizations (deploy/k8s/README.md).
+K8S_OVERLAYS ?= deploy/k8s/overlays/dev deploy/k8s/overlays/prod
+
+.PHONY: k8s
+k8s: ## print the Kubernetes objects of both overlays (K8S_OVERLAYS=deploy/k8s/overlays/prod for one)
+	@$(GO) run ./tools/cmd/k8s $(K8S_OVERLAYS)
+
 .PHONY: up
 up: ## run the platform in containers
 	docker compose up --build
