@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -70,5 +71,19 @@ func TestTrim(t *testing.T) {
 	}
 	if items, next := page.Trim([]string{"a", "b"}, r, key); len(items) != 2 || next != "" {
 		t.Errorf("last page: %v items, next %q; want 2 items and no cursor", items, next)
+	}
+}
+
+func TestTimeKeyRoundTrips(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.FixedZone("x", 3600))
+	got, id, err := page.ParseTimeKey(page.TimeKey(at, "id-1"))
+	if err != nil || !got.Equal(at) || id != "id-1" {
+		t.Errorf("ParseTimeKey = %v, %q, %v; want %v, id-1", got, id, err, at)
+	}
+	for _, bad := range [][]string{{"x", "id"}, {"2026-01-02T03:04:05Z"}, {"2026-01-02T03:04:05Z", ""}} {
+		if _, _, err := page.ParseTimeKey(bad); !errors.Is(err, page.ErrInvalid) {
+			t.Errorf("ParseTimeKey(%q) err = %v, want ErrInvalid", bad, err)
+		}
 	}
 }
