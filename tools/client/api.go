@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/eventshop/eventshop/pkg/page"
 )
 
 // Line is one line of an order request or answer.
@@ -99,6 +103,26 @@ func (c *Client) Order(ctx context.Context, id string) (Order, error) {
 // Orders lists all of the caller's orders, newest first, reading every page.
 func (c *Client) Orders(ctx context.Context) ([]Order, error) {
 	return all[Order](ctx, c, "/api/v1/orders")
+}
+
+// OrdersPage reads one page of the caller's orders, newest first, as a
+// screen of them would: the first page for cursor "", of the API's default
+// size for limit 0. It returns the next page's cursor, "" on the last.
+func (c *Client) OrdersPage(ctx context.Context, limit int, cursor string) ([]Order, string, error) {
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	path := "/api/v1/orders"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var p page.Of[Order]
+	_, err := c.Do(ctx, http.MethodGet, path, nil, nil, &p)
+	return p.Items, p.NextCursor, err
 }
 
 // Cancel cancels a pending order.
