@@ -29,6 +29,7 @@ func Document(table []routes.Route) ([]byte, error) {
 			"title":       "eventshop API",
 			"version":     "1.0.0",
 			"description": "The public API of the eventshop platform, served by its gateway. Errors are application/problem+json (RFC 9457).",
+			"license":     object{"name": "MIT", "identifier": "MIT"},
 		},
 		"servers": []object{{"url": "/"}},
 		"paths":   paths,
@@ -59,16 +60,30 @@ func operation(r routes.Route) object {
 		"description": fmt.Sprintf("Access: %s. Rate class: %s.", r.Access, r.Class),
 		"responses":   responses(r),
 	}
-	if params := parameters(r.Path); len(params) > 0 {
+	params := parameters(r.Path)
+	if paged[r.Method+" "+r.Path] {
+		params = append(params, pageParameters()...)
+	}
+	if len(params) > 0 {
 		op["parameters"] = params
 	}
-	if r.Access != routes.Anonymous {
-		op["security"] = []object{{"bearer": []string{}}}
-	}
+	op["security"] = security(r.Access)
+
 	if body, ok := requestBodies[r.Method+" "+r.Path]; ok {
 		op["requestBody"] = object{"required": true, "content": object{"application/json": object{"schema": body}}}
 	}
 	return op
+}
+
+// security says how an operation authenticates: a bearer token, or for an
+// anonymous route none or one (the gateway still verifies a token sent
+// there), which the empty requirement object expresses.
+func security(a routes.Access) []object {
+	bearer := object{"bearer": []string{}}
+	if a == routes.Anonymous {
+		return []object{{}, bearer}
+	}
+	return []object{bearer}
 }
 
 func str() object            { return object{"type": "string"} }
@@ -98,8 +113,12 @@ var requestBodies = map[string]object{
 
 func responses(r routes.Route) object {
 	problem := object{"content": object{"application/problem+json": object{"schema": object{"$ref": "#/components/schemas/Problem"}}}}
+	body := object{"type": "object"}
+	if paged[r.Method+" "+r.Path] {
+		body = pageSchema()
+	}
 	res := object{
-		"2XX": object{"description": "Success", "content": object{"application/json": object{"schema": object{"type": "object"}}}},
+		"2XX": object{"description": "Success", "content": object{"application/json": object{"schema": body}}},
 		"400": withDesc(problem, "Bad request"),
 		"429": withDesc(problem, "Rate limited; see Retry-After and RateLimit-* headers"),
 	}
