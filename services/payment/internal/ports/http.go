@@ -9,13 +9,14 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/problem"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
 	"github.com/eventshop/eventshop/services/payment/internal/app/query"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
 // HTTP serves the payment service's routes.
 type HTTP struct {
-	List     query.ListPayments
+	App      app.Application
 	Verifier *auth.Verifier
 }
 
@@ -61,7 +62,7 @@ func (h HTTP) listPayments(c echo.Context) error {
 		}
 		f.Limit = n
 	}
-	ps, err := h.List.Handle(c.Request().Context(), f)
+	ps, err := h.App.Queries.ListPayments.Handle(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}

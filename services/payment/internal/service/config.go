@@ -1,6 +1,3 @@
-// Package service assembles the payment service from its parts: database,
-// bus, provider client, consumers, outbox relay and HTTP server. The command
-// and the end-to-end tests start it the same way.
 package service
 
 import (

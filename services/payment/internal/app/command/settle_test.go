@@ -52,7 +52,7 @@ func TestCapture(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing...), &provider{opErr: tt.opErr}
-			c := command.Capture{Payments: s, Provider: prov, Now: clock}
+			c := command.CaptureHandler{Payments: s, Provider: prov, Now: clock}
 			cmd := command.CaptureCommand{OrderID: orderID, AmountCents: tt.amount}
 			d, err := c.Decide(t.Context(), cmd)
 			if !errors.Is(err, tt.wantDecide) {
@@ -92,7 +92,7 @@ func TestCancel(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing...), &provider{}
-			c := command.Cancel{Payments: s, Provider: prov, Now: clock}
+			c := command.CancelHandler{Payments: s, Provider: prov, Now: clock}
 			cmd := command.CancelCommand{OrderID: orderID}
 			d, err := c.Decide(t.Context(), cmd)
 			if err != nil {
@@ -116,7 +116,7 @@ func TestCancel(t *testing.T) {
 func TestCancelRacingAuthorisation(t *testing.T) {
 	t.Parallel()
 	s, prov := newStore(), &provider{}
-	c := command.Cancel{Payments: s, Provider: prov, Now: clock}
+	c := command.CancelHandler{Payments: s, Provider: prov, Now: clock}
 	cmd := command.CancelCommand{OrderID: orderID}
 	d, err := c.Decide(t.Context(), cmd)
 	if err != nil {
