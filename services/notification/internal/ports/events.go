@@ -26,7 +26,7 @@ const OrdersConsumer = "notification-orders"
 
 // Events records a notification for every final order event.
 type Events struct {
-	Record command.Record
+	Record command.RecordHandler
 }
 
 // Consumer is the configuration of the orders consumer.

@@ -31,7 +31,7 @@ type Commands struct {
 
 // Queries are the use cases that read payments.
 type Queries struct {
-	ListPayments query.ListPayments
+	ListPayments query.ListPaymentsHandler
 }
 
 // Store is the payment storage the use cases need: reads outside a
@@ -51,6 +51,6 @@ func New(store Store, provider command.Provider, now func() time.Time) Applicati
 			Cancel:      command.CancelHandler{Payments: store, Provider: provider, Now: now},
 			VoidOrphans: command.VoidOrphansHandler{Payments: store, Transactions: store, Provider: provider, Now: now},
 		},
-		Queries: Queries{ListPayments: query.ListPayments{Payments: store}},
+		Queries: Queries{ListPayments: query.ListPaymentsHandler{Payments: store}},
 	}
 }

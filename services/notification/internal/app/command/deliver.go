@@ -14,12 +14,12 @@ import (
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// Deliver sends due notifications through the channel and records the outcome.
+// DeliverHandler sends due notifications through the channel and records the outcome.
 //
 // Delivery is at least once: a crash after the channel accepted a message and
 // before it is marked SENT sends it again when its claim expires. Channels
 // receive the notification id to recognise a repeat.
-type Deliver struct {
+type DeliverHandler struct {
 	Repo    Repository
 	Channel Channel
 	Policy  domain.RetryPolicy
@@ -35,7 +35,7 @@ type Deliver struct {
 }
 
 // Due delivers the notifications due now and returns how many it read.
-func (d Deliver) Due(ctx context.Context) (int, error) {
+func (d DeliverHandler) Due(ctx context.Context) (int, error) {
 	batch := d.Batch
 	if batch <= 0 {
 		batch = 50
@@ -53,7 +53,7 @@ func (d Deliver) Due(ctx context.Context) (int, error) {
 }
 
 // Handle makes one delivery round of n, unless another worker claimed it.
-func (d Deliver) Handle(ctx context.Context, n domain.Notification) error {
+func (d DeliverHandler) Handle(ctx context.Context, n domain.Notification) error {
 	now := d.Clock.now()
 	claimed, err := d.Repo.Claim(ctx, n, now, d.ClaimEnd(now))
 	if err != nil || !claimed {
@@ -64,11 +64,11 @@ func (d Deliver) Handle(ctx context.Context, n domain.Notification) error {
 
 // ClaimEnd is when a round claimed at now falls due again, should it fail
 // before its outcome is stored.
-func (d Deliver) ClaimEnd(now time.Time) time.Time { return now.Add(leaseOrDefault(d.Lease)) }
+func (d DeliverHandler) ClaimEnd(now time.Time) time.Time { return now.Add(leaseOrDefault(d.Lease)) }
 
 // HandleClaimed makes one delivery round of n, whose round the caller holds:
 // claimed by Handle, or stored claimed by Record for its first round.
-func (d Deliver) HandleClaimed(ctx context.Context, n domain.Notification) error {
+func (d DeliverHandler) HandleClaimed(ctx context.Context, n domain.Notification) error {
 	sendErr := d.Channel.Send(ctx, toMessage(n))
 	if sendErr == nil {
 		// Recorded even when shutting down, so a delivered message is not sent again.
@@ -80,7 +80,7 @@ func (d Deliver) HandleClaimed(ctx context.Context, n domain.Notification) error
 	return d.retry(ctx, n, sendErr)
 }
 
-func (d Deliver) sent(ctx context.Context, n domain.Notification) error {
+func (d DeliverHandler) sent(ctx context.Context, n domain.Notification) error {
 	if err := n.Delivered(d.Channel.Name(), d.Clock.now()); err != nil {
 		return nil // already sent by another round
 	}
@@ -98,7 +98,7 @@ func (d Deliver) sent(ctx context.Context, n domain.Notification) error {
 	return nil
 }
 
-func (d Deliver) retry(ctx context.Context, n domain.Notification, cause error) error {
+func (d DeliverHandler) retry(ctx context.Context, n domain.Notification, cause error) error {
 	now := d.Clock.now()
 	var err error
 	if errors.Is(cause, ErrChannelOpen) {
@@ -120,7 +120,7 @@ func (d Deliver) retry(ctx context.Context, n domain.Notification, cause error) 
 	return nil
 }
 
-func (d Deliver) changed(n domain.Notification, err error) {
+func (d DeliverHandler) changed(n domain.Notification, err error) {
 	if d.Changed != nil {
 		d.Changed(n, err)
 	}

@@ -10,13 +10,13 @@ import (
 // ListLimit is the most notifications one listing returns.
 const ListLimit = 100
 
-// ListForCustomer lists a customer's notifications, newest first.
-type ListForCustomer struct {
+// ListForCustomerHandler lists a customer's notifications, newest first.
+type ListForCustomerHandler struct {
 	Repo Notifications
 }
 
 // Handle returns up to ListLimit of customerID's notifications.
-func (q ListForCustomer) Handle(ctx context.Context, customerID string) ([]domain.Notification, error) {
+func (q ListForCustomerHandler) Handle(ctx context.Context, customerID string) ([]domain.Notification, error) {
 	ns, err := q.Repo.ListForCustomer(ctx, customerID, ListLimit)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)

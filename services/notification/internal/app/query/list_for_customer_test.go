@@ -46,7 +46,7 @@ func TestListForCustomer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := query.ListForCustomer{Repo: tc.repo}.Handle(t.Context(), "alice")
+			got, err := query.ListForCustomerHandler{Repo: tc.repo}.Handle(t.Context(), "alice")
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("Handle error = %v, want %v", err, tc.wantErr)
 			}

@@ -29,13 +29,13 @@ type Payments interface {
 	List(ctx context.Context, f ListFilter) ([]domain.Payment, error)
 }
 
-// ListPayments answers the admin listing of payments.
-type ListPayments struct {
+// ListPaymentsHandler answers the admin listing of payments.
+type ListPaymentsHandler struct {
 	Payments Payments
 }
 
 // Handle returns the payments f selects.
-func (q ListPayments) Handle(ctx context.Context, f ListFilter) ([]domain.Payment, error) {
+func (q ListPaymentsHandler) Handle(ctx context.Context, f ListFilter) ([]domain.Payment, error) {
 	if f.Limit <= 0 {
 		f.Limit = DefaultListLimit
 	}
