@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/config"
 	"github.com/eventshop/eventshop/pkg/startup"
 )
 
@@ -90,5 +91,28 @@ func TestStartReportsAFailedRun(t *testing.T) {
 	b.Run = func(context.Context, cfg, *slog.Logger) error { return errors.New("database gone") }
 	if code, log := start(t, b); code != 1 || !strings.Contains(log, "database gone") {
 		t.Errorf("exit %d, log %q; want 1 and the error", code, log)
+	}
+}
+
+// TestCommonIsLoggedInlineWithTheSecretMasked checks the start-up line of a
+// configuration that embeds Common: its variables appear as the service's
+// own, and the JWT secret never appears.
+func TestCommonIsLoggedInlineWithTheSecretMasked(t *testing.T) {
+	type serviceConfig struct {
+		HTTPAddr string `env:"HTTP_ADDR"`
+		startup.Common
+	}
+	c := serviceConfig{HTTPAddr: ":8081", Common: startup.Common{
+		NATSURL: "nats://n:4222", Auth: auth.Config{Secret: "s3cr3t-value"}}}
+	var out bytes.Buffer
+	slog.New(slog.NewTextHandler(&out, nil)).Info("starting", slog.Any("config", config.LogValue(c)))
+	line := out.String()
+	for _, want := range []string{"config.HTTP_ADDR=:8081", "config.NATS_URL=nats://n:4222", "config.Auth.JWT_SECRET=*****"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("start-up line %q lacks %q", line, want)
+		}
+	}
+	if strings.Contains(line, "s3cr3t-value") {
+		t.Errorf("start-up line %q shows the secret", line)
 	}
 }

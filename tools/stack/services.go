@@ -44,7 +44,7 @@ func (s *Stack) env(service string) ([]string, error) {
 	switch service {
 	case "provider":
 		// Under DataDir, so that a provider killed and started again (make
-		// run's supervisor, the chaos suite) still knows what it authorized.
+		// run's supervisor, the chaos suite) still knows what it authorised.
 		vars["DATA_DIR"] = filepath.Join(s.opts.DataDir, "provider")
 	case "order":
 		vars["DATABASE_URL"] = r.url("postgres", s.DatabaseURLs[service])
