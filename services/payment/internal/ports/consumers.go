@@ -74,7 +74,7 @@ func (s *Saga) prepareAuthorise(ctx context.Context, ev event.Event) record {
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
-	cmd := command.AuthoriseCommand{OrderID: p.OrderID, AmountCents: p.TotalCents, Currency: p.Currency, CardToken: p.PaymentMethod}
+	cmd := command.Authorise{OrderID: p.OrderID, AmountCents: p.TotalCents, Currency: p.Currency, CardToken: p.PaymentMethod}
 	d, err := s.App.Commands.Authorise.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
@@ -120,7 +120,7 @@ func (s *Saga) prepareCapture(ctx context.Context, ev event.Event) record {
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
-	cmd := command.CaptureCommand{OrderID: p.OrderID, AmountCents: p.TotalCents}
+	cmd := command.Capture{OrderID: p.OrderID, AmountCents: p.TotalCents}
 	d, err := s.App.Commands.Capture.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
@@ -135,7 +135,7 @@ func (s *Saga) prepareCancel(ctx context.Context, ev event.Event) record {
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
-	cmd := command.CancelCommand{OrderID: p.OrderID}
+	cmd := command.Cancel{OrderID: p.OrderID}
 	d, err := s.App.Commands.Cancel.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)

@@ -28,7 +28,7 @@ func recorded(t *testing.T) *memRepo {
 	rec := command.RecordHandler{Repo: repo, Clock: clock}
 	final := domain.Final{OrderID: orderID, CustomerID: "alice", Kind: domain.KindConfirmed, TotalCents: 100, Currency: "EUR"}
 	for i, want := range []bool{true, false} {
-		created, err := rec.Handle(t.Context(), command.RecordCommand{EventID: fmt.Sprint("ev-", i), Final: final})
+		created, err := rec.Handle(t.Context(), command.Record{EventID: fmt.Sprint("ev-", i), Final: final})
 		if err != nil || created != want {
 			t.Fatalf("record #%d = %v, %v; want created %v", i, created, err, want)
 		}

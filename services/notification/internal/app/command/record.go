@@ -8,8 +8,8 @@ import (
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// RecordCommand asks to record the notification of an order's final state.
-type RecordCommand struct {
+// Record asks to record the notification of an order's final state.
+type Record struct {
 	// EventID is the id of the order event that announced the state.
 	EventID string
 	Final   domain.Final
@@ -43,7 +43,7 @@ type RecordHandler struct {
 }
 
 // Handle records cmd and reports whether a new notification was stored.
-func (r RecordHandler) Handle(ctx context.Context, cmd RecordCommand) (bool, error) {
+func (r RecordHandler) Handle(ctx context.Context, cmd Record) (bool, error) {
 	now := r.Clock.now()
 	n, err := domain.New(cmd.Final, now)
 	if err != nil {

@@ -22,7 +22,7 @@ func TestRecordHandsTheFirstRoundOver(t *testing.T) {
 		FirstRound: func(_ context.Context, n domain.Notification) { handed = append(handed, n) }}
 	final := domain.Final{OrderID: orderID, CustomerID: "alice", Kind: domain.KindRejected, Reason: "no stock"}
 	for i := range 2 {
-		if _, err := rec.Handle(t.Context(), command.RecordCommand{EventID: fmt.Sprint("ev-", i), Final: final}); err != nil {
+		if _, err := rec.Handle(t.Context(), command.Record{EventID: fmt.Sprint("ev-", i), Final: final}); err != nil {
 			t.Fatal(err)
 		}
 	}

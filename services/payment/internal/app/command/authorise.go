@@ -9,8 +9,8 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-// AuthoriseCommand asks to authorise an order's total, from inventory.reserved.
-type AuthoriseCommand struct {
+// Authorise asks to authorise an order's total, from inventory.reserved.
+type Authorise struct {
 	OrderID     string
 	AmountCents int64
 	Currency    string
@@ -40,7 +40,7 @@ type AuthoriseHandler struct {
 // idempotency key is the order id, so deciding twice never charges twice.
 // An error means the event is to be handled again later (for example when
 // ctx was cancelled); provider failures are decisions, not errors.
-func (a AuthoriseHandler) Decide(ctx context.Context, cmd AuthoriseCommand) (AuthoriseDecision, error) {
+func (a AuthoriseHandler) Decide(ctx context.Context, cmd Authorise) (AuthoriseDecision, error) {
 	_, err := a.Payments.Get(ctx, cmd.OrderID)
 	switch {
 	case err == nil:
@@ -83,7 +83,7 @@ func failureReason(err error) string {
 // authorisation that must be voided after the transaction commits (with
 // VoidOrphans): one made for an order that was cancelled while the provider
 // was being called, which the tombstone now holds.
-func (a AuthoriseHandler) Record(ctx context.Context, tx Tx, cmd AuthoriseCommand, d AuthoriseDecision) (string, error) {
+func (a AuthoriseHandler) Record(ctx context.Context, tx Tx, cmd Authorise, d AuthoriseDecision) (string, error) {
 	existing, err := tx.GetForUpdate(ctx, cmd.OrderID)
 	if errors.Is(err, ErrNotFound) {
 		if d.known {
@@ -105,7 +105,7 @@ func (a AuthoriseHandler) Record(ctx context.Context, tx Tx, cmd AuthoriseComman
 
 // insert stores the new payment d decided with its event; ErrChanged when
 // the order got a payment record meanwhile.
-func (a AuthoriseHandler) insert(ctx context.Context, tx Tx, cmd AuthoriseCommand, d AuthoriseDecision) error {
+func (a AuthoriseHandler) insert(ctx context.Context, tx Tx, cmd Authorise, d AuthoriseDecision) error {
 	p, err := a.decided(cmd, d)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func (a AuthoriseHandler) recordExisting(ctx context.Context, tx Tx, existing do
 	return d.authID, nil
 }
 
-func (a AuthoriseHandler) decided(cmd AuthoriseCommand, d AuthoriseDecision) (domain.Payment, error) {
+func (a AuthoriseHandler) decided(cmd Authorise, d AuthoriseDecision) (domain.Payment, error) {
 	var p domain.Payment
 	var err error
 	if d.authID != "" {

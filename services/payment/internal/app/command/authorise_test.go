@@ -25,7 +25,7 @@ func must(p domain.Payment, err error) domain.Payment {
 
 func TestAuthorise(t *testing.T) {
 	t.Parallel()
-	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.Authorise{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	tests := []struct {
 		name       string
 		authErr    error
@@ -69,7 +69,7 @@ func TestAuthoriseCancelledCallIsRetried(t *testing.T) {
 	t.Parallel()
 	s := newStore()
 	a := command.AuthoriseHandler{Payments: s, Provider: &provider{authErr: context.Canceled}, Now: clock}
-	_, err := a.Decide(t.Context(), command.AuthoriseCommand{OrderID: orderID, AmountCents: 1, Currency: "EUR"})
+	_, err := a.Decide(t.Context(), command.Authorise{OrderID: orderID, AmountCents: 1, Currency: "EUR"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled (no decision)", err)
 	}
@@ -77,7 +77,7 @@ func TestAuthoriseCancelledCallIsRetried(t *testing.T) {
 
 func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
 	t.Parallel()
-	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.Authorise{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	tests := []struct {
 		name      string
 		existing  domain.Payment
@@ -112,7 +112,7 @@ func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
 // and the authorisation is handed back to be voided.
 func TestAuthoriseRacingCancel(t *testing.T) {
 	t.Parallel()
-	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.Authorise{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	s := newStore()
 	a := command.AuthoriseHandler{Payments: s, Provider: &provider{}, Now: clock}
 	d, err := a.Decide(t.Context(), cmd)
@@ -164,7 +164,7 @@ func TestVoidOrphans(t *testing.T) {
 // insert conflicts, and the authorisation is still held for voiding.
 func TestAuthoriseInsertRacingCancel(t *testing.T) {
 	t.Parallel()
-	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.Authorise{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	s := newStore()
 	a := command.AuthoriseHandler{Payments: s, Provider: &provider{}, Now: clock}
 	d, err := a.Decide(t.Context(), cmd)

@@ -9,8 +9,8 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-// CancelCommand says an order was cancelled, from order.cancelled.
-type CancelCommand struct {
+// Cancel says an order was cancelled, from order.cancelled.
+type Cancel struct {
 	OrderID string
 }
 
@@ -29,7 +29,7 @@ type CancelHandler struct {
 
 // Decide voids the authorisation at the provider when the payment is
 // AUTHORISED; voiding is idempotent at the provider.
-func (c CancelHandler) Decide(ctx context.Context, cmd CancelCommand) (CancelDecision, error) {
+func (c CancelHandler) Decide(ctx context.Context, cmd Cancel) (CancelDecision, error) {
 	p, err := c.Payments.Get(ctx, cmd.OrderID)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -50,7 +50,7 @@ func (c CancelHandler) Decide(ctx context.Context, cmd CancelCommand) (CancelDec
 
 // Record stores the outcome: VOIDED with payment.voided for an authorised
 // payment, a tombstone when there is no payment, nothing otherwise.
-func (c CancelHandler) Record(ctx context.Context, tx Tx, cmd CancelCommand, d CancelDecision) error {
+func (c CancelHandler) Record(ctx context.Context, tx Tx, cmd Cancel, d CancelDecision) error {
 	p, err := tx.GetForUpdate(ctx, cmd.OrderID)
 	switch {
 	case errors.Is(err, ErrNotFound):

@@ -9,8 +9,8 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-// CaptureCommand asks to capture a confirmed order's payment, from order.confirmed.
-type CaptureCommand struct {
+// Capture asks to capture a confirmed order's payment, from order.confirmed.
+type Capture struct {
 	OrderID     string
 	AmountCents int64 // the order's total, which must be the authorised amount
 }
@@ -30,7 +30,7 @@ type CaptureHandler struct {
 // Decide captures the authorisation at the provider when the payment is
 // AUTHORISED. The provider captures an authorisation at most once, so a
 // repeated Decide never captures twice.
-func (c CaptureHandler) Decide(ctx context.Context, cmd CaptureCommand) (CaptureDecision, error) {
+func (c CaptureHandler) Decide(ctx context.Context, cmd Capture) (CaptureDecision, error) {
 	p, err := c.Payments.Get(ctx, cmd.OrderID)
 	if err != nil {
 		return CaptureDecision{}, fmt.Errorf("load payment: %w", err)
@@ -54,7 +54,7 @@ func (c CaptureHandler) Decide(ctx context.Context, cmd CaptureCommand) (Capture
 // Record stores the capture with payment.captured. A payment captured
 // before is left alone, so a redelivered or repeated confirmation emits
 // nothing twice.
-func (c CaptureHandler) Record(ctx context.Context, tx Tx, cmd CaptureCommand, d CaptureDecision) error {
+func (c CaptureHandler) Record(ctx context.Context, tx Tx, cmd Capture, d CaptureDecision) error {
 	p, err := tx.GetForUpdate(ctx, cmd.OrderID)
 	if err != nil {
 		return fmt.Errorf("load payment: %w", err)

@@ -53,7 +53,7 @@ func TestCapture(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing...), &provider{opErr: tt.opErr}
 			c := command.CaptureHandler{Payments: s, Provider: prov, Now: clock}
-			cmd := command.CaptureCommand{OrderID: orderID, AmountCents: tt.amount}
+			cmd := command.Capture{OrderID: orderID, AmountCents: tt.amount}
 			d, err := c.Decide(t.Context(), cmd)
 			if !errors.Is(err, tt.wantDecide) {
 				t.Fatalf("decide: err = %v, want %v", err, tt.wantDecide)
@@ -93,7 +93,7 @@ func TestCancel(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing...), &provider{}
 			c := command.CancelHandler{Payments: s, Provider: prov, Now: clock}
-			cmd := command.CancelCommand{OrderID: orderID}
+			cmd := command.Cancel{OrderID: orderID}
 			d, err := c.Decide(t.Context(), cmd)
 			if err != nil {
 				t.Fatalf("decide: %v", err)
@@ -117,7 +117,7 @@ func TestCancelRacingAuthorisation(t *testing.T) {
 	t.Parallel()
 	s, prov := newStore(), &provider{}
 	c := command.CancelHandler{Payments: s, Provider: prov, Now: clock}
-	cmd := command.CancelCommand{OrderID: orderID}
+	cmd := command.Cancel{OrderID: orderID}
 	d, err := c.Decide(t.Context(), cmd)
 	if err != nil {
 		t.Fatal(err)
