@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -44,9 +45,12 @@ func BuildBinary(t testing.TB, moduleDir, mainPackage string) string {
 }
 
 // StartBuilt starts the binary bin as StartBinary starts the one it built.
+// The binary is told it runs on a developer's machine (EVENTSHOP_ENV=local)
+// unless the test set EVENTSHOP_ENV itself.
 func StartBuilt(t testing.TB, bin string) *Process {
 	t.Helper()
 	p := &Process{cmd: exec.Command(bin), logs: &lockedBuffer{}, exited: make(chan struct{})}
+	p.cmd.Env = localEnv()
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
@@ -102,4 +106,15 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// localEnv is the test's environment with EVENTSHOP_ENV=local added when
+// the test did not set it: the binaries refuse the published development
+// JWT secret anywhere else (pkg/startup).
+func localEnv() []string {
+	env := os.Environ()
+	if _, set := os.LookupEnv("EVENTSHOP_ENV"); !set {
+		env = append(env, "EVENTSHOP_ENV=local")
+	}
+	return env
 }

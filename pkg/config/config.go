@@ -22,7 +22,8 @@ func Load(prefix string, dst any) error {
 }
 
 // LogValue renders cfg for a start-up log line. Fields tagged secret:"true"
-// are masked so that secrets never reach a log.
+// are masked so that secrets never reach a log; the fields of an embedded
+// struct are listed as the struct's own.
 func LogValue(cfg any) slog.Value {
 	v := reflect.Indirect(reflect.ValueOf(cfg))
 	if v.Kind() != reflect.Struct {
@@ -33,6 +34,12 @@ func LogValue(cfg any) slog.Value {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
+			continue
+		}
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			// An embedded struct (startup.Common) is part of the
+			// service's own settings: its fields are listed inline.
+			attrs = append(attrs, LogValue(v.Field(i).Interface()).Group()...)
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")

@@ -11,6 +11,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/eventshop/eventshop/pkg/startup"
 )
 
 // modules maps each built compose service to the Go module that holds it and
@@ -23,6 +25,10 @@ var modules = map[string]struct{ dir, prefix string }{
 	"provider":     {"services/provider", "PROVIDER_"},
 	"gateway":      {"gateway", "GATEWAY_"},
 }
+
+// machineVars are the variables every binary of the platform reads without
+// its service prefix (pkg/startup), since they describe the machine.
+var machineVars = []string{startup.EnvVar}
 
 // optional are variables a service may leave unset even without a default.
 var optional = []string{"JWKS_URL", "WEBHOOK_URL", "TRUSTED_PROXIES", "CORS_ORIGINS", "TLS_CERT_FILE", "TLS_KEY_FILE"}
@@ -141,6 +147,9 @@ func TestEveryVariableAServiceReadsIsSet(t *testing.T) {
 			}
 		}
 		for key := range svc.Environment {
+			if slices.Contains(machineVars, key) && name != "provider" {
+				continue
+			}
 			if _, ok := vars[strings.TrimPrefix(key, m.prefix)]; !ok || !strings.HasPrefix(key, m.prefix) {
 				t.Errorf("%s sets %s, which the service does not read", name, key)
 			}
@@ -157,6 +166,25 @@ func TestEveryContainerRestarts(t *testing.T) {
 		default:
 			t.Errorf("service %s has restart policy %q, want %q or %q", name, svc.Restart,
 				types.RestartPolicyUnlessStopped, types.RestartPolicyAlways)
+		}
+	}
+}
+
+// TestComposeRunsLocally checks that every binary compose starts with the
+// published development secret is told it runs on a developer's machine:
+// without that, the binary refuses the secret and the stack never starts.
+func TestComposeRunsLocally(t *testing.T) {
+	for name, svc := range loadProject(t).Services {
+		m, ok := modules[name]
+		if !ok || name == "provider" {
+			continue
+		}
+		secret := svc.Environment[m.prefix+"JWT_SECRET"]
+		if secret == nil || *secret != startup.DevelopmentSecret {
+			continue
+		}
+		if env := svc.Environment[startup.EnvVar]; env == nil || *env != startup.Local {
+			t.Errorf("%s uses the development JWT secret without %s=%s", name, startup.EnvVar, startup.Local)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/eventshop/eventshop/pkg/startup"
 )
 
 // Service names, in start order: the provider and inventory first, since
@@ -42,7 +44,7 @@ func (s *Stack) env(service string) ([]string, error) {
 	switch service {
 	case "provider":
 		// Under DataDir, so that a provider killed and started again (make
-		// run's supervisor, the chaos suite) still knows what it authorized.
+		// run's supervisor, the chaos suite) still knows what it authorised.
 		vars["DATA_DIR"] = filepath.Join(s.opts.DataDir, "provider")
 	case "order":
 		vars["DATABASE_URL"] = r.url("postgres", s.DatabaseURLs[service])
@@ -64,7 +66,9 @@ func (s *Stack) env(service string) ([]string, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	env := procEnv()
+	// The stack runs on this machine: the binaries may accept a
+	// development secret (pkg/startup refuses it anywhere else).
+	env := append(procEnv(), startup.EnvVar+"="+startup.Local)
 	for k, v := range vars {
 		env = append(env, p+k+"="+v)
 	}

@@ -1,43 +1,37 @@
 // Command gateway is the platform's single entry point: it authenticates,
 // rate-limits, caches and routes the public API to the services, and serves
 // the admin endpoints and the web UI.
+//
+// It accepts the argument "migrate", as every eventshop binary does, and
+// has nothing to migrate.
 package main
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/eventshop/eventshop/gateway/internal/config"
 	"github.com/eventshop/eventshop/gateway/internal/gateway"
+	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
-	pkgconfig "github.com/eventshop/eventshop/pkg/config"
-	"github.com/eventshop/eventshop/pkg/logging"
+	"github.com/eventshop/eventshop/pkg/startup"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	log := logging.New("gateway", os.Getenv(config.Prefix+"LOG_FORMAT"))
-	if err := run(ctx, log); err != nil {
-		log.Error("gateway stopped", "error", err)
-		os.Exit(1)
-	}
+	startup.Main(startup.Binary[config.Config]{
+		Name: "gateway", Prefix: config.Prefix, Load: config.Load,
+		Auth: func(c config.Config) auth.Config { return c.Auth },
+		Run:  run,
+	})
 }
 
-func run(ctx context.Context, log *slog.Logger) error {
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	log.Info("starting", "config", pkgconfig.LogValue(cfg))
+func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	var b *bus.Bus
 	if cfg.NATSURL != "" {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		var err error
 		b, err = bus.Connect(cctx, cfg.NATSURL, "gateway", log)
 		cancel()
 		if err != nil {

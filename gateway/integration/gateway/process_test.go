@@ -55,6 +55,7 @@ func startGateway(t *testing.T, bin string, up *upstream, fdLimit int, env ...st
 		"GATEWAY_ORDER_URL=" + up.srv.URL, "GATEWAY_INVENTORY_URL=" + up.srv.URL,
 		"GATEWAY_PAYMENT_URL=" + up.srv.URL, "GATEWAY_NOTIFICATION_URL=" + up.srv.URL,
 		"GATEWAY_RATE_LIMIT_OFF=true", "GATEWAY_ACCESS_LOG=false", "GATEWAY_READ_HEADER_TIMEOUT=1s",
+		"EVENTSHOP_ENV=local",
 	}, env...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/startup"
 )
 
 // gatewayProc is the real gateway binary: the proxied routes go to the
@@ -58,6 +59,7 @@ func gatewayEnv(addr string, up gatewayUpstreams) []string {
 	env := []string{
 		"GATEWAY_HTTP_ADDR=" + addr,
 		"GATEWAY_JWT_SECRET=" + up.secret,
+		startup.EnvVar + "=" + startup.Local, // a bench on this machine
 		"GATEWAY_NATS_URL=" + up.natsURL,
 		"GATEWAY_INVENTORY_URL=" + up.inventoryURL,
 		"GATEWAY_ACCESS_LOG=false",

@@ -6,9 +6,8 @@ package service
 import (
 	"time"
 
-	"github.com/eventshop/eventshop/pkg/auth"
-	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/config"
+	"github.com/eventshop/eventshop/pkg/startup"
 )
 
 // Prefix starts every environment variable of the service.
@@ -18,18 +17,12 @@ const Prefix = "INVENTORY_"
 type Config struct {
 	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8082"`
 	DatabaseURL string `env:"DATABASE_URL,required" secret:"true"`
-	NATSURL     string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
-	LogFormat   string `env:"LOG_FORMAT" envDefault:"text"`
 	// InboxRetention is how long the ids of applied events are kept (see inbox.DefaultRetention).
 	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"168h"`
 
-	// Redelivery is how the consumer redelivers failed events
-	// (CONSUMER_MAX_DELIVER, CONSUMER_BACKOFF, CONSUMER_OUTAGE_BACKOFF_MAX).
-	Redelivery bus.Redelivery
-
-	// Auth is how bearer tokens are verified (JWT_SECRET, JWKS_URL,
-	// JWT_ISSUER, JWT_AUDIENCE).
-	Auth auth.Config
+	// Common is what every service reads the same way: NATS_URL,
+	// LOG_FORMAT, CONSUMER_* (redelivery) and JWT_* (token verification).
+	startup.Common
 
 	// Seed inserts the initial catalogue at start-up; existing products keep
 	// their stock, so it is safe on every start.

@@ -10,6 +10,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/startup"
 	"github.com/eventshop/eventshop/services/inventory/internal/service"
 )
 
@@ -29,18 +30,16 @@ func TestLoadConfig(t *testing.T) {
 			name: "defaults",
 			env:  map[string]string{"DATABASE_URL": "postgres://db"},
 			want: service.Config{
-				HTTPAddr: ":8082", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
-				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
-				Redelivery: defaultRedelivery, Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: true,
+				HTTPAddr: ":8082", DatabaseURL: "postgres://db",
+				InboxRetention: inbox.DefaultRetention, Common: commonDefaults, Seed: true,
 			},
 		},
 		{
 			name: "seed off",
 			env:  map[string]string{"DATABASE_URL": "postgres://db", "SEED": "false", "HTTP_ADDR": ":9000"},
 			want: service.Config{
-				HTTPAddr: ":9000", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
-				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
-				Redelivery: defaultRedelivery, Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: false,
+				HTTPAddr: ":9000", DatabaseURL: "postgres://db",
+				InboxRetention: inbox.DefaultRetention, Common: commonDefaults, Seed: false,
 			},
 		},
 	}
@@ -66,9 +65,14 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-// defaultRedelivery is the consumers' redelivery when CONSUMER_* is not set.
-var defaultRedelivery = bus.Redelivery{
-	MaxDeliver:       5,
-	Backoff:          []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second},
-	OutageBackoffMax: 30 * time.Second,
+// commonDefaults is what every service reads when NATS_URL, LOG_FORMAT,
+// CONSUMER_* and JWT_* are not set.
+var commonDefaults = startup.Common{
+	NATSURL: "nats://127.0.0.1:4222", LogFormat: "text",
+	Redelivery: bus.Redelivery{
+		MaxDeliver:       5,
+		Backoff:          []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second},
+		OutageBackoffMax: 30 * time.Second,
+	},
+	Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"},
 }

@@ -1,24 +1,32 @@
 // Command notification runs the notification service: it records one
 // notification per final order, delivers it through the configured channel
 // and announces the delivery with notification.sent.v1.
+//
+// With the argument "migrate" it applies its migrations and exits.
 package main
 
 import (
 	"context"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/eventshop/eventshop/pkg/logging"
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/startup"
+	"github.com/eventshop/eventshop/services/notification/internal/service"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	log := logging.New("notification", os.Getenv("NOTIFICATION_LOG_FORMAT"))
-	if err := run(ctx, log); err != nil {
-		log.Error("notification stopped", slog.Any("error", err))
-		os.Exit(1)
+	startup.Main(startup.Binary[service.Config]{
+		Name: "notification", Prefix: service.Prefix, Load: service.LoadConfig,
+		Auth:    func(c service.Config) auth.Config { return c.Auth },
+		Migrate: service.Migrate,
+		Run:     run,
+	})
+}
+
+func run(ctx context.Context, cfg service.Config, log *slog.Logger) error {
+	svc, err := service.New(ctx, cfg, log)
+	if err != nil {
+		return err
 	}
+	return svc.Run(ctx)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/startup"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/notification/internal/service"
 	"github.com/eventshop/eventshop/testkit"
@@ -47,8 +48,9 @@ func start(t testing.TB, tune ...func(*service.Config)) *harness {
 	log := slog.New(slog.NewTextHandler(logOut(), nil))
 	nats := testkit.NATS(t)
 	cfg := service.Config{
-		MongoURL: testkit.Mongo(t), MongoDatabase: testkit.MongoDatabase(t), NATSURL: nats.URL(),
-		Auth:    auth.Config{Secret: secret, Issuer: "eventshop", Audience: "eventshop-api"},
+		MongoURL: testkit.Mongo(t), MongoDatabase: testkit.MongoDatabase(t),
+		Common: startup.Common{NATSURL: nats.URL(),
+			Auth: auth.Config{Secret: secret, Issuer: "eventshop", Audience: "eventshop-api"}},
 		Channel: service.ChannelLog, SendTimeout: time.Second, SendAttempts: 2, SendBackoff: time.Millisecond,
 		MaxAttempts: 5, RetryBackoff: 10 * time.Millisecond, RetryAfter: time.Minute,
 		BreakerTripAfter: 100, BreakerOpenFor: time.Minute, PollInterval: 50 * time.Millisecond,

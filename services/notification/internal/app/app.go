@@ -16,11 +16,11 @@ type Application struct {
 
 // Commands are the use cases that record and deliver notifications.
 type Commands struct {
-	Record  command.Record
-	Deliver command.Deliver
+	Record  command.RecordHandler
+	Deliver command.DeliverHandler
 }
 
 // Queries are the use cases that read notifications.
 type Queries struct {
-	ListForCustomer query.ListForCustomer
+	ListForCustomer query.ListForCustomerHandler
 }

@@ -26,7 +26,7 @@ const OrdersConsumer = "notification-orders"
 
 // Events records a notification for every final order event.
 type Events struct {
-	Record command.Record
+	Record command.RecordHandler
 }
 
 // Consumer is the configuration of the orders consumer.
@@ -72,7 +72,7 @@ func (e Events) Handle(ctx context.Context, ev event.Event) error {
 		return bus.Permanent(err)
 	}
 	ctx = logging.With(telemetry.Start(ctx, ev.TraceParent), slog.String("order_id", f.OrderID))
-	_, err = e.Record.Handle(ctx, command.RecordCommand{EventID: ev.ID, Final: f})
+	_, err = e.Record.Handle(ctx, command.Record{EventID: ev.ID, Final: f})
 	if errors.Is(err, domain.ErrInvalid) {
 		return bus.Permanent(err)
 	}

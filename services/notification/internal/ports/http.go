@@ -16,7 +16,7 @@ import (
 
 // HTTP serves the notification service's routes.
 type HTTP struct {
-	List     query.ListForCustomer
+	List     query.ListForCustomerHandler
 	Verifier *auth.Verifier
 }
 

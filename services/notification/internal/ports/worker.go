@@ -26,7 +26,7 @@ const roundsParallel = 8
 // (command.Repository.Due), so its cost does not grow with the store and
 // it keeps its interval.
 type Worker struct {
-	deliver  command.Deliver
+	deliver  command.DeliverHandler
 	interval time.Duration
 	log      *slog.Logger
 	wake     chan struct{}
@@ -53,7 +53,7 @@ type retryRound struct {
 // NewWorker returns a worker of d sweeping every interval (default 1s).
 // It is told of the rounds it runs (d.Changed, which it still calls) so
 // that it runs the next round of a failed one when that falls due.
-func NewWorker(d command.Deliver, interval time.Duration, log *slog.Logger) *Worker {
+func NewWorker(d command.DeliverHandler, interval time.Duration, log *slog.Logger) *Worker {
 	if interval <= 0 {
 		interval = time.Second
 	}
@@ -71,7 +71,7 @@ func NewWorker(d command.Deliver, interval time.Duration, log *slog.Logger) *Wor
 	return w
 }
 
-// FirstRound queues the first round of n, which command.Record stored
+// FirstRound queues the first round of n, which command.RecordHandler stored
 // claimed in ctx; the round continues ctx's trace. The queue is not
 // bounded, so that the consumer calling it never blocks; rounds still
 // queued at shutdown fall due when their claim ends.

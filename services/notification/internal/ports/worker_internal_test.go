@@ -68,7 +68,7 @@ func TestFailedRoundIsRetriedWithoutASweep(t *testing.T) {
 	repo := &roundRepo{sent: make(chan string, 1)}
 	ch := &flakyChannel{}
 	ch.failures.Store(1)
-	d := command.Deliver{Repo: repo, Channel: ch,
+	d := command.DeliverHandler{Repo: repo, Channel: ch,
 		Policy: domain.RetryPolicy{MaxAttempts: 5, Backoff: time.Millisecond, RetryAfter: time.Hour}}
 	w := NewWorker(d, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(t.Context())

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/eventshop/eventshop/pkg/auth"
-	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/config"
+	"github.com/eventshop/eventshop/pkg/startup"
 )
 
 // Prefix starts every environment variable of the service.
@@ -26,16 +25,10 @@ type Config struct {
 	HTTPAddr      string `env:"HTTP_ADDR" envDefault:":8084"`
 	MongoURL      string `env:"MONGO_URL" envDefault:"mongodb://127.0.0.1:27017" secret:"true"`
 	MongoDatabase string `env:"MONGO_DATABASE" envDefault:"notification"`
-	NATSURL       string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
-	LogFormat     string `env:"LOG_FORMAT" envDefault:"text"`
 
-	// Redelivery is how the consumer redelivers failed events
-	// (CONSUMER_MAX_DELIVER, CONSUMER_BACKOFF, CONSUMER_OUTAGE_BACKOFF_MAX).
-	Redelivery bus.Redelivery
-
-	// Auth is how bearer tokens are verified (JWT_SECRET, JWKS_URL,
-	// JWT_ISSUER, JWT_AUDIENCE).
-	Auth auth.Config
+	// Common is what every service reads the same way: NATS_URL,
+	// LOG_FORMAT, CONSUMER_* (redelivery) and JWT_* (token verification).
+	startup.Common
 
 	// Channel delivers notifications: "log" or "webhook".
 	Channel string `env:"CHANNEL" envDefault:"log"`

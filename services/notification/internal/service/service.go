@@ -154,16 +154,16 @@ func startError(err error) error {
 func (s *Service) newApplication(repo *mongorepo.Notifications) app.Application {
 	return app.Application{
 		Commands: app.Commands{
-			Record: command.Record{Repo: repo, Recorded: recordRecorded, Lease: s.cfg.Lease,
+			Record: command.RecordHandler{Repo: repo, Recorded: recordRecorded, Lease: s.cfg.Lease,
 				// The worker is made after the application: look it up per call.
 				FirstRound: func(ctx context.Context, n domain.Notification) { s.worker.FirstRound(ctx, n) }},
-			Deliver: command.Deliver{
+			Deliver: command.DeliverHandler{
 				Repo: repo, Channel: s.channel, Lease: s.cfg.Lease,
 				Policy:  domain.RetryPolicy{MaxAttempts: s.cfg.MaxAttempts, Backoff: s.cfg.RetryBackoff, RetryAfter: s.cfg.RetryAfter},
 				Changed: s.delivered,
 			},
 		},
-		Queries: app.Queries{ListForCustomer: query.ListForCustomer{Repo: repo}},
+		Queries: app.Queries{ListForCustomer: query.ListForCustomerHandler{Repo: repo}},
 	}
 }
 

@@ -10,17 +10,17 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/startup"
 	"github.com/eventshop/eventshop/services/order/internal/service"
 )
 
 // TestLoadConfig checks the defaults and that the database URL is required.
 func TestLoadConfig(t *testing.T) {
 	defaults := service.Config{
-		HTTPAddr: ":8081", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
+		HTTPAddr: ":8081", DatabaseURL: "postgres://db",
 		InventoryURL: "http://127.0.0.1:8082", InventoryTimeout: 2 * time.Second,
 		SagaTimeout: 30 * time.Second, IdempotencyKeyTTL: 24 * time.Hour,
-		InboxRetention: inbox.DefaultRetention, LogFormat: "text",
-		Redelivery: defaultRedelivery, Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"},
+		InboxRetention: inbox.DefaultRetention, Common: commonDefaults,
 	}
 	shorter := defaults
 	shorter.SagaTimeout, shorter.HTTPAddr = 5*time.Second, ":9000"
@@ -60,9 +60,14 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-// defaultRedelivery is the consumers' redelivery when CONSUMER_* is not set.
-var defaultRedelivery = bus.Redelivery{
-	MaxDeliver:       5,
-	Backoff:          []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second},
-	OutageBackoffMax: 30 * time.Second,
+// commonDefaults is what every service reads when NATS_URL, LOG_FORMAT,
+// CONSUMER_* and JWT_* are not set.
+var commonDefaults = startup.Common{
+	NATSURL: "nats://127.0.0.1:4222", LogFormat: "text",
+	Redelivery: bus.Redelivery{
+		MaxDeliver:       5,
+		Backoff:          []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second},
+		OutageBackoffMax: 30 * time.Second,
+	},
+	Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"},
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 	"github.com/eventshop/eventshop/services/payment/internal/ports"
@@ -38,7 +39,7 @@ func isDecideRead(s testkit.Statement) bool {
 // captures and voids.
 type provider struct{ captures, voids atomic.Int32 }
 
-func (p *provider) Authorize(_ context.Context, req command.AuthorizeRequest) (string, error) {
+func (p *provider) Authorise(_ context.Context, req command.AuthoriseRequest) (string, error) {
 	return "auth_" + strings.TrimPrefix(req.IdempotencyKey, "authorize:"), nil
 }
 
@@ -71,13 +72,7 @@ func newSagaHarness(t *testing.T) *sagaHarness {
 func newSaga(pool *pgxpool.Pool, prov command.Provider) *ports.Saga {
 	payments := postgres.NewPayments(pool)
 	now := func() time.Time { return time.Now().UTC() }
-	return &ports.Saga{
-		Authorise: command.Authorise{Payments: payments, Provider: prov, Now: now},
-		Capture:   command.Capture{Payments: payments, Provider: prov, Now: now},
-		Cancel:    command.Cancel{Payments: payments, Provider: prov, Now: now},
-		Orphans:   command.VoidOrphans{Payments: payments, Transactions: payments, Provider: prov, Now: now},
-		Pool:      pool, Parallel: 4, Log: slog.New(slog.DiscardHandler),
-	}
+	return &ports.Saga{App: app.New(payments, prov, now), Pool: pool, Parallel: 4, Log: slog.New(slog.DiscardHandler)}
 }
 
 // message is a first delivery of an event of typ about orderID. It is

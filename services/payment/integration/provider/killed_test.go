@@ -1,7 +1,7 @@
 // Package provider_test checks the provider simulator's binary as the
 // payment service meets it: a provider killed with SIGKILL and started
-// again still knows what it authorized, so a capture after the restart
-// succeeds instead of finding no authorization.
+// again still knows what it authorised, so a capture after the restart
+// succeeds instead of finding no authorisation.
 package provider_test
 
 import (
@@ -17,12 +17,12 @@ import (
 	"github.com/eventshop/eventshop/testkit"
 )
 
-// TestKilledProviderKeepsItsAuthorizations authorizes with the real
+// TestKilledProviderKeepsItsAuthorisations authorises with the real
 // binary, kills it with SIGKILL right after the answer, starts it again on
-// the same PROVIDER_DATA_DIR and captures: the authorization is there, an
-// authorize with the same idempotency key replays it, and the capture
+// the same PROVIDER_DATA_DIR and captures: the authorisation is there, an
+// authorise with the same idempotency key replays it, and the capture
 // succeeds.
-func TestKilledProviderKeepsItsAuthorizations(t *testing.T) {
+func TestKilledProviderKeepsItsAuthorisations(t *testing.T) {
 	addr := testkit.FreeAddr(t)
 	t.Setenv("PROVIDER_HTTP_ADDR", addr)
 	t.Setenv("PROVIDER_DATA_DIR", t.TempDir())
@@ -34,7 +34,7 @@ func TestKilledProviderKeepsItsAuthorizations(t *testing.T) {
 	testkit.WaitReady(t, "http://"+addr, time.Minute)
 	var auth simulator.Authorization
 	if status := post(t, base, req, &auth); status != http.StatusCreated {
-		t.Fatalf("authorize: status = %d", status)
+		t.Fatalf("authorise: status = %d", status)
 	}
 	first.Kill()
 
@@ -45,11 +45,11 @@ func TestKilledProviderKeepsItsAuthorizations(t *testing.T) {
 		t.Fatalf("get after restart: status = %d, want 200", status)
 	}
 	if diff := cmp.Diff(auth, got); diff != "" {
-		t.Errorf("authorization after restart (-before +after):\n%s", diff)
+		t.Errorf("authorisation after restart (-before +after):\n%s", diff)
 	}
 	var replayed simulator.Authorization
 	if status := post(t, base, req, &replayed); status != http.StatusCreated || replayed.ID != auth.ID {
-		t.Errorf("authorize again: status = %d id = %q, want 201 with %q", status, replayed.ID, auth.ID)
+		t.Errorf("authorise again: status = %d id = %q, want 201 with %q", status, replayed.ID, auth.ID)
 	}
 	var captured simulator.Authorization
 	if status := post(t, base+"/"+auth.ID+"/capture", nil, &captured); status != http.StatusOK {

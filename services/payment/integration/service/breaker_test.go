@@ -40,6 +40,6 @@ func TestProviderOutageOpensBreaker(t *testing.T) {
 		t.Fatalf("reason = %v, want provider_unavailable while the breaker is open", got["reason"])
 	}
 	if got := len(h.sim.Authorizations()); got != 0 {
-		t.Errorf("provider authorizations = %d, want 0", got)
+		t.Errorf("provider authorisations = %d, want 0", got)
 	}
 }

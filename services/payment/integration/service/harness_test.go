@@ -20,6 +20,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/startup"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/payment/internal/service"
 	"github.com/eventshop/eventshop/services/provider/simulator"
@@ -63,8 +64,9 @@ func startGated(t *testing.T, gate chan struct{}, tune ...func(*service.Config))
 	t.Cleanup(provider.Close)
 	nats := testkit.NATS(t)
 	cfg := service.Config{
-		DatabaseURL: testkit.Postgres(t), NATSURL: nats.URL(),
-		Auth:        auth.Config{Secret: secret, Issuer: "eventshop", Audience: "eventshop-api"},
+		DatabaseURL: testkit.Postgres(t),
+		Common: startup.Common{NATSURL: nats.URL(),
+			Auth: auth.Config{Secret: secret, Issuer: "eventshop", Audience: "eventshop-api"}},
 		ProviderURL: provider.URL, ProviderTimeout: 200 * time.Millisecond, ProviderAttempts: 2,
 		ProviderBackoff: time.Millisecond, BreakerTripAfter: 100, BreakerOpenFor: time.Minute, ProviderParallel: 4,
 	}

@@ -72,7 +72,7 @@ func TestConfirmedIsCapturedOnce(t *testing.T) {
 	}
 	auths := h.sim.Authorizations()
 	if len(auths) != 1 || auths[0].Captures != 1 || auths[0].CapturedAmountCents != 1999 {
-		t.Errorf("provider = %+v, want one authorization captured once for 1999", auths)
+		t.Errorf("provider = %+v, want one authorisation captured once for 1999", auths)
 	}
 	if got := h.payments("?status=CAPTURED"); len(got) != 1 || got[0].OrderID != id {
 		t.Errorf("captured payments = %+v, want %s", got, id)
@@ -88,7 +88,7 @@ func TestCancelledAfterAuthorisationIsVoided(t *testing.T) {
 	h.cancelled(id, "timeout")
 	h.waitEvent(id, schemas.TypePaymentVoidedV1)
 	if got := h.sim.Authorizations(); len(got) != 1 || got[0].Status != simulator.StatusVoided {
-		t.Errorf("provider = %+v, want one voided authorization", got)
+		t.Errorf("provider = %+v, want one voided authorisation", got)
 	}
 	if got := h.payments(""); len(got) != 1 || got[0].Status != "VOIDED" {
 		t.Errorf("payments = %+v, want one VOIDED", got)
@@ -113,7 +113,7 @@ func TestCancelledBeforeReservedIsNeverAuthorised(t *testing.T) {
 		t.Errorf("payment.authorised events = %d, want 0", n)
 	}
 	if got := h.sim.Authorizations(); len(got) != 0 {
-		t.Errorf("provider authorizations = %+v, want none", got)
+		t.Errorf("provider authorisations = %+v, want none", got)
 	}
 	if got := h.payments(""); len(got) != 0 {
 		t.Errorf("payments without filter = %+v, want tombstones hidden", got)
@@ -146,7 +146,7 @@ func TestBatchOfReservations(t *testing.T) {
 		h.waitEvent(id, schemas.TypePaymentAuthorisedV1)
 	}
 	if got := len(h.sim.Authorizations()); got != len(ids) {
-		t.Errorf("provider authorizations = %d, want %d", got, len(ids))
+		t.Errorf("provider authorisations = %d, want %d", got, len(ids))
 	}
 }
 

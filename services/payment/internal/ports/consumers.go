@@ -12,6 +12,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/schemas"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
@@ -25,11 +26,8 @@ const (
 
 // Saga handles the saga events the payment service consumes.
 type Saga struct {
-	Authorise command.Authorise
-	Capture   command.Capture
-	Cancel    command.Cancel
-	Orphans   command.VoidOrphans // voids authorisations of orders cancelled meanwhile
-	Pool      *pgxpool.Pool
+	App  app.Application
+	Pool *pgxpool.Pool
 	// Parallel bounds the provider calls of one batch running at once.
 	Parallel int
 	Log      *slog.Logger
@@ -76,13 +74,13 @@ func (s *Saga) prepareAuthorise(ctx context.Context, ev event.Event) record {
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
-	cmd := command.AuthoriseCommand{OrderID: p.OrderID, AmountCents: p.TotalCents, Currency: p.Currency, CardToken: p.PaymentMethod}
-	d, err := s.Authorise.Decide(ctx, cmd)
+	cmd := command.Authorise{OrderID: p.OrderID, AmountCents: p.TotalCents, Currency: p.Currency, CardToken: p.PaymentMethod}
+	d, err := s.App.Commands.Authorise.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
 	return func(ctx context.Context, tx command.Tx) (func(context.Context), error) {
-		orphan, err := s.Authorise.Record(ctx, tx, cmd, d)
+		orphan, err := s.App.Commands.Authorise.Record(ctx, tx, cmd, d)
 		if err != nil || orphan == "" {
 			return nil, err
 		}
@@ -94,7 +92,7 @@ func (s *Saga) prepareAuthorise(ctx context.Context, ev event.Event) record {
 // while the provider was being called. On failure the tombstone keeps it
 // and the periodic sweep voids it later.
 func (s *Saga) voidOrphan(ctx context.Context, orderID, authID string) {
-	if err := s.Orphans.One(ctx, orderID, authID); err != nil {
+	if err := s.App.Commands.VoidOrphans.One(ctx, orderID, authID); err != nil {
 		s.Log.WarnContext(ctx, "void authorisation of cancelled order; the sweep retries",
 			slog.String("auth_id", authID), slog.Any("error", err))
 		return
@@ -122,13 +120,13 @@ func (s *Saga) prepareCapture(ctx context.Context, ev event.Event) record {
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
-	cmd := command.CaptureCommand{OrderID: p.OrderID, AmountCents: p.TotalCents}
-	d, err := s.Capture.Decide(ctx, cmd)
+	cmd := command.Capture{OrderID: p.OrderID, AmountCents: p.TotalCents}
+	d, err := s.App.Commands.Capture.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
 	return func(ctx context.Context, tx command.Tx) (func(context.Context), error) {
-		return nil, s.Capture.Record(ctx, tx, cmd, d)
+		return nil, s.App.Commands.Capture.Record(ctx, tx, cmd, d)
 	}
 }
 
@@ -137,13 +135,13 @@ func (s *Saga) prepareCancel(ctx context.Context, ev event.Event) record {
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
-	cmd := command.CancelCommand{OrderID: p.OrderID}
-	d, err := s.Cancel.Decide(ctx, cmd)
+	cmd := command.Cancel{OrderID: p.OrderID}
+	d, err := s.App.Commands.Cancel.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
 	return func(ctx context.Context, tx command.Tx) (func(context.Context), error) {
-		return nil, s.Cancel.Record(ctx, tx, cmd, d)
+		return nil, s.App.Commands.Cancel.Record(ctx, tx, cmd, d)
 	}
 }
 

@@ -10,13 +10,13 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/page"
 	"github.com/eventshop/eventshop/pkg/problem"
-	"github.com/eventshop/eventshop/services/payment/internal/app/query"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
 // HTTP serves the payment service's routes.
 type HTTP struct {
-	List     query.ListPayments
+	App      app.Application
 	Verifier *auth.Verifier
 }
 
@@ -59,7 +59,7 @@ func (h HTTP) listPayments(c echo.Context) error {
 	if err != nil {
 		return problem.BadRequest(err.Error())
 	}
-	ps, next, err := h.List.Handle(c.Request().Context(), status, req)
+	ps, next, err := h.App.Queries.ListPayments.Handle(c.Request().Context(), status, req)
 	if errors.Is(err, page.ErrInvalid) {
 		return problem.BadRequest(err.Error())
 	}

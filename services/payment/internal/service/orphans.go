@@ -4,17 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"time"
-
-	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
-	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
 // sweepBatch is the most held authorisations one sweep voids.
 const sweepBatch = 100
-
-func (s *Service) orphans(payments *postgres.Payments, now func() time.Time) command.VoidOrphans {
-	return command.VoidOrphans{Payments: payments, Transactions: payments, Provider: s.provider, Now: now}
-}
 
 // sweepOrphans voids, every OrphanSweep until ctx is done, the
 // authorisations tombstones still hold because their first void failed.
@@ -31,7 +24,7 @@ func (s *Service) sweepOrphans(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		n, err := s.saga.Orphans.Handle(ctx, sweepBatch)
+		n, err := s.saga.App.Commands.VoidOrphans.Handle(ctx, sweepBatch)
 		if err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "void held authorisations", slog.Int("voided", n), slog.Any("error", err))
 			continue

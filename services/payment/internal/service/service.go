@@ -21,8 +21,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/provider"
-	"github.com/eventshop/eventshop/services/payment/internal/app/command"
-	"github.com/eventshop/eventshop/services/payment/internal/app/query"
+	"github.com/eventshop/eventshop/services/payment/internal/app"
 	"github.com/eventshop/eventshop/services/payment/internal/ports"
 	"github.com/eventshop/eventshop/services/payment/migrations"
 )
@@ -77,18 +76,13 @@ func (s *Service) build(ctx context.Context) error {
 	recordBreaker(provider.BreakerName, gobreaker.StateClosed)
 	payments := postgres.NewPayments(s.pool)
 	now := func() time.Time { return time.Now().UTC() }
-	s.saga = &ports.Saga{
-		Authorise: command.Authorise{Payments: payments, Provider: s.provider, Now: now},
-		Capture:   command.Capture{Payments: payments, Provider: s.provider, Now: now},
-		Cancel:    command.Cancel{Payments: payments, Provider: s.provider, Now: now},
-		Orphans:   s.orphans(payments, now),
-		Pool:      s.pool, Parallel: s.cfg.ProviderParallel, Log: s.log,
-	}
+	application := app.New(payments, s.provider, now)
+	s.saga = &ports.Saga{App: application, Pool: s.pool, Parallel: s.cfg.ProviderParallel, Log: s.log}
 	s.http = httpserver.New(s.log, "payment")
 	s.http.AddReadyCheck("database", s.pool.Ping)
 	s.http.AddReadyCheck("nats", s.bus.Ready)
 	s.http.AddBreakers(s.provider)
-	ports.HTTP{List: query.ListPayments{Payments: payments}, Verifier: verifier}.Register(s.http.Echo)
+	ports.HTTP{App: application, Verifier: verifier}.Register(s.http.Echo)
 	return nil
 }
 

@@ -8,13 +8,8 @@ import (
 	"strings"
 
 	"github.com/eventshop/eventshop/pkg/event"
-	"github.com/eventshop/eventshop/pkg/telemetry"
-	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/inventory/internal/domain"
 )
-
-// Source is the ce-source of every event the inventory emits.
-const Source = "inventory"
 
 // OrderUpdate decides what an order event does. res is the order's stored
 // reservation, nil when there is none; products holds the products that the
@@ -35,30 +30,6 @@ type Repository interface {
 	UpdateProduct(ctx context.Context, sku string, fn func(*domain.Product) ([]event.Event, error)) error
 }
 
-// newEvent builds an event of the inventory that continues the trace in ctx.
-func newEvent(ctx context.Context, typ, subject string, payload any) (event.Event, error) {
-	ev, err := event.New(Source, typ, subject, payload)
-	if err != nil {
-		return event.Event{}, err
-	}
-	ev.TraceParent = telemetry.TraceParent(ctx)
-	return ev, nil
-}
-
-// stockChanged builds one inventory.stock_changed.v1 per product, in SKU order.
-func stockChanged(ctx context.Context, products []*domain.Product) ([]event.Event, error) {
-	evs := make([]event.Event, 0, len(products))
-	for _, p := range products {
-		ev, err := newEvent(ctx, schemas.TypeInventoryStockChangedV1, p.SKU(),
-			schemas.InventoryStockChangedV1{SKU: p.SKU(), Available: p.Available()})
-		if err != nil {
-			return nil, err
-		}
-		evs = append(evs, ev)
-	}
-	return evs, nil
-}
-
 // touched returns the products that lines name, once each, in SKU order.
 func touched(products map[string]*domain.Product, lines []domain.Line) []*domain.Product {
 	seen := make(map[string]bool, len(lines))
@@ -70,14 +41,5 @@ func touched(products map[string]*domain.Product, lines []domain.Line) []*domain
 		}
 	}
 	slices.SortFunc(out, func(a, b *domain.Product) int { return strings.Compare(a.SKU(), b.SKU()) })
-	return out
-}
-
-// toLines turns domain lines into event lines.
-func toLines(lines []domain.Line) []schemas.Line {
-	out := make([]schemas.Line, len(lines))
-	for i, l := range lines {
-		out[i] = schemas.Line{SKU: l.SKU, Quantity: int(l.Quantity)}
-	}
 	return out
 }

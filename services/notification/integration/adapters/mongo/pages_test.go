@@ -30,7 +30,7 @@ func TestListForCustomerPagesEveryNotificationOnceWhileNotificationsArrive(t *te
 		want = append(want, add("alice", t0.Add(time.Duration(i/2)*time.Second)))
 	}
 	add("bob", t0)
-	list := query.ListForCustomer{Repo: r}
+	list := query.ListForCustomerHandler{Repo: r}
 	got := pagetest.Walk(t, func(cursor string) pagetest.Page {
 		req, err := page.Parse(url.Values{"limit": {"3"}, "cursor": {cursor}})
 		if err != nil {

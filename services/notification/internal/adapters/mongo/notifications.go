@@ -122,7 +122,7 @@ func (r *Notifications) find(ctx context.Context, filter bson.M, opts *options.F
 // that holds the claim gets here; should a round that outlived its lease
 // race another one between the read and the update, the second update
 // stores the same state and queues an event with the same id (see
-// command.Deliver), which the stream drops.
+// command.DeliverHandler), which the stream drops.
 func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev event.Event) error {
 	s := n.Snapshot()
 	if ev.TraceParent == "" {

@@ -13,9 +13,6 @@ import (
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// Source is the service's name as the source of its events.
-const Source = "notification"
-
 // ErrChannelOpen marks a message the channel refused without trying, because
 // its breaker is open; the delivery is postponed without counting an attempt.
 var ErrChannelOpen = errors.New("delivery channel unavailable")

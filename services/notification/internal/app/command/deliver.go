@@ -6,20 +6,16 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/telemetry"
-	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// Deliver sends due notifications through the channel and records the outcome.
+// DeliverHandler sends due notifications through the channel and records the outcome.
 //
 // Delivery is at least once: a crash after the channel accepted a message and
 // before it is marked SENT sends it again when its claim expires. Channels
 // receive the notification id to recognise a repeat.
-type Deliver struct {
+type DeliverHandler struct {
 	Repo    Repository
 	Channel Channel
 	Policy  domain.RetryPolicy
@@ -35,7 +31,7 @@ type Deliver struct {
 }
 
 // Due delivers the notifications due now and returns how many it read.
-func (d Deliver) Due(ctx context.Context) (int, error) {
+func (d DeliverHandler) Due(ctx context.Context) (int, error) {
 	batch := d.Batch
 	if batch <= 0 {
 		batch = 50
@@ -53,7 +49,7 @@ func (d Deliver) Due(ctx context.Context) (int, error) {
 }
 
 // Handle makes one delivery round of n, unless another worker claimed it.
-func (d Deliver) Handle(ctx context.Context, n domain.Notification) error {
+func (d DeliverHandler) Handle(ctx context.Context, n domain.Notification) error {
 	now := d.Clock.now()
 	claimed, err := d.Repo.Claim(ctx, n, now, d.ClaimEnd(now))
 	if err != nil || !claimed {
@@ -64,11 +60,11 @@ func (d Deliver) Handle(ctx context.Context, n domain.Notification) error {
 
 // ClaimEnd is when a round claimed at now falls due again, should it fail
 // before its outcome is stored.
-func (d Deliver) ClaimEnd(now time.Time) time.Time { return now.Add(leaseOrDefault(d.Lease)) }
+func (d DeliverHandler) ClaimEnd(now time.Time) time.Time { return now.Add(leaseOrDefault(d.Lease)) }
 
 // HandleClaimed makes one delivery round of n, whose round the caller holds:
 // claimed by Handle, or stored claimed by Record for its first round.
-func (d Deliver) HandleClaimed(ctx context.Context, n domain.Notification) error {
+func (d DeliverHandler) HandleClaimed(ctx context.Context, n domain.Notification) error {
 	sendErr := d.Channel.Send(ctx, toMessage(n))
 	if sendErr == nil {
 		// Recorded even when shutting down, so a delivered message is not sent again.
@@ -80,7 +76,7 @@ func (d Deliver) HandleClaimed(ctx context.Context, n domain.Notification) error
 	return d.retry(ctx, n, sendErr)
 }
 
-func (d Deliver) sent(ctx context.Context, n domain.Notification) error {
+func (d DeliverHandler) sent(ctx context.Context, n domain.Notification) error {
 	if err := n.Delivered(d.Channel.Name(), d.Clock.now()); err != nil {
 		return nil // already sent by another round
 	}
@@ -98,7 +94,7 @@ func (d Deliver) sent(ctx context.Context, n domain.Notification) error {
 	return nil
 }
 
-func (d Deliver) retry(ctx context.Context, n domain.Notification, cause error) error {
+func (d DeliverHandler) retry(ctx context.Context, n domain.Notification, cause error) error {
 	now := d.Clock.now()
 	var err error
 	if errors.Is(cause, ErrChannelOpen) {
@@ -120,7 +116,7 @@ func (d Deliver) retry(ctx context.Context, n domain.Notification, cause error) 
 	return nil
 }
 
-func (d Deliver) changed(n domain.Notification, err error) {
+func (d DeliverHandler) changed(n domain.Notification, err error) {
 	if d.Changed != nil {
 		d.Changed(n, err)
 	}
@@ -138,23 +134,4 @@ func toMessage(n domain.Notification) Message {
 		NotificationID: n.ID(), OrderID: n.ID(), CustomerID: n.CustomerID(),
 		Kind: string(n.Kind()), Subject: n.Subject(), Body: n.Body(),
 	}
-}
-
-// sentEventSpace names the ids of notification.sent events.
-var sentEventSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:eventshop:notification.sent"))
-
-// sentEvent is the notification.sent.v1 event of a delivered notification.
-// Its id follows from the notification's, so that the event of a second
-// round (one that outlived its lease while another round delivered too) is
-// the same event, which the stream and every inbox drop.
-func sentEvent(n domain.Notification) (event.Event, error) {
-	ev, err := event.New(Source, schemas.TypeNotificationSentV1, n.ID(), schemas.NotificationSentV1{
-		NotificationID: n.ID(), OrderID: n.ID(), CustomerID: n.CustomerID(),
-		Kind: string(n.Kind()), Channel: n.Channel(),
-	})
-	if err != nil {
-		return event.Event{}, fmt.Errorf("build sent event: %w", err)
-	}
-	ev.ID = uuid.NewSHA1(sentEventSpace, []byte(n.ID())).String()
-	return ev, nil
 }

@@ -25,10 +25,10 @@ func clock() time.Time { return t0 }
 func recorded(t *testing.T) *memRepo {
 	t.Helper()
 	repo := newMemRepo()
-	rec := command.Record{Repo: repo, Clock: clock}
+	rec := command.RecordHandler{Repo: repo, Clock: clock}
 	final := domain.Final{OrderID: orderID, CustomerID: "alice", Kind: domain.KindConfirmed, TotalCents: 100, Currency: "EUR"}
 	for i, want := range []bool{true, false} {
-		created, err := rec.Handle(t.Context(), command.RecordCommand{EventID: fmt.Sprint("ev-", i), Final: final})
+		created, err := rec.Handle(t.Context(), command.Record{EventID: fmt.Sprint("ev-", i), Final: final})
 		if err != nil || created != want {
 			t.Fatalf("record #%d = %v, %v; want created %v", i, created, err, want)
 		}
@@ -64,7 +64,7 @@ func TestDeliverRound(t *testing.T) {
 			repo := recorded(t)
 			repo.lostRace = tc.lostRace
 			ch := &fakeChannel{err: tc.sendErr}
-			d := command.Deliver{Repo: repo, Channel: ch, Policy: policy, Clock: clock}
+			d := command.DeliverHandler{Repo: repo, Channel: ch, Policy: policy, Clock: clock}
 			if n, err := d.Due(t.Context()); err != nil || n != 1 {
 				t.Fatalf("Due = %d, %v; want 1 read", n, err)
 			}
@@ -80,7 +80,7 @@ func TestDeliverRound(t *testing.T) {
 func TestDeliveredEventDescribesTheNotification(t *testing.T) {
 	t.Parallel()
 	repo := recorded(t)
-	d := command.Deliver{Repo: repo, Channel: &fakeChannel{}, Clock: clock}
+	d := command.DeliverHandler{Repo: repo, Channel: &fakeChannel{}, Clock: clock}
 	if _, err := d.Due(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestDeliveredDuringShutdownIsRecorded(t *testing.T) {
 	t.Parallel()
 	repo := recorded(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	d := command.Deliver{Repo: repo, Channel: cancelling{cancel}, Clock: clock}
+	d := command.DeliverHandler{Repo: repo, Channel: cancelling{cancel}, Clock: clock}
 	if err := d.Handle(ctx, repo.get(orderID)); err != nil {
 		t.Fatalf("Handle = %v, want the delivery recorded", err)
 	}

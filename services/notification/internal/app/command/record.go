@@ -8,14 +8,14 @@ import (
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// RecordCommand asks to record the notification of an order's final state.
-type RecordCommand struct {
+// Record asks to record the notification of an order's final state.
+type Record struct {
 	// EventID is the id of the order event that announced the state.
 	EventID string
 	Final   domain.Final
 }
 
-// Record stores the one notification of an order.
+// RecordHandler stores the one notification of an order.
 //
 // It is exactly-once per order without an inbox or a transaction because the
 // order id is the document's _id: the repository inserts only if absent, so a
@@ -24,7 +24,7 @@ type RecordCommand struct {
 // nothing, and two concurrent inserts leave one winner through the unique
 // _id. The sent event is not queued here but in the update that marks the
 // notification SENT, so it tells of a delivery that happened.
-type Record struct {
+type RecordHandler struct {
 	Repo  Repository
 	Clock Clock
 	// FirstRound, when set, takes each new notification for its first
@@ -43,7 +43,7 @@ type Record struct {
 }
 
 // Handle records cmd and reports whether a new notification was stored.
-func (r Record) Handle(ctx context.Context, cmd RecordCommand) (bool, error) {
+func (r RecordHandler) Handle(ctx context.Context, cmd Record) (bool, error) {
 	now := r.Clock.now()
 	n, err := domain.New(cmd.Final, now)
 	if err != nil {

@@ -18,11 +18,11 @@ func TestRecordHandsTheFirstRoundOver(t *testing.T) {
 	t.Parallel()
 	repo := newMemRepo()
 	var handed []domain.Notification
-	rec := command.Record{Repo: repo, Clock: clock, Lease: 30 * time.Second,
+	rec := command.RecordHandler{Repo: repo, Clock: clock, Lease: 30 * time.Second,
 		FirstRound: func(_ context.Context, n domain.Notification) { handed = append(handed, n) }}
 	final := domain.Final{OrderID: orderID, CustomerID: "alice", Kind: domain.KindRejected, Reason: "no stock"}
 	for i := range 2 {
-		if _, err := rec.Handle(t.Context(), command.RecordCommand{EventID: fmt.Sprint("ev-", i), Final: final}); err != nil {
+		if _, err := rec.Handle(t.Context(), command.Record{EventID: fmt.Sprint("ev-", i), Final: final}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,7 +51,7 @@ func TestHandleClaimedDeliversWithoutAClaim(t *testing.T) {
 	repo := recorded(t)
 	repo.lostRace = true
 	ch := &fakeChannel{}
-	d := command.Deliver{Repo: repo, Channel: ch, Clock: clock}
+	d := command.DeliverHandler{Repo: repo, Channel: ch, Clock: clock}
 	if err := d.HandleClaimed(t.Context(), repo.get(orderID)); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestLateSecondRoundQueuesTheSameEvent(t *testing.T) {
 	t.Parallel()
 	repo := recorded(t)
 	pending := repo.get(orderID)
-	d := command.Deliver{Repo: repo, Channel: &fakeChannel{}, Clock: clock}
+	d := command.DeliverHandler{Repo: repo, Channel: &fakeChannel{}, Clock: clock}
 	for range 2 {
 		if err := d.HandleClaimed(t.Context(), pending); err != nil {
 			t.Fatal(err)

@@ -8,9 +8,9 @@ import (
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// ListForCustomer lists a customer's notifications, newest first, a page at
+// ListForCustomerHandler lists a customer's notifications, newest first, a page at
 // a time.
-type ListForCustomer struct {
+type ListForCustomerHandler struct {
 	Repo Notifications
 }
 
@@ -18,7 +18,7 @@ type ListForCustomer struct {
 // the next page ("" on the last). A notification written while a customer
 // pages is newer than every cursor: it shows on a new first page and never
 // shifts or repeats the pages being read.
-func (q ListForCustomer) Handle(ctx context.Context, customerID string, r page.Request) ([]domain.Notification, string, error) {
+func (q ListForCustomerHandler) Handle(ctx context.Context, customerID string, r page.Request) ([]domain.Notification, string, error) {
 	var after *Position
 	if r.After != nil {
 		t, id, err := page.ParseTimeKey(r.After)

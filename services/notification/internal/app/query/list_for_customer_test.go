@@ -47,7 +47,7 @@ func TestListForCustomer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, _, err := query.ListForCustomer{Repo: tc.repo}.Handle(t.Context(), "alice", page.Request{Limit: 10})
+			got, _, err := query.ListForCustomerHandler{Repo: tc.repo}.Handle(t.Context(), "alice", page.Request{Limit: 10})
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("Handle error = %v, want %v", err, tc.wantErr)
 			}
@@ -68,7 +68,7 @@ func TestListForCustomer(t *testing.T) {
 
 func TestListForCustomerRejectsForeignCursors(t *testing.T) {
 	t.Parallel()
-	_, _, err := query.ListForCustomer{Repo: &listed{}}.Handle(t.Context(), "alice", page.Request{Limit: 10, After: []string{"x"}})
+	_, _, err := query.ListForCustomerHandler{Repo: &listed{}}.Handle(t.Context(), "alice", page.Request{Limit: 10, After: []string{"x"}})
 	if !errors.Is(err, page.ErrInvalid) {
 		t.Errorf("err = %v, want page.ErrInvalid", err)
 	}

@@ -25,7 +25,7 @@ import (
 // (customer_id, key), which rolls the whole batch back: that is
 // command.ErrIdempotencyKeyUsed, and it decides between concurrent requests.
 func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Idempotency) error {
-	ev, err := placedEvent(ctx, o)
+	ev, err := command.PlacedEvent(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func queueUpdates(ctx context.Context, batch *pgx.Batch, orders []*domain.Order,
 		if o.Status() == before {
 			continue
 		}
-		ev, err := changeEvent(ctx, o)
+		ev, err := command.ChangeEvent(ctx, o)
 		if err != nil {
 			return nil, err
 		}

@@ -34,7 +34,7 @@ func TestListPaymentsPagesEveryPaymentOnceWhilePaymentsArrive(t *testing.T) {
 		// pairs share a time, so the order id breaks the tie
 		want = append(want, insert(base.Add(time.Duration(i/2)*time.Second)))
 	}
-	list := query.ListPayments{Payments: postgres.NewPayments(pool)}
+	list := query.ListPaymentsHandler{Payments: postgres.NewPayments(pool)}
 	got := pagetest.Walk(t, func(cursor string) pagetest.Page {
 		r := page.Request{Limit: 3}
 		if cursor != "" {
@@ -61,7 +61,7 @@ func TestListPaymentsPagesEveryPaymentOnceWhilePaymentsArrive(t *testing.T) {
 
 func TestListPaymentsRejectsForeignCursors(t *testing.T) {
 	t.Parallel()
-	list := query.ListPayments{Payments: postgres.NewPayments(open(t))}
+	list := query.ListPaymentsHandler{Payments: postgres.NewPayments(open(t))}
 	for _, key := range [][]string{{"2026-01-01T00:00:00Z", "not-a-uuid"}, {"yesterday", "0193b1d4-0000-7000-8000-000000000000"}, {"x"}} {
 		_, _, err := list.Handle(t.Context(), domain.StatusAuthorised, page.Request{Limit: 3, After: key})
 		if !errors.Is(err, page.ErrInvalid) {

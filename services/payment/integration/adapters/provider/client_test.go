@@ -37,11 +37,11 @@ func fastConfig(url string) provider.Config {
 		Backoff: time.Millisecond, TripAfter: 100, OpenFor: time.Minute}
 }
 
-func request(key, token string) command.AuthorizeRequest {
-	return command.AuthorizeRequest{IdempotencyKey: key, AmountCents: 4200, Currency: "EUR", CardToken: token}
+func request(key, token string) command.AuthoriseRequest {
+	return command.AuthoriseRequest{IdempotencyKey: key, AmountCents: 4200, Currency: "EUR", CardToken: token}
 }
 
-func TestAuthorizeOutcomes(t *testing.T) {
+func TestAuthoriseOutcomes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
@@ -61,7 +61,7 @@ func TestAuthorizeOutcomes(t *testing.T) {
 			t.Parallel()
 			sim, url := startSimulator(t, simulator.Config{Faults: tt.faults})
 			c := provider.New(fastConfig(url))
-			id, err := c.Authorize(t.Context(), request("order-1", tt.token))
+			id, err := c.Authorise(t.Context(), request("order-1", tt.token))
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -69,7 +69,7 @@ func TestAuthorizeOutcomes(t *testing.T) {
 				t.Errorf("id = %q with err %v", id, err)
 			}
 			if got := len(sim.Authorizations()); got != tt.wantAuths {
-				t.Errorf("provider authorizations = %d, want %d", got, tt.wantAuths)
+				t.Errorf("provider authorisations = %d, want %d", got, tt.wantAuths)
 			}
 		})
 	}
@@ -82,7 +82,7 @@ func TestDeclinesDoNotOpenBreaker(t *testing.T) {
 	cfg.TripAfter = 2
 	c := provider.New(cfg)
 	for range 5 {
-		if _, err := c.Authorize(t.Context(), request("declined", simulator.TokenDecline)); !errors.Is(err, command.ErrDeclined) {
+		if _, err := c.Authorise(t.Context(), request("declined", simulator.TokenDecline)); !errors.Is(err, command.ErrDeclined) {
 			t.Fatalf("err = %v, want declined", err)
 		}
 	}
@@ -98,18 +98,18 @@ func TestAFewTimeoutsAmongSuccessesKeepBreakerClosed(t *testing.T) {
 	cfg.TripAfter = 3
 	c := provider.New(cfg)
 	for i := range 10 {
-		if _, err := c.Authorize(t.Context(), request(fmt.Sprintf("fast-%d", i), simulator.TokenVisa)); err != nil {
-			t.Fatalf("authorize: %v", err)
+		if _, err := c.Authorise(t.Context(), request(fmt.Sprintf("fast-%d", i), simulator.TokenVisa)); err != nil {
+			t.Fatalf("authorise: %v", err)
 		}
 	}
-	if _, err := c.Authorize(t.Context(), request("slow", simulator.TokenTimeout)); !errors.Is(err, command.ErrProviderTimeout) {
+	if _, err := c.Authorise(t.Context(), request("slow", simulator.TokenTimeout)); !errors.Is(err, command.ErrProviderTimeout) {
 		t.Fatalf("err = %v, want timeout", err)
 	}
 	if c.State() != gobreaker.StateClosed {
 		t.Fatalf("breaker = %s after 3 timed-out attempts among 10 successes, want closed", c.State())
 	}
-	if _, err := c.Authorize(t.Context(), request("fast-after", simulator.TokenVisa)); err != nil {
-		t.Fatalf("authorize after the timeout: %v", err)
+	if _, err := c.Authorise(t.Context(), request("fast-after", simulator.TokenVisa)); err != nil {
+		t.Fatalf("authorise after the timeout: %v", err)
 	}
 }
 
@@ -117,9 +117,9 @@ func TestFailuresExhaustingAttemptsAreAnOutage(t *testing.T) {
 	t.Parallel()
 	_, url := startSimulator(t, simulator.Config{})
 	c := provider.New(fastConfig(url))
-	id, err := c.Authorize(t.Context(), request("to-capture", simulator.TokenVisa))
+	id, err := c.Authorise(t.Context(), request("to-capture", simulator.TokenVisa))
 	if err != nil {
-		t.Fatalf("authorize: %v", err)
+		t.Fatalf("authorise: %v", err)
 	}
 	res, err := http.Post(url+"/v1/admin/faults", "application/json", strings.NewReader(`{"failure_rate":1}`))
 	if err != nil {
@@ -143,18 +143,18 @@ func TestTimeoutsOpenBreaker(t *testing.T) {
 	var opened atomic.Bool
 	cfg.OnStateChange = func(_, to gobreaker.State) { opened.Store(to == gobreaker.StateOpen) }
 	c := provider.New(cfg)
-	if _, err := c.Authorize(t.Context(), request("slow", simulator.TokenTimeout)); !errors.Is(err, command.ErrProviderTimeout) {
+	if _, err := c.Authorise(t.Context(), request("slow", simulator.TokenTimeout)); !errors.Is(err, command.ErrProviderTimeout) {
 		t.Fatalf("err = %v, want timeout", err)
 	}
 	if c.State() != gobreaker.StateOpen || !opened.Load() {
 		t.Fatalf("breaker = %s, want open after 3 timed-out attempts", c.State())
 	}
-	_, err := c.Authorize(t.Context(), request("fast", simulator.TokenVisa))
+	_, err := c.Authorise(t.Context(), request("fast", simulator.TokenVisa))
 	if !errors.Is(err, command.ErrProviderUnavailable) || !errors.Is(err, gobreaker.ErrOpenState) {
 		t.Fatalf("err = %v, want unavailable because the breaker is open", err)
 	}
 	if got := len(sim.Authorizations()); got != 0 {
-		t.Errorf("provider authorizations = %d, want 0: an open breaker sends nothing", got)
+		t.Errorf("provider authorisations = %d, want 0: an open breaker sends nothing", got)
 	}
 }
 
@@ -166,7 +166,7 @@ func TestCancelledCallerDoesNotCountAsFailure(t *testing.T) {
 	c := provider.New(cfg)
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(20*time.Millisecond, cancel)
-	_, err := c.Authorize(ctx, request("slow", simulator.TokenTimeout))
+	_, err := c.Authorise(ctx, request("slow", simulator.TokenTimeout))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -202,15 +202,15 @@ func TestRetryDoesNotAuthoriseTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := provider.New(fastConfig(lossyProxy(t, sim)))
-	id, err := c.Authorize(t.Context(), request("order-7", simulator.TokenVisa))
+	id, err := c.Authorise(t.Context(), request("order-7", simulator.TokenVisa))
 	if err != nil {
-		t.Fatalf("authorize: %v", err)
+		t.Fatalf("authorise: %v", err)
 	}
 	auths := sim.Authorizations()
 	if len(auths) != 1 || auths[0].ID != id {
-		t.Fatalf("provider authorizations = %+v, want exactly %s", auths, id)
+		t.Fatalf("provider authorisations = %+v, want exactly %s", auths, id)
 	}
-	again, err := c.Authorize(t.Context(), request("order-7", simulator.TokenVisa))
+	again, err := c.Authorise(t.Context(), request("order-7", simulator.TokenVisa))
 	if err != nil || again != id {
 		t.Fatalf("repeat = %q, %v; want %q", again, err, id)
 	}

@@ -31,7 +31,7 @@ func TestCaptureAndVoid(t *testing.T) {
 			t.Parallel()
 			sim, url := startSimulator(t, simulator.Config{})
 			c := provider.New(fastConfig(url))
-			id, err := c.Authorize(t.Context(), request("order", simulator.TokenVisa))
+			id, err := c.Authorise(t.Context(), request("order", simulator.TokenVisa))
 			if err != nil {
 				t.Fatal(err)
 			}

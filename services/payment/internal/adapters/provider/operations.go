@@ -10,21 +10,21 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
-// authorizeBody is the provider's authorization request.
-type authorizeBody struct {
+// authoriseBody is the provider's authorisation request.
+type authoriseBody struct {
 	IdempotencyKey string `json:"idempotency_key"`
 	AmountCents    int64  `json:"amount_cents"`
 	Currency       string `json:"currency"`
 	CardToken      string `json:"card_token"`
 }
 
-// Authorize asks the provider to hold req's amount and returns the
+// Authorise asks the provider to hold req's amount and returns the
 // authorisation id. A decline is an answer, not a provider failure: it does
 // not count against the breaker and returns command.ErrDeclined.
-func (c *Client) Authorize(ctx context.Context, req command.AuthorizeRequest) (string, error) {
-	res, err := c.call(ctx, http.MethodPost, "/v1/authorizations", authorizeBody(req))
+func (c *Client) Authorise(ctx context.Context, req command.AuthoriseRequest) (string, error) {
+	res, err := c.call(ctx, http.MethodPost, "/v1/authorizations", authoriseBody(req))
 	if err != nil {
-		return "", fmt.Errorf("authorize: %w", err)
+		return "", fmt.Errorf("authorise: %w", err)
 	}
 	switch res.status {
 	case http.StatusCreated, http.StatusOK:
@@ -32,13 +32,13 @@ func (c *Client) Authorize(ctx context.Context, req command.AuthorizeRequest) (s
 			ID string `json:"id"`
 		}
 		if err := json.Unmarshal(res.body, &auth); err != nil || auth.ID == "" {
-			return "", fmt.Errorf("authorize: %w: unreadable answer", command.ErrProviderUnavailable)
+			return "", fmt.Errorf("authorise: %w: unreadable answer", command.ErrProviderUnavailable)
 		}
 		return auth.ID, nil
 	case http.StatusPaymentRequired:
-		return "", fmt.Errorf("authorize: %w", command.ErrDeclined)
+		return "", fmt.Errorf("authorise: %w", command.ErrDeclined)
 	}
-	return "", unexpected("authorize", res)
+	return "", unexpected("authorise", res)
 }
 
 // captureBody is the provider's capture request.
@@ -46,7 +46,7 @@ type captureBody struct {
 	AmountCents int64 `json:"amount_cents"`
 }
 
-// Capture captures amountCents of authorisation authID. Capturing a captured
+// CaptureHandler captures amountCents of authorisation authID. Capturing a captured
 // authorisation again succeeds without a second capture; a voided one
 // returns command.ErrProviderConflict.
 func (c *Client) Capture(ctx context.Context, authID string, amountCents int64) error {

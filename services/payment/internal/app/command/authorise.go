@@ -9,8 +9,8 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-// AuthoriseCommand asks to authorise an order's total, from inventory.reserved.
-type AuthoriseCommand struct {
+// Authorise asks to authorise an order's total, from inventory.reserved.
+type Authorise struct {
 	OrderID     string
 	AmountCents int64
 	Currency    string
@@ -24,8 +24,13 @@ type AuthoriseDecision struct {
 	reason string // set when failed
 }
 
-// Authorise authorises orders' totals with the provider.
-type Authorise struct {
+// AuthoriseHandler authorises orders' totals with the provider. It is the
+// decide-then-record variant of a command: Decide calls the provider with no
+// transaction open, because the call may take seconds and must not hold row
+// locks or a pool connection meanwhile; Record stores the answer and its
+// event in the transaction the port opens for the event. The other handlers
+// here (Capture, Cancel) are split the same way.
+type AuthoriseHandler struct {
 	Payments Payments
 	Provider Provider
 	Now      func() time.Time
@@ -35,7 +40,7 @@ type Authorise struct {
 // idempotency key is the order id, so deciding twice never charges twice.
 // An error means the event is to be handled again later (for example when
 // ctx was cancelled); provider failures are decisions, not errors.
-func (a Authorise) Decide(ctx context.Context, cmd AuthoriseCommand) (AuthoriseDecision, error) {
+func (a AuthoriseHandler) Decide(ctx context.Context, cmd Authorise) (AuthoriseDecision, error) {
 	_, err := a.Payments.Get(ctx, cmd.OrderID)
 	switch {
 	case err == nil:
@@ -43,7 +48,9 @@ func (a Authorise) Decide(ctx context.Context, cmd AuthoriseCommand) (AuthoriseD
 	case !errors.Is(err, ErrNotFound):
 		return AuthoriseDecision{}, fmt.Errorf("load payment: %w", err)
 	}
-	authID, err := a.Provider.Authorize(ctx, AuthorizeRequest{
+	authID, err := a.Provider.Authorise(ctx, AuthoriseRequest{
+		// The provider stores this key: keep its spelling, or a
+		// redelivered event would authorise a second time.
 		IdempotencyKey: "authorize:" + cmd.OrderID,
 		AmountCents:    cmd.AmountCents,
 		Currency:       cmd.Currency,
@@ -55,7 +62,7 @@ func (a Authorise) Decide(ctx context.Context, cmd AuthoriseCommand) (AuthoriseD
 	if reason := failureReason(err); reason != "" {
 		return AuthoriseDecision{reason: reason}, nil
 	}
-	return AuthoriseDecision{}, fmt.Errorf("authorize: %w", err)
+	return AuthoriseDecision{}, fmt.Errorf("authorise: %w", err)
 }
 
 // failureReason maps a provider error to the reason of payment.failed, or ""
@@ -76,7 +83,7 @@ func failureReason(err error) string {
 // authorisation that must be voided after the transaction commits (with
 // VoidOrphans): one made for an order that was cancelled while the provider
 // was being called, which the tombstone now holds.
-func (a Authorise) Record(ctx context.Context, tx Tx, cmd AuthoriseCommand, d AuthoriseDecision) (string, error) {
+func (a AuthoriseHandler) Record(ctx context.Context, tx Tx, cmd Authorise, d AuthoriseDecision) (string, error) {
 	existing, err := tx.GetForUpdate(ctx, cmd.OrderID)
 	if errors.Is(err, ErrNotFound) {
 		if d.known {
@@ -98,7 +105,7 @@ func (a Authorise) Record(ctx context.Context, tx Tx, cmd AuthoriseCommand, d Au
 
 // insert stores the new payment d decided with its event; ErrChanged when
 // the order got a payment record meanwhile.
-func (a Authorise) insert(ctx context.Context, tx Tx, cmd AuthoriseCommand, d AuthoriseDecision) error {
+func (a AuthoriseHandler) insert(ctx context.Context, tx Tx, cmd Authorise, d AuthoriseDecision) error {
 	p, err := a.decided(cmd, d)
 	if err != nil {
 		return err
@@ -116,7 +123,7 @@ func (a Authorise) insert(ctx context.Context, tx Tx, cmd AuthoriseCommand, d Au
 // answers payment.failed (the order ignores it, being cancelled already)
 // and holds any authorisation made meanwhile until it is voided; anything
 // else means the event was handled before.
-func (a Authorise) recordExisting(ctx context.Context, tx Tx, existing domain.Payment, d AuthoriseDecision) (string, error) {
+func (a AuthoriseHandler) recordExisting(ctx context.Context, tx Tx, existing domain.Payment, d AuthoriseDecision) (string, error) {
 	if !errors.Is(existing.CanAuthorise(), domain.ErrCancelled) {
 		return "", nil
 	}
@@ -134,7 +141,7 @@ func (a Authorise) recordExisting(ctx context.Context, tx Tx, existing domain.Pa
 	return d.authID, nil
 }
 
-func (a Authorise) decided(cmd AuthoriseCommand, d AuthoriseDecision) (domain.Payment, error) {
+func (a AuthoriseHandler) decided(cmd Authorise, d AuthoriseDecision) (domain.Payment, error) {
 	var p domain.Payment
 	var err error
 	if d.authID != "" {

@@ -25,7 +25,7 @@ func must(p domain.Payment, err error) domain.Payment {
 
 func TestAuthorise(t *testing.T) {
 	t.Parallel()
-	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.Authorise{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	tests := []struct {
 		name       string
 		authErr    error
@@ -42,7 +42,7 @@ func TestAuthorise(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(), &provider{authErr: tt.authErr}
-			a := command.Authorise{Payments: s, Provider: prov, Now: clock}
+			a := command.AuthoriseHandler{Payments: s, Provider: prov, Now: clock}
 			d, err := a.Decide(t.Context(), cmd)
 			if err != nil {
 				t.Fatalf("decide: %v", err)
@@ -68,8 +68,8 @@ func TestAuthorise(t *testing.T) {
 func TestAuthoriseCancelledCallIsRetried(t *testing.T) {
 	t.Parallel()
 	s := newStore()
-	a := command.Authorise{Payments: s, Provider: &provider{authErr: context.Canceled}, Now: clock}
-	_, err := a.Decide(t.Context(), command.AuthoriseCommand{OrderID: orderID, AmountCents: 1, Currency: "EUR"})
+	a := command.AuthoriseHandler{Payments: s, Provider: &provider{authErr: context.Canceled}, Now: clock}
+	_, err := a.Decide(t.Context(), command.Authorise{OrderID: orderID, AmountCents: 1, Currency: "EUR"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled (no decision)", err)
 	}
@@ -77,7 +77,7 @@ func TestAuthoriseCancelledCallIsRetried(t *testing.T) {
 
 func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
 	t.Parallel()
-	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.Authorise{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	tests := []struct {
 		name      string
 		existing  domain.Payment
@@ -90,7 +90,7 @@ func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing), &provider{}
-			a := command.Authorise{Payments: s, Provider: prov, Now: clock}
+			a := command.AuthoriseHandler{Payments: s, Provider: prov, Now: clock}
 			d, err := a.Decide(t.Context(), cmd)
 			if err != nil {
 				t.Fatal(err)
@@ -98,8 +98,8 @@ func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
 			if orphan, err := a.Record(t.Context(), s, cmd, d); err != nil || orphan != "" {
 				t.Fatalf("record = %q, %v", orphan, err)
 			}
-			if prov.authorize != 0 {
-				t.Errorf("provider called %d times, want 0", prov.authorize)
+			if prov.authorise != 0 {
+				t.Errorf("provider called %d times, want 0", prov.authorise)
 			}
 			if diff := cmp.Diff(tt.wantTypes, s.types()); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
@@ -112,9 +112,9 @@ func TestAuthoriseKnownOrderSkipsProvider(t *testing.T) {
 // and the authorisation is handed back to be voided.
 func TestAuthoriseRacingCancel(t *testing.T) {
 	t.Parallel()
-	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.Authorise{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	s := newStore()
-	a := command.Authorise{Payments: s, Provider: &provider{}, Now: clock}
+	a := command.AuthoriseHandler{Payments: s, Provider: &provider{}, Now: clock}
 	d, err := a.Decide(t.Context(), cmd)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestVoidOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, prov := newStore(tomb), &provider{opErr: command.ErrProviderUnavailable}
-	v := command.VoidOrphans{Payments: s, Transactions: s, Provider: prov, Now: clock}
+	v := command.VoidOrphansHandler{Payments: s, Transactions: s, Provider: prov, Now: clock}
 	if n, err := v.Handle(t.Context(), 10); n != 0 || !errors.Is(err, command.ErrProviderUnavailable) {
 		t.Fatalf("sweep with provider down = %d, %v", n, err)
 	}
@@ -164,9 +164,9 @@ func TestVoidOrphans(t *testing.T) {
 // insert conflicts, and the authorisation is still held for voiding.
 func TestAuthoriseInsertRacingCancel(t *testing.T) {
 	t.Parallel()
-	cmd := command.AuthoriseCommand{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
+	cmd := command.Authorise{OrderID: orderID, AmountCents: 900, Currency: "EUR", CardToken: "tok_visa"}
 	s := newStore()
-	a := command.Authorise{Payments: s, Provider: &provider{}, Now: clock}
+	a := command.AuthoriseHandler{Payments: s, Provider: &provider{}, Now: clock}
 	d, err := a.Decide(t.Context(), cmd)
 	if err != nil {
 		t.Fatal(err)

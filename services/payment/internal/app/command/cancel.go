@@ -9,8 +9,8 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-// CancelCommand says an order was cancelled, from order.cancelled.
-type CancelCommand struct {
+// Cancel says an order was cancelled, from order.cancelled.
+type Cancel struct {
 	OrderID string
 }
 
@@ -19,9 +19,9 @@ type CancelDecision struct {
 	voided bool
 }
 
-// Cancel voids the authorisations of cancelled orders and leaves a
+// CancelHandler voids the authorisations of cancelled orders and leaves a
 // tombstone for orders cancelled before their payment was requested.
-type Cancel struct {
+type CancelHandler struct {
 	Payments Payments
 	Provider Provider
 	Now      func() time.Time
@@ -29,7 +29,7 @@ type Cancel struct {
 
 // Decide voids the authorisation at the provider when the payment is
 // AUTHORISED; voiding is idempotent at the provider.
-func (c Cancel) Decide(ctx context.Context, cmd CancelCommand) (CancelDecision, error) {
+func (c CancelHandler) Decide(ctx context.Context, cmd Cancel) (CancelDecision, error) {
 	p, err := c.Payments.Get(ctx, cmd.OrderID)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -50,7 +50,7 @@ func (c Cancel) Decide(ctx context.Context, cmd CancelCommand) (CancelDecision, 
 
 // Record stores the outcome: VOIDED with payment.voided for an authorised
 // payment, a tombstone when there is no payment, nothing otherwise.
-func (c Cancel) Record(ctx context.Context, tx Tx, cmd CancelCommand, d CancelDecision) error {
+func (c CancelHandler) Record(ctx context.Context, tx Tx, cmd Cancel, d CancelDecision) error {
 	p, err := tx.GetForUpdate(ctx, cmd.OrderID)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -73,7 +73,7 @@ func (c Cancel) Record(ctx context.Context, tx Tx, cmd CancelCommand, d CancelDe
 	return emitVoided(ctx, tx, p)
 }
 
-func (c Cancel) tombstone(ctx context.Context, tx Tx, orderID string) error {
+func (c CancelHandler) tombstone(ctx context.Context, tx Tx, orderID string) error {
 	p, err := domain.Tombstone(orderID, c.Now())
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInconsistent, err)

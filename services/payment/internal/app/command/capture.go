@@ -9,8 +9,8 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-// CaptureCommand asks to capture a confirmed order's payment, from order.confirmed.
-type CaptureCommand struct {
+// Capture asks to capture a confirmed order's payment, from order.confirmed.
+type Capture struct {
 	OrderID     string
 	AmountCents int64 // the order's total, which must be the authorised amount
 }
@@ -20,8 +20,8 @@ type CaptureDecision struct {
 	captured bool
 }
 
-// Capture captures the payments of confirmed orders.
-type Capture struct {
+// CaptureHandler captures the payments of confirmed orders.
+type CaptureHandler struct {
 	Payments Payments
 	Provider Provider
 	Now      func() time.Time
@@ -30,7 +30,7 @@ type Capture struct {
 // Decide captures the authorisation at the provider when the payment is
 // AUTHORISED. The provider captures an authorisation at most once, so a
 // repeated Decide never captures twice.
-func (c Capture) Decide(ctx context.Context, cmd CaptureCommand) (CaptureDecision, error) {
+func (c CaptureHandler) Decide(ctx context.Context, cmd Capture) (CaptureDecision, error) {
 	p, err := c.Payments.Get(ctx, cmd.OrderID)
 	if err != nil {
 		return CaptureDecision{}, fmt.Errorf("load payment: %w", err)
@@ -54,7 +54,7 @@ func (c Capture) Decide(ctx context.Context, cmd CaptureCommand) (CaptureDecisio
 // Record stores the capture with payment.captured. A payment captured
 // before is left alone, so a redelivered or repeated confirmation emits
 // nothing twice.
-func (c Capture) Record(ctx context.Context, tx Tx, cmd CaptureCommand, d CaptureDecision) error {
+func (c CaptureHandler) Record(ctx context.Context, tx Tx, cmd Capture, d CaptureDecision) error {
 	p, err := tx.GetForUpdate(ctx, cmd.OrderID)
 	if err != nil {
 		return fmt.Errorf("load payment: %w", err)

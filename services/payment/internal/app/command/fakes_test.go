@@ -114,15 +114,15 @@ type provider struct {
 	mu        sync.Mutex
 	authErr   error
 	opErr     error
-	authorize int
+	authorise int
 	captures  int
 	voids     int
 }
 
-func (p *provider) Authorize(context.Context, command.AuthorizeRequest) (string, error) {
+func (p *provider) Authorise(context.Context, command.AuthoriseRequest) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.authorize++
+	p.authorise++
 	if p.authErr != nil {
 		return "", p.authErr
 	}

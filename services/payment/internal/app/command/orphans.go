@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// VoidOrphans voids authorisations held by tombstones: made for orders that
+// VoidOrphansHandler voids authorisations held by tombstones: made for orders that
 // were cancelled while the provider was authorising them. Run after the
 // authorising transaction commits, and now and then for those whose void
 // failed or was interrupted.
-type VoidOrphans struct {
+type VoidOrphansHandler struct {
 	Payments     Payments
 	Transactions Transactions
 	Provider     Provider
@@ -19,7 +19,7 @@ type VoidOrphans struct {
 }
 
 // Handle voids up to limit held authorisations and returns how many it voided.
-func (v VoidOrphans) Handle(ctx context.Context, limit int) (int, error) {
+func (v VoidOrphansHandler) Handle(ctx context.Context, limit int) (int, error) {
 	ps, err := v.Payments.PendingVoids(ctx, limit)
 	if err != nil {
 		return 0, fmt.Errorf("list pending voids: %w", err)
@@ -36,7 +36,7 @@ func (v VoidOrphans) Handle(ctx context.Context, limit int) (int, error) {
 }
 
 // One voids authID at the provider and clears the tombstone's pending void.
-func (v VoidOrphans) One(ctx context.Context, orderID, authID string) error {
+func (v VoidOrphansHandler) One(ctx context.Context, orderID, authID string) error {
 	if err := v.Provider.Void(ctx, authID); err != nil {
 		return fmt.Errorf("void orphaned authorisation %s: %w", authID, err)
 	}

@@ -1,7 +1,9 @@
-// Package command holds the payment service's commands. Each saga step is split
-// in two: Decide talks to the provider outside any database transaction, and
-// Record stores the outcome and its event inside the caller's transaction, so
-// that no transaction stays open during a slow provider call.
+// Package command holds the payment service's commands, in the
+// decide-then-record variant of the service shape (see internal/service's
+// package doc): each saga step is split in two. Decide talks to the provider
+// outside any database transaction, and Record stores the outcome and its
+// event inside the caller's transaction, so that no transaction stays open
+// during a slow provider call.
 package command
 
 import (
@@ -39,9 +41,9 @@ var (
 	ErrChanged = errors.New("payment changed while handling event")
 )
 
-// AuthorizeRequest asks the provider to hold an amount on a card.
+// AuthoriseRequest asks the provider to hold an amount on a card.
 // IdempotencyKey makes a repeated request return the first authorisation.
-type AuthorizeRequest struct {
+type AuthoriseRequest struct {
 	IdempotencyKey string
 	AmountCents    int64
 	Currency       string
@@ -50,9 +52,9 @@ type AuthorizeRequest struct {
 
 // Provider is the payment provider. Every method is safe to repeat.
 type Provider interface {
-	// Authorize returns the provider's authorisation id, or ErrDeclined,
+	// Authorise returns the provider's authorisation id, or ErrDeclined,
 	// ErrProviderTimeout, ErrProviderUnavailable or ErrProviderRejected.
-	Authorize(ctx context.Context, req AuthorizeRequest) (string, error)
+	Authorise(ctx context.Context, req AuthoriseRequest) (string, error)
 	// Capture captures amountCents of an authorisation (0 = all of it).
 	Capture(ctx context.Context, authID string, amountCents int64) error
 	// Void releases an authorisation.

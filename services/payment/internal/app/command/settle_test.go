@@ -52,8 +52,8 @@ func TestCapture(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing...), &provider{opErr: tt.opErr}
-			c := command.Capture{Payments: s, Provider: prov, Now: clock}
-			cmd := command.CaptureCommand{OrderID: orderID, AmountCents: tt.amount}
+			c := command.CaptureHandler{Payments: s, Provider: prov, Now: clock}
+			cmd := command.Capture{OrderID: orderID, AmountCents: tt.amount}
 			d, err := c.Decide(t.Context(), cmd)
 			if !errors.Is(err, tt.wantDecide) {
 				t.Fatalf("decide: err = %v, want %v", err, tt.wantDecide)
@@ -92,8 +92,8 @@ func TestCancel(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, prov := newStore(tt.existing...), &provider{}
-			c := command.Cancel{Payments: s, Provider: prov, Now: clock}
-			cmd := command.CancelCommand{OrderID: orderID}
+			c := command.CancelHandler{Payments: s, Provider: prov, Now: clock}
+			cmd := command.Cancel{OrderID: orderID}
 			d, err := c.Decide(t.Context(), cmd)
 			if err != nil {
 				t.Fatalf("decide: %v", err)
@@ -116,8 +116,8 @@ func TestCancel(t *testing.T) {
 func TestCancelRacingAuthorisation(t *testing.T) {
 	t.Parallel()
 	s, prov := newStore(), &provider{}
-	c := command.Cancel{Payments: s, Provider: prov, Now: clock}
-	cmd := command.CancelCommand{OrderID: orderID}
+	c := command.CancelHandler{Payments: s, Provider: prov, Now: clock}
+	cmd := command.Cancel{OrderID: orderID}
 	d, err := c.Decide(t.Context(), cmd)
 	if err != nil {
 		t.Fatal(err)

@@ -37,8 +37,8 @@ type Payments interface {
 	List(ctx context.Context, f ListFilter) ([]domain.Payment, error)
 }
 
-// ListPayments answers the admin listing of payments.
-type ListPayments struct {
+// ListPaymentsHandler answers the admin listing of payments.
+type ListPaymentsHandler struct {
 	Payments Payments
 }
 
@@ -46,7 +46,7 @@ type ListPayments struct {
 // first, and the cursor of the next page ("" on the last). A payment made
 // while an admin pages is newer than every cursor: it shows on a new first
 // page and never shifts or repeats the pages being read.
-func (q ListPayments) Handle(ctx context.Context, status domain.Status, r page.Request) ([]domain.Payment, string, error) {
+func (q ListPaymentsHandler) Handle(ctx context.Context, status domain.Status, r page.Request) ([]domain.Payment, string, error) {
 	f := ListFilter{Status: status, Limit: r.Limit + 1}
 	if r.After != nil {
 		t, id, err := page.ParseTimeKey(r.After)

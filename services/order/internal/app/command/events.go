@@ -1,4 +1,4 @@
-package postgres
+package command
 
 import (
 	"context"
@@ -10,14 +10,19 @@ import (
 	"github.com/eventshop/eventshop/services/order/internal/domain"
 )
 
+// The order service's events are built here, from domain values, as in every
+// service. The repository calls PlacedEvent and ChangeEvent when it stores a
+// new order or a status change, so that each stored change and its event
+// go into the outbox in the same write and no use case can forget one.
+
 // Source is the ce-source of the order service's events.
 const Source = "order"
 
 // Channel is the order.placed.v2 channel of orders placed through the API.
 const Channel = "api"
 
-// placedEvent is the order.placed.v2 event of a new order.
-func placedEvent(ctx context.Context, o *domain.Order) (event.Event, error) {
+// PlacedEvent is the order.placed.v2 event of a new order.
+func PlacedEvent(ctx context.Context, o *domain.Order) (event.Event, error) {
 	return newEvent(ctx, o, schemas.TypeOrderPlacedV2, schemas.OrderPlacedV2{
 		OrderID: o.ID().String(), CustomerID: o.CustomerID(), Items: toEventLines(o.Lines()),
 		TotalCents: o.TotalCents(), Currency: o.Currency(), PaymentMethod: o.PaymentMethod(),
@@ -25,8 +30,8 @@ func placedEvent(ctx context.Context, o *domain.Order) (event.Event, error) {
 	})
 }
 
-// changeEvent is the event of an order's move to its final status.
-func changeEvent(ctx context.Context, o *domain.Order) (event.Event, error) {
+// ChangeEvent is the event of an order's move to its final status.
+func ChangeEvent(ctx context.Context, o *domain.Order) (event.Event, error) {
 	id := o.ID().String()
 	switch o.Status() {
 	case domain.StatusConfirmed:
