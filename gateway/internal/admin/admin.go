@@ -23,23 +23,24 @@ import (
 // Breakers answers GET /api/v1/admin/breakers: the gateway's breaker per
 // upstream, then the breakers each service keeps for its own outgoing calls
 // (order → inventory, payment → provider, notification → channel), read from
-// the services' /internal/breakers. A service that does not answer is left
-// out; the gateway's breaker for it already shows the trouble.
-func Breakers(set *breaker.Set, services map[string]string) echo.HandlerFunc {
+// /internal/breakers of every replica in replicas (base URLs). A replica
+// that does not answer is left out; the gateway's breaker for it already
+// shows the trouble.
+func Breakers(set *breaker.Set, replicas []string) echo.HandlerFunc {
 	client := &http.Client{Timeout: time.Second}
 	return func(c echo.Context) error {
 		items := set.Statuses()
-		items = append(items, serviceBreakers(c.Request().Context(), client, services)...)
+		items = append(items, serviceBreakers(c.Request().Context(), client, replicas)...)
 		return c.JSON(http.StatusOK, map[string]any{"items": items})
 	}
 }
 
-// serviceBreakers asks every service for its breakers at once.
-func serviceBreakers(ctx context.Context, client *http.Client, services map[string]string) []breaker.Status {
+// serviceBreakers asks every replica for its breakers at once.
+func serviceBreakers(ctx context.Context, client *http.Client, replicas []string) []breaker.Status {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var out []breaker.Status
-	for _, base := range services {
+	for _, base := range replicas {
 		wg.Go(func() {
 			got := fetchBreakers(ctx, client, base+"/internal/breakers")
 			mu.Lock()

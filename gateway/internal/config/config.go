@@ -16,7 +16,10 @@ const Prefix = "GATEWAY_"
 
 // Config is every gateway setting. Durations use Go syntax ("250ms", "10s").
 type Config struct {
-	HTTPAddr        string `env:"HTTP_ADDR" envDefault:":8080"`
+	HTTPAddr string `env:"HTTP_ADDR" envDefault:":8080"`
+	// OrderURL and the other upstream URLs each name one replica's base
+	// URL, or several replicas' separated by commas: requests are spread
+	// over them.
 	OrderURL        string `env:"ORDER_URL" envDefault:"http://localhost:8081"`
 	InventoryURL    string `env:"INVENTORY_URL" envDefault:"http://localhost:8082"`
 	PaymentURL      string `env:"PAYMENT_URL" envDefault:"http://localhost:8083"`

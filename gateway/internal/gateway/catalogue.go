@@ -85,7 +85,7 @@ func (g *Gateway) fetch(ctx context.Context, rt *routes.Route, target *url.URL, 
 func (g *Gateway) get(ctx context.Context, rt *routes.Route, target *url.URL, h http.Header) (*cache.Entry, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, rt.Timeout, errUpstreamTimeout)
 	defer cancel()
-	u := *g.upstreams[rt.Upstream].URL
+	u := *g.upstreams[rt.Upstream].Pick().URL
 	u.Path, u.RawQuery = target.Path, target.RawQuery
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

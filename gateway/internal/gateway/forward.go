@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventshop/eventshop/gateway/internal/balancer"
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/proxy"
 	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
@@ -60,6 +61,7 @@ type exchangeKey struct{}
 // request: its echo context, its timeout and the proxy's error.
 type exchange struct {
 	c      echo.Context
+	to     *balancer.Replica
 	timer  *time.Timer
 	failed error
 }
@@ -71,12 +73,12 @@ func exchangeOf(ctx context.Context) *exchange { return ctx.Value(exchangeKey{})
 // plain answer's body; an event stream (or a declared upgrade) is exempt
 // from it and from the write deadline once it starts.
 func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
-	rp := g.reverseProxy(rt)
+	rp, up := g.reverseProxy(rt), g.upstreams[rt.Upstream]
 	return func(c echo.Context) error {
 		r := c.Request()
 		ctx, cancel := context.WithCancelCause(r.Context())
 		defer cancel(nil)
-		x := &exchange{c: c, timer: time.AfterFunc(rt.Timeout, func() { cancel(errUpstreamTimeout) })}
+		x := &exchange{c: c, to: up.Pick(), timer: time.AfterFunc(rt.Timeout, func() { cancel(errUpstreamTimeout) })}
 		defer x.timer.Stop()
 		rp.ServeHTTP(c.Response(), r.WithContext(context.WithValue(ctx, exchangeKey{}, x)))
 		switch {
@@ -94,12 +96,12 @@ func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
 // reverseProxy is rt's ReverseProxy, built once; each request's state
 // reaches its hooks through the request's context (see exchange).
 func (g *Gateway) reverseProxy(rt *routes.Route) *httputil.ReverseProxy {
-	up := g.upstreams[rt.Upstream]
 	return &httputil.ReverseProxy{
 		Transport:  g.transport,
 		BufferPool: g.buffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			proxy.Rewrite(pr, up, g.outgoing(exchangeOf(pr.In.Context()).c, rt))
+			x := exchangeOf(pr.In.Context())
+			proxy.Rewrite(pr, x.to.URL, g.outgoing(x.c, rt))
 		},
 		ModifyResponse: func(res *http.Response) error {
 			if !rt.Upgrade {

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
 
+	"github.com/eventshop/eventshop/gateway/internal/balancer"
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/config"
@@ -56,7 +57,7 @@ type Gateway struct {
 	verifier  *auth.Verifier // nil when no key is configured: every token is refused
 	tokens    *tokencache.Cache
 	issuer    *auth.Issuer // nil unless the development issuer is on
-	upstreams map[string]*proxy.Upstream
+	upstreams map[string]*balancer.Upstream
 	transport *proxy.Pool
 	buffers   *proxy.Buffers
 	breakers  *breaker.Set
@@ -126,7 +127,8 @@ func (g *Gateway) initAuth(ctx context.Context) error {
 	return nil
 }
 
-// serviceURLs maps each upstream service to its base URL.
+// serviceURLs maps each upstream service to its base URLs, one per
+// replica, separated by commas.
 func (g *Gateway) serviceURLs() map[string]string {
 	return map[string]string{
 		routes.Order: g.cfg.OrderURL, routes.Inventory: g.cfg.InventoryURL,
@@ -134,10 +136,21 @@ func (g *Gateway) serviceURLs() map[string]string {
 	}
 }
 
+// replicaURLs lists the base URL of every replica of every upstream.
+func (g *Gateway) replicaURLs() []string {
+	var out []string
+	for _, up := range g.upstreams {
+		for _, r := range up.Replicas {
+			out = append(out, r.URL.String())
+		}
+	}
+	return out
+}
+
 func (g *Gateway) initUpstreams() error {
-	g.upstreams = map[string]*proxy.Upstream{}
+	g.upstreams = map[string]*balancer.Upstream{}
 	for name, u := range g.serviceURLs() {
-		up, err := proxy.NewUpstream(name, u)
+		up, err := balancer.New(name, u)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventshop/eventshop/gateway/internal/balancer"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
 	"github.com/eventshop/eventshop/pkg/bus"
 )
@@ -16,8 +17,8 @@ import (
 // readyTimeout bounds one upstream's readiness answer.
 const readyTimeout = 2 * time.Second
 
-// ready answers /readyz: 200 when every upstream's /readyz says it is
-// ready (and NATS is connected, when configured), 503 otherwise; the body
+// ready answers /readyz: 200 when every upstream has a replica whose
+// /readyz says it is ready (and NATS is connected, when configured), 503 otherwise; the body
 // names each dependency with "ok" or why it is not ready. An upstream's
 // readiness, not its liveness: a service whose database is gone is alive
 // but cannot serve.
@@ -31,7 +32,7 @@ func (g *Gateway) ready(b *bus.Bus) echo.HandlerFunc {
 		var wg sync.WaitGroup
 		for _, name := range routes.Upstreams {
 			wg.Go(func() {
-				err := upstreamReady(ctx, client, g.upstreams[name].URL.String()+"/readyz")
+				err := anyReady(ctx, client, g.upstreams[name])
 				mu.Lock()
 				defer mu.Unlock()
 				status[name] = verdict(err)
@@ -56,6 +57,23 @@ func verdict(err error) string {
 		return err.Error()
 	}
 	return "ok"
+}
+
+// anyReady asks every replica of up at once; nil when one of them is
+// ready, else the first replica's reason.
+func anyReady(ctx context.Context, client *http.Client, up *balancer.Upstream) error {
+	errs := make([]error, len(up.Replicas))
+	var wg sync.WaitGroup
+	for i, r := range up.Replicas {
+		wg.Go(func() { errs[i] = upstreamReady(ctx, client, r.URL.String()+"/readyz") })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err == nil {
+			return nil
+		}
+	}
+	return errs[0]
 }
 
 func upstreamReady(ctx context.Context, client *http.Client, url string) error {
