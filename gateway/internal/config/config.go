@@ -53,6 +53,11 @@ type Config struct {
 	BreakerFailures    uint32        `env:"BREAKER_FAILURES" envDefault:"5"`
 	BreakerOpenTimeout time.Duration `env:"BREAKER_OPEN_TIMEOUT" envDefault:"10s"`
 
+	// ProbeInterval is how often the readiness of each replica of an
+	// upstream with several is asked; a replica found down gets no
+	// requests until a probe finds it ready again.
+	ProbeInterval time.Duration `env:"PROBE_INTERVAL" envDefault:"1s"`
+
 	// UpstreamTimeout, when positive, replaces every route's own timeout.
 	UpstreamTimeout time.Duration `env:"UPSTREAM_TIMEOUT" envDefault:"0s"`
 

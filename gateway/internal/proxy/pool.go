@@ -152,6 +152,18 @@ func (p *Pool) put(host string, pc *poolConn) {
 	}
 }
 
+// Forget closes the idle connections to host: once its server died, each
+// would fail the request that took it.
+func (p *Pool) Forget(host string) {
+	p.mu.Lock()
+	idle := p.idle[host]
+	delete(p.idle, host)
+	p.mu.Unlock()
+	for _, pc := range idle {
+		_ = pc.conn.Close()
+	}
+}
+
 // CloseIdleConnections closes every idle connection, the fallback's too.
 func (p *Pool) CloseIdleConnections() {
 	p.mu.Lock()
