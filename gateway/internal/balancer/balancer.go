@@ -88,9 +88,11 @@ func (u *Upstream) RetryAfter() time.Duration { return u.open }
 // the replica's breaker records: nil, breaker.ErrUpstream for a 5xx, a
 // timeout, a connection error, or an error wrapping context.Canceled when
 // the client went away. A replica send could not reach is down until its
-// probe answers again; when not even its connection succeeded, nothing was
-// sent, and send runs once more on another replica.
-func (u *Upstream) Do(send func(*Replica) error) error {
+// probe answers again. When not even its connection succeeded, nothing was
+// sent, and send runs once more on another replica; so it does when the
+// connection broke and the request is idempotent (a bodiless GET, HEAD or
+// OPTIONS), never otherwise.
+func (u *Upstream) Do(idempotent bool, send func(*Replica) error) error {
 	if len(u.Replicas) == 1 { // the common case, as plain as it can be
 		r := u.Replicas[0]
 		done, err := r.breaker.Allow()
@@ -117,7 +119,7 @@ func (u *Upstream) Do(send func(*Replica) error) error {
 			return sendErr
 		}
 		u.setReady(r, sendErr)
-		if failed != nil || !notConnected(sendErr) {
+		if failed != nil || !(idempotent || notConnected(sendErr)) {
 			return sendErr
 		}
 		failed = r

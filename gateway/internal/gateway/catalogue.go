@@ -67,7 +67,7 @@ func (g *Gateway) cached(rt *routes.Route) echo.MiddlewareFunc {
 // does not fail the others waiting on the same key.
 func (g *Gateway) fetch(ctx context.Context, rt *routes.Route, target *url.URL, h http.Header) (*cache.Entry, error) {
 	var e *cache.Entry
-	err := g.upstreams[rt.Upstream].Do(func(to *balancer.Replica) error {
+	err := g.upstreams[rt.Upstream].Do(true, func(to *balancer.Replica) error {
 		var err error
 		e, err = g.get(context.WithoutCancel(ctx), rt, to, target, h)
 		switch {

@@ -49,7 +49,7 @@ func exchangeOf(ctx context.Context) *exchange { return ctx.Value(exchangeKey{})
 func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
 	rp, up := g.reverseProxy(rt), g.upstreams[rt.Upstream]
 	return func(c echo.Context) error {
-		err := up.Do(func(to *balancer.Replica) error { return g.send(c, rt, rp, to) })
+		err := up.Do(proxy.Replayable(c.Request()), func(to *balancer.Replica) error { return g.send(c, rt, rp, to) })
 		switch {
 		case err == nil || errors.Is(err, breaker.ErrUpstream):
 			return nil // answered
