@@ -114,24 +114,18 @@ func (d DLQ) Get(c echo.Context) error {
 }
 
 // Replay answers POST /api/v1/admin/dlq/:id/replay.
-func (d DLQ) Replay(c echo.Context) error {
-	id, err := dlqID(c)
-	if err != nil {
-		return err
-	}
-	if err := d.DL.Replay(c.Request().Context(), id); err != nil {
-		return notFound(err)
-	}
-	return c.NoContent(http.StatusNoContent)
-}
+func (d DLQ) Replay(c echo.Context) error { return act(c, d.DL.Replay) }
 
 // Discard answers DELETE /api/v1/admin/dlq/:id.
-func (d DLQ) Discard(c echo.Context) error {
+func (d DLQ) Discard(c echo.Context) error { return act(c, d.DL.Discard) }
+
+// act does what to the dead letter :id and answers 204.
+func act(c echo.Context, what func(context.Context, uint64) error) error {
 	id, err := dlqID(c)
 	if err != nil {
 		return err
 	}
-	if err := d.DL.Discard(c.Request().Context(), id); err != nil {
+	if err := what(c.Request().Context(), id); err != nil {
 		return notFound(err)
 	}
 	return c.NoContent(http.StatusNoContent)

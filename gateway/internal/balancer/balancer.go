@@ -148,10 +148,11 @@ func (u *Upstream) pick(skip *Replica) (*Replica, func(error), error) {
 }
 
 // unreached reports whether err says the replica itself failed, not the
-// request: a refused, reset or closed connection.
+// request: a connection refused, timed out while dialling, reset or closed
+// (the route's timeout and a client leaving are not network errors).
 func unreached(err error) bool {
 	var op *net.OpError
-	return errors.As(err, &op) && !op.Timeout() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	return errors.As(err, &op) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // notConnected reports whether err is a connection that was never made:

@@ -42,7 +42,6 @@ func (g *Gateway) initRouter(b *bus.Bus) error {
 		return err
 	}
 	table := routeTable(g.cfg)
-	metrics := newRouteMetrics(table)
 	for i := range table {
 		rt := &table[i]
 		h := own[rt.Method+" "+rt.Path]
@@ -52,7 +51,7 @@ func (g *Gateway) initRouter(b *bus.Bus) error {
 		case h == nil:
 			return fmt.Errorf("no handler for %s %s", rt.Method, rt.Path)
 		}
-		e.Add(rt.Method, rt.Path, h, g.chain(rt, metrics[rt])...)
+		e.Add(rt.Method, rt.Path, h, g.chain(rt)...)
 	}
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", g.ready(b))
@@ -65,8 +64,8 @@ func (g *Gateway) initRouter(b *bus.Bus) error {
 // chain is the steps of rt after the request id: access log and metrics,
 // authentication, the route's access, its rate limit and body limit, then
 // for a proxied route the cache (when cacheable).
-func (g *Gateway) chain(rt *routes.Route, m *routeMetrics) []echo.MiddlewareFunc {
-	mw := []echo.MiddlewareFunc{g.observe(rt, m)}
+func (g *Gateway) chain(rt *routes.Route) []echo.MiddlewareFunc {
+	mw := []echo.MiddlewareFunc{g.observe(rt)}
 	limit := g.cfg.BodyLimit
 	if !rt.Proxied() {
 		mw, limit = append(mw, g.securityHeaders), ownBodyLimit

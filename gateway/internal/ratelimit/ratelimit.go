@@ -6,6 +6,7 @@ package ratelimit
 
 import (
 	"math"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -157,43 +158,20 @@ func hash(s string) uint32 {
 	return h
 }
 
-// Setter is where SetHeaders writes: an http.Header, for instance.
-type Setter interface {
-	Set(key, value string)
-}
-
 // SetHeaders writes the RateLimit headers (IETF draft, separate fields) for d,
-// and Retry-After when the request was denied.
-func SetHeaders(h Setter, d Decision) {
+// and Retry-After when the request was denied; times are in whole seconds.
+func SetHeaders(h http.Header, d Decision) {
 	if !d.Limited {
 		return
 	}
-	v := d.Values()
-	h.Set("Ratelimit-Limit", strconv.Itoa(v.Limit))
-	h.Set("Ratelimit-Remaining", strconv.Itoa(v.Remaining))
-	h.Set("Ratelimit-Reset", strconv.Itoa(v.Reset))
-	h.Set("Ratelimit-Policy", strconv.Itoa(v.Limit)+";w="+strconv.Itoa(v.Window))
+	limit := strconv.Itoa(d.Limit.Burst)
+	h.Set("Ratelimit-Limit", limit)
+	h.Set("Ratelimit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("Ratelimit-Reset", strconv.Itoa(ceilSeconds(d.Reset)))
+	h.Set("Ratelimit-Policy", limit+";w="+strconv.Itoa(ceilSeconds(seconds(float64(d.Limit.Burst)/d.Limit.RPS))))
 	if !d.Allowed {
-		h.Set("Retry-After", strconv.Itoa(v.RetryAfter))
+		h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(d.RetryAfter))))
 	}
-}
-
-// Values are the numbers the headers of a limited decision carry, for a
-// caller that formats them itself: RateLimit-Limit, -Remaining, -Reset,
-// the window of RateLimit-Policy ("<limit>;w=<window>") and Retry-After
-// (0 when allowed), in seconds where they are times.
-type Values struct {
-	Limit, Remaining, Reset, Window, RetryAfter int
-}
-
-// Values returns d's header values.
-func (d Decision) Values() Values {
-	v := Values{Limit: d.Limit.Burst, Remaining: d.Remaining, Reset: ceilSeconds(d.Reset)}
-	v.Window = ceilSeconds(seconds(float64(d.Limit.Burst) / d.Limit.RPS))
-	if !d.Allowed {
-		v.RetryAfter = max(1, ceilSeconds(d.RetryAfter))
-	}
-	return v
 }
 
 func ceilSeconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
