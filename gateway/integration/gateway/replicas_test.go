@@ -46,7 +46,7 @@ func (r *replica) start(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: r, ErrorLog: nil}
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	r.mu.Lock()
 	r.addr, r.srv = ln.Addr().String(), srv
 	r.mu.Unlock()
@@ -107,6 +107,7 @@ type client struct {
 }
 
 func newClient(t *testing.T, base string) *client {
+	t.Helper()
 	return &client{base: base, auth: "Bearer " + newIssuerToken(t, "alice"), http: &http.Client{Timeout: 10 * time.Second}}
 }
 
@@ -134,6 +135,7 @@ func (c *client) status(method, path, key string) int {
 
 // harnessWithOrder is a gateway in process whose order upstream is orderURL.
 func harnessWithOrder(t *testing.T, orderURL string) string {
+	t.Helper()
 	cfg := testConfig()
 	cfg.OrderURL = orderURL
 	cfg.ProbeInterval = 50 * time.Millisecond
@@ -168,6 +170,7 @@ func TestReplicaThatDiesGetsNoTrafficUntilItAnswers(t *testing.T) {
 // replicaDies is TestReplicaThatDiesGetsNoTrafficUntilItAnswers on the
 // gateway that start returns, given its order upstream's URLs.
 func replicaDies(t *testing.T, start func(t *testing.T, orderURL string) string) {
+	t.Helper()
 	a, b := startReplica(t), startReplica(t)
 	c := newClient(t, start(t, a.url()+","+b.url()))
 	for i := range 10 {
