@@ -54,7 +54,6 @@ func (g *Gateway) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set(echo.HeaderXRequestID, requestID(r.Header.Get(echo.HeaderXRequestID)))
 		h.Set(telemetry.Header, tp)
 		h.Set("X-Content-Type-Options", "nosniff")
-		g.setCORS(h, r.Header.Get("Origin"))
 		c.SetRequest(r.WithContext(telemetry.WithTraceParent(r.Context(), tp)))
 		return next(c)
 	}

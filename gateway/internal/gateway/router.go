@@ -103,7 +103,7 @@ func (g *Gateway) handlers(b *bus.Bus) (map[string]echo.HandlerFunc, error) {
 		"GET /api/v1/admin/dlq/:id":          pick(dlq.Get),
 		"POST /api/v1/admin/dlq/:id/replay":  pick(dlq.Replay),
 		"DELETE /api/v1/admin/dlq/:id":       pick(dlq.Discard),
-		"GET /api/v1/admin/breakers":         admin.Breakers(g.upstreamList()),
+		"GET /api/v1/admin/breakers":         admin.Breakers(g.upstreamList),
 		"GET /api/v1/schemas":                admin.SchemaList,
 		"GET /api/v1/schemas/:type/:version": admin.Schema,
 		"GET /api/v1/asyncapi.json":          admin.AsyncAPI,
