@@ -238,7 +238,8 @@ func TestPostIsNeverSentTwice(t *testing.T) {
 
 // TestReadinessPerReplica checks /readyz with two order replicas: ready
 // while one of them is, each replica named with its own verdict; a replica
-// whose probe fails gets no requests until the probe passes again.
+// whose probe fails gets no requests until the probe passes again, unless
+// no replica is ready, when requests still go to one that answers.
 func TestReadinessPerReplica(t *testing.T) {
 	t.Parallel()
 	a, b := startReplica(t), startReplica(t)
@@ -261,6 +262,9 @@ func TestReadinessPerReplica(t *testing.T) {
 	a.notReady.Store(true)
 	if code, got := readyz(t, gw); code != http.StatusServiceUnavailable || got["order"] == "ok" {
 		t.Errorf("readyz with no replica ready: %d %v, want 503", code, got)
+	}
+	if got := c.status(http.MethodGet, "/api/v1/orders", ""); got != http.StatusOK {
+		t.Errorf("with no replica ready but both answering: status %d, want 200 from either", got)
 	}
 	a.notReady.Store(false)
 	b.notReady.Store(false)
