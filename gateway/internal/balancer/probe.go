@@ -2,6 +2,7 @@ package balancer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -26,7 +27,9 @@ func (u *Upstream) Probe(ctx context.Context, client *http.Client) []error {
 	for i, r := range u.Replicas {
 		wg.Go(func() {
 			errs[i] = probe(ctx, client, r.URL.String()+"/readyz")
-			u.setReady(r, errs[i])
+			if !errors.Is(ctx.Err(), context.Canceled) { // a caller that left says nothing of r
+				u.setReady(r, errs[i])
+			}
 		})
 	}
 	wg.Wait()
