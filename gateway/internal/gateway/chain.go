@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,8 +32,9 @@ const (
 // statusClientGone is logged when the client left before an answer (nginx's 499).
 const statusClientGone = 499
 
-// errClientGone ends a request whose client went away.
-var errClientGone = errors.New("client went away")
+// errClientGone ends a request whose client went away; it wraps
+// context.Canceled, which no breaker counts.
+var errClientGone = fmt.Errorf("client went away: %w", context.Canceled)
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d > 0 {
@@ -52,15 +54,17 @@ func (g *Gateway) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set(echo.HeaderXRequestID, requestID(r.Header.Get(echo.HeaderXRequestID)))
 		h.Set(telemetry.Header, tp)
 		h.Set("X-Content-Type-Options", "nosniff")
-		g.setCORS(h, r.Header.Get("Origin"))
 		c.SetRequest(r.WithContext(telemetry.WithTraceParent(r.Context(), tp)))
 		return next(c)
 	}
 }
 
 // observe records the route's metrics and access log line; it renders an
-// error itself so that both see the status the client got.
-func (g *Gateway) observe(rt *routes.Route, m *routeMetrics) echo.MiddlewareFunc {
+// error itself so that both see the status the client got. The latency
+// series is resolved once; the status series is looked up per request,
+// which measured no slower than keeping one per status.
+func (g *Gateway) observe(rt *routes.Route) echo.MiddlewareFunc {
+	lat := latency.WithLabelValues(rt.Path, rt.Method)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -74,7 +78,8 @@ func (g *Gateway) observe(rt *routes.Route, m *routeMetrics) echo.MiddlewareFunc
 				status = c.Response().Status
 			}
 			elapsed := time.Since(start)
-			m.observe(status, elapsed)
+			lat.Observe(elapsed.Seconds())
+			requests.WithLabelValues(rt.Path, rt.Method, strconv.Itoa(status)).Inc()
 			if g.cfg.AccessLog {
 				g.accessLog(c, rt, status, elapsed)
 			}

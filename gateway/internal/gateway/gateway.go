@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
 
+	"github.com/eventshop/eventshop/gateway/internal/balancer"
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/config"
@@ -56,19 +57,20 @@ type Gateway struct {
 	verifier  *auth.Verifier // nil when no key is configured: every token is refused
 	tokens    *tokencache.Cache
 	issuer    *auth.Issuer // nil unless the development issuer is on
-	upstreams map[string]*proxy.Upstream
-	transport *proxy.Pool
-	buffers   *proxy.Buffers
-	breakers  *breaker.Set
-	limiter   *ratelimit.Limiter
-	cache     *cache.Cache // nil when caching is off
-	trusted   []netip.Prefix
-	cors      map[string]bool
-	echo      *echo.Echo
-	srv       *http.Server
-	started   chan struct{}
-	inFlight  atomic.Int64
-	sub       *nats.Subscription
+	upstreams map[string]*balancer.Upstream
+	// upstreamList is every upstream, in the order of routes.Upstreams.
+	upstreamList []*balancer.Upstream
+	transport    *proxy.Pool
+	buffers      *proxy.Buffers
+	stopProbe    chan struct{}
+	limiter      *ratelimit.Limiter
+	cache        *cache.Cache // nil when caching is off
+	trusted      []netip.Prefix
+	echo         *echo.Echo
+	srv          *http.Server
+	started      chan struct{}
+	inFlight     atomic.Int64
+	sub          *nats.Subscription
 }
 
 // New builds a gateway from cfg.
@@ -76,7 +78,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewPool(proxy.NewTransport()), buffers: proxy.NewBuffers(), cors: map[string]bool{}, started: make(chan struct{})}
+	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewPool(proxy.NewTransport()), buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{})}
 	g.tokens = tokencache.New(tokenCacheEntries, tokenCacheMaxAge)
 	if err := g.initAuth(ctx); err != nil {
 		return nil, err
@@ -89,10 +91,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	g.trusted = trusted
-	for _, o := range cfg.CORSOrigins {
-		g.cors[o] = true
-	}
-	g.breakers = breaker.NewSet(log, breaker.Settings{Failures: cfg.BreakerFailures, OpenTimeout: cfg.BreakerOpenTimeout}, routes.Upstreams...)
 	g.limiter = ratelimit.New(limits(cfg.Rate), ratelimit.Options{MaxKeys: cfg.Rate.MaxKeys, IdleAfter: cfg.Rate.IdleAfter, Now: opts.Now})
 	if cfg.CacheTTL > 0 {
 		g.cache = cache.New(cache.Options{MaxEntries: cfg.CacheMaxEntries, MaxBytes: cfg.CacheMaxBytes, TTL: cfg.CacheTTL, Now: opts.Now})
@@ -104,6 +102,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	g.srv = g.newServer()
+	go balancer.Watch(g.stopProbe, orDefault(cfg.ProbeInterval, defaultProbeInterval), readyTimeout, g.probeClient(), g.upstreamList)
 	return g, nil
 }
 
@@ -126,22 +125,26 @@ func (g *Gateway) initAuth(ctx context.Context) error {
 	return nil
 }
 
-// serviceURLs maps each upstream service to its base URL.
-func (g *Gateway) serviceURLs() map[string]string {
-	return map[string]string{
+// initUpstreams makes each upstream from its configured URLs (one per
+// replica, separated by commas), in the order of routes.Upstreams.
+func (g *Gateway) initUpstreams() error {
+	urls := map[string]string{
 		routes.Order: g.cfg.OrderURL, routes.Inventory: g.cfg.InventoryURL,
 		routes.Payment: g.cfg.PaymentURL, routes.Notification: g.cfg.NotificationURL,
 	}
-}
-
-func (g *Gateway) initUpstreams() error {
-	g.upstreams = map[string]*proxy.Upstream{}
-	for name, u := range g.serviceURLs() {
-		up, err := proxy.NewUpstream(name, u)
+	opts := balancer.Options{
+		Log:     g.log,
+		Breaker: breaker.Settings{Failures: g.cfg.BreakerFailures, OpenTimeout: g.cfg.BreakerOpenTimeout},
+		Forget:  g.transport.Forget,
+	}
+	g.upstreams = map[string]*balancer.Upstream{}
+	for _, name := range routes.Upstreams {
+		up, err := balancer.New(name, urls[name], opts)
 		if err != nil {
 			return err
 		}
 		g.upstreams[name] = up
+		g.upstreamList = append(g.upstreamList, up)
 	}
 	return nil
 }
@@ -175,9 +178,10 @@ func limits(r config.Rate) map[string]ratelimit.Limit {
 	}
 }
 
-// Close stops the invalidation subscription and drops idle upstream
-// connections.
+// Close stops the invalidation subscription and the replicas' probes, and
+// drops idle upstream connections.
 func (g *Gateway) Close() {
+	close(g.stopProbe)
 	if g.sub != nil {
 		_ = g.sub.Unsubscribe()
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
@@ -8,21 +9,6 @@ import (
 
 // corsExposed are the response headers a browser client may read.
 const corsExposed = "ETag, X-Cache, Cache-Status, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy"
-
-// corsAllowed reports whether origin may read the gateway's responses.
-func (g *Gateway) corsAllowed(origin string) bool {
-	return len(g.cors) > 0 && origin != "" && (g.cors[origin] || g.cors["*"])
-}
-
-// setCORS allows the configured browser origins to read the response.
-func (g *Gateway) setCORS(h http.Header, origin string) {
-	if !g.corsAllowed(origin) {
-		return
-	}
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Expose-Headers", corsExposed)
-	h.Set("Vary", "Origin")
-}
 
 // upstreamWins drops the headers the gateway set that the upstream's
 // answer also carries: where both say something, the upstream's value is
@@ -40,12 +26,8 @@ func requestID(in string) string {
 		return in
 	}
 	var b [16]byte
-	for i := range 2 {
-		v := rand.Uint64()
-		for j := range 8 {
-			b[i*8+j] = byte(v >> (8 * j))
-		}
-	}
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	return hex.EncodeToString(b[:])
 }
 

@@ -1,14 +1,8 @@
 package gateway
 
 import (
-	"strconv"
-	"sync/atomic"
-	"time"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-
-	"github.com/eventshop/eventshop/gateway/internal/routes"
 )
 
 var (
@@ -30,37 +24,3 @@ var (
 		Help: "Catalogue cache lookups by result (HIT, MISS).",
 	}, []string{"result"})
 )
-
-// routeMetrics are one route's series, resolved once: looking a series up
-// by its label values on every request costs a hash and a lock.
-type routeMetrics struct {
-	route    *routes.Route
-	latency  prometheus.Observer
-	byStatus [600]atomic.Pointer[prometheus.Counter] // resolved on first use
-}
-
-// newRouteMetrics resolves the series of every route of table, keyed by the
-// route pointers the matcher hands out.
-func newRouteMetrics(table []routes.Route) map[*routes.Route]*routeMetrics {
-	out := make(map[*routes.Route]*routeMetrics, len(table))
-	for i := range table {
-		rt := &table[i]
-		out[rt] = &routeMetrics{route: rt, latency: latency.WithLabelValues(rt.Path, rt.Method)}
-	}
-	return out
-}
-
-func (m *routeMetrics) observe(status int, elapsed time.Duration) {
-	m.latency.Observe(elapsed.Seconds())
-	if status < 0 || status >= len(m.byStatus) {
-		requests.WithLabelValues(m.route.Path, m.route.Method, strconv.Itoa(status)).Inc()
-		return
-	}
-	c := m.byStatus[status].Load()
-	if c == nil {
-		resolved := requests.WithLabelValues(m.route.Path, m.route.Method, strconv.Itoa(status))
-		c = &resolved
-		m.byStatus[status].Store(c)
-	}
-	(*c).Inc()
-}

@@ -42,7 +42,6 @@ func (g *Gateway) initRouter(b *bus.Bus) error {
 		return err
 	}
 	table := routeTable(g.cfg)
-	metrics := newRouteMetrics(table)
 	for i := range table {
 		rt := &table[i]
 		h := own[rt.Method+" "+rt.Path]
@@ -52,7 +51,7 @@ func (g *Gateway) initRouter(b *bus.Bus) error {
 		case h == nil:
 			return fmt.Errorf("no handler for %s %s", rt.Method, rt.Path)
 		}
-		e.Add(rt.Method, rt.Path, h, g.chain(rt, metrics[rt])...)
+		e.Add(rt.Method, rt.Path, h, g.chain(rt)...)
 	}
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", g.ready(b))
@@ -64,10 +63,9 @@ func (g *Gateway) initRouter(b *bus.Bus) error {
 
 // chain is the steps of rt after the request id: access log and metrics,
 // authentication, the route's access, its rate limit and body limit, then
-// for a proxied route the cache (when cacheable) and the upstream's
-// breaker.
-func (g *Gateway) chain(rt *routes.Route, m *routeMetrics) []echo.MiddlewareFunc {
-	mw := []echo.MiddlewareFunc{g.observe(rt, m)}
+// for a proxied route the cache (when cacheable).
+func (g *Gateway) chain(rt *routes.Route) []echo.MiddlewareFunc {
+	mw := []echo.MiddlewareFunc{g.observe(rt)}
 	limit := g.cfg.BodyLimit
 	if !rt.Proxied() {
 		mw, limit = append(mw, g.securityHeaders), ownBodyLimit
@@ -79,7 +77,7 @@ func (g *Gateway) chain(rt *routes.Route, m *routeMetrics) []echo.MiddlewareFunc
 	if rt.Cacheable && g.cache != nil {
 		mw = append(mw, g.cached(rt))
 	}
-	return append(mw, g.breaker(rt))
+	return mw
 }
 
 // handlers maps "METHOD path" of every gateway-served route to its handler.
@@ -105,7 +103,7 @@ func (g *Gateway) handlers(b *bus.Bus) (map[string]echo.HandlerFunc, error) {
 		"GET /api/v1/admin/dlq/:id":          pick(dlq.Get),
 		"POST /api/v1/admin/dlq/:id/replay":  pick(dlq.Replay),
 		"DELETE /api/v1/admin/dlq/:id":       pick(dlq.Discard),
-		"GET /api/v1/admin/breakers":         admin.Breakers(g.breakers, g.serviceURLs()),
+		"GET /api/v1/admin/breakers":         admin.Breakers(g.upstreamList),
 		"GET /api/v1/schemas":                admin.SchemaList,
 		"GET /api/v1/schemas/:type/:version": admin.Schema,
 		"GET /api/v1/asyncapi.json":          admin.AsyncAPI,

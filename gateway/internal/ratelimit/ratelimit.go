@@ -6,14 +6,13 @@ package ratelimit
 
 import (
 	"math"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
-
-const shardCount = 16
 
 // Limit is a class's budget: RPS tokens per second refill a bucket of Burst.
 // RPS <= 0 means unlimited.
@@ -31,13 +30,17 @@ type Options struct {
 }
 
 // Limiter decides whether a caller may make another request of a class.
-// It is safe for concurrent use.
+// It is safe for concurrent use. One lock guards every bucket: splitting
+// the table into 16 locked shards measured no cheaper.
 type Limiter struct {
-	limits   map[string]Limit
-	now      func() time.Time
-	idle     time.Duration
-	perShard int
-	shards   [shardCount]shard
+	limits  map[string]Limit
+	now     func() time.Time
+	idle    time.Duration
+	maxKeys int
+
+	mu  sync.Mutex
+	m   map[key]*bucket
+	ops int
 }
 
 type key struct{ class, caller string }
@@ -45,12 +48,6 @@ type key struct{ class, caller string }
 type bucket struct {
 	lim  *rate.Limiter
 	last time.Time
-}
-
-type shard struct {
-	mu  sync.Mutex
-	m   map[key]*bucket
-	ops int
 }
 
 // Decision is the outcome of Allow and what the RateLimit headers report.
@@ -74,11 +71,7 @@ func New(limits map[string]Limit, o Options) *Limiter {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	l := &Limiter{limits: limits, now: o.Now, idle: o.IdleAfter, perShard: max(1, o.MaxKeys/shardCount)}
-	for i := range l.shards {
-		l.shards[i].m = map[key]*bucket{}
-	}
-	return l
+	return &Limiter{limits: limits, now: o.Now, idle: o.IdleAfter, maxKeys: o.MaxKeys, m: map[key]*bucket{}}
 }
 
 // Allow takes one token from caller's bucket of class.
@@ -89,14 +82,13 @@ func (l *Limiter) Allow(class, caller string) Decision {
 	}
 	now := l.now()
 	k := key{class, caller}
-	s := &l.shards[hash(caller)%shardCount]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.m[k]
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.m[k]
 	if b == nil {
-		s.makeRoom(now, l.idle, l.perShard)
+		l.makeRoom(now)
 		b = &bucket{lim: rate.NewLimiter(rate.Limit(lim.RPS), lim.Burst)}
-		s.m[k] = b
+		l.m[k] = b
 	}
 	b.last = now
 	allowed := b.lim.AllowN(now, 1)
@@ -109,35 +101,31 @@ func (l *Limiter) Allow(class, caller string) Decision {
 	return d
 }
 
-// makeRoom evicts idle buckets every so often, and any bucket when the shard is full.
-func (s *shard) makeRoom(now time.Time, idle time.Duration, limit int) {
-	s.ops++
-	if s.ops%1024 != 0 && len(s.m) < limit {
+// makeRoom evicts idle buckets every so often, and any bucket when the
+// table is full.
+func (l *Limiter) makeRoom(now time.Time) {
+	l.ops++
+	if l.ops%1024 != 0 && len(l.m) < l.maxKeys {
 		return
 	}
-	for k, b := range s.m {
-		if now.Sub(b.last) > idle {
-			delete(s.m, k)
+	for k, b := range l.m {
+		if now.Sub(b.last) > l.idle {
+			delete(l.m, k)
 		}
 	}
-	for k := range s.m {
-		if len(s.m) < limit {
+	for k := range l.m {
+		if len(l.m) < l.maxKeys {
 			break
 		}
-		delete(s.m, k)
+		delete(l.m, k)
 	}
 }
 
-// Len is the number of buckets held, for tests and metrics.
+// Len is the number of buckets held, for tests.
 func (l *Limiter) Len() int {
-	n := 0
-	for i := range l.shards {
-		s := &l.shards[i]
-		s.mu.Lock()
-		n += len(s.m)
-		s.mu.Unlock()
-	}
-	return n
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
 }
 
 func seconds(s float64) time.Duration {
@@ -147,53 +135,20 @@ func seconds(s float64) time.Duration {
 	return time.Duration(s * float64(time.Second))
 }
 
-// hash is FNV-1a, inline so that picking a shard does not allocate.
-func hash(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
-}
-
-// Setter is where SetHeaders writes: an http.Header, for instance.
-type Setter interface {
-	Set(key, value string)
-}
-
 // SetHeaders writes the RateLimit headers (IETF draft, separate fields) for d,
-// and Retry-After when the request was denied.
-func SetHeaders(h Setter, d Decision) {
+// and Retry-After when the request was denied; times are in whole seconds.
+func SetHeaders(h http.Header, d Decision) {
 	if !d.Limited {
 		return
 	}
-	v := d.Values()
-	h.Set("Ratelimit-Limit", strconv.Itoa(v.Limit))
-	h.Set("Ratelimit-Remaining", strconv.Itoa(v.Remaining))
-	h.Set("Ratelimit-Reset", strconv.Itoa(v.Reset))
-	h.Set("Ratelimit-Policy", strconv.Itoa(v.Limit)+";w="+strconv.Itoa(v.Window))
+	limit := strconv.Itoa(d.Limit.Burst)
+	h.Set("Ratelimit-Limit", limit)
+	h.Set("Ratelimit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("Ratelimit-Reset", strconv.Itoa(ceilSeconds(d.Reset)))
+	h.Set("Ratelimit-Policy", limit+";w="+strconv.Itoa(ceilSeconds(seconds(float64(d.Limit.Burst)/d.Limit.RPS))))
 	if !d.Allowed {
-		h.Set("Retry-After", strconv.Itoa(v.RetryAfter))
+		h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(d.RetryAfter))))
 	}
-}
-
-// Values are the numbers the headers of a limited decision carry, for a
-// caller that formats them itself: RateLimit-Limit, -Remaining, -Reset,
-// the window of RateLimit-Policy ("<limit>;w=<window>") and Retry-After
-// (0 when allowed), in seconds where they are times.
-type Values struct {
-	Limit, Remaining, Reset, Window, RetryAfter int
-}
-
-// Values returns d's header values.
-func (d Decision) Values() Values {
-	v := Values{Limit: d.Limit.Burst, Remaining: d.Remaining, Reset: ceilSeconds(d.Reset)}
-	v.Window = ceilSeconds(seconds(float64(d.Limit.Burst) / d.Limit.RPS))
-	if !d.Allowed {
-		v.RetryAfter = max(1, ceilSeconds(d.RetryAfter))
-	}
-	return v
 }
 
 func ceilSeconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
