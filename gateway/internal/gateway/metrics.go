@@ -31,11 +31,13 @@ var (
 	}, []string{"route", "method"})
 	rateLimited = promauto.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "eventshop", Subsystem: "gateway", Name: "rate_limited_total",
-		Help: "Requests refused with 429 by rate class.",
+		Help:        "Requests refused with 429 by rate class.",
+		ConstLabels: prometheus.Labels{"service": "gateway"},
 	}, []string{"class"})
 	cacheResults = promauto.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "eventshop", Subsystem: "gateway", Name: "cache_requests_total",
-		Help: "Catalogue cache lookups by result (HIT, MISS).",
+		Help:        "Catalogue cache lookups by result (HIT, MISS).",
+		ConstLabels: prometheus.Labels{"service": "gateway"},
 	}, []string{"result"})
 )
 
