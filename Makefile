@@ -44,6 +44,10 @@ test: schemas-check contracts-deps ## run every test against real servers, then 
 	$(GO) test -count=1 -timeout 30m $(ALL_PKGS)
 	$(MAKE) fuzz
 
+.PHONY: test-observe
+test-observe: ## live event streams through the gateway, and every dashboard metric served (also in test)
+	$(GO) test -count=1 -timeout 15m ./tools/observe/...
+
 .PHONY: test-outage
 test-outage: ## stop PostgreSQL under running sagas: nothing dead-lettered, books exact (also in test)
 	$(GO) test -count=1 -timeout 15m ./tests/outage/... ./tools/outage/...
