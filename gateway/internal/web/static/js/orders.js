@@ -1,0 +1,161 @@
+// The customer's pages: my orders with their statuses changing live, one
+// order with its saga waterfall and a cancel button, and notifications.
+
+import { api, page, money, seg, items } from "./api.js";
+import { $, el, button, fill, say, badge, time } from "./dom.js";
+import { follow } from "./stream.js";
+import { draw, fromTimeline } from "./waterfall.js";
+
+/** final are the statuses a saga ends in. */
+export const final = new Set(["CONFIRMED", "REJECTED", "CANCELLED"]);
+
+/** maxStreams bounds the order streams the list opens: a browser keeps at most six connections per host. */
+const maxStreams = 3;
+
+const list = { orders: new Map(), next: "", streams: new Map() };
+
+/** loadOrders reads the first page of the caller's orders and follows the pending ones. */
+export async function loadOrders(more) {
+  const p = await page("/api/v1/orders", more ? list.next : "", 25);
+  if (!more) list.orders.clear();
+  for (const o of p.items) list.orders.set(o.id, o);
+  list.next = p.next;
+  $("#orders-more").hidden = !list.next;
+  drawOrders();
+  followPending();
+}
+
+function drawOrders() {
+  const rows = [...list.orders.values()].map((o) => el("tr", { "data-id": o.id },
+    el("td", {}, el("a", { href: "#/orders/" + seg(o.id), class: "order-link" }, o.id.slice(0, 8))),
+    el("td", {}, el("span", { class: "status " + o.status }, o.status)),
+    el("td", { class: "num" }, money(o.total_cents, o.currency)),
+    el("td", {}, o.reason || ""),
+    el("td", {}, o.created_at ? new Date(o.created_at).toLocaleString() : ""),
+    el("td", { class: "actions" },
+      el("a", { href: "#/orders/" + seg(o.id), class: "button", "aria-label": "Waterfall of order " + o.id }, "Waterfall"),
+      o.status === "PENDING" ? button("Cancel", () => cancel(o.id)) : null)));
+  fill("#orders tbody", rows);
+  $("#orders-empty").hidden = rows.length > 0;
+}
+
+// followPending opens a stream for the newest pending orders and closes
+// the streams of orders that ended; without streams it polls the list.
+function followPending() {
+  const pending = [...list.orders.values()].filter((o) => o.status === "PENDING").slice(0, maxStreams);
+  for (const [id, stop] of list.streams) {
+    if (!pending.some((o) => o.id === id)) { stop(); list.streams.delete(id); }
+  }
+  for (const o of pending) {
+    if (list.streams.has(o.id)) continue;
+    list.streams.set(o.id, follow({
+      path: "/api/v1/orders/" + seg(o.id) + "/events",
+      route: "/api/v1/orders/{id}/events",
+      onMessage: (m) => updateListed(o.id, m.data),
+      poll: () => refreshListed(o.id),
+      onMode: (mode) => badge("#orders-mode", mode),
+    }));
+  }
+  if (pending.length === 0) badge("#orders-mode", "idle");
+}
+
+async function refreshListed(id) {
+  const { data } = await api("GET", "/api/v1/orders/" + seg(id));
+  updateListed(id, data);
+}
+
+function updateListed(id, data) {
+  const o = list.orders.get(id);
+  if (!o || !data || !data.status) return;
+  Object.assign(o, { status: data.status, reason: data.reason || o.reason });
+  drawOrders();
+  if (final.has(o.status)) followPending();
+}
+
+/** leaveOrders closes the list's streams. */
+export function leaveOrders() {
+  for (const stop of list.streams.values()) stop();
+  list.streams.clear();
+}
+
+async function cancel(id) {
+  try {
+    await api("POST", "/api/v1/orders/" + seg(id) + "/cancel");
+    say("order " + id + " cancelled");
+  } catch (e) {
+    say("cancel " + id + ": " + e.message, true);
+  }
+  if (list.orders.has(id)) refreshListed(id).catch(() => {});
+  if (detail.id === id) refreshDetail().catch(() => {});
+}
+
+/** loadNotifications reads the caller's notifications, newest page first. */
+export async function loadNotifications() {
+  const p = await page("/api/v1/notifications", "", 50);
+  fill("#notifications", p.items.map((n) => el("li", { "data-order": n.order_id },
+    el("strong", {}, n.subject || n.kind), " ",
+    el("span", { class: "muted" }, [n.created_at && new Date(n.created_at).toLocaleString(), n.status].filter(Boolean).join(" · ")),
+    el("br"), el("a", { href: "#/orders/" + seg(n.order_id) }, "order " + String(n.order_id).slice(0, 8)))));
+  $("#notifications-empty").hidden = p.items.length > 0;
+}
+
+const detail = { id: "", stop: null };
+
+/** openOrder shows one order and follows its saga until the page is left. */
+export function openOrder(id) {
+  leaveOrder();
+  detail.id = id;
+  $("#order-id").textContent = id;
+  fill("#order-status");
+  fill("#waterfall");
+  fill("#timeline");
+  detail.stop = follow({
+    path: "/api/v1/orders/" + seg(id) + "/events",
+    route: "/api/v1/orders/{id}/events",
+    onMessage: (m) => onOrderMessage(m.data),
+    poll: refreshDetail,
+    onMode: (mode) => badge("#order-mode", mode),
+  });
+  refreshDetail().catch((e) => say("order " + id + ": " + e.message, true));
+}
+
+/** leaveOrder closes the order's stream. */
+export function leaveOrder() {
+  if (detail.stop) detail.stop();
+  detail.stop = null;
+}
+
+// onOrderMessage shows a streamed status at once and reads the timeline
+// again, whose entries the stream announces.
+function onOrderMessage(data) {
+  if (data && data.status) showStatus(data);
+  refreshDetail().catch(() => {});
+}
+
+async function refreshDetail() {
+  const id = detail.id;
+  const { data: order } = await api("GET", "/api/v1/orders/" + seg(id));
+  if (id !== detail.id) return;
+  showStatus(order);
+  $("#order-summary").textContent = (order.items || []).map((l) => l.quantity + " × " + l.sku).join(", ") + " — " + money(order.total_cents, order.currency);
+  const { data: tl } = await api("GET", "/api/v1/orders/" + seg(id) + "/timeline");
+  if (id !== detail.id) return;
+  const events = items(tl);
+  if (events.length) draw($("#waterfall"), fromTimeline(events));
+  fill("#timeline", events.map((e) => el("li", { "data-type": e.type },
+    el("time", { datetime: e.time }, time(e.time)), " ", el("code", {}, e.type), " from ", e.source,
+    e.trace_id ? el("span", { class: "muted" }, " trace " + e.trace_id) : null)));
+}
+
+function showStatus(o) {
+  const st = $("#order-status");
+  st.textContent = o.status + (o.reason ? " (" + o.reason + ")" : "");
+  st.className = "status " + o.status;
+  $("#order-cancel").hidden = o.status !== "PENDING";
+}
+
+/** ordersReady wires the pages' controls once. */
+export function ordersReady() {
+  $("#orders-more").addEventListener("click", () => loadOrders(true).catch((e) => say("orders: " + e.message, true)));
+  $("#order-cancel").addEventListener("click", () => cancel(detail.id));
+}
