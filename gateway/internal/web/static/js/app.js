@@ -52,7 +52,7 @@ async function login(user) {
     const { data } = await api("POST", "/api/v1/auth/token", { username: user });
     signIn(data.access_token);
     $("#issuer-off").hidden = true;
-    render();
+    render(home());
     say("signed in as " + user);
   } catch (e) {
     if (e instanceof APIError && e.status === 404) $("#issuer-off").hidden = false;
@@ -60,16 +60,23 @@ async function login(user) {
   }
 }
 
-function render() {
+// home is where a sign-in lands: the console for an admin, the shop for
+// a customer; the page of someone else's order is never kept.
+const home = () => (session.role === "admin" ? "#/console" : "#/shop");
+
+// render shows who is signed in and then the page at hash, or the
+// current one.
+function render(hash) {
   document.body.classList.toggle("role-customer", session.role === "customer");
   document.body.classList.toggle("role-admin", session.role === "admin");
   $("#user").textContent = session.user ? session.user + " (" + session.role + ")" : "not signed in";
-  show();
+  if (hash && location.hash !== hash) location.hash = hash; // hashchange shows it
+  else show();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-login]").forEach((b) => b.addEventListener("click", () => login(b.dataset.login)));
-  $("#logout").addEventListener("click", () => { signOut(); say("signed out"); render(); });
+  $("#logout").addEventListener("click", () => { signOut(); say("signed out"); render("#/shop"); });
   $("#refresh-products").addEventListener("click", () => loadProducts().catch((e) => say("products: " + e.message, true)));
   shopReady();
   ordersReady();

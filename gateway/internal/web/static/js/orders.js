@@ -156,6 +156,7 @@ function showStatus(o) {
 
 /** ordersReady wires the pages' controls once. */
 export function ordersReady() {
+  $("#refresh-orders").addEventListener("click", () => Promise.all([loadOrders(), loadNotifications()]).catch((e) => say("orders: " + e.message, true)));
   $("#orders-more").addEventListener("click", () => loadOrders(true).catch((e) => say("orders: " + e.message, true)));
   $("#order-cancel").addEventListener("click", () => cancel(detail.id));
 }
