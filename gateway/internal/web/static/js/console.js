@@ -76,10 +76,10 @@ const panels = {
     const rows = p.items.map((d) => el("tr", { "data-id": d.id, "data-subject": d.subject || "" },
       el("td", {}, String(d.id)), el("td", {}, d.service), el("td", {}, el("code", {}, d.type)),
       el("td", { class: "reason" }, d.error), el("td", { class: "num" }, String(d.deliveries)),
-      el("td", { class: "actions" },
+      el("td", {}, el("div", { class: "actions" },
         button("Show", () => showDeadLetter(d.id), { "aria-label": "Show dead letter " + d.id }),
         button("Replay", () => dlqAction("POST", d.id, "/replay", "replayed"), { "aria-label": "Replay dead letter " + d.id }),
-        button("Discard", () => dlqAction("DELETE", d.id, "", "discarded"), { class: "danger", "aria-label": "Discard dead letter " + d.id }))));
+        button("Discard", () => dlqAction("DELETE", d.id, "", "discarded"), { class: "danger", "aria-label": "Discard dead letter " + d.id })))));
     if (more) $("#dlq tbody").append(...rows); else fill("#dlq tbody", rows);
     $("#dlq-empty").hidden = $("#dlq tbody").children.length > 0;
   },
@@ -94,7 +94,7 @@ const panels = {
     fill("#inventory tbody", items.map((i) => el("tr", { "data-sku": i.sku },
       el("td", {}, i.sku), el("td", { class: "num available" }, String(i.available)),
       el("td", { class: "num" }, String(i.reserved)), el("td", { class: "num" }, String(i.sold)),
-      el("td", { class: "actions" }, restockForm(i.sku)))));
+      el("td", {}, restockForm(i.sku)))));
   },
   async payments() {
     const { items } = await page("/api/v1/admin/payments", "", 25);

@@ -32,9 +32,9 @@ function drawOrders() {
     el("td", { class: "num" }, money(o.total_cents, o.currency)),
     el("td", {}, o.reason || ""),
     el("td", {}, o.created_at ? new Date(o.created_at).toLocaleString() : ""),
-    el("td", { class: "actions" },
+    el("td", {}, el("div", { class: "actions" },
       el("a", { href: "#/orders/" + seg(o.id), class: "button", "aria-label": "Waterfall of order " + o.id }, "Waterfall"),
-      o.status === "PENDING" ? button("Cancel", () => cancel(o.id)) : null)));
+      o.status === "PENDING" ? button("Cancel", () => cancel(o.id), { "aria-label": "Cancel order " + o.id }) : null))));
   fill("#orders tbody", rows);
   $("#orders-empty").hidden = rows.length > 0;
 }

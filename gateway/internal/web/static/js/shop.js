@@ -64,6 +64,7 @@ function drawCart() {
   });
   fill("#cart-lines tbody", rows);
   $("#cart-total").textContent = rows.length ? "Total " + money(total, currency) : "Your cart is empty.";
+  $("#cart-count").textContent = String(lines.reduce((n, [, q]) => n + q, 0));
   $("#checkout").disabled = rows.length === 0;
 }
 
@@ -91,6 +92,7 @@ export async function checkout() {
 export function shopReady() {
   $("#checkout").addEventListener("click", checkout);
   $("#clear-cart").addEventListener("click", () => { cart.clear(); saveCart(); });
+  // On a phone the cart sits below the catalogue; this takes you there.
+  $("#to-cart").addEventListener("click", () => { $("#cart").scrollIntoView(); $("#cart-title").focus(); });
   drawCart();
-
 }
