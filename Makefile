@@ -38,7 +38,7 @@ build: ## build every binary into bin/
 		github.com/nats-io/nats-server/v2 ./tools/cmd/ferretdb
 
 .PHONY: test
-test: schemas-check ## run every test against real servers, then the fuzz targets
+test: schemas-check contracts-deps ## run every test against real servers, then the fuzz targets
 	$(GO) test -count=1 -timeout 30m $(ALL_PKGS)
 	$(MAKE) fuzz
 
@@ -54,6 +54,22 @@ fuzz: ## run each fuzz target for its execution budget (FUZZ_*_EXECS)
 .PHONY: schemas-check
 schemas-check: ## check that every event version is compatible with the one before
 	cd schemas && $(GO) run ./cmd/schemas-check
+
+# The contract check (TestContractDocumentsPassTheirTools) runs the official
+# AsyncAPI parser and Redocly CLI, pinned in tools/contracts; without npm the
+# test skips, except in CI.
+CONTRACTS := tools/contracts
+
+.PHONY: contracts-deps
+contracts-deps: ## install the contract check's pinned npm packages (when npm is there)
+	@if ! command -v npm >/dev/null; then echo "npm not found: the contract check will be skipped"; \
+	elif [ ! -f $(CONTRACTS)/node_modules/.package-lock.json ] || \
+	     [ $(CONTRACTS)/package-lock.json -nt $(CONTRACTS)/node_modules/.package-lock.json ]; then \
+		cd $(CONTRACTS) && npm ci --ignore-scripts --no-audit --no-fund; fi
+
+.PHONY: contracts
+contracts: contracts-deps ## check the AsyncAPI and OpenAPI documents with @asyncapi/parser and Redocly CLI
+	$(GO) test -count=1 -run '^TestContractDocumentsPassTheirTools$$' -v ./gateway/internal/openapi
 
 .PHONY: generate
 generate: ## regenerate generated files (event types, AsyncAPI, event catalogue)

@@ -29,6 +29,7 @@ func Document(table []routes.Route) ([]byte, error) {
 			"title":       "eventshop API",
 			"version":     "1.0.0",
 			"description": "The public API of the eventshop platform, served by its gateway. Errors are application/problem+json (RFC 9457).",
+			"license":     object{"name": "MIT", "identifier": "MIT"},
 		},
 		"servers": []object{{"url": "/"}},
 		"paths":   paths,
@@ -62,13 +63,23 @@ func operation(r routes.Route) object {
 	if params := parameters(r.Path); len(params) > 0 {
 		op["parameters"] = params
 	}
-	if r.Access != routes.Anonymous {
-		op["security"] = []object{{"bearer": []string{}}}
-	}
+	op["security"] = security(r.Access)
+
 	if body, ok := requestBodies[r.Method+" "+r.Path]; ok {
 		op["requestBody"] = object{"required": true, "content": object{"application/json": object{"schema": body}}}
 	}
 	return op
+}
+
+// security says how an operation authenticates: a bearer token, or for an
+// anonymous route none or one (the gateway still verifies a token sent
+// there), which the empty requirement object expresses.
+func security(a routes.Access) []object {
+	bearer := object{"bearer": []string{}}
+	if a == routes.Anonymous {
+		return []object{{}, bearer}
+	}
+	return []object{bearer}
 }
 
 func str() object            { return object{"type": "string"} }

@@ -134,13 +134,17 @@ func Document() ([]byte, error) {
 func (d *document) add(ev schemas.Info) error {
 	id := lowerFirst(ev.Title)
 	raw, _ := schemas.Get(ev.Type)
+	schema, err := selfContained(raw)
+	if err != nil {
+		return fmt.Errorf("payload of %s: %w", ev.Type, err)
+	}
 	headers, err := headersSchema(ev)
 	if err != nil {
 		return err
 	}
 	msg := message{
 		Name: ev.Type, Title: ev.Title, Summary: ev.Description, ContentType: "application/json",
-		Headers: headers, Payload: payload{SchemaFormat: SchemaFormat, Schema: raw},
+		Headers: headers, Payload: payload{SchemaFormat: SchemaFormat, Schema: schema},
 	}
 	if ev.Deprecated {
 		msg.Tags = []tag{{Name: "deprecated"}}

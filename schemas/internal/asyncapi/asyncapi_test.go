@@ -86,8 +86,9 @@ func decode(t *testing.T, raw []byte) any {
 	return v
 }
 
-// TestDocumentRefsResolve checks every local $ref points at something, which
-// the spec schema cannot check.
+// TestDocumentRefsResolve checks every local $ref points at something from
+// the document's root, as AsyncAPI tools resolve them (a payload schema's
+// "#/$defs/…" would not), which the spec schema cannot check.
 func TestDocumentRefsResolve(t *testing.T) {
 	t.Parallel()
 	var doc map[string]any
@@ -96,7 +97,7 @@ func TestDocumentRefsResolve(t *testing.T) {
 	}
 	refs := 0
 	walk(doc, func(ref string) {
-		if !strings.HasPrefix(ref, "#/channels/") && !strings.HasPrefix(ref, "#/components/") && !strings.HasPrefix(ref, "#/servers/") {
+		if !strings.HasPrefix(ref, "#") {
 			return
 		}
 		refs++

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/page"
 	"github.com/eventshop/eventshop/pkg/problem"
 	"github.com/eventshop/eventshop/services/order/internal/app"
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
@@ -78,6 +79,8 @@ func toProblem(err error) error {
 	case errors.As(err, &unknown):
 		return problem.New(http.StatusUnprocessableEntity, "Unknown product",
 			"unknown sku: "+strings.Join(unknown.SKUs, ", "))
+	case errors.Is(err, page.ErrInvalid):
+		return problem.BadRequest(err.Error())
 	case errors.Is(err, domain.ErrInvalidOrder):
 		return problem.Unprocessable(strings.TrimPrefix(err.Error(), domain.ErrInvalidOrder.Error()+": "))
 	case errors.Is(err, command.ErrIdempotencyMismatch):

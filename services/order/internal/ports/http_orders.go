@@ -6,6 +6,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventshop/eventshop/pkg/page"
+	"github.com/eventshop/eventshop/pkg/problem"
+
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
 	"github.com/eventshop/eventshop/services/order/internal/app/query"
 	"github.com/eventshop/eventshop/services/order/internal/domain"
@@ -86,7 +89,11 @@ func (h *HTTPServer) placeOrder(c echo.Context) error {
 }
 
 func (h *HTTPServer) listOrders(c echo.Context) error {
-	orders, err := h.app.Queries.ListOrders.Handle(c.Request().Context(), query.ListOrders{CustomerID: viewer(c).Subject})
+	req, err := page.Parse(c.QueryParams())
+	if err != nil {
+		return problem.BadRequest(err.Error())
+	}
+	orders, next, err := h.app.Queries.ListOrders.Handle(c.Request().Context(), query.ListOrders{CustomerID: viewer(c).Subject, Page: req})
 	if err != nil {
 		return h.fail(c, err)
 	}
@@ -94,7 +101,7 @@ func (h *HTTPServer) listOrders(c echo.Context) error {
 	for i, o := range orders {
 		items[i] = toOrderResponse(o)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items})
+	return c.JSON(http.StatusOK, page.Of[orderResponse]{Items: items, NextCursor: next})
 }
 
 func (h *HTTPServer) getOrder(c echo.Context) error {

@@ -146,7 +146,7 @@ func TestListByCustomerNewestFirst(t *testing.T) {
 	if err := repo.Add(ctx, newOrder(t, "bob"), nil); err != nil {
 		t.Fatal(err)
 	}
-	list, err := repo.ListByCustomer(ctx, "alice", 2)
+	list, err := repo.ListByCustomer(ctx, "alice", nil, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/eventshop/eventshop/services/order/internal/app/query"
 	"github.com/eventshop/eventshop/services/order/internal/domain"
 )
 
@@ -51,10 +53,18 @@ func (r *Repository) Get(ctx context.Context, id uuid.UUID) (*domain.Order, erro
 	return o, nil
 }
 
-// ListByCustomer returns the customer's newest orders first, at most limit.
-func (r *Repository) ListByCustomer(ctx context.Context, customerID string, limit int) ([]*domain.Order, error) {
+// ListByCustomer returns the customer's orders newest first, those older
+// than after when it is not nil, at most limit; the index on (customer_id,
+// created_at DESC, id DESC) serves every page.
+func (r *Repository) ListByCustomer(ctx context.Context, customerID string, after *query.OrderPosition, limit int) ([]*domain.Order, error) {
+	// The first page starts after a position later than any order.
+	before := query.OrderPosition{CreatedAt: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), ID: uuid.Max}
+	if after != nil {
+		before = *after
+	}
 	rows, err := r.db.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE customer_id = $1
-		ORDER BY created_at DESC, id DESC LIMIT $2`, customerID, limit)
+		AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4`,
+		customerID, before.CreatedAt, before.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}

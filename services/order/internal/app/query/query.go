@@ -4,6 +4,7 @@ package query
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -14,8 +15,16 @@ import (
 type OrderReader interface {
 	// Get returns the order or domain.ErrNotFound.
 	Get(ctx context.Context, id uuid.UUID) (*domain.Order, error)
-	// ListByCustomer returns the customer's newest orders first, at most limit.
-	ListByCustomer(ctx context.Context, customerID string, limit int) ([]*domain.Order, error)
+	// ListByCustomer returns the customer's orders newest first, those
+	// older than after when it is not nil, at most limit.
+	ListByCustomer(ctx context.Context, customerID string, after *OrderPosition, limit int) ([]*domain.Order, error)
+}
+
+// OrderPosition is an order's place in a customer's list, newest first:
+// placement time, then id, since two orders can share a time.
+type OrderPosition struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
 }
 
 // Viewer is who asks: a customer sees their own orders, an admin every order.
