@@ -62,7 +62,7 @@ function drawEvents() {
   const shown = live.events.filter((e) => (!type || e.type.startsWith(type)) && (!svc || e.source === svc));
   fill("#events tbody", shown.map((e) => el("tr", { "data-type": e.type },
     el("td", {}, time(e.time)), el("td", {}, el("code", {}, e.type)), el("td", {}, e.source),
-    el("td", {}, e.subject ? el("a", { href: "#/orders/" + seg(e.subject) }, e.subject.slice(0, 8)) : ""))));
+    el("td", {}, e.subject ? el("a", { href: "#/orders/" + seg(e.subject) }, e.subject.slice(-8)) : ""))));
   $("#events-empty").hidden = shown.length > 0;
 }
 
@@ -99,7 +99,7 @@ const panels = {
   async payments() {
     const { items } = await page("/api/v1/admin/payments", "", 25);
     fill("#payments tbody", items.map((p) => el("tr", {},
-      el("td", {}, el("a", { href: "#/orders/" + seg(p.order_id) }, String(p.order_id).slice(0, 8))),
+      el("td", {}, el("a", { href: "#/orders/" + seg(p.order_id) }, String(p.order_id).slice(-8))),
       el("td", {}, el("span", { class: "status " + p.status }, p.status)),
       el("td", { class: "num" }, money(p.amount_cents, p.currency)))));
   },

@@ -1,7 +1,7 @@
 // The customer's pages: my orders with their statuses changing live, one
 // order with its saga waterfall and a cancel button, and notifications.
 
-import { api, page, money, seg, items } from "./api.js";
+import { api, page, money, seg, items, session } from "./api.js";
 import { $, el, button, fill, say, badge, time } from "./dom.js";
 import { follow } from "./stream.js";
 import { draw, fromTimeline } from "./waterfall.js";
@@ -14,7 +14,11 @@ const maxStreams = 3;
 
 const list = { orders: new Map(), next: "", streams: new Map() };
 
-/** loadOrders reads the first page of the caller's orders and follows the pending ones. */
+/**
+ * loadOrders reads the first page of the caller's orders (or the next one,
+ * when more) and follows the pending ones; the table names whose orders it
+ * holds.
+ */
 export async function loadOrders(more) {
   const p = await page("/api/v1/orders", more ? list.next : "", 25);
   if (!more) list.orders.clear();
@@ -22,12 +26,13 @@ export async function loadOrders(more) {
   list.next = p.next;
   $("#orders-more").hidden = !list.next;
   drawOrders();
+  $("#orders").dataset.user = session.user || "";
   followPending();
 }
 
 function drawOrders() {
   const rows = [...list.orders.values()].map((o) => el("tr", { "data-id": o.id },
-    el("td", {}, el("a", { href: "#/orders/" + seg(o.id), class: "order-link" }, o.id.slice(0, 8))),
+    el("td", {}, el("a", { href: "#/orders/" + seg(o.id), class: "order-link" }, o.id.slice(-8))),
     el("td", {}, el("span", { class: "status " + o.status }, o.status)),
     el("td", { class: "num" }, money(o.total_cents, o.currency)),
     el("td", {}, o.reason || ""),
@@ -95,7 +100,7 @@ export async function loadNotifications() {
   fill("#notifications", p.items.map((n) => el("li", { "data-order": n.order_id },
     el("strong", {}, n.subject || n.kind), " ",
     el("span", { class: "muted" }, [n.created_at && new Date(n.created_at).toLocaleString(), n.status].filter(Boolean).join(" · ")),
-    el("br"), el("a", { href: "#/orders/" + seg(n.order_id) }, "order " + String(n.order_id).slice(0, 8)))));
+    el("br"), el("a", { href: "#/orders/" + seg(n.order_id) }, "order " + String(n.order_id).slice(-8)))));
   $("#notifications-empty").hidden = p.items.length > 0;
 }
 
