@@ -29,6 +29,7 @@ type Bus struct {
 	js         jetstream.JetStream
 	log        *slog.Logger
 	redelivery Redelivery
+	metrics    *Metrics // nil records nothing
 }
 
 // Connect dials url as client name and reconnects forever after a loss of
@@ -77,7 +78,6 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...Op
 		nc.Close()
 		return nil, fmt.Errorf("jetstream context: %w", err)
 	}
-	setCurrent(js)
 	b := &Bus{nc: nc, js: js, log: log}
 	for _, opt := range opts {
 		opt(b)

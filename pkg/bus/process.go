@@ -67,6 +67,7 @@ func (c *Consumer) process(ctx context.Context, batch []jetstream.Msg) {
 			c.log.Error("message without jetstream metadata", "subject", m.Subject(), "error", err)
 			continue
 		}
+		c.b.metrics.delivered(c.cfg.Durable, meta.NumDelivered)
 		ev, err := decode(m)
 		if err != nil {
 			c.deadLetter(ctx, delivery{msg: m, meta: meta}, err)
@@ -103,7 +104,7 @@ func decode(m jetstream.Msg) (event.Event, error) {
 func (c *Consumer) handle(ctx context.Context, msgs []Message) (errs []error) {
 	start := time.Now()
 	defer func() {
-		handlerDuration.WithLabelValues(c.cfg.Durable).Observe(time.Since(start).Seconds())
+		c.b.metrics.handled(c.cfg.Durable, time.Since(start))
 		if p := recover(); p != nil {
 			errs = fill(len(msgs), fmt.Errorf("handler panic: %v", p))
 		}
@@ -175,7 +176,7 @@ func (c *Consumer) ack(d delivery) {
 	if err := d.msg.Ack(); err != nil {
 		c.log.Warn("ack", "subject", d.msg.Subject(), "error", err)
 	}
-	consumedTotal.WithLabelValues(c.cfg.Durable, resultAck).Inc()
+	c.b.metrics.settled(c.cfg.Durable, resultAck)
 }
 
 func (c *Consumer) nak(d delivery, cause error) {
@@ -186,7 +187,7 @@ func (c *Consumer) nak(d delivery, cause error) {
 	if err := d.msg.NakWithDelay(delay); err != nil {
 		c.log.Warn("nak", "subject", d.msg.Subject(), "error", err)
 	}
-	consumedTotal.WithLabelValues(c.cfg.Durable, resultNak).Inc()
+	c.b.metrics.settled(c.cfg.Durable, resultNak)
 }
 
 // nakOutage redelivers a message whose handler found a dependency
@@ -200,7 +201,7 @@ func (c *Consumer) nakOutage(d delivery, cause error) {
 	if err := d.msg.NakWithDelay(delay); err != nil {
 		c.log.Debug("nak", "subject", d.msg.Subject(), "error", err)
 	}
-	consumedTotal.WithLabelValues(c.cfg.Durable, resultOutage).Inc()
+	c.b.metrics.settled(c.cfg.Durable, resultOutage)
 }
 
 // deadLetter moves a message to the DLQ and acks it; if the DLQ cannot take
@@ -219,5 +220,5 @@ func (c *Consumer) deadLetter(ctx context.Context, d delivery, cause error) {
 	if err := d.msg.Ack(); err != nil {
 		c.log.Warn("ack dead letter", "subject", d.msg.Subject(), "error", err)
 	}
-	consumedTotal.WithLabelValues(c.cfg.Durable, resultDeadLetter).Inc()
+	c.b.metrics.settled(c.cfg.Durable, resultDeadLetter)
 }

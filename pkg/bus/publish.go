@@ -48,7 +48,7 @@ func (b *Bus) PublishAll(ctx context.Context, evs []event.Event) []error {
 			errs[i] = fmt.Errorf("publish %s: %w", evs[i].ID, err)
 			continue
 		}
-		publishedTotal.WithLabelValues(evs[i].Type).Inc()
+		b.metrics.publishedOne(evs[i].Type)
 	}
 	return errs
 }

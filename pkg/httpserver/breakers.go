@@ -20,8 +20,10 @@ type BreakerStatus struct {
 
 // AddBreakers serves GET /internal/breakers with the name and state of each
 // of bs. The gateway reads it for its admin breaker list; the route is
-// internal because only the gateway reaches the services.
+// internal because only the gateway reaches the services. Their states are
+// also served on /metrics as eventshop_breaker_state{breaker}.
 func (s *Server) AddBreakers(bs ...Breaker) {
+	s.metrics.Registerer().MustRegister(newBreakerCollector(bs))
 	s.Echo.GET("/internal/breakers", func(c echo.Context) error {
 		items := make([]BreakerStatus, len(bs))
 		for i, b := range bs {

@@ -19,7 +19,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/eventshop/eventshop/pkg/telemetry"
 )
@@ -38,6 +37,10 @@ type Server struct {
 	mu      sync.Mutex
 	checks  []readyCheck
 	service string
+	metrics *Registry
+	// draining is closed when a graceful shutdown begins (Draining).
+	draining  chan struct{}
+	drainOnce sync.Once
 }
 
 type readyCheck struct {
@@ -45,22 +48,37 @@ type readyCheck struct {
 	check func(context.Context) error
 }
 
+// Option configures New.
+type Option func(*Server)
+
+// WithRegistry makes the server record its route metrics in reg and serve
+// reg on /metrics. Without it the server makes a registry of its own.
+func WithRegistry(reg *Registry) Option {
+	return func(s *Server) { s.metrics = reg }
+}
+
 // New returns a server for service with the platform's middleware and the
 // /healthz, /readyz and /metrics routes.
-func New(log *slog.Logger, service string) *Server {
+func New(log *slog.Logger, service string, opts ...Option) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{Echo: e, log: log, service: service}
+	s := &Server{Echo: e, log: log, service: service, draining: make(chan struct{})}
+	for _, opt := range opts {
+		opt(s)
+	}
+	if s.metrics == nil {
+		s.metrics = NewRegistry(service)
+	}
 	e.HTTPErrorHandler = ErrorHandler(log)
 	e.Use(middleware.RequestID())
 	e.Use(telemetry.Middleware())
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(BodyLimit))
-	e.Use(metrics(service))
+	e.Use(newRouteMetrics(s.metrics.Registerer()).middleware())
 	e.Use(accessLog(log))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
-	e.GET("/metrics", echo.WrapHandler(promhttp.Handler()))
+	e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
 	if os.Getenv(strings.ToUpper(service)+PprofEnvSuffix) == "true" {
 		e.GET("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}
@@ -116,6 +134,14 @@ func (s *Server) ready(c echo.Context) error {
 	return c.JSON(code, status)
 }
 
+// Registry is the registry the server's /metrics serves.
+func (s *Server) Registry() *Registry { return s.metrics }
+
+// Draining is closed when the server begins a graceful shutdown. A
+// long-lived response, such as an event stream, ends when it closes, so
+// that the shutdown does not wait for it until ShutdownTimeout.
+func (s *Server) Draining() <-chan struct{} { return s.draining }
+
 // Run serves on addr until ctx is done, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
@@ -136,6 +162,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	s.drainOnce.Do(func() { close(s.draining) })
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

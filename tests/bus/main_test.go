@@ -30,12 +30,12 @@ func connect(t testing.TB) (*testkit.NATSServer, *bus.Bus) {
 }
 
 // connectTo returns a provisioned bus on srv, closed when the test ends.
-func connectTo(t testing.TB, srv *testkit.NATSServer) *bus.Bus {
+func connectTo(t testing.TB, srv *testkit.NATSServer, opts ...bus.Option) *bus.Bus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, err := bus.Connect(ctx, srv.URL(), t.Name(), log)
+	b, err := bus.Connect(ctx, srv.URL(), t.Name(), log, opts...)
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}

@@ -27,7 +27,8 @@ var outageSchedule = bus.ConsumerConfig{MaxDeliver: 3, Backoff: []time.Duration{
 // every event is applied once the database is back.
 func TestDatabaseOutageIsWaitedForNotDeadLettered(t *testing.T) {
 	t.Parallel()
-	_, b := connect(t)
+	reg := prometheus.NewRegistry()
+	b := connectTo(t, testkit.NATS(t), bus.WithMetrics(bus.NewMetrics(reg)))
 	pg, pool := ownDatabase(t)
 	rec := newRecorder(func(m bus.Message) error {
 		_, err := pool.Exec(t.Context(), `INSERT INTO applied (event_id) VALUES ($1) ON CONFLICT DO NOTHING`, m.Event.ID)
@@ -48,7 +49,7 @@ func TestDatabaseOutageIsWaitedForNotDeadLettered(t *testing.T) {
 	if depth := dlqDepth(t, b); depth != 0 {
 		t.Fatalf("DLQ depth %d during the outage, want 0", depth)
 	}
-	if got := counter(t, "eventshop_bus_consumed_total", "consumer", cfg.Durable, "result", "outage"); got == 0 {
+	if got := counter(t, reg, "eventshop_bus_consumed_total", "consumer", cfg.Durable, "result", "outage"); got == 0 {
 		t.Error("no redelivery counted as result=outage")
 	}
 	if err := pg.Start(); err != nil {
@@ -153,10 +154,10 @@ func deliveredAtLeast(rec *recorder, evs []event.Event, n uint64) bool {
 	return true
 }
 
-// counter reads a counter of the default registry by its labels.
-func counter(t *testing.T, name string, labels ...string) float64 {
+// counter reads a counter of reg by its labels.
+func counter(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) float64 {
 	t.Helper()
-	families, err := prometheus.DefaultGatherer.Gather()
+	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

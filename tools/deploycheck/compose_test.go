@@ -50,14 +50,31 @@ func TestEveryServiceHasAHealthCheck(t *testing.T) {
 	}
 }
 
+// loopbackOnly are the operator's tools: they may publish a port, on the
+// host's loopback interface only (see docker-compose.yml).
+var loopbackOnly = []string{"grafana", "prometheus"}
+
 func TestOnlyTheGatewayPublishesPorts(t *testing.T) {
-	for name, svc := range loadProject(t).Services {
-		if name != "gateway" && len(svc.Ports) > 0 {
-			t.Errorf("service %s publishes ports %v; only the gateway may", name, svc.Ports)
+	p := loadProject(t)
+	for name, svc := range p.Services {
+		if name == "gateway" {
+			continue
+		}
+		for _, port := range svc.Ports {
+			if !slices.Contains(loopbackOnly, name) {
+				t.Errorf("service %s publishes port %s; only the gateway may", name, port.Published)
+			} else if port.HostIP != "127.0.0.1" {
+				t.Errorf("service %s publishes port %s on %q; it may publish on 127.0.0.1 only", name, port.Published, port.HostIP)
+			}
 		}
 	}
-	if len(loadProject(t).Services["gateway"].Ports) == 0 {
+	if len(p.Services["gateway"].Ports) == 0 {
 		t.Error("the gateway publishes no port")
+	}
+	for _, name := range loopbackOnly {
+		if _, ok := p.Services[name]; !ok {
+			t.Errorf("compose has no service %s", name)
+		}
 	}
 }
 
@@ -108,7 +125,7 @@ func setAnywhere(p *types.Project, key string) bool {
 	return false
 }
 
-var pinned = regexp.MustCompile(`:[0-9]+\.[0-9]+(\.[0-9]+)?(-[a-z0-9.]+)?$|@sha256:[0-9a-f]{64}$`)
+var pinned = regexp.MustCompile(`:v?[0-9]+\.[0-9]+(\.[0-9]+)?(-[a-z0-9.]+)?$|@sha256:[0-9a-f]{64}$`)
 
 func TestImagesArePinned(t *testing.T) {
 	for name, svc := range loadProject(t).Services {

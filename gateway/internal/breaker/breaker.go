@@ -23,10 +23,13 @@ var ErrOpen = errors.New("circuit breaker open")
 // ErrUpstream is the failure recorded for a 5xx answer.
 var ErrUpstream = errors.New("upstream server error")
 
+// stateGauge is eventshop_breaker_state, named and described as every
+// service's (docs/metrics.md), with the upstream as the breaker.
 var stateGauge = promauto.NewGaugeVec(prometheus.GaugeOpts{
-	Namespace: "eventshop", Subsystem: "gateway", Name: "breaker_state",
-	Help: "Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.",
-}, []string{"upstream"})
+	Namespace: "eventshop", Name: "breaker_state",
+	Help:        "Circuit breaker state: 0 closed, 1 half-open, 2 open (-1 unknown), by breaker.",
+	ConstLabels: prometheus.Labels{"service": "gateway"},
+}, []string{"breaker"})
 
 // Settings configures every breaker of a Set. Zero values: Failures 5,
 // OpenTimeout 10s.

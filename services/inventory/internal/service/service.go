@@ -30,12 +30,13 @@ const flushTimeout = 5 * time.Second
 // Service is an inventory service built and not yet serving; its database
 // and NATS may still be down.
 type Service struct {
-	cfg    Config
-	log    *slog.Logger
-	pool   *pgxpool.Pool
-	bus    *bus.Bus
-	events ports.EventHandlers
-	http   *httpserver.Server
+	cfg     Config
+	log     *slog.Logger
+	pool    *pgxpool.Pool
+	bus     *bus.Bus
+	events  ports.EventHandlers
+	http    *httpserver.Server
+	metrics *httpserver.Registry
 }
 
 // New builds the service on a pool and a NATS connection that are made
@@ -45,12 +46,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	b, err := bus.Connect(ctx, cfg.NATSURL, "inventory", log, bus.WithRedelivery(cfg.Redelivery))
+	reg := httpserver.NewRegistry("inventory")
+	b, err := bus.Connect(ctx, cfg.NATSURL, "inventory", log, bus.WithRedelivery(cfg.Redelivery),
+		bus.WithMetrics(bus.NewMetrics(reg.Registerer())))
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect nats: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, pool: pool, bus: b}
+	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, metrics: reg}
 	if err := s.build(ctx); err != nil {
 		s.close()
 		return nil, err
@@ -65,8 +68,9 @@ func (s *Service) build(ctx context.Context) error {
 	}
 	application := app.New(postgres.NewRepository(s.pool), postgres.NewReadModel(s.pool))
 	s.events = ports.NewEventHandlers(application)
-	s.http = httpserver.New(s.log, "inventory")
+	s.http = httpserver.New(s.log, "inventory", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
+	s.metrics.Registerer().MustRegister(pgdb.NewOutboxBacklog(s.pool))
 	s.http.AddReadyCheck("nats", s.bus.Ready)
 	ports.NewHTTPServer(application).Register(s.http.Echo, verifier)
 	return nil

@@ -24,7 +24,7 @@ func TestConfirmedOrderIsStoredDeliveredAndAnnounced(t *testing.T) {
 	}
 	testkit.Eventually(t, waitFor, func() bool { return h.sentEvents(order) == 1 }, "no notification.sent.v1 for %s", order)
 	testkit.Eventually(t, waitFor, func() bool {
-		return strings.Contains(h.text("/metrics"), `notification_notifications_total{kind="order.confirmed",status="SENT"}`)
+		return strings.Contains(h.text("/metrics"), `eventshop_notification_deliveries_total{kind="order.confirmed",result="sent",service="notification"}`)
 	}, "/metrics lacks the sent notification")
 }
 

@@ -90,7 +90,7 @@ func TestBreakerOpensWhenWebhookIsDown(t *testing.T) {
 	h.publish(h.final(schemas.TypeOrderCancelledV1, order, "alice"))
 	testkit.Eventually(t, waitFor, func() bool { return h.breakerState("notification-webhook") == "open" },
 		"breaker never opened")
-	if m := h.text("/metrics"); !strings.Contains(m, `notification_breaker_state{breaker="notification-webhook"} 2`) {
+	if m := h.text("/metrics"); !strings.Contains(m, `eventshop_breaker_state{breaker="notification-webhook",service="notification"} 2`) {
 		t.Errorf("/metrics lacks the open breaker state")
 	}
 	if n := r.requests(); n != 3 {

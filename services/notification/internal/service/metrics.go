@@ -2,64 +2,57 @@ package service
 
 import (
 	"errors"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/sony/gobreaker/v2"
 
 	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// notifications counts notifications entering a status: PENDING when
-// recorded, SENT when delivered, FAILED when out of attempts.
-var notifications = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "notification_notifications_total",
-	Help: "Notifications entering a status (PENDING when recorded, SENT, FAILED) by kind.",
-}, []string{"kind", "status"})
+// Results of a delivery round, the "result" label of deliveries_total.
+const (
+	deliverySent    = "sent"
+	deliveryFailed  = "failed"
+	deliveryGivenUp = "given_up"
+)
 
-// failedRounds counts delivery rounds that failed.
-var failedRounds = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "notification_delivery_failures_total",
-	Help: "Failed delivery rounds by kind.",
-}, []string{"kind"})
-
-// breakerState is the channel breaker's state: 0 closed, 1 half-open, 2 open
-// (gobreaker's numbering).
-var breakerState = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-	Name: "notification_breaker_state",
-	Help: "Circuit breaker state of the delivery channel: 0 closed, 1 half-open, 2 open.",
-}, []string{"breaker"})
-
-var registerOnce sync.Once
-
-// registerMetrics registers the service's metrics once per process, so that
-// tests may start several services.
-func registerMetrics() {
-	registerOnce.Do(func() {
-		prometheus.MustRegister(notifications, failedRounds, breakerState)
-	})
+// deliveryMetrics count the notifications recorded and the delivery rounds
+// made for them (docs/metrics.md).
+type deliveryMetrics struct {
+	recordedTotal   *prometheus.CounterVec
+	deliveriesTotal *prometheus.CounterVec
 }
 
-func recordRecorded(n domain.Notification) {
-	notifications.WithLabelValues(string(n.Kind()), string(domain.StatusPending)).Inc()
+func newDeliveryMetrics(reg prometheus.Registerer) *deliveryMetrics {
+	m := &deliveryMetrics{
+		recordedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "eventshop", Subsystem: "notification", Name: "recorded_total",
+			Help: "Notifications recorded (one per final order status), by kind.",
+		}, []string{"kind"}),
+		deliveriesTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "eventshop", Subsystem: "notification", Name: "deliveries_total",
+			Help: "Delivery rounds by kind and result: sent; failed (to be retried); given_up (out of attempts).",
+		}, []string{"kind", "result"}),
+	}
+	reg.MustRegister(m.recordedTotal, m.deliveriesTotal)
+	return m
 }
 
-// recordRound counts the outcome of a delivery round.
-func recordRound(n domain.Notification, err error) {
+func (m *deliveryMetrics) recorded(n domain.Notification) {
+	m.recordedTotal.WithLabelValues(string(n.Kind())).Inc()
+}
+
+// round counts the outcome of a delivery round.
+func (m *deliveryMetrics) round(n domain.Notification, err error) {
+	kind := string(n.Kind())
 	switch {
 	case err == nil:
-		notifications.WithLabelValues(string(n.Kind()), string(domain.StatusSent)).Inc()
+		m.deliveriesTotal.WithLabelValues(kind, deliverySent).Inc()
 	case errors.Is(err, command.ErrChannelOpen):
 		// postponed by an open breaker: no round was made
+	case n.Status() == domain.StatusFailed:
+		m.deliveriesTotal.WithLabelValues(kind, deliveryGivenUp).Inc()
 	default:
-		failedRounds.WithLabelValues(string(n.Kind())).Inc()
-		if n.Status() == domain.StatusFailed {
-			notifications.WithLabelValues(string(n.Kind()), string(domain.StatusFailed)).Inc()
-		}
+		m.deliveriesTotal.WithLabelValues(kind, deliveryFailed).Inc()
 	}
-}
-
-func recordBreaker(name string, to gobreaker.State) {
-	breakerState.WithLabelValues(name).Set(float64(to))
 }

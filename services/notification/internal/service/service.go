@@ -49,6 +49,9 @@ type Service struct {
 	relay   *outbox.MongoRelay
 	repo    *mongorepo.Notifications
 	http    *httpserver.Server
+	metrics *httpserver.Registry
+	// deliveries counts notifications recorded and delivery rounds.
+	deliveries *deliveryMetrics
 }
 
 // New builds the service on a MongoDB client and a NATS connection that are
@@ -57,13 +60,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	registerMetrics()
 	client, err := mongo.Connect(options.Client().ApplyURI(cfg.MongoURL))
 	if err != nil {
 		return nil, fmt.Errorf("connect mongo: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, client: client}
-	if s.bus, err = bus.Connect(ctx, cfg.NATSURL, "notification", log, bus.WithRedelivery(cfg.Redelivery)); err != nil {
+	reg := httpserver.NewRegistry("notification")
+	s := &Service{cfg: cfg, log: log, client: client, metrics: reg, deliveries: newDeliveryMetrics(reg.Registerer())}
+	if s.bus, err = bus.Connect(ctx, cfg.NATSURL, "notification", log, bus.WithRedelivery(cfg.Redelivery),
+		bus.WithMetrics(bus.NewMetrics(reg.Registerer()))); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("connect bus: %w", err)
 	}
@@ -95,8 +99,9 @@ func (s *Service) build(ctx context.Context) error {
 	application := s.newApplication(repo)
 	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)
 	s.events = ports.Events{Record: application.Commands.Record}
-	s.http = httpserver.New(s.log, "notification")
+	s.http = httpserver.New(s.log, "notification", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("mongo", func(ctx context.Context) error { return s.client.Ping(ctx, nil) })
+	s.metrics.Registerer().MustRegister(newOutboxBacklog(coll))
 	s.http.AddReadyCheck("nats", s.bus.Ready)
 	s.http.AddBreakers(s.channel)
 	ports.HTTP{List: application.Queries.ListForCustomer, Verifier: verifier}.Register(s.http.Echo)
@@ -154,7 +159,7 @@ func startError(err error) error {
 func (s *Service) newApplication(repo *mongorepo.Notifications) app.Application {
 	return app.Application{
 		Commands: app.Commands{
-			Record: command.Record{Repo: repo, Recorded: recordRecorded, Lease: s.cfg.Lease,
+			Record: command.Record{Repo: repo, Recorded: s.deliveries.recorded, Lease: s.cfg.Lease,
 				// The worker is made after the application: look it up per call.
 				FirstRound: func(ctx context.Context, n domain.Notification) { s.worker.FirstRound(ctx, n) }},
 			Deliver: command.Deliver{
@@ -177,19 +182,17 @@ func (s *Service) newChannel() *channel.Guarded {
 		Timeout: s.cfg.SendTimeout, Attempts: s.cfg.SendAttempts, Backoff: s.cfg.SendBackoff,
 		TripAfter: s.cfg.BreakerTripAfter, OpenFor: s.cfg.BreakerOpenFor,
 		OnStateChange: func(name string, from, to gobreaker.State) {
-			recordBreaker(name, to)
 			s.log.Warn("breaker changed state", slog.String("breaker", name),
 				slog.String("from", from.String()), slog.String("to", to.String()))
 		},
 	})
-	recordBreaker(g.BreakerName(), g.State())
 	return g
 }
 
 // delivered records a round; the sent event of a delivered notification
 // reaches the relay from the repository (MarkSent).
 func (s *Service) delivered(n domain.Notification, err error) {
-	recordRound(n, err)
+	s.deliveries.round(n, err)
 }
 
 // Run serves on the configured address until ctx is done.

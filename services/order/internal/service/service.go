@@ -18,6 +18,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
 	"github.com/eventshop/eventshop/services/order/internal/adapters/inventory"
+	"github.com/eventshop/eventshop/services/order/internal/adapters/livefeed"
 	"github.com/eventshop/eventshop/services/order/internal/adapters/metrics"
 	"github.com/eventshop/eventshop/services/order/internal/app"
 	"github.com/eventshop/eventshop/services/order/internal/ports"
@@ -27,13 +28,14 @@ import (
 // Service is an order service built and not yet serving; its database and
 // NATS may still be down.
 type Service struct {
-	cfg    Config
-	log    *slog.Logger
-	pool   *pgxpool.Pool
-	bus    *bus.Bus
-	app    app.Application
-	events *ports.EventHandlers
-	http   *httpserver.Server
+	cfg     Config
+	log     *slog.Logger
+	pool    *pgxpool.Pool
+	bus     *bus.Bus
+	app     app.Application
+	events  *ports.EventHandlers
+	http    *httpserver.Server
+	metrics *httpserver.Registry
 }
 
 // New builds the service on a pool and a NATS connection that are made
@@ -43,12 +45,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	b, err := bus.Connect(ctx, cfg.NATSURL, "order", log, bus.WithRedelivery(cfg.Redelivery))
+	reg := httpserver.NewRegistry("order")
+	b, err := bus.Connect(ctx, cfg.NATSURL, "order", log, bus.WithRedelivery(cfg.Redelivery),
+		bus.WithMetrics(bus.NewMetrics(reg.Registerer())))
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect nats: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, pool: pool, bus: b}
+	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, metrics: reg}
 	if err := s.build(ctx); err != nil {
 		s.close()
 		return nil, err
@@ -61,15 +65,18 @@ func (s *Service) build(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)
 	}
-	m := metrics.Prometheus{}
+	m := metrics.New(s.metrics.Registerer())
 	prices := inventory.NewClient(s.cfg.InventoryURL, inventory.Options{Timeout: s.cfg.InventoryTimeout})
 	s.app = NewApplication(Dependencies{Pool: s.pool, JetStream: s.bus.JetStream(), Metrics: m, Prices: prices})
 	s.events = ports.NewEventHandlers(s.pool, RepositoryInTx(s.pool), m, s.log)
-	s.http = httpserver.New(s.log, "order")
+	s.http = httpserver.New(s.log, "order", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
+	s.metrics.Registerer().MustRegister(pgdb.NewOutboxBacklog(s.pool))
 	s.http.AddReadyCheck("nats", s.bus.Ready)
 	s.http.AddBreakers(prices)
 	ports.NewHTTPServer(s.app, s.log).Register(s.http.Echo, verifier)
+	ports.NewStreams(s.app, followOn(livefeed.New(s.bus.Conn())), s.http.Draining(), s.log, ports.StreamOptions{}).
+		Register(s.http.Echo, verifier)
 	return nil
 }
 

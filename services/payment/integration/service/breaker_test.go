@@ -28,7 +28,7 @@ func TestProviderOutageOpensBreaker(t *testing.T) {
 	if len(breakers.Items) != 1 || breakers.Items[0]["state"] != "open" {
 		t.Fatalf("breakers = %v, want the provider's open", breakers.Items)
 	}
-	if m := h.text("/metrics"); !strings.Contains(m, `payment_breaker_state{breaker="payment-provider"} 2`) {
+	if m := h.text("/metrics"); !strings.Contains(m, `eventshop_breaker_state{breaker="payment-provider",service="payment"} 2`) {
 		t.Errorf("/metrics lacks the open breaker state")
 	}
 	if err := h.sim.SetFaults(simulator.Faults{}); err != nil {

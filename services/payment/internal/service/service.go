@@ -37,22 +37,24 @@ type Service struct {
 	provider *provider.Client
 	saga     *ports.Saga
 	http     *httpserver.Server
+	metrics  *httpserver.Registry
 }
 
 // New builds the service on a pool and a NATS connection that are made
 // without waiting for the database or NATS: Serve waits for them.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	registerMetrics()
 	pool, err := pgdb.NewPool(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	b, err := bus.Connect(ctx, cfg.NATSURL, "payment", log, bus.WithRedelivery(cfg.Redelivery))
+	reg := httpserver.NewRegistry("payment")
+	b, err := bus.Connect(ctx, cfg.NATSURL, "payment", log, bus.WithRedelivery(cfg.Redelivery),
+		bus.WithMetrics(bus.NewMetrics(reg.Registerer())))
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect bus: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, pool: pool, bus: b}
+	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, metrics: reg}
 	if err := s.build(ctx); err != nil {
 		s.close()
 		return nil, err
@@ -69,12 +71,10 @@ func (s *Service) build(ctx context.Context) error {
 		BaseURL: s.cfg.ProviderURL, Timeout: s.cfg.ProviderTimeout, Attempts: s.cfg.ProviderAttempts,
 		Backoff: s.cfg.ProviderBackoff, TripAfter: s.cfg.BreakerTripAfter, OpenFor: s.cfg.BreakerOpenFor,
 		OnStateChange: func(from, to gobreaker.State) {
-			recordBreaker(provider.BreakerName, to)
 			s.log.Warn("breaker changed state", slog.String("breaker", provider.BreakerName),
 				slog.String("from", from.String()), slog.String("to", to.String()))
 		},
 	})
-	recordBreaker(provider.BreakerName, gobreaker.StateClosed)
 	payments := postgres.NewPayments(s.pool)
 	now := func() time.Time { return time.Now().UTC() }
 	s.saga = &ports.Saga{
@@ -84,8 +84,9 @@ func (s *Service) build(ctx context.Context) error {
 		Orphans:   s.orphans(payments, now),
 		Pool:      s.pool, Parallel: s.cfg.ProviderParallel, Log: s.log,
 	}
-	s.http = httpserver.New(s.log, "payment")
+	s.http = httpserver.New(s.log, "payment", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
+	s.metrics.Registerer().MustRegister(pgdb.NewOutboxBacklog(s.pool))
 	s.http.AddReadyCheck("nats", s.bus.Ready)
 	s.http.AddBreakers(s.provider)
 	ports.HTTP{List: query.ListPayments{Payments: payments}, Verifier: verifier}.Register(s.http.Echo)

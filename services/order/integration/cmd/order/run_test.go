@@ -59,8 +59,8 @@ func TestRunServesTheSaga(t *testing.T) {
 		return status == http.StatusOK
 	}, "ready")
 
-	placedName := "eventshop_orders_placed_total"
-	timedOutName := `eventshop_orders_finished_total{reason="timeout",status="CANCELLED"}`
+	placedName := `eventshop_order_placed_total{service="order"}`
+	timedOutName := `eventshop_order_saga_finished_total{reason="timeout",service="order",status="CANCELLED"}`
 	placedBefore, timedOutBefore := metric(t, base, placedName), metric(t, base, timedOutName)
 
 	token, err := auth.NewIssuer(auth.Config{Secret: "run-test-secret"}, time.Hour).Token("alice")

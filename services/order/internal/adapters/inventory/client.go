@@ -70,9 +70,8 @@ func NewClient(baseURL string, opts Options) *Client {
 				return c.ConsecutiveFailures >= opts.MaxFailures
 			},
 			// A caller that gave up says nothing about inventory's health.
-			IsExcluded:    func(err error) bool { return errors.Is(err, context.Canceled) },
-			IsSuccessful:  func(err error) bool { return err == nil || errors.Is(err, errRefused) },
-			OnStateChange: func(_ string, _, to gobreaker.State) { breakerState.Set(float64(to)) },
+			IsExcluded:   func(err error) bool { return errors.Is(err, context.Canceled) },
+			IsSuccessful: func(err error) bool { return err == nil || errors.Is(err, errRefused) },
 		}),
 	}
 	c.lookups = &lookups{fetch: func(ctx context.Context, skus []string) (map[string]int64, error) {
