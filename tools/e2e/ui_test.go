@@ -128,12 +128,15 @@ func (b *browser) noPageErrors(t *testing.T) {
 }
 
 // do runs steps on the page and fails the test at the first error, quoting
-// the page's status line.
+// the page's status line and saving a screenshot of the page as it was.
 func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 2*uiTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
+		if b.shots != "" {
+			b.screenshot(t, "failed")
+		}
 		t.Fatalf("web UI: %v (status line: %q)", err, b.eval(t, `document.querySelector("#status").textContent`))
 	}
 }

@@ -7,6 +7,9 @@ import { follow } from "./stream.js";
 import { service } from "./waterfall.js";
 import { loadPipeline } from "./pipeline.js";
 
+// uuid matches an order id; other events' subjects (a SKU) link nowhere.
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** keep is how many streamed events the console shows. */
 const keep = 200;
 
@@ -16,6 +19,17 @@ const live = { stop: null, paused: false, events: [] };
 export function openConsole() {
   for (const [name, fn] of Object.entries(panels)) run(name, fn);
   followEvents();
+  run("event types", loadTypes);
+}
+
+// loadTypes offers every event type of the schema registry as a filter,
+// once: the stream filters by exact type.
+async function loadTypes() {
+  const sel = $("#filter-type");
+  if (sel.options.length > 1) return;
+  const { data } = await api("GET", "/api/v1/schemas");
+  const types = (data.items || []).map((i) => i.type).sort();
+  sel.append(...types.map((t) => el("option", { value: t }, t)));
 }
 
 /** leaveConsole closes the event stream. */
@@ -45,6 +59,7 @@ function followEvents() {
 
 function addEvent(m) {
   const d = typeof m.data === "object" && m.data ? m.data : { type: m.event, data: m.data };
+  if (live.events.some((e) => e.id && e.id === d.id)) return;
   live.events.unshift({
     id: d.id || d["ce-id"] || "",
     type: d.type || d["ce-type"] || m.event,
@@ -59,10 +74,10 @@ function addEvent(m) {
 function drawEvents() {
   const type = $("#filter-type").value;
   const svc = $("#filter-service").value;
-  const shown = live.events.filter((e) => (!type || e.type.startsWith(type)) && (!svc || e.source === svc));
+  const shown = live.events.filter((e) => (!type || e.type === type) && (!svc || e.source === svc));
   fill("#events tbody", shown.map((e) => el("tr", { "data-type": e.type },
     el("td", {}, time(e.time)), el("td", {}, el("code", {}, e.type)), el("td", {}, e.source),
-    el("td", {}, e.subject ? el("a", { href: "#/orders/" + seg(e.subject) }, e.subject.slice(-8)) : ""))));
+    el("td", {}, uuid.test(e.subject) ? el("a", { href: "#/orders/" + seg(e.subject), "aria-label": "Order " + e.subject }, e.subject.slice(-8)) : e.subject))));
   $("#events-empty").hidden = shown.length > 0;
 }
 

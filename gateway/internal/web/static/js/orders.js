@@ -104,12 +104,12 @@ export async function loadNotifications() {
   $("#notifications-empty").hidden = p.items.length > 0;
 }
 
-const detail = { id: "", stop: null };
+const detail = { id: "", stop: null, events: new Map() };
 
 /** openOrder shows one order and follows its saga until the page is left. */
 export function openOrder(id) {
   leaveOrder();
-  detail.id = id;
+  Object.assign(detail, { id, events: new Map() });
   $("#order-id").textContent = id;
   fill("#order-status");
   fill("#waterfall");
@@ -117,7 +117,7 @@ export function openOrder(id) {
   detail.stop = follow({
     path: "/api/v1/orders/" + seg(id) + "/events",
     route: "/api/v1/orders/{id}/events",
-    onMessage: (m) => onOrderMessage(m.data),
+    onMessage: (m) => onOrderMessage(id, m),
     poll: refreshDetail,
     onMode: (mode) => badge("#order-mode", mode),
   });
@@ -130,13 +130,16 @@ export function leaveOrder() {
   detail.stop = null;
 }
 
-// onOrderMessage shows a streamed status at once and reads the timeline
-// again, whose entries the stream announces.
-function onOrderMessage(data) {
-  if (data && data.status) showStatus(data);
-  refreshDetail().catch(() => {});
+// onOrderMessage applies one message of the order's stream: a "status"
+// shows at once, a "timeline" event joins the waterfall.
+function onOrderMessage(id, m) {
+  if (id !== detail.id || !m.data || typeof m.data !== "object") return;
+  if (m.event === "status" || (m.data.status && !m.data.type)) showStatus(m.data);
+  else if (m.data.type) addEvents([m.data]);
 }
 
+// refreshDetail reads the order and its timeline: the page's first state,
+// and every poll when there is no stream.
 async function refreshDetail() {
   const id = detail.id;
   const { data: order } = await api("GET", "/api/v1/orders/" + seg(id));
@@ -144,10 +147,22 @@ async function refreshDetail() {
   showStatus(order);
   $("#order-summary").textContent = (order.items || []).map((l) => l.quantity + " × " + l.sku).join(", ") + " — " + money(order.total_cents, order.currency);
   const { data: tl } = await api("GET", "/api/v1/orders/" + seg(id) + "/timeline");
-  if (id !== detail.id) return;
-  const events = items(tl);
-  if (events.length) draw($("#waterfall"), fromTimeline(events));
-  fill("#timeline", events.map((e) => el("li", { "data-type": e.type },
+  if (id === detail.id) addEvents(items(tl));
+}
+
+// addEvents adds timeline events the page does not hold yet, by id, and
+// draws the waterfall and the list again in time order.
+function addEvents(events) {
+  let added = false;
+  for (const e of events) {
+    if (!e.id || detail.events.has(e.id)) continue;
+    detail.events.set(e.id, e);
+    added = true;
+  }
+  if (!added) return;
+  const all = [...detail.events.values()].sort((a, b) => new Date(a.time) - new Date(b.time) || String(a.id).localeCompare(String(b.id)));
+  draw($("#waterfall"), fromTimeline(all));
+  fill("#timeline", all.map((e) => el("li", { "data-type": e.type },
     el("time", { datetime: e.time }, time(e.time)), " ", el("code", {}, e.type), " from ", e.source,
     e.trace_id ? el("span", { class: "muted" }, " trace " + e.trace_id) : null)));
 }

@@ -51,4 +51,5 @@ export async function loadPipeline() {
   // The gateway serves its own series only; each service's outbox and
   // consumers are measured on that service's /metrics.
   $("#pipeline-gap").hidden = rows.some((r) => r.what !== "dead letters");
+  $("#pipeline").hidden = rows.length === 0;
 }
