@@ -14,8 +14,8 @@ import (
 // TestWebUIShopConfirmsLiveAndDrawsTheWaterfall drives the shop in a
 // headless Chromium against the running platform, as a person would: alice
 // puts a mouse in her cart and checks out with an approving card, and the
-// order's page turns CONFIRMED in place (through the order's event stream
-// when the platform serves it, else by polling, as its badge says); she
+// order's page turns CONFIRMED in place, told by the order's event stream
+// when the platform serves one, else by polling, as its badge says; she
 // opens the order's saga waterfall from her orders, with a lane for every
 // service; a declined card's order is cancelled, she cancels an order that
 // waits for payment from its page, and her notification arrives; bob, signed in on the same page, does not see her orders; on a
@@ -33,14 +33,18 @@ func TestWebUIShopConfirmsLiveAndDrawsTheWaterfall(t *testing.T) {
 	if got := ui.eval(t, `String(window.sameDocument)`); got != "true" {
 		t.Errorf("the page was reloaded while the order confirmed (marker %s): want the status to change in place", got)
 	}
-	wantMode := "polling"
+	wantMode, wantVia := "polling", "fetch"
 	if streamsServed(t) {
-		wantMode = "live"
+		wantMode, wantVia = "live", "stream"
 	}
 	if got := ui.eval(t, `document.querySelector("#order-mode").dataset.mode`); got != wantMode {
 		t.Errorf("order page's update mode = %q, want %q", got, wantMode)
 	}
-	t.Logf("order %s confirmed on its page, updated by %s", confirmed, wantMode)
+	if got := ui.eval(t, `document.querySelector("#order-status").dataset.via`); got != wantVia {
+		t.Errorf("the order page learned CONFIRMED by %q, want %q", got, wantVia)
+	}
+	t.Logf("order %s confirmed on its page (%s mode), which showed %s", confirmed, wantMode,
+		ui.eval(t, `document.querySelector("#order-status").dataset.seen`))
 	ui.do(t, waitJS(waterfallComplete))
 	ui.screenshot(t, "order-confirmed")
 

@@ -104,24 +104,24 @@ export async function loadNotifications() {
   $("#notifications-empty").hidden = p.items.length > 0;
 }
 
-const detail = { id: "", stop: null, events: new Map() };
+const detail = { id: "", stop: null, mode: "", events: new Map() };
 
 /** openOrder shows one order and follows its saga until the page is left. */
 export function openOrder(id) {
   leaveOrder();
-  Object.assign(detail, { id, events: new Map() });
+  Object.assign(detail, { id, mode: "", events: new Map() });
   $("#order-id").textContent = id;
   fill("#order-status");
+  delete $("#order-status").dataset.seen;
   fill("#waterfall");
   fill("#timeline");
   detail.stop = follow({
     path: "/api/v1/orders/" + seg(id) + "/events",
     route: "/api/v1/orders/{id}/events",
     onMessage: (m) => onOrderMessage(id, m),
-    poll: refreshDetail,
-    onMode: (mode) => badge("#order-mode", mode),
+    poll: () => refreshDetail().catch((e) => say("order " + id + ": " + e.message, true)),
+    onMode: (mode) => { detail.mode = mode; badge("#order-mode", mode); },
   });
-  refreshDetail().catch((e) => say("order " + id + ": " + e.message, true));
 }
 
 /** leaveOrder closes the order's stream. */
@@ -134,17 +134,19 @@ export function leaveOrder() {
 // shows at once, a "timeline" event joins the waterfall.
 function onOrderMessage(id, m) {
   if (id !== detail.id || !m.data || typeof m.data !== "object") return;
-  if (m.event === "status" || (m.data.status && !m.data.type)) showStatus(m.data);
+  if (m.event === "status" || (m.data.status && !m.data.type)) showStatus(m.data, "stream");
   else if (m.data.type) addEvents([m.data]);
 }
 
-// refreshDetail reads the order and its timeline: the page's first state,
-// and every poll when there is no stream.
+// refreshDetail reads the order and its timeline: the page's first state
+// when a stream opens, and every poll when there is none. While the stream
+// is live, the status is the stream's alone, so that an older read never
+// overwrites a newer message.
 async function refreshDetail() {
   const id = detail.id;
   const { data: order } = await api("GET", "/api/v1/orders/" + seg(id));
   if (id !== detail.id) return;
-  showStatus(order);
+  if (detail.mode !== "live" || !$("#order-status").textContent) showStatus(order, "fetch");
   $("#order-summary").textContent = (order.items || []).map((l) => l.quantity + " × " + l.sku).join(", ") + " — " + money(order.total_cents, order.currency);
   const { data: tl } = await api("GET", "/api/v1/orders/" + seg(id) + "/timeline");
   if (id === detail.id) addEvents(items(tl));
@@ -167,10 +169,14 @@ function addEvents(events) {
     e.trace_id ? el("span", { class: "muted" }, " trace " + e.trace_id) : null)));
 }
 
-function showStatus(o) {
+// showStatus shows the order's status and records, for whoever inspects
+// the page, where it came from and the statuses shown before.
+function showStatus(o, via) {
   const st = $("#order-status");
   st.textContent = o.status + (o.reason ? " (" + o.reason + ")" : "");
   st.className = "status " + o.status;
+  st.dataset.via = via;
+  st.dataset.seen = ((st.dataset.seen || "") + " " + o.status).trim();
   $("#order-cancel").hidden = o.status !== "PENDING";
 }
 
