@@ -115,7 +115,7 @@ logs: ## follow the containers' logs
 	docker compose logs -f
 
 .PHONY: demo
-demo: ## against a running platform, place one order of each outcome
+demo: ## against a running platform, restock what it needs as admin, then place one order of each outcome
 	$(GO) run ./tools/cmd/demo
 
 # `make load` settings: LOAD_RATE is operations per second (RATE,

@@ -41,6 +41,10 @@ type DLQFilter struct {
 	// Limit is the most dead letters returned, oldest first; zero means
 	// DefaultListLimit.
 	Limit int
+	// After keeps only dead letters with a larger id (stream sequence), so
+	// that a listing can go on where a previous one stopped; zero starts at
+	// the oldest.
+	After uint64
 }
 
 // DeadLetters administers the DLQ stream.

@@ -22,13 +22,17 @@ func (d *DeadLetters) List(ctx context.Context, f DLQFilter) ([]DeadLetter, erro
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
-	cons, err := d.js.CreateConsumer(ctx, StreamDLQ, jetstream.ConsumerConfig{
+	cfg := jetstream.ConsumerConfig{
 		FilterSubjects:    []string{f.subject()},
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
 		AckPolicy:         jetstream.AckNonePolicy,
 		MemoryStorage:     true,
 		InactiveThreshold: time.Minute,
-	})
+	}
+	if f.After > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, f.After+1
+	}
+	cons, err := d.js.CreateConsumer(ctx, StreamDLQ, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("list dead letters: %w", err)
 	}

@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/eventshop/eventshop/pkg/page"
 )
 
 // Line is one line of an order request or answer.
@@ -96,13 +100,29 @@ func (c *Client) Order(ctx context.Context, id string) (Order, error) {
 	return o, err
 }
 
-// Orders lists the caller's orders.
+// Orders lists all of the caller's orders, newest first, reading every page.
 func (c *Client) Orders(ctx context.Context) ([]Order, error) {
-	var out struct {
-		Items []Order `json:"items"`
+	return all[Order](ctx, c, "/api/v1/orders")
+}
+
+// OrdersPage reads one page of the caller's orders, newest first, as a
+// screen of them would: the first page for cursor "", of the API's default
+// size for limit 0. It returns the next page's cursor, "" on the last.
+func (c *Client) OrdersPage(ctx context.Context, limit int, cursor string) ([]Order, string, error) {
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
 	}
-	_, err := c.Do(ctx, http.MethodGet, "/api/v1/orders", nil, nil, &out)
-	return out.Items, err
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	path := "/api/v1/orders"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var p page.Of[Order]
+	_, err := c.Do(ctx, http.MethodGet, path, nil, nil, &p)
+	return p.Items, p.NextCursor, err
 }
 
 // Cancel cancels a pending order.
@@ -138,25 +158,19 @@ func (c *Client) WaitFinal(ctx context.Context, id string) (Order, error) {
 	}
 }
 
-// Products lists the catalogue.
+// Products lists the whole catalogue, reading every page.
 func (c *Client) Products(ctx context.Context) ([]Product, error) {
-	var out struct {
-		Items []Product `json:"items"`
-	}
-	_, err := c.Do(ctx, http.MethodGet, "/api/v1/products", nil, nil, &out)
-	return out.Items, err
+	return all[Product](ctx, c, "/api/v1/products")
 }
 
 // Inventory lists every product's stock (admin).
 func (c *Client) Inventory(ctx context.Context) (map[string]Stock, error) {
-	var out struct {
-		Items []Stock `json:"items"`
-	}
-	if _, err := c.Do(ctx, http.MethodGet, "/api/v1/admin/inventory", nil, nil, &out); err != nil {
+	items, err := all[Stock](ctx, c, "/api/v1/admin/inventory")
+	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]Stock, len(out.Items))
-	for _, s := range out.Items {
+	m := make(map[string]Stock, len(items))
+	for _, s := range items {
 		m[s.SKU] = s
 	}
 	return m, nil
@@ -168,26 +182,22 @@ func (c *Client) Restock(ctx context.Context, sku string, quantity int) error {
 	return err
 }
 
-// Payments lists payments (admin), keyed by order id.
+// Payments lists every payment (admin), keyed by order id, reading every
+// page.
 func (c *Client) Payments(ctx context.Context) (map[string]Payment, error) {
-	var out struct {
-		Items []Payment `json:"items"`
-	}
-	if _, err := c.Do(ctx, http.MethodGet, "/api/v1/admin/payments?limit=1000", nil, nil, &out); err != nil {
+	items, err := all[Payment](ctx, c, "/api/v1/admin/payments")
+	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]Payment, len(out.Items))
-	for _, p := range out.Items {
+	m := make(map[string]Payment, len(items))
+	for _, p := range items {
 		m[p.OrderID] = p
 	}
 	return m, nil
 }
 
-// Notifications lists the caller's notifications.
+// Notifications lists all of the caller's notifications, newest first,
+// reading every page.
 func (c *Client) Notifications(ctx context.Context) ([]Notification, error) {
-	var out struct {
-		Items []Notification `json:"items"`
-	}
-	_, err := c.Do(ctx, http.MethodGet, "/api/v1/notifications", nil, nil, &out)
-	return out.Items, err
+	return all[Notification](ctx, c, "/api/v1/notifications")
 }

@@ -21,7 +21,7 @@ type Op string
 const (
 	OpBrowse Op = "browse" // GET /api/v1/products, anonymous (the cached path)
 	OpPlace  Op = "place"  // POST /api/v1/orders with a card from Cards
-	OpList   Op = "list"   // GET /api/v1/orders
+	OpList   Op = "list"   // GET /api/v1/orders, its first page
 	OpRead   Op = "read"   // GET /api/v1/orders/{id} of one of the customer's orders
 	OpCancel Op = "cancel" // POST /api/v1/orders/{id}/cancel of a pending order
 	OpFollow Op = "follow" // follow one order to its end (see Follower)

@@ -20,7 +20,7 @@ func (s *state) do(ctx context.Context, a arrival) {
 	case OpPlace:
 		err = s.place(ctx, a, &e)
 	case OpList:
-		_, err = a.cust.api.Orders(ctx)
+		_, _, err = a.cust.api.OrdersPage(ctx, 0, "")
 	case OpRead, OpCancel, OpFollow:
 		err = s.onOrder(ctx, a, &e)
 	}
@@ -62,7 +62,7 @@ func (s *state) onOrder(ctx context.Context, a arrival, e *Entry) error {
 	p, ok := s.pickRecent(a.pick, a.op == OpCancel)
 	if !ok {
 		e.Op = OpList
-		_, err := a.cust.api.Orders(ctx)
+		_, _, err := a.cust.api.OrdersPage(ctx, 0, "")
 		return err
 	}
 	e.OrderID, e.Customer = p.id, p.cust.name

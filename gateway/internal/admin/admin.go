@@ -17,6 +17,7 @@ import (
 
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/page"
 	"github.com/eventshop/eventshop/pkg/problem"
 )
 
@@ -74,14 +75,31 @@ func fetchBreakers(ctx context.Context, client *http.Client, url string) []break
 // DLQ serves the dead-letter routes from the bus's DLQ stream.
 type DLQ struct{ DL *bus.DeadLetters }
 
-// List answers GET /api/v1/admin/dlq?service=&type=.
+// List answers GET /api/v1/admin/dlq?service=&type=&limit=&cursor=: one
+// page of the dead letters, oldest first. Ids are stream sequences, so a
+// dead letter added while an admin pages comes after every cursor and shows
+// on a later page, and none repeats.
 func (d DLQ) List(c echo.Context) error {
-	f := bus.DLQFilter{Service: c.QueryParam("service"), Type: c.QueryParam("type")}
+	req, err := page.Parse(c.QueryParams())
+	if err != nil {
+		return problem.BadRequest(err.Error())
+	}
+	f := bus.DLQFilter{Service: c.QueryParam("service"), Type: c.QueryParam("type"), Limit: req.Limit + 1}
+	if req.After != nil {
+		after, err := strconv.ParseUint(req.After[0], 10, 64)
+		if len(req.After) != 1 || err != nil {
+			return problem.BadRequest("cursor is not one this list returned")
+		}
+		f.After = after
+	}
 	items, err := d.DL.List(c.Request().Context(), f)
 	if err != nil {
 		return fmt.Errorf("list dead letters: %w", err)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items})
+	items, next := page.Trim(items, req, func(dl bus.DeadLetter) []string {
+		return []string{strconv.FormatUint(dl.ID, 10)}
+	})
+	return c.JSON(http.StatusOK, page.Of[bus.DeadLetter]{Items: items, NextCursor: next})
 }
 
 // Get answers GET /api/v1/admin/dlq/:id.

@@ -2,9 +2,11 @@ package openapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,4 +63,48 @@ func requireNode(t *testing.T) string {
 	}
 	t.Skip(missing)
 	return ""
+}
+
+// TestListsDocumentTheirPages checks that every paged list declares its
+// page parameters and the next_cursor of its answer.
+func TestListsDocumentTheirPages(t *testing.T) {
+	t.Parallel()
+	raw, err := openapi.Document(routes.Table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name string `json:"name"`
+				In   string `json:"in"`
+			} `json:"parameters"`
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Properties map[string]any `json:"properties"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	lists := []string{"/api/v1/products", "/api/v1/orders", "/api/v1/notifications", "/api/v1/admin/inventory", "/api/v1/admin/payments", "/api/v1/admin/dlq"}
+	for _, path := range lists {
+		op := doc.Paths[path]["get"]
+		var query []string
+		for _, p := range op.Parameters {
+			if p.In == "query" {
+				query = append(query, p.Name)
+			}
+		}
+		if !slices.Contains(query, "limit") || !slices.Contains(query, "cursor") {
+			t.Errorf("GET %s query parameters %v, want limit and cursor", path, query)
+		}
+		if _, ok := op.Responses["2XX"].Content["application/json"].Schema.Properties["next_cursor"]; !ok {
+			t.Errorf("GET %s: the answer's schema has no next_cursor", path)
+		}
+	}
 }

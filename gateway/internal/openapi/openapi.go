@@ -60,7 +60,11 @@ func operation(r routes.Route) object {
 		"description": fmt.Sprintf("Access: %s. Rate class: %s.", r.Access, r.Class),
 		"responses":   responses(r),
 	}
-	if params := parameters(r.Path); len(params) > 0 {
+	params := parameters(r.Path)
+	if paged[r.Method+" "+r.Path] {
+		params = append(params, pageParameters()...)
+	}
+	if len(params) > 0 {
 		op["parameters"] = params
 	}
 	op["security"] = security(r.Access)
@@ -109,8 +113,12 @@ var requestBodies = map[string]object{
 
 func responses(r routes.Route) object {
 	problem := object{"content": object{"application/problem+json": object{"schema": object{"$ref": "#/components/schemas/Problem"}}}}
+	body := object{"type": "object"}
+	if paged[r.Method+" "+r.Path] {
+		body = pageSchema()
+	}
 	res := object{
-		"2XX": object{"description": "Success", "content": object{"application/json": object{"schema": object{"type": "object"}}}},
+		"2XX": object{"description": "Success", "content": object{"application/json": object{"schema": body}}},
 		"400": withDesc(problem, "Bad request"),
 		"429": withDesc(problem, "Rate limited; see Retry-After and RateLimit-* headers"),
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/page"
 	"github.com/eventshop/eventshop/pkg/problem"
 	"github.com/eventshop/eventshop/services/inventory/internal/app"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
@@ -56,11 +57,6 @@ type stockLevelResponse struct {
 	Sold      int64  `json:"sold"`
 }
 
-// listResponse is the envelope of every list: {"items":[...]}.
-type listResponse[T any] struct {
-	Items []T `json:"items"`
-}
-
 func toProductResponse(p query.Product) productResponse {
 	return productResponse{SKU: p.SKU, Name: p.Name, PriceCents: p.PriceCents, Currency: p.Currency, Available: p.Available}
 }
@@ -69,14 +65,22 @@ func toStockLevelResponse(l query.StockLevel) stockLevelResponse {
 	return stockLevelResponse{SKU: l.SKU, Available: l.Available, Reserved: l.Reserved, Sold: l.Sold}
 }
 
-// listProducts answers the catalogue; ?sku=A&sku=B narrows it to those SKUs,
-// which is how the order service prices an order in one request.
+// listProducts answers the catalogue a page at a time; ?sku=A&sku=B narrows
+// it to those SKUs, all on one page unless a limit is asked for, which is how
+// the order service prices an order in one request.
 func (h HTTPServer) listProducts(c echo.Context) error {
 	skus := c.QueryParams()["sku"]
 	if len(skus) > maxSKUFilter {
 		return problem.BadRequest(fmt.Sprintf("at most %d sku parameters", maxSKUFilter))
 	}
-	ps, err := h.app.Queries.Products.Handle(c.Request().Context(), query.Products{SKUs: skus})
+	req, err := page.Parse(c.QueryParams())
+	if err != nil {
+		return problem.BadRequest(err.Error())
+	}
+	if len(skus) > 0 && c.QueryParam("limit") == "" {
+		req.Limit = maxSKUFilter // every product asked for, on one page
+	}
+	ps, next, err := h.app.Queries.Products.Page(c.Request().Context(), query.Products{SKUs: skus}, req)
 	if err != nil {
 		return toProblem(err)
 	}
@@ -84,7 +88,7 @@ func (h HTTPServer) listProducts(c echo.Context) error {
 	for i, p := range ps {
 		items[i] = toProductResponse(p)
 	}
-	return c.JSON(http.StatusOK, listResponse[productResponse]{Items: items})
+	return c.JSON(http.StatusOK, page.Of[productResponse]{Items: items, NextCursor: next})
 }
 
 func (h HTTPServer) getProduct(c echo.Context) error {
@@ -96,7 +100,11 @@ func (h HTTPServer) getProduct(c echo.Context) error {
 }
 
 func (h HTTPServer) listStockLevels(c echo.Context) error {
-	levels, err := h.app.Queries.StockLevels.Handle(c.Request().Context(), query.StockLevels{})
+	req, err := page.Parse(c.QueryParams())
+	if err != nil {
+		return problem.BadRequest(err.Error())
+	}
+	levels, next, err := h.app.Queries.StockLevels.Page(c.Request().Context(), query.StockLevels{}, req)
 	if err != nil {
 		return toProblem(err)
 	}
@@ -104,5 +112,5 @@ func (h HTTPServer) listStockLevels(c echo.Context) error {
 	for i, l := range levels {
 		items[i] = toStockLevelResponse(l)
 	}
-	return c.JSON(http.StatusOK, listResponse[stockLevelResponse]{Items: items})
+	return c.JSON(http.StatusOK, page.Of[stockLevelResponse]{Items: items, NextCursor: next})
 }

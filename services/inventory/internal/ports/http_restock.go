@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventshop/eventshop/pkg/page"
 	"github.com/eventshop/eventshop/pkg/problem"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/command"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/query"
@@ -71,6 +72,8 @@ func toProblem(err error) error {
 		return problem.NotFound("no product with that SKU")
 	case errors.Is(err, domain.ErrInvalidQuantity):
 		return problem.Unprocessable(err.Error())
+	case errors.Is(err, page.ErrInvalid):
+		return problem.BadRequest(err.Error())
 	}
 	return err
 }

@@ -1,12 +1,15 @@
 package ports
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/page"
+	"github.com/eventshop/eventshop/pkg/problem"
 	"github.com/eventshop/eventshop/services/notification/internal/app/query"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
@@ -46,7 +49,14 @@ func toJSON(n domain.Notification) notificationJSON {
 
 func (h HTTP) list(c echo.Context) error {
 	id, _ := auth.FromContext(c.Request().Context()) // RequireCustomer guarantees one
-	ns, err := h.List.Handle(c.Request().Context(), id.Subject)
+	req, err := page.Parse(c.QueryParams())
+	if err != nil {
+		return problem.BadRequest(err.Error())
+	}
+	ns, next, err := h.List.Handle(c.Request().Context(), id.Subject, req)
+	if errors.Is(err, page.ErrInvalid) {
+		return problem.BadRequest(err.Error())
+	}
 	if err != nil {
 		return err
 	}
@@ -54,5 +64,5 @@ func (h HTTP) list(c echo.Context) error {
 	for i, n := range ns {
 		items[i] = toJSON(n)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items})
+	return c.JSON(http.StatusOK, page.Of[notificationJSON]{Items: items, NextCursor: next})
 }

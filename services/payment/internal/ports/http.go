@@ -1,13 +1,14 @@
 package ports
 
 import (
+	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/page"
 	"github.com/eventshop/eventshop/pkg/problem"
 	"github.com/eventshop/eventshop/services/payment/internal/app/query"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
@@ -50,18 +51,18 @@ var knownStatuses = map[string]bool{
 }
 
 func (h HTTP) listPayments(c echo.Context) error {
-	f := query.ListFilter{Status: domain.Status(c.QueryParam("status"))}
-	if f.Status != "" && !knownStatuses[string(f.Status)] {
+	status := domain.Status(c.QueryParam("status"))
+	if status != "" && !knownStatuses[string(status)] {
 		return problem.BadRequest("status must be one of AUTHORISED, FAILED, CAPTURED, VOIDED, CANCELLED")
 	}
-	if raw := c.QueryParam("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > query.MaxListLimit {
-			return problem.BadRequest("limit must be an integer from 1 to " + strconv.Itoa(query.MaxListLimit))
-		}
-		f.Limit = n
+	req, err := page.Parse(c.QueryParams())
+	if err != nil {
+		return problem.BadRequest(err.Error())
 	}
-	ps, err := h.List.Handle(c.Request().Context(), f)
+	ps, next, err := h.List.Handle(c.Request().Context(), status, req)
+	if errors.Is(err, page.ErrInvalid) {
+		return problem.BadRequest(err.Error())
+	}
 	if err != nil {
 		return err
 	}
@@ -69,5 +70,5 @@ func (h HTTP) listPayments(c echo.Context) error {
 	for i, p := range ps {
 		items[i] = toPaymentJSON(p)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items})
+	return c.JSON(http.StatusOK, page.Of[paymentJSON]{Items: items, NextCursor: next})
 }

@@ -23,9 +23,10 @@ func NewReadModel(pool *pgxpool.Pool) *ReadModel {
 }
 
 // Products returns the products with the given SKUs, or all for none, in one query.
-func (m *ReadModel) Products(ctx context.Context, skus []string) ([]query.Product, error) {
+func (m *ReadModel) Products(ctx context.Context, skus []string, r query.Range) ([]query.Product, error) {
 	rows, err := m.pool.Query(ctx, `SELECT sku, name, price_cents, currency, available FROM products
-		WHERE cardinality($1::text[]) = 0 OR sku = ANY($1) ORDER BY sku`, nonNil(skus))
+		WHERE (cardinality($1::text[]) = 0 OR sku = ANY($1)) AND sku > $2 ORDER BY sku LIMIT $3`,
+		nonNil(skus), r.After, limit(r))
 	if err != nil {
 		return nil, fmt.Errorf("query products: %w", err)
 	}
@@ -42,9 +43,10 @@ func (m *ReadModel) Products(ctx context.Context, skus []string) ([]query.Produc
 
 // StockLevels returns the counters of the products with the given SKUs, or
 // of all for none, in SKU order.
-func (m *ReadModel) StockLevels(ctx context.Context, skus []string) ([]query.StockLevel, error) {
+func (m *ReadModel) StockLevels(ctx context.Context, skus []string, r query.Range) ([]query.StockLevel, error) {
 	rows, err := m.pool.Query(ctx, `SELECT sku, available, reserved, sold FROM products
-		WHERE cardinality($1::text[]) = 0 OR sku = ANY($1) ORDER BY sku`, nonNil(skus))
+		WHERE (cardinality($1::text[]) = 0 OR sku = ANY($1)) AND sku > $2 ORDER BY sku LIMIT $3`,
+		nonNil(skus), r.After, limit(r))
 	if err != nil {
 		return nil, fmt.Errorf("query stock levels: %w", err)
 	}
@@ -66,4 +68,12 @@ func nonNil(skus []string) []string {
 		return []string{}
 	}
 	return skus
+}
+
+// limit is a range's LIMIT: NULL, no bound, for a range of any length.
+func limit(r query.Range) *int {
+	if r.Limit <= 0 {
+		return nil
+	}
+	return &r.Limit
 }

@@ -18,7 +18,7 @@ func NewProductHandler(read ReadModel) ProductHandler { return ProductHandler{re
 
 // Handle returns the product, or an error wrapping ErrNotFound.
 func (h ProductHandler) Handle(ctx context.Context, q ProductBySKU) (Product, error) {
-	ps, err := h.read.Products(ctx, []string{q.SKU})
+	ps, err := h.read.Products(ctx, []string{q.SKU}, Range{})
 	if err != nil {
 		return Product{}, fmt.Errorf("get product %s: %w", q.SKU, err)
 	}

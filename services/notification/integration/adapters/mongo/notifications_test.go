@@ -85,7 +85,7 @@ func TestAddStoresOncePerOrder(t *testing.T) {
 	if winners != 1 {
 		t.Errorf("concurrent adds created %d notifications, want 1", winners)
 	}
-	got, err := r.ListForCustomer(t.Context(), "alice", 10)
+	got, err := r.ListForCustomer(t.Context(), "alice", nil, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestListForCustomerIsNewestFirstAndLimited(t *testing.T) {
 	if _, err := r.Add(t.Context(), notification(t, "bob", domain.KindConfirmed, t0), "ev"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := r.ListForCustomer(t.Context(), "alice", 3)
+	got, err := r.ListForCustomer(t.Context(), "alice", nil, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

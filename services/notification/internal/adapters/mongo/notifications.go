@@ -68,11 +68,20 @@ func unsent() bson.M {
 	return bson.M{"$in": bson.A{string(domain.StatusPending), string(domain.StatusFailed)}}
 }
 
-// ListForCustomer returns up to limit of the customer's notifications, newest first.
-func (r *Notifications) ListForCustomer(ctx context.Context, customerID string, limit int) ([]domain.Notification, error) {
+// ListForCustomer returns up to limit of the customer's notifications,
+// newest first, those older than after when it is not nil: created before
+// it, or at the same time with a smaller id.
+func (r *Notifications) ListForCustomer(ctx context.Context, customerID string, after *query.Position, limit int) ([]domain.Notification, error) {
 	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).
 		SetLimit(int64(limit)).SetProjection(bson.M{outbox.MongoField: 0})
-	return r.find(ctx, bson.M{"customer_id": customerID}, opts)
+	filter := bson.M{"customer_id": customerID}
+	if after != nil {
+		filter["$or"] = bson.A{
+			bson.M{"created_at": bson.M{"$lt": after.CreatedAt}},
+			bson.M{"created_at": after.CreatedAt, "_id": bson.M{"$lt": after.ID}},
+		}
+	}
+	return r.find(ctx, filter, opts)
 }
 
 func (r *Notifications) find(ctx context.Context, filter bson.M, opts *options.FindOptionsBuilder) ([]domain.Notification, error) {

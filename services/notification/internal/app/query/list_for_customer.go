@@ -4,22 +4,33 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/eventshop/eventshop/pkg/page"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
-// ListLimit is the most notifications one listing returns.
-const ListLimit = 100
-
-// ListForCustomer lists a customer's notifications, newest first.
+// ListForCustomer lists a customer's notifications, newest first, a page at
+// a time.
 type ListForCustomer struct {
 	Repo Notifications
 }
 
-// Handle returns up to ListLimit of customerID's notifications.
-func (q ListForCustomer) Handle(ctx context.Context, customerID string) ([]domain.Notification, error) {
-	ns, err := q.Repo.ListForCustomer(ctx, customerID, ListLimit)
-	if err != nil {
-		return nil, fmt.Errorf("list notifications: %w", err)
+// Handle returns one page of customerID's notifications and the cursor of
+// the next page ("" on the last). A notification written while a customer
+// pages is newer than every cursor: it shows on a new first page and never
+// shifts or repeats the pages being read.
+func (q ListForCustomer) Handle(ctx context.Context, customerID string, r page.Request) ([]domain.Notification, string, error) {
+	var after *Position
+	if r.After != nil {
+		t, id, err := page.ParseTimeKey(r.After)
+		if err != nil {
+			return nil, "", err
+		}
+		after = &Position{CreatedAt: t, ID: id}
 	}
-	return ns, nil
+	ns, err := q.Repo.ListForCustomer(ctx, customerID, after, r.Limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("list notifications: %w", err)
+	}
+	ns, next := page.Trim(ns, r, func(n domain.Notification) []string { return page.TimeKey(n.CreatedAt(), n.ID()) })
+	return ns, next, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/eventshop/eventshop/pkg/page"
 	"github.com/eventshop/eventshop/services/notification/internal/app/query"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
@@ -20,7 +21,7 @@ type listed struct {
 	err        error
 }
 
-func (l *listed) ListForCustomer(_ context.Context, customerID string, limit int) ([]domain.Notification, error) {
+func (l *listed) ListForCustomer(_ context.Context, customerID string, _ *query.Position, limit int) ([]domain.Notification, error) {
 	l.customerID, l.limit = customerID, limit
 	return l.ns, l.err
 }
@@ -46,7 +47,7 @@ func TestListForCustomer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := query.ListForCustomer{Repo: tc.repo}.Handle(t.Context(), "alice")
+			got, _, err := query.ListForCustomer{Repo: tc.repo}.Handle(t.Context(), "alice", page.Request{Limit: 10})
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("Handle error = %v, want %v", err, tc.wantErr)
 			}
@@ -57,9 +58,18 @@ func TestListForCustomer(t *testing.T) {
 			if diff := cmp.Diff(tc.wantIDs, ids); diff != "" {
 				t.Errorf("ids (-want +got):\n%s", diff)
 			}
-			if tc.repo.customerID != "alice" || tc.repo.limit != query.ListLimit {
-				t.Errorf("listed for %q limit %d, want alice limit %d", tc.repo.customerID, tc.repo.limit, query.ListLimit)
+			// one more than the page, to learn whether another follows
+			if tc.repo.customerID != "alice" || tc.repo.limit != 11 {
+				t.Errorf("listed for %q limit %d, want alice limit 11", tc.repo.customerID, tc.repo.limit)
 			}
 		})
+	}
+}
+
+func TestListForCustomerRejectsForeignCursors(t *testing.T) {
+	t.Parallel()
+	_, _, err := query.ListForCustomer{Repo: &listed{}}.Handle(t.Context(), "alice", page.Request{Limit: 10, After: []string{"x"}})
+	if !errors.Is(err, page.ErrInvalid) {
+		t.Errorf("err = %v, want page.ErrInvalid", err)
 	}
 }

@@ -40,14 +40,21 @@ func (r *Payments) Get(ctx context.Context, orderID string) (domain.Payment, err
 	return get(ctx, r.pool, `SELECT `+columns+` FROM payments WHERE order_id = $1`, orderID)
 }
 
-// List returns the payments f selects, newest first.
+// List returns the payments f selects, newest first; the indexes on
+// (created_at DESC, order_id DESC), with status first or not, serve every
+// page.
 func (r *Payments) List(ctx context.Context, f query.ListFilter) ([]domain.Payment, error) {
+	// The first page starts after a position later than any payment.
+	before := query.Position{CreatedAt: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), OrderID: "ffffffff-ffff-ffff-ffff-ffffffffffff"}
+	if f.After != nil {
+		before = *f.After
+	}
 	query := `SELECT ` + columns + ` FROM payments WHERE status <> 'CANCELLED'
-		ORDER BY created_at DESC, order_id DESC LIMIT $1`
-	args := []any{f.Limit}
+		AND (created_at, order_id) < ($2, $3::uuid) ORDER BY created_at DESC, order_id DESC LIMIT $1`
+	args := []any{f.Limit, before.CreatedAt, before.OrderID}
 	if f.Status != "" {
-		query = `SELECT ` + columns + ` FROM payments WHERE status = $2
-			ORDER BY created_at DESC, order_id DESC LIMIT $1`
+		query = `SELECT ` + columns + ` FROM payments WHERE status = $4
+			AND (created_at, order_id) < ($2, $3::uuid) ORDER BY created_at DESC, order_id DESC LIMIT $1`
 		args = append(args, string(f.Status))
 	}
 	return r.query(ctx, query, args...)
