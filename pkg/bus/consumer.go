@@ -75,6 +75,7 @@ func (b *Bus) Consume(ctx context.Context, cfg ConsumerConfig, h BatchHandler) (
 	if err != nil {
 		return nil, err
 	}
+	b.metrics.consumerStarted(cfg.Durable)
 	superCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	c := &Consumer{
 		b:      b,

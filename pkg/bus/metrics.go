@@ -88,6 +88,23 @@ func WithMetrics(m *Metrics) Option {
 	}
 }
 
+// consumerStarted makes the consumer's series exist at zero, so that a
+// rate over them is defined before the first message and a dashboard shows
+// "none" rather than "no data".
+func (m *Metrics) consumerStarted(consumer string) {
+	if m == nil {
+		return
+	}
+	for _, r := range []string{resultAck, resultNak, resultOutage, resultDeadLetter} {
+		m.consumed.WithLabelValues(consumer, r)
+	}
+	m.redelivered.WithLabelValues(consumer)
+	m.handlerDuration.WithLabelValues(consumer)
+	m.pending.WithLabelValues(consumer)
+	m.ackPending.WithLabelValues(consumer)
+	m.waiting.WithLabelValues(consumer)
+}
+
 func (m *Metrics) publishedOne(eventType string) {
 	if m != nil {
 		m.published.WithLabelValues(eventType).Inc()

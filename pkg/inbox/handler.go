@@ -33,8 +33,10 @@ var errRetryWithSavepoints = errors.New("retry with savepoints")
 // and the batch has more than one new event, or the pipelined run fails in
 // any other way, the batch is rolled back and run again with a savepoint
 // around each message and no prefetch: one failure costs the batch a
-// second run rather than every batch extra round trips.
-func Handler(pool *pgxpool.Pool, consumer string, fn Func) bus.BatchHandler {
+// second run rather than every batch extra round trips. Options:
+// CountDuplicates.
+func Handler(pool *pgxpool.Pool, consumer string, fn Func, opts ...Option) bus.BatchHandler {
+	o := newHandlerOptions(opts)
 	return func(ctx context.Context, msgs []bus.Message) []error {
 		b := newBatch(consumer, msgs)
 		if len(b.ids) == 0 {
@@ -49,6 +51,7 @@ func Handler(pool *pgxpool.Pool, consumer string, fn Func) bus.BatchHandler {
 			// The effects may have added outbox rows that were not handed
 			// to the relay; those that were are not claimed again.
 			outbox.Committed()
+			o.reportDuplicates(b.duplicates)
 			return errs
 		}
 		errs = b.results()
@@ -66,7 +69,9 @@ type batch struct {
 	consumer string
 	msgs     []bus.Message
 	ids      []string // the valid event ids, to record
-	invalid  []error  // per message, why its id cannot be recorded
+	// duplicates is how many of ids the last record found already applied.
+	duplicates int
+	invalid    []error // per message, why its id cannot be recorded
 }
 
 func newBatch(consumer string, msgs []bus.Message) *batch {
@@ -118,6 +123,7 @@ func (b *batch) pipelined(ctx context.Context, pool *pgxpool.Pool, fn Func, p Pr
 	if p != nil {
 		p.inboxBatch().tx = tx
 	}
+	b.duplicates = len(b.ids) - len(fresh)
 	msgErr, alone := b.applyAll(ctx, tx, fresh, errs, fn)
 	switch {
 	case msgErr && alone:
@@ -200,6 +206,7 @@ func (b *batch) withSavepoints(ctx context.Context, pool *pgxpool.Pool, fn Func)
 		if err != nil {
 			return err
 		}
+		b.duplicates = len(b.ids) - len(fresh)
 		for i, m := range b.msgs {
 			if errs[i] != nil || !fresh[m.Event.ID] {
 				continue

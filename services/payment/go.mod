@@ -46,7 +46,6 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/labstack/echo/v4 v4.16.0
-	github.com/prometheus/client_golang v1.25.0
 	github.com/sony/gobreaker/v2 v2.4.0
 	golang.org/x/sync v0.25.0
 )
@@ -56,4 +55,7 @@ replace (
 	github.com/eventshop/eventshop/schemas => ../../schemas
 )
 
-require github.com/nats-io/nats.go v1.55.0 // indirect
+require (
+	github.com/nats-io/nats.go v1.55.0 // indirect
+	github.com/prometheus/client_golang v1.25.0 // indirect
+)

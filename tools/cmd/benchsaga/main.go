@@ -76,7 +76,15 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	lat, ids, err := b.sequential(ctx, cfg.sequential, settle)
+	var before []bucket
+	lat, ids, err := b.sequential(ctx, cfg.sequential, settle, func() error {
+		before, err = confirmedBuckets(ctx, b.stack.URL("order"))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	after, err := confirmedBuckets(ctx, b.stack.URL("order"))
 	if err != nil {
 		return err
 	}
@@ -84,7 +92,7 @@ func run(ctx context.Context, cfg config) error {
 		h.report(os.Stderr, ids[min(10, len(ids)):])
 	}
 	fmt.Fprintf(os.Stderr, "%d orders back to back ...\n", cfg.backToBack)
-	btb, _, err := b.sequential(ctx, cfg.backToBack, nil)
+	btb, _, err := b.sequential(ctx, cfg.backToBack, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -104,6 +112,10 @@ func run(ctx context.Context, cfg config) error {
 	}
 	fmt.Printf("saga_latency_p50_ms=%.2f\n", lat.percentile(50))
 	fmt.Printf("saga_latency_p99_ms=%.2f\n", lat.percentile(99))
+	// The same orders as the order service's histogram counts them, as the
+	// dashboard reads them: placement to final status inside the service.
+	fmt.Printf("saga_histogram_p50_ms=%.2f\n", 1000*histogramQuantile(0.5, before, after))
+	fmt.Printf("saga_histogram_p99_ms=%.2f\n", 1000*histogramQuantile(0.99, before, after))
 	fmt.Printf("back_to_back_latency_p50_ms=%.2f\n", btb.percentile(50))
 	fmt.Printf("back_to_back_latency_p99_ms=%.2f\n", btb.percentile(99))
 	fmt.Printf("confirmed_orders_per_s=%.0f\n", rate)

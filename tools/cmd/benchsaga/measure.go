@@ -14,6 +14,10 @@ import (
 	"github.com/eventshop/eventshop/tools/invariants"
 )
 
+// warmUp is how many orders of a sequential run warm up connections and
+// caches and are left out of its figures.
+const warmUp = 10
+
 type latencies []float64
 
 func (l latencies) percentile(p float64) float64 {
@@ -46,11 +50,17 @@ func (b *bench) order(i int) []client.Line {
 // the request to its order.confirmed event, in milliseconds. With settle,
 // each order is placed once the previous one's saga has finished (sold,
 // captured, notified); without, the moment it is confirmed, while those
-// last steps still run.
-func (b *bench) sequential(ctx context.Context, n int, settle *settled) (latencies, []string, error) {
+// last steps still run. warm, when not nil, is called once the warm-up
+// orders are done, before the first measured one.
+func (b *bench) sequential(ctx context.Context, n int, settle *settled, warm func() error) (latencies, []string, error) {
 	out := make(latencies, 0, n)
 	ids := make([]string, 0, n)
 	for i := range n {
+		if i == warmUp && warm != nil {
+			if err := warm(); err != nil {
+				return nil, nil, err
+			}
+		}
 		start := time.Now()
 		o, err := b.customer.PlaceOrder(ctx, b.order(i), "tok_visa", "")
 		if err != nil {
@@ -65,7 +75,7 @@ func (b *bench) sequential(ctx context.Context, n int, settle *settled) (latenci
 		b.mu.Lock()
 		end := b.confirmed[o.ID]
 		b.mu.Unlock()
-		if i >= 10 { // the first orders warm up connections and caches
+		if i >= warmUp {
 			out = append(out, float64(end.Sub(start).Microseconds())/1000)
 		}
 		if settle == nil {

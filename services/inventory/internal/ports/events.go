@@ -43,18 +43,20 @@ func OrdersConsumerConfig() bus.ConsumerConfig {
 
 // EventHandlers applies order events to the stock.
 type EventHandlers struct {
-	app app.Application
+	app   app.Application
+	inbox []inbox.Option
 }
 
-// NewEventHandlers returns the event port of application.
-func NewEventHandlers(application app.Application) EventHandlers {
-	return EventHandlers{app: application}
+// NewEventHandlers returns the event port of application; inboxOpts
+// configure its inbox (inbox.Handler).
+func NewEventHandlers(application app.Application, inboxOpts ...inbox.Option) EventHandlers {
+	return EventHandlers{app: application, inbox: inboxOpts}
 }
 
 // Consume starts the orders consumer on b. Every event is applied in the
 // transaction that records it in the inbox, so a redelivery has no effect.
 func (h EventHandlers) Consume(ctx context.Context, b *bus.Bus, pool *pgxpool.Pool) (*bus.Consumer, error) {
-	handle := inbox.Handler(pool, OrdersConsumer, h.Handle)
+	handle := inbox.Handler(pool, OrdersConsumer, h.Handle, h.inbox...)
 	c, err := b.Consume(ctx, OrdersConsumerConfig(), func(ctx context.Context, msgs []bus.Message) []error {
 		return handle(inbox.WithBatch(ctx, orderBatch(msgs)), msgs)
 	})

@@ -67,7 +67,7 @@ func (s *Service) build(ctx context.Context) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	application := app.New(postgres.NewRepository(s.pool), postgres.NewReadModel(s.pool))
-	s.events = ports.NewEventHandlers(application)
+	s.events = ports.NewEventHandlers(application, inbox.NewDuplicates(s.metrics.Registerer()).For(ports.OrdersConsumer))
 	s.http = httpserver.New(s.log, "inventory", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
 	s.metrics.Registerer().MustRegister(pgdb.NewOutboxBacklog(s.pool))

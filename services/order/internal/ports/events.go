@@ -34,11 +34,13 @@ type EventHandlers struct {
 	repo    RepositoryInTx
 	metrics command.Metrics
 	log     *slog.Logger
+	inbox   []inbox.Option
 }
 
-// NewEventHandlers returns the saga's event handlers.
-func NewEventHandlers(pool *pgxpool.Pool, repo RepositoryInTx, m command.Metrics, log *slog.Logger) *EventHandlers {
-	return &EventHandlers{pool: pool, repo: repo, metrics: m, log: log}
+// NewEventHandlers returns the saga's event handlers; inboxOpts configure
+// their inbox (inbox.Handler).
+func NewEventHandlers(pool *pgxpool.Pool, repo RepositoryInTx, m command.Metrics, log *slog.Logger, inboxOpts ...inbox.Option) *EventHandlers {
+	return &EventHandlers{pool: pool, repo: repo, metrics: m, log: log, inbox: inboxOpts}
 }
 
 // Subscriptions are the saga events the order service consumes, per stream.
@@ -72,7 +74,7 @@ func (h *EventHandlers) Consume(ctx context.Context, b *bus.Bus) ([]*bus.Consume
 // read with the BEGIN and its writes sent with the COMMIT
 // (postgres.SagaBatch).
 func (h *EventHandlers) BatchHandler() bus.BatchHandler {
-	handle := inbox.Handler(h.pool, SagaConsumer, h.Handle)
+	handle := inbox.Handler(h.pool, SagaConsumer, h.Handle, h.inbox...)
 	return func(ctx context.Context, msgs []bus.Message) []error {
 		return handle(inbox.WithBatch(ctx, sagaBatch(msgs)), msgs)
 	}

@@ -68,7 +68,8 @@ func (s *Service) build(ctx context.Context) error {
 	m := metrics.New(s.metrics.Registerer())
 	prices := inventory.NewClient(s.cfg.InventoryURL, inventory.Options{Timeout: s.cfg.InventoryTimeout})
 	s.app = NewApplication(Dependencies{Pool: s.pool, JetStream: s.bus.JetStream(), Metrics: m, Prices: prices})
-	s.events = ports.NewEventHandlers(s.pool, RepositoryInTx(s.pool), m, s.log)
+	s.events = ports.NewEventHandlers(s.pool, RepositoryInTx(s.pool), m, s.log,
+		inbox.NewDuplicates(s.metrics.Registerer()).For(ports.SagaConsumer))
 	s.http = httpserver.New(s.log, "order", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
 	s.metrics.Registerer().MustRegister(pgdb.NewOutboxBacklog(s.pool))

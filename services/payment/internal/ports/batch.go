@@ -39,6 +39,8 @@ type batchRunner struct {
 	consumer string
 	parallel int
 	log      *slog.Logger
+	// duplicates counts the events the inbox drops (inbox.Duplicates.For).
+	duplicates inbox.Option
 }
 
 func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) []error {
@@ -56,7 +58,7 @@ func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) 
 		after[ev.ID] = f // a repeated run of the same event replaces the earlier one
 		mu.Unlock()
 		return classify(err)
-	})(ctx, msgs)
+	}, b.duplicates)(ctx, msgs)
 	for i, m := range msgs {
 		if f := after[m.Event.ID]; f != nil && (errs == nil || errs[i] == nil) {
 			f(eventContext(ctx, m.Event))

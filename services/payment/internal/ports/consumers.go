@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
@@ -33,6 +34,9 @@ type Saga struct {
 	// Parallel bounds the provider calls of one batch running at once.
 	Parallel int
 	Log      *slog.Logger
+	// Duplicates counts the events each consumer's inbox drops; nil
+	// counts nothing.
+	Duplicates *inbox.Duplicates
 }
 
 // Consumers are the durable consumers of the saga.
@@ -63,7 +67,8 @@ type ConsumerSpec struct {
 }
 
 func (s *Saga) runner(consumer string) batchRunner {
-	return batchRunner{pool: s.Pool, consumer: consumer, parallel: s.Parallel, log: s.Log}
+	return batchRunner{pool: s.Pool, consumer: consumer, parallel: s.Parallel, log: s.Log,
+		duplicates: s.Duplicates.For(consumer)}
 }
 
 // Reserved authorises the orders of a batch of inventory.reserved events.

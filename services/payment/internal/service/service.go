@@ -83,6 +83,7 @@ func (s *Service) build(ctx context.Context) error {
 		Cancel:    command.Cancel{Payments: payments, Provider: s.provider, Now: now},
 		Orphans:   s.orphans(payments, now),
 		Pool:      s.pool, Parallel: s.cfg.ProviderParallel, Log: s.log,
+		Duplicates: inbox.NewDuplicates(s.metrics.Registerer()),
 	}
 	s.http = httpserver.New(s.log, "payment", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
