@@ -18,8 +18,9 @@ import (
 // in the console, shows its reason, headers and payload, and replays it;
 // the replayed event, still invalid, is dead-lettered again under a new id,
 // which the admin discards. On the way the admin restocks a product from
-// the console and sees every breaker closed, and the live event stream
-// shows the replay when the platform serves the stream.
+// the console, sees every breaker closed and every service's outbox backlog
+// and consumer lag, and the live event stream shows the replay when the
+// platform serves the stream.
 func TestWebUIConsoleReplaysADeadLetter(t *testing.T) {
 	ui := openUI(t)
 	ui.do(t, chromedp.Click(chromedp.CSS(`button[data-login="admin"]`)), waitText("#user", "admin (admin)"),
@@ -38,9 +39,10 @@ func TestWebUIConsoleReplaysADeadLetter(t *testing.T) {
 			const state = Object.fromEntries([...document.querySelectorAll("#breakers li")].map(li => [li.dataset.name, li.querySelector("strong").textContent]));
 			return ["order", "inventory", "payment", "notification", "order-inventory", "payment-provider"].every(n => state[n] === "closed");
 		})()`),
-		// The pipeline panel shows the backlog and lag the gateway's metrics
-		// hold, or says where they are instead.
-		waitJS(`document.querySelectorAll("#pipeline tbody tr").length > 0 || !document.querySelector("#pipeline-gap").hidden`))
+		// The pipeline panel shows every service's outbox backlog and
+		// inventory's consumer lag, read from the services' metrics.
+		waitJS(`["order", "inventory", "payment"].every(s => document.querySelector('#pipeline tr[data-service="' + s + '"][data-measure="eventshop_outbox_backlog"]'))
+			&& !!document.querySelector('#pipeline tr[data-service="inventory"][data-measure="eventshop_bus_consumer_pending"]')`))
 
 	subject := publishPoison(t)
 	first := ui.deadLetter(t, subject, "")

@@ -1,17 +1,20 @@
-// The event pipeline's health per service: outbox backlog, consumer lag and
-// dead letters, read from the Prometheus metrics the gateway serves.
+// The event pipeline's health per service: outbox backlog, the age of the
+// oldest unsent event and consumer lag. The gateway reads them from every
+// service's metrics (GET /api/v1/admin/pipeline); a gateway without that
+// route shows what its own /metrics holds.
 
+import { api, hasRoute } from "./api.js";
 import { $, el, fill } from "./dom.js";
 
-// watched are the series the panel shows, by what they measure.
-const watched = [
-  { re: /^eventshop_outbox_(backlog|pending|unsent)\w*$/, what: "outbox backlog" },
-  { re: /^eventshop_outbox_oldest\w*$/, what: "oldest unsent (s)" },
-  { re: /^eventshop_bus_consumer_pending$/, what: "consumer lag" },
-  { re: /^eventshop_bus_consumer_ack_pending$/, what: "awaiting ack" },
-  { re: /^eventshop_bus_consumer_waiting_for_dependency$/, what: "waiting for a dependency" },
-  { re: /^eventshop_bus_dlq_depth$/, what: "dead letters" },
-];
+// measures name each series in words.
+const measures = {
+  eventshop_outbox_backlog: "outbox backlog",
+  eventshop_outbox_oldest_unsent_age_seconds: "oldest unsent (s)",
+  eventshop_bus_consumer_pending: "consumer lag",
+  eventshop_bus_consumer_ack_pending: "awaiting ack",
+  eventshop_bus_consumer_waiting_for_dependency: "waiting for a dependency",
+  eventshop_bus_dlq_depth: "dead letters",
+};
 
 /** parse reads Prometheus text exposition into {name, labels, value} samples. */
 export function parse(text) {
@@ -27,29 +30,28 @@ export function parse(text) {
   return out;
 }
 
-// owner is the service a sample belongs to: its service label, or the
-// consumer's name up to its first dash ("inventory-orders" → inventory).
-function owner(s) {
-  if (s.labels.service) return s.labels.service;
-  if (s.labels.consumer) return s.labels.consumer.split("-")[0];
-  return s.labels.job || "gateway";
-}
-
-/** loadPipeline reads /metrics and draws one row per service and measure. */
-export async function loadPipeline() {
+// fromGateway reads the gateway's own /metrics, the fallback.
+async function fromGateway() {
   const resp = await fetch("/metrics");
   if (!resp.ok) throw new Error("metrics: " + resp.status);
-  const rows = [];
-  for (const s of parse(await resp.text())) {
-    const w = watched.find((w) => w.re.test(s.name));
-    if (w) rows.push({ service: owner(s), what: w.what, detail: s.labels.consumer || "", value: s.value });
-  }
-  rows.sort((a, b) => a.service.localeCompare(b.service) || a.what.localeCompare(b.what));
-  fill("#pipeline tbody", rows.map((r) => el("tr", { "data-what": r.what },
-    el("td", {}, r.service), el("td", {}, r.what + (r.detail ? " · " + r.detail : "")),
-    el("td", { class: "num" + (r.value > 0 ? " warn" : "") }, String(r.value)))));
-  // The gateway serves its own series only; each service's outbox and
-  // consumers are measured on that service's /metrics.
-  $("#pipeline-gap").hidden = rows.some((r) => r.what !== "dead letters");
+  return parse(await resp.text()).filter((s) => measures[s.name]).map((s) => ({
+    service: s.labels.service || "gateway", measure: s.name, consumer: s.labels.consumer || "", value: s.value,
+  }));
+}
+
+async function fromServices() {
+  const { data } = await api("GET", "/api/v1/admin/pipeline");
+  return data.items || [];
+}
+
+/** loadPipeline draws one row per service and measure, and a service it could not read with the reason. */
+export async function loadPipeline() {
+  const served = await hasRoute("/api/v1/admin/pipeline");
+  const rows = served ? await fromServices() : await fromGateway();
+  fill("#pipeline tbody", rows.map((r) => el("tr", { "data-service": r.service, "data-measure": r.measure || "" },
+    el("td", {}, r.service),
+    el("td", {}, r.error ? "unreadable: " + r.error : (measures[r.measure] || r.measure) + (r.consumer ? " · " + r.consumer : "")),
+    el("td", { class: "num" + (r.value > 0 ? " warn" : "") }, r.error ? "" : Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(3)))));
+  $("#pipeline-gap").hidden = served;
   $("#pipeline").hidden = rows.length === 0;
 }
