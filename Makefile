@@ -51,6 +51,10 @@ test-ui: ## drive the web UI in headless Chromium against the platform; screensh
 	@mkdir -p $(UI_SHOTS)
 	$(GO) test -count=1 -timeout 15m -run '^TestWebUI' -v -artifacts -outputdir $(abspath $(UI_SHOTS)) ./tools/e2e
 
+.PHONY: test-observe
+test-observe: ## live event streams through the gateway, and every dashboard metric served (also in test)
+	$(GO) test -count=1 -timeout 15m ./tools/observe/...
+
 .PHONY: test-outage
 test-outage: ## stop PostgreSQL under running sagas: nothing dead-lettered, books exact (also in test)
 	$(GO) test -count=1 -timeout 15m ./tests/outage/... ./tools/outage/...

@@ -8,10 +8,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// DurationBuckets are the bounds of the request duration histograms of the
-// services and the gateway, in seconds: a new slice on every call, so that
-// no caller can change another's.
-func DurationBuckets() []float64 {
+// durationBuckets are the bounds of the request duration histogram, in
+// seconds, from half a millisecond to the slowest answers worth telling apart.
+func durationBuckets() []float64 {
 	return []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
 }
 
@@ -33,7 +32,7 @@ func newRouteMetrics(reg prometheus.Registerer) *routeMetrics {
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "eventshop", Subsystem: "http", Name: "request_duration_seconds",
 			Help:    "Time to answer an HTTP request, by route and method.",
-			Buckets: DurationBuckets(),
+			Buckets: durationBuckets(),
 		}, []string{"route", "method"}),
 	}
 	reg.MustRegister(m.requests, m.duration)

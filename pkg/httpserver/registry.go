@@ -34,7 +34,9 @@ func (r *Registry) Gatherer() prometheus.Gatherer {
 	return prometheus.Gatherers{prometheus.DefaultGatherer, r.reg}
 }
 
-// Handler serves Gatherer in the Prometheus exposition format.
+// Handler serves Gatherer in the Prometheus exposition format. A metric
+// that cannot be gathered is left out rather than failing the whole scrape,
+// so that one faulty collector does not blind the dashboard.
 func (r *Registry) Handler() http.Handler {
-	return promhttp.HandlerFor(r.Gatherer(), promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(r.Gatherer(), promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }

@@ -134,9 +134,6 @@ func (s *Server) ready(c echo.Context) error {
 	return c.JSON(code, status)
 }
 
-// Registry is the registry the server's /metrics serves.
-func (s *Server) Registry() *Registry { return s.metrics }
-
 // Draining is closed when the server begins a graceful shutdown. A
 // long-lived response, such as an event stream, ends when it closes, so
 // that the shutdown does not wait for it until ShutdownTimeout.

@@ -59,15 +59,15 @@ func (o *outboxBacklog) Collect(ch chan<- prometheus.Metric) {
 	if err := cur.All(ctx, &docs); err != nil {
 		return
 	}
-	n, oldest := 0, time.Now()
+	n, age := 0, 0.0
 	for _, d := range docs {
 		for _, ev := range d.Outbox {
 			n++
-			if t, err := time.Parse(time.RFC3339Nano, ev.Time); err == nil && t.Before(oldest) {
-				oldest = t
+			if t, err := time.Parse(time.RFC3339Nano, ev.Time); err == nil {
+				age = max(age, time.Since(t).Seconds())
 			}
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(o.backlog, prometheus.GaugeValue, float64(n))
-	ch <- prometheus.MustNewConstMetric(o.age, prometheus.GaugeValue, time.Since(oldest).Seconds())
+	ch <- prometheus.MustNewConstMetric(o.age, prometheus.GaugeValue, age)
 }

@@ -66,6 +66,9 @@ func (s *Service) build(ctx context.Context) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	m := metrics.New(s.metrics.Registerer())
+	if _, err := startSagaClock(s.bus.Conn(), m.SagaTimed); err != nil {
+		return err
+	}
 	prices := inventory.NewClient(s.cfg.InventoryURL, inventory.Options{Timeout: s.cfg.InventoryTimeout})
 	s.app = NewApplication(Dependencies{Pool: s.pool, JetStream: s.bus.JetStream(), Metrics: m, Prices: prices})
 	s.events = ports.NewEventHandlers(s.pool, RepositoryInTx(s.pool), m, s.log,

@@ -61,7 +61,9 @@ func TestRunServesTheSaga(t *testing.T) {
 
 	placedName := `eventshop_order_placed_total{service="order"}`
 	timedOutName := `eventshop_order_saga_finished_total{reason="timeout",service="order",status="CANCELLED"}`
+	timedName := `eventshop_order_saga_duration_seconds_count{service="order",status="CANCELLED"}`
 	placedBefore, timedOutBefore := metric(t, base, placedName), metric(t, base, timedOutName)
+	timedBefore := metric(t, base, timedName)
 
 	token, err := auth.NewIssuer(auth.Config{Secret: "run-test-secret"}, time.Hour).Token("alice")
 	if err != nil {
@@ -102,6 +104,9 @@ func TestRunServesTheSaga(t *testing.T) {
 	if got := metric(t, base, timedOutName) - timedOutBefore; got != 1 {
 		t.Errorf("%s rose by %v, want 1", timedOutName, got)
 	}
+	// The saga is timed when its final event reaches the bus.
+	testkit.Eventually(t, 30*time.Second, func() bool { return metric(t, base, timedName)-timedBefore == 1 },
+		timedName+" rises by one")
 
 	if err := svc.Stop(); err != nil {
 		t.Errorf("exit after SIGTERM: %v", err)

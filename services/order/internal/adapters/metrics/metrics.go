@@ -37,7 +37,7 @@ func New(reg prometheus.Registerer) *Prometheus {
 		}, []string{"status", "reason"}),
 		sagaDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "eventshop", Subsystem: "order", Name: "saga_duration_seconds",
-			Help:    "Time from placing an order to its final status, by status.",
+			Help:    "Time from placing an order to its final event reaching the bus, by status.",
 			Buckets: SagaBuckets(),
 		}, []string{"status"}),
 	}
@@ -48,8 +48,14 @@ func New(reg prometheus.Registerer) *Prometheus {
 // OrderPlaced counts a placed order.
 func (m *Prometheus) OrderPlaced() { m.placed.Inc() }
 
-// OrderFinished counts a final status and observes the saga's duration.
-func (m *Prometheus) OrderFinished(status domain.Status, reason string, saga time.Duration) {
+// OrderFinished counts a final status. The saga's duration is observed
+// when its final event reaches the bus (SagaTimed), not here, so that it
+// includes the delay of the outbox and the bus that clients see.
+func (m *Prometheus) OrderFinished(status domain.Status, reason string, _ time.Duration) {
 	m.finished.WithLabelValues(string(status), reason).Inc()
+}
+
+// SagaTimed observes one saga's duration, from placement to its final event.
+func (m *Prometheus) SagaTimed(status domain.Status, saga time.Duration) {
 	m.sagaDuration.WithLabelValues(string(status)).Observe(saga.Seconds())
 }
