@@ -44,6 +44,15 @@ test: schemas-check contracts-deps ## run every test against real servers, then 
 	$(GO) test -count=1 -timeout 30m $(ALL_PKGS)
 	$(MAKE) fuzz
 
+# The web UI's browser tests save a screenshot of each page they visit
+# under UI_SHOTS/_artifacts/<test>/.
+UI_SHOTS ?= ui-screenshots
+
+.PHONY: test-ui
+test-ui: ## drive the web UI in headless Chromium against the platform; screenshots in UI_SHOTS
+	@mkdir -p $(UI_SHOTS)
+	$(GO) test -count=1 -timeout 15m -run '^TestWebUI' -v -artifacts -outputdir $(abspath $(UI_SHOTS)) ./tools/e2e
+
 .PHONY: test-observe
 test-observe: ## live event streams through the gateway, and every dashboard metric served (also in test)
 	$(GO) test -count=1 -timeout 15m ./tools/observe/...

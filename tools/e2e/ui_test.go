@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 	osexec "os/exec"
-	"strconv"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,49 +19,14 @@ import (
 // uiTimeout bounds one wait for the page; a saga ends well within it.
 const uiTimeout = 30 * time.Second
 
-// TestWebUIPlacesWatchesAndAdministers drives the gateway's web UI in a
-// headless Chromium against the running platform, as a person would: alice
-// signs in, orders a mouse and watches the saga confirm it, has a declined
-// order cancelled and sees her notification; bob, signed in on the same
-// page, does not see alice's orders; the admin restocks a product and sees
-// the breakers of the gateway and of the services closed. The page must
-// raise no JavaScript error, console error or Content-Security-Policy
-// violation on the way.
-func TestWebUIPlacesWatchesAndAdministers(t *testing.T) {
-	ui := openUI(t)
-
-	ui.do(t, chromedp.Click(chromedp.CSS(`button[data-login="alice"]`)), waitText("#user", "alice (customer)"))
-	confirmed := ui.placeOrder(t, "SKU-MOUSE", "tok_visa", "CONFIRMED")
-	ui.do(t, waitJS(`[...document.querySelectorAll("#timeline li")].some(li => li.textContent.includes("order.placed"))`),
-		waitJS(fmt.Sprintf(`[...document.querySelectorAll("#orders tbody tr")].some(tr => tr.cells[0].textContent === %q && tr.cells[1].textContent === "CONFIRMED")`, confirmed)))
-	declined := ui.placeOrder(t, "SKU-MOUSE", "tok_decline", "CANCELLED")
-	ui.refreshUntil(t, "notifications", fmt.Sprintf(`document.querySelector("#notifications").textContent.includes(%q)`, confirmed))
-
-	// Bob's list replaces alice's in the same page: once neither of her
-	// orders is listed, it was loaded for him, and shows none of hers.
-	ui.do(t, chromedp.Click(chromedp.CSS(`button[data-login="bob"]`)), waitText("#user", "bob (customer)"),
-		waitJS(fmt.Sprintf(`!["%s", "%s"].some(id => document.querySelector("#orders tbody").textContent.includes(id))`, confirmed, declined)))
-
-	ui.do(t, chromedp.Click(chromedp.CSS(`button[data-login="admin"]`)), waitText("#user", "admin (admin)"))
-	before := ui.available(t, "SKU-WEBCAM")
-	ui.do(t, evaluate(`[...document.querySelectorAll("#inventory tbody tr")].find(tr => tr.cells[0].textContent === "SKU-WEBCAM").querySelector("button").click()`))
-	shop.baseline["SKU-WEBCAM"] += 10 // the stock the invariants expect from now on
-	ui.do(t, waitJS(fmt.Sprintf(`%s === %q`, availableJS("SKU-WEBCAM"), strconv.Itoa(before+10))),
-		waitJS(`(() => {
-			const state = Object.fromEntries([...document.querySelectorAll("#breakers tbody tr")].map(tr => [tr.cells[0].textContent, tr.cells[1].textContent]));
-			return ["order", "inventory", "payment", "notification", "order-inventory", "payment-provider"].every(n => state[n] === "closed");
-		})()`))
-
-	ui.noPageErrors(t)
-	checkInvariants(t)
-}
-
 // browser is a tab of headless Chromium on the web UI, with the errors the
 // page raised.
 type browser struct {
 	ctx    context.Context
 	mu     sync.Mutex
 	errors []string
+	shots  string // the folder screenshots go to
+	shot   int    // screenshots taken, numbering the files in page order
 }
 
 // openUI starts Chromium, opens the gateway's UI and collects the page's
@@ -82,8 +47,27 @@ func openUI(t *testing.T) *browser {
 	if err := chromedp.Do(ctx, chromedp.Navigate(shop.stack.URL("gateway")+"/")); err != nil {
 		t.Fatalf("open the web UI: %v", err)
 	}
-	b.do(t, waitJS(`document.querySelectorAll("#products tbody tr").length > 0`))
+	b.do(t, waitJS(`document.querySelectorAll("#products li.card").length > 0`))
+	b.shots = t.ArtifactDir()
+	t.Logf("screenshots of each page go to %s (kept with go test -artifacts -outputdir DIR)", b.shots)
 	return b
+}
+
+// screenshot saves the whole page as a PNG named after what it shows, in
+// the test's artifact folder.
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, uiTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	b.shot++
+	path := filepath.Join(b.shots, fmt.Sprintf("%02d-%s.png", b.shot, name))
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatalf("save screenshot: %v", err)
+	}
 }
 
 // chromium finds the browser. Without one the test is skipped, except in
@@ -144,12 +128,15 @@ func (b *browser) noPageErrors(t *testing.T) {
 }
 
 // do runs steps on the page and fails the test at the first error, quoting
-// the page's status line.
+// the page's status line and saving a screenshot of the page as it was.
 func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 2*uiTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
+		if b.shots != "" {
+			b.screenshot(t, "failed")
+		}
 		t.Fatalf("web UI: %v (status line: %q)", err, b.eval(t, `document.querySelector("#status").textContent`))
 	}
 }
@@ -179,52 +166,4 @@ func evaluate(expr string) chromedp.Action[chromedp.Void] {
 // waitText waits until the element sel shows exactly text.
 func waitText(sel, text string) chromedp.Action[chromedp.Void] {
 	return waitJS(fmt.Sprintf(`document.querySelector(%q).textContent === %q`, sel, text))
-}
-
-// placeOrder orders one of sku with the payment method through the form,
-// waits until the order's detail shows a status starting with want, and
-// returns the order's id.
-func (b *browser) placeOrder(t *testing.T, sku, method, want string) string {
-	t.Helper()
-	// The products table is loaded again after every sign-in and every
-	// finished order, so the quantity is set and the button pressed in one
-	// step of the page, with no reload in between, as a person's typing
-	// and click would be.
-	order := fmt.Sprintf(`(() => {
-		document.querySelector("#detail-id").textContent = "";
-		document.querySelector('#products input[data-sku=%q]').value = "1";
-		document.querySelector("#payment").value = %q;
-		document.querySelector("#place").click();
-	})()`, sku, method)
-	b.do(t, evaluate(order),
-		waitJS(`document.querySelector("#detail-id").textContent !== ""`),
-		waitJS(fmt.Sprintf(`document.querySelector("#detail-status").textContent.startsWith(%q)`, want)),
-	)
-	return b.eval(t, `document.querySelector("#detail-id").textContent`)
-}
-
-// refreshUntil presses a section's refresh button until expr is true: what
-// it lists arrives asynchronously.
-func (b *browser) refreshUntil(t *testing.T, section, expr string) {
-	t.Helper()
-	click := fmt.Sprintf(`(document.querySelector('[data-refresh=%q]').click(), %s)`, section, expr)
-	b.do(t, chromedp.Poll[chromedp.Void](click, chromedp.WithPollingTimeout(uiTimeout), chromedp.WithPollingInterval(500*time.Millisecond)))
-}
-
-// availableJS is the available stock of sku in the admin's inventory
-// table, as text, or "" while the table lacks it.
-func availableJS(sku string) string {
-	return fmt.Sprintf(`(() => { const tr = [...document.querySelectorAll("#inventory tbody tr")].find(tr => tr.cells[0].textContent === %q); return tr ? tr.cells[1].textContent : ""; })()`, sku)
-}
-
-// available reads sku's available stock from the admin's inventory table.
-func (b *browser) available(t *testing.T, sku string) int {
-	t.Helper()
-	b.do(t, waitJS(availableJS(sku)+` !== ""`))
-	text := b.eval(t, availableJS(sku))
-	n, err := strconv.Atoi(text)
-	if err != nil {
-		t.Fatalf("available stock of %s in the inventory table: %q", sku, text)
-	}
-	return n
 }

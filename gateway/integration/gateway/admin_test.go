@@ -17,8 +17,9 @@ func TestWebUIAndDocuments(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testConfig(), nil)
 	tests := []struct{ path, contentType, contains string }{
-		{"/", "text/html", "/ui/app.js"},
-		{"/ui/app.js", "javascript", "/api/v1/auth/token"},
+		{"/", "text/html", "/ui/js/app.js"},
+		{"/ui/js/app.js", "javascript", "/api/v1/auth/token"},
+		{"/ui/js/stream.js", "javascript", "text/event-stream"},
 		{"/api/v1/openapi.json", "application/json", `"openapi": "3.1.0"`},
 		{"/api/v1/asyncapi.json", "application/json", "asyncapi"},
 		{"/api/v1/schemas", "application/json", "order.placed"},

@@ -187,3 +187,15 @@ func (g *Gateway) Close() {
 	}
 	g.transport.CloseIdleConnections()
 }
+
+// serviceURLs maps each upstream service to the base URL of its first
+// replica, where the console's pipeline view reads the service's metrics:
+// every replica shares its database and durable consumers, so one replica's
+// gauges are the service's.
+func (g *Gateway) serviceURLs() map[string]string {
+	urls := make(map[string]string, len(g.upstreamList))
+	for _, u := range g.upstreamList {
+		urls[u.Name] = u.Replicas[0].URL.String()
+	}
+	return urls
+}

@@ -104,6 +104,7 @@ func (g *Gateway) handlers(b *bus.Bus) (map[string]echo.HandlerFunc, error) {
 		"POST /api/v1/admin/dlq/:id/replay":  pick(dlq.Replay),
 		"DELETE /api/v1/admin/dlq/:id":       pick(dlq.Discard),
 		"GET /api/v1/admin/breakers":         admin.Breakers(g.upstreamList),
+		"GET /api/v1/admin/pipeline":         web.Pipeline(g.serviceURLs()),
 		"GET /api/v1/schemas":                admin.SchemaList,
 		"GET /api/v1/schemas/:type/:version": admin.Schema,
 		"GET /api/v1/asyncapi.json":          admin.AsyncAPI,

@@ -104,6 +104,7 @@ var Table = []Route{
 	{http.MethodPost, "/api/v1/admin/dlq/:id/replay", Gateway, Admin, ClassAdmin, fast, false, "Republish a dead letter to its original subject", false},
 	{http.MethodDelete, "/api/v1/admin/dlq/:id", Gateway, Admin, ClassAdmin, fast, false, "Discard a dead letter", false},
 	{http.MethodGet, "/api/v1/admin/breakers", Gateway, Admin, ClassAdmin, fast, false, "Every circuit breaker's name and state", false},
+	{http.MethodGet, "/api/v1/admin/pipeline", Gateway, Admin, ClassAdmin, fast, false, "Every service's outbox backlog and consumer lag, read from its metrics", false},
 	{http.MethodGet, "/api/v1/admin/events", Order, Admin, ClassAdmin, fast, false, "Every event on the bus, live (Server-Sent Events; ?type=&service=)", false},
 	{http.MethodGet, "/api/v1/schemas", Gateway, Anonymous, ClassRead, fast, false, "List the event schemas", false},
 	{http.MethodGet, "/api/v1/schemas/:type/:version", Gateway, Anonymous, ClassRead, fast, false, "Get one event schema", false},
