@@ -101,7 +101,7 @@ const panels = {
   async breakers() {
     const { data } = await api("GET", "/api/v1/admin/breakers");
     fill("#breakers", (data.items || []).map((b) => el("li", { "data-name": b.name, class: "breaker " + b.state },
-      el("span", {}, b.name), el("strong", {}, b.state))));
+      el("span", {}, b.replica ? `${b.name} · ${b.replica}` : b.name), el("strong", {}, b.state))));
   },
   pipeline: loadPipeline,
   async inventory() {
