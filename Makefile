@@ -21,9 +21,15 @@ BIN       := bin
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z0-9-]+:.*## /{printf "  \033[36m%-16s\033[0m %s\n",$$1,$$2}' $(MAKEFILE_LIST)
 
+# `make run` settings: REPLICAS processes of each service (the second on
+# port 81xx, the third on 82xx); NATS_CLUSTER=3 runs three nats-server
+# nodes with every stream replicated three times.
+REPLICAS     ?= 1
+NATS_CLUSTER ?= 1
+
 .PHONY: run
-run: build ## run the whole platform locally, no Docker (Ctrl-C stops it)
-	$(BIN)/launcher
+run: build ## run the whole platform locally, no Docker (Ctrl-C stops it; REPLICAS=2, NATS_CLUSTER=3)
+	$(BIN)/launcher -replicas $(REPLICAS) -nats-cluster $(NATS_CLUSTER)
 
 .PHONY: reset
 reset: ## wipe the local platform's data (.data/)

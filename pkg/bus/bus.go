@@ -29,6 +29,7 @@ type Bus struct {
 	js         jetstream.JetStream
 	log        *slog.Logger
 	redelivery Redelivery
+	replicas   int // of every stream Provision makes; 0 means one
 }
 
 // Connect dials url as client name and reconnects forever after a loss of

@@ -19,7 +19,10 @@ type Config struct {
 	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8082"`
 	DatabaseURL string `env:"DATABASE_URL,required" secret:"true"`
 	NATSURL     string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
-	LogFormat   string `env:"LOG_FORMAT" envDefault:"text"`
+	// StreamReplicas is how many copies of each stream the service asks
+	// JetStream to keep: 1 on one node, 3 on a three-node cluster.
+	StreamReplicas int    `env:"STREAM_REPLICAS" envDefault:"1"`
+	LogFormat      string `env:"LOG_FORMAT" envDefault:"text"`
 	// InboxRetention is how long the ids of applied events are kept (see inbox.DefaultRetention).
 	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"168h"`
 

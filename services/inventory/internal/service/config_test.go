@@ -29,7 +29,7 @@ func TestLoadConfig(t *testing.T) {
 			name: "defaults",
 			env:  map[string]string{"DATABASE_URL": "postgres://db"},
 			want: service.Config{
-				HTTPAddr: ":8082", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
+				HTTPAddr: ":8082", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222", StreamReplicas: 1,
 				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
 				Redelivery: defaultRedelivery, Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: true,
 			},
@@ -38,7 +38,7 @@ func TestLoadConfig(t *testing.T) {
 			name: "seed off",
 			env:  map[string]string{"DATABASE_URL": "postgres://db", "SEED": "false", "HTTP_ADDR": ":9000"},
 			want: service.Config{
-				HTTPAddr: ":9000", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
+				HTTPAddr: ":9000", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222", StreamReplicas: 1,
 				LogFormat: "text", InboxRetention: inbox.DefaultRetention,
 				Redelivery: defaultRedelivery, Auth: auth.Config{Issuer: "eventshop", Audience: "eventshop-api"}, Seed: false,
 			},

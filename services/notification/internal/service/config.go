@@ -27,7 +27,10 @@ type Config struct {
 	MongoURL      string `env:"MONGO_URL" envDefault:"mongodb://127.0.0.1:27017" secret:"true"`
 	MongoDatabase string `env:"MONGO_DATABASE" envDefault:"notification"`
 	NATSURL       string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
-	LogFormat     string `env:"LOG_FORMAT" envDefault:"text"`
+	// StreamReplicas is how many copies of each stream the service asks
+	// JetStream to keep: 1 on one node, 3 on a three-node cluster.
+	StreamReplicas int    `env:"STREAM_REPLICAS" envDefault:"1"`
+	LogFormat      string `env:"LOG_FORMAT" envDefault:"text"`
 
 	// Redelivery is how the consumer redelivers failed events
 	// (CONSUMER_MAX_DELIVER, CONSUMER_BACKOFF, CONSUMER_OUTAGE_BACKOFF_MAX).

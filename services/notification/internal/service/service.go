@@ -63,7 +63,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, fmt.Errorf("connect mongo: %w", err)
 	}
 	s := &Service{cfg: cfg, log: log, client: client}
-	if s.bus, err = bus.Connect(ctx, cfg.NATSURL, "notification", log, bus.WithRedelivery(cfg.Redelivery)); err != nil {
+	s.bus, err = bus.Connect(ctx, cfg.NATSURL, "notification", log,
+		bus.WithRedelivery(cfg.Redelivery), bus.WithStreamReplicas(cfg.StreamReplicas))
+	if err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("connect bus: %w", err)
 	}

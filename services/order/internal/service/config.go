@@ -13,9 +13,12 @@ const Prefix = "ORDER_"
 
 // Config is the order service's configuration.
 type Config struct {
-	HTTPAddr         string        `env:"HTTP_ADDR" envDefault:":8081"`
-	DatabaseURL      string        `env:"DATABASE_URL,required" secret:"true"`
-	NATSURL          string        `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
+	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8081"`
+	DatabaseURL string `env:"DATABASE_URL,required" secret:"true"`
+	NATSURL     string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
+	// StreamReplicas is how many copies of each stream the service asks
+	// JetStream to keep: 1 on one node, 3 on a three-node cluster.
+	StreamReplicas   int           `env:"STREAM_REPLICAS" envDefault:"1"`
 	InventoryURL     string        `env:"INVENTORY_URL" envDefault:"http://127.0.0.1:8082"`
 	InventoryTimeout time.Duration `env:"INVENTORY_TIMEOUT" envDefault:"2s"`
 	SagaTimeout      time.Duration `env:"SAGA_TIMEOUT" envDefault:"30s"`

@@ -16,7 +16,7 @@ import (
 // TestLoadConfig checks the defaults and that the database URL is required.
 func TestLoadConfig(t *testing.T) {
 	defaults := service.Config{
-		HTTPAddr: ":8081", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222",
+		HTTPAddr: ":8081", DatabaseURL: "postgres://db", NATSURL: "nats://127.0.0.1:4222", StreamReplicas: 1,
 		InventoryURL: "http://127.0.0.1:8082", InventoryTimeout: 2 * time.Second,
 		SagaTimeout: 30 * time.Second, IdempotencyKeyTTL: 24 * time.Hour,
 		InboxRetention: inbox.DefaultRetention, LogFormat: "text",

@@ -43,7 +43,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	b, err := bus.Connect(ctx, cfg.NATSURL, "order", log, bus.WithRedelivery(cfg.Redelivery))
+	b, err := bus.Connect(ctx, cfg.NATSURL, "order", log,
+		bus.WithRedelivery(cfg.Redelivery), bus.WithStreamReplicas(cfg.StreamReplicas))
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect nats: %w", err)
