@@ -14,6 +14,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/leader"
 	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
@@ -135,7 +136,10 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	pruned := make(chan error, 1)
 	go func() {
-		pruned <- inbox.PruneEvery(pruneCtx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log)
+		// One replica, elected, prunes the inbox for all.
+		pruned <- leader.NewPostgres(s.pool, "inventory-jobs", 0, s.log).Run(pruneCtx, func(ctx context.Context) error {
+			return inbox.PruneEvery(ctx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log)
+		})
 	}()
 	httpErr := web.Wait(ctx)
 	stopPruning()
