@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"sync"
@@ -15,33 +16,44 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventshop/eventshop/gateway/internal/balancer"
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/problem"
 )
 
 // Breakers answers GET /api/v1/admin/breakers: the gateway's breaker per
-// upstream, then the breakers each service keeps for its own outgoing calls
-// (order → inventory, payment → provider, notification → channel), read from
-// the services' /internal/breakers. A service that does not answer is left
+// replica of each upstream, with the replica's readiness, then the
+// breakers each service keeps for its own outgoing calls (order →
+// inventory, payment → provider, notification → channel), read from every
+// replica's /internal/breakers. A replica that does not answer is left
 // out; the gateway's breaker for it already shows the trouble.
-func Breakers(set *breaker.Set, services map[string]string) echo.HandlerFunc {
+func Breakers(upstreams []*balancer.Upstream) echo.HandlerFunc {
 	client := &http.Client{Timeout: time.Second}
+	var replicas []*url.URL
+	for _, up := range upstreams {
+		for _, r := range up.Replicas {
+			replicas = append(replicas, r.URL)
+		}
+	}
 	return func(c echo.Context) error {
-		items := set.Statuses()
-		items = append(items, serviceBreakers(c.Request().Context(), client, services)...)
+		var items []breaker.Status
+		for _, up := range upstreams {
+			items = append(items, up.Statuses()...)
+		}
+		items = append(items, serviceBreakers(c.Request().Context(), client, replicas)...)
 		return c.JSON(http.StatusOK, map[string]any{"items": items})
 	}
 }
 
-// serviceBreakers asks every service for its breakers at once.
-func serviceBreakers(ctx context.Context, client *http.Client, services map[string]string) []breaker.Status {
+// serviceBreakers asks every replica for its breakers at once.
+func serviceBreakers(ctx context.Context, client *http.Client, replicas []*url.URL) []breaker.Status {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var out []breaker.Status
-	for _, base := range services {
+	for _, base := range replicas {
 		wg.Go(func() {
-			got := fetchBreakers(ctx, client, base+"/internal/breakers")
+			got := fetchBreakers(ctx, client, base)
 			mu.Lock()
 			out = append(out, got...)
 			mu.Unlock()
@@ -52,8 +64,9 @@ func serviceBreakers(ctx context.Context, client *http.Client, services map[stri
 	return out
 }
 
-func fetchBreakers(ctx context.Context, client *http.Client, url string) []breaker.Status {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// fetchBreakers reads the breakers of the replica at base.
+func fetchBreakers(ctx context.Context, client *http.Client, base *url.URL) []breaker.Status {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base.String()+"/internal/breakers", nil)
 	if err != nil {
 		return nil
 	}
@@ -67,6 +80,9 @@ func fetchBreakers(ctx context.Context, client *http.Client, url string) []break
 	}
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil {
 		return nil
+	}
+	for i := range body.Items {
+		body.Items[i].Replica = base.Host
 	}
 	return body.Items
 }

@@ -16,7 +16,10 @@ const Prefix = "GATEWAY_"
 
 // Config is every gateway setting. Durations use Go syntax ("250ms", "10s").
 type Config struct {
-	HTTPAddr        string `env:"HTTP_ADDR" envDefault:":8080"`
+	HTTPAddr string `env:"HTTP_ADDR" envDefault:":8080"`
+	// OrderURL and the other upstream URLs each name one replica's base
+	// URL, or several replicas' separated by commas: requests are spread
+	// over them.
 	OrderURL        string `env:"ORDER_URL" envDefault:"http://localhost:8081"`
 	InventoryURL    string `env:"INVENTORY_URL" envDefault:"http://localhost:8082"`
 	PaymentURL      string `env:"PAYMENT_URL" envDefault:"http://localhost:8083"`
@@ -49,6 +52,11 @@ type Config struct {
 	// BreakerFailures consecutive failures open an upstream's breaker for BreakerOpenTimeout.
 	BreakerFailures    uint32        `env:"BREAKER_FAILURES" envDefault:"5"`
 	BreakerOpenTimeout time.Duration `env:"BREAKER_OPEN_TIMEOUT" envDefault:"10s"`
+
+	// ProbeInterval is how often the readiness of each replica of an
+	// upstream with several is asked; a replica found down gets no
+	// requests until a probe finds it ready again.
+	ProbeInterval time.Duration `env:"PROBE_INTERVAL" envDefault:"1s"`
 
 	// UpstreamTimeout, when positive, replaces every route's own timeout.
 	UpstreamTimeout time.Duration `env:"UPSTREAM_TIMEOUT" envDefault:"0s"`

@@ -11,6 +11,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventshop/eventshop/gateway/internal/balancer"
+	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
 	"github.com/eventshop/eventshop/pkg/telemetry"
@@ -59,33 +61,38 @@ func (g *Gateway) cached(rt *routes.Route) echo.MiddlewareFunc {
 	}
 }
 
-// fetch reads the upstream's answer for the cache, through the upstream's
-// breaker. It is not cancelled when the client that happened to lead the
-// fill leaves, so that one client leaving does not fail the others waiting
-// on the same key.
+// fetch reads the upstream's answer for the cache from one of its
+// replicas, through the replica's breaker. It is not cancelled when the
+// client that happened to lead the fill leaves, so that one client leaving
+// does not fail the others waiting on the same key.
 func (g *Gateway) fetch(ctx context.Context, rt *routes.Route, target *url.URL, h http.Header) (*cache.Entry, error) {
-	done, err := g.breakers.Allow(rt.Upstream)
-	if err != nil {
-		return nil, err
+	var e *cache.Entry
+	err := g.upstreams[rt.Upstream].Do(true, func(to *balancer.Replica) error {
+		var err error
+		e, err = g.get(context.WithoutCancel(ctx), rt, to, target, h)
+		switch {
+		case errors.Is(err, errTooLarge):
+			return nil // the replica answered well
+		case err != nil:
+			return err
+		}
+		return outcome(e.Status)
+	})
+	if errors.Is(err, breaker.ErrUpstream) {
+		err = nil // e holds the 5xx
 	}
-	e, err := g.get(context.WithoutCancel(ctx), rt, target, h)
-	switch {
-	case err != nil && !errors.Is(err, errTooLarge):
-		done(err)
-	case err != nil:
-		done(nil)
-	default:
-		done(outcome(e.Status))
+	if e == nil && err == nil {
+		err = errTooLarge
 	}
 	return e, err
 }
 
-// get asks rt's upstream for the cleaned path and query of target, and
+// get asks the replica to for the cleaned path and query of target, and
 // nothing else of the client's request.
-func (g *Gateway) get(ctx context.Context, rt *routes.Route, target *url.URL, h http.Header) (*cache.Entry, error) {
+func (g *Gateway) get(ctx context.Context, rt *routes.Route, to *balancer.Replica, target *url.URL, h http.Header) (*cache.Entry, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, rt.Timeout, errUpstreamTimeout)
 	defer cancel()
-	u := *g.upstreams[rt.Upstream].URL
+	u := *to.URL
 	u.Path, u.RawQuery = target.Path, target.RawQuery
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

@@ -31,8 +31,9 @@ const (
 // statusClientGone is logged when the client left before an answer (nginx's 499).
 const statusClientGone = 499
 
-// errClientGone ends a request whose client went away.
-var errClientGone = errors.New("client went away")
+// errClientGone ends a request whose client went away; it wraps
+// context.Canceled, which no breaker counts.
+var errClientGone = fmt.Errorf("client went away: %w", context.Canceled)
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/eventshop/eventshop/gateway/internal/balancer"
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/proxy"
 	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
@@ -20,30 +21,6 @@ import (
 
 // errUpstreamTimeout is the cause of a request the route's timeout ended.
 var errUpstreamTimeout = errors.New("upstream timed out")
-
-// breaker asks rt's upstream breaker before the proxy runs and tells it
-// how the upstream did: a 5xx, a timeout or an unreachable upstream count
-// as failures; a client that went away counts as nothing.
-func (g *Gateway) breaker(rt *routes.Route) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			done, err := g.breakers.Allow(rt.Upstream)
-			if err != nil {
-				return g.upstreamError(c, rt, err)
-			}
-			err = next(c)
-			switch {
-			case errors.Is(err, errClientGone):
-				done(context.Canceled)
-			case err != nil:
-				done(err)
-			default:
-				done(outcome(c.Response().Status))
-			}
-			return err
-		}
-	}
-}
 
 // outcome is what the breaker records for an upstream status: only 5xx fail.
 func outcome(status int) error {
@@ -60,46 +37,62 @@ type exchangeKey struct{}
 // request: its echo context, its timeout and the proxy's error.
 type exchange struct {
 	c      echo.Context
+	to     *balancer.Replica
 	timer  *time.Timer
 	failed error
 }
 
 func exchangeOf(ctx context.Context) *exchange { return ctx.Value(exchangeKey{}).(*exchange) }
 
-// proxyTo forwards a request to rt's upstream with httputil.ReverseProxy.
-// The route's timeout runs until the answer's head, and on through a
-// plain answer's body; an event stream (or a declared upgrade) is exempt
-// from it and from the write deadline once it starts.
+// proxyTo forwards a request to a replica of rt's upstream with
+// httputil.ReverseProxy, through the replica's breaker (see send).
 func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
-	rp := g.reverseProxy(rt)
+	rp, up := g.reverseProxy(rt), g.upstreams[rt.Upstream]
 	return func(c echo.Context) error {
-		r := c.Request()
-		ctx, cancel := context.WithCancelCause(r.Context())
-		defer cancel(nil)
-		x := &exchange{c: c, timer: time.AfterFunc(rt.Timeout, func() { cancel(errUpstreamTimeout) })}
-		defer x.timer.Stop()
-		rp.ServeHTTP(c.Response(), r.WithContext(context.WithValue(ctx, exchangeKey{}, x)))
+		err := up.Do(proxy.Replayable(c.Request()), func(to *balancer.Replica) error { return g.send(c, rt, rp, to) })
 		switch {
-		case r.Context().Err() != nil:
+		case err == nil || errors.Is(err, breaker.ErrUpstream):
+			return nil // answered
+		case errors.Is(err, errClientGone):
 			return errClientGone
-		case x.failed == nil:
-			return nil
-		case context.Cause(ctx) == errUpstreamTimeout:
-			return g.upstreamError(c, rt, errUpstreamTimeout)
 		}
-		return g.upstreamError(c, rt, x.failed)
+		return g.upstreamError(c, rt, err)
 	}
+}
+
+// send forwards the request to the replica to and returns what its
+// breaker records: a 5xx, a timeout or an unreachable replica count as
+// failures; a client that went away counts as nothing. The route's timeout
+// runs until the answer's head, and on through a plain answer's body; an
+// event stream (or a declared upgrade) is exempt from it and from the
+// write deadline once it starts.
+func (g *Gateway) send(c echo.Context, rt *routes.Route, rp *httputil.ReverseProxy, to *balancer.Replica) error {
+	r := c.Request()
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	x := &exchange{c: c, to: to, timer: time.AfterFunc(rt.Timeout, func() { cancel(errUpstreamTimeout) })}
+	defer x.timer.Stop()
+	rp.ServeHTTP(c.Response(), r.WithContext(context.WithValue(ctx, exchangeKey{}, x)))
+	switch {
+	case r.Context().Err() != nil:
+		return errClientGone
+	case x.failed == nil:
+		return outcome(c.Response().Status)
+	case context.Cause(ctx) == errUpstreamTimeout:
+		return errUpstreamTimeout
+	}
+	return x.failed
 }
 
 // reverseProxy is rt's ReverseProxy, built once; each request's state
 // reaches its hooks through the request's context (see exchange).
 func (g *Gateway) reverseProxy(rt *routes.Route) *httputil.ReverseProxy {
-	up := g.upstreams[rt.Upstream]
 	return &httputil.ReverseProxy{
 		Transport:  g.transport,
 		BufferPool: g.buffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			proxy.Rewrite(pr, up, g.outgoing(exchangeOf(pr.In.Context()).c, rt))
+			x := exchangeOf(pr.In.Context())
+			proxy.Rewrite(pr, x.to.URL, g.outgoing(x.c, rt))
 		},
 		ModifyResponse: func(res *http.Response) error {
 			if !rt.Upgrade {
@@ -137,7 +130,7 @@ func (g *Gateway) upstreamError(c echo.Context, rt *routes.Route, err error) err
 	name := rt.Upstream
 	switch {
 	case errors.Is(err, breaker.ErrOpen):
-		retry := int(g.breakers.RetryAfter().Round(time.Second) / time.Second)
+		retry := int(g.upstreams[name].RetryAfter().Round(time.Second) / time.Second)
 		return problem.Unavailable(name+" is unavailable (circuit breaker open)", max(1, retry))
 	case errors.Is(err, errUpstreamTimeout):
 		return problem.New(http.StatusGatewayTimeout, "", name+" did not answer in time")

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
 
+	"github.com/eventshop/eventshop/gateway/internal/balancer"
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/config"
@@ -56,10 +57,10 @@ type Gateway struct {
 	verifier  *auth.Verifier // nil when no key is configured: every token is refused
 	tokens    *tokencache.Cache
 	issuer    *auth.Issuer // nil unless the development issuer is on
-	upstreams map[string]*proxy.Upstream
+	upstreams map[string]*balancer.Upstream
 	transport *proxy.Pool
 	buffers   *proxy.Buffers
-	breakers  *breaker.Set
+	stopProbe chan struct{}
 	limiter   *ratelimit.Limiter
 	cache     *cache.Cache // nil when caching is off
 	trusted   []netip.Prefix
@@ -76,7 +77,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewPool(proxy.NewTransport()), buffers: proxy.NewBuffers(), cors: map[string]bool{}, started: make(chan struct{})}
+	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewPool(proxy.NewTransport()), buffers: proxy.NewBuffers(), cors: map[string]bool{}, started: make(chan struct{}), stopProbe: make(chan struct{})}
 	g.tokens = tokencache.New(tokenCacheEntries, tokenCacheMaxAge)
 	if err := g.initAuth(ctx); err != nil {
 		return nil, err
@@ -92,7 +93,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	for _, o := range cfg.CORSOrigins {
 		g.cors[o] = true
 	}
-	g.breakers = breaker.NewSet(log, breaker.Settings{Failures: cfg.BreakerFailures, OpenTimeout: cfg.BreakerOpenTimeout}, routes.Upstreams...)
 	g.limiter = ratelimit.New(limits(cfg.Rate), ratelimit.Options{MaxKeys: cfg.Rate.MaxKeys, IdleAfter: cfg.Rate.IdleAfter, Now: opts.Now})
 	if cfg.CacheTTL > 0 {
 		g.cache = cache.New(cache.Options{MaxEntries: cfg.CacheMaxEntries, MaxBytes: cfg.CacheMaxBytes, TTL: cfg.CacheTTL, Now: opts.Now})
@@ -104,6 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	g.srv = g.newServer()
+	go balancer.Watch(g.stopProbe, orDefault(cfg.ProbeInterval, defaultProbeInterval), readyTimeout, g.probeClient(), g.upstreamList())
 	return g, nil
 }
 
@@ -126,7 +127,8 @@ func (g *Gateway) initAuth(ctx context.Context) error {
 	return nil
 }
 
-// serviceURLs maps each upstream service to its base URL.
+// serviceURLs maps each upstream service to its base URLs, one per
+// replica, separated by commas.
 func (g *Gateway) serviceURLs() map[string]string {
 	return map[string]string{
 		routes.Order: g.cfg.OrderURL, routes.Inventory: g.cfg.InventoryURL,
@@ -134,10 +136,24 @@ func (g *Gateway) serviceURLs() map[string]string {
 	}
 }
 
+// upstreamList is every upstream, in the order of routes.Upstreams.
+func (g *Gateway) upstreamList() []*balancer.Upstream {
+	out := make([]*balancer.Upstream, 0, len(routes.Upstreams))
+	for _, name := range routes.Upstreams {
+		out = append(out, g.upstreams[name])
+	}
+	return out
+}
+
 func (g *Gateway) initUpstreams() error {
-	g.upstreams = map[string]*proxy.Upstream{}
+	g.upstreams = map[string]*balancer.Upstream{}
+	opts := balancer.Options{
+		Log:     g.log,
+		Breaker: breaker.Settings{Failures: g.cfg.BreakerFailures, OpenTimeout: g.cfg.BreakerOpenTimeout},
+		Forget:  g.transport.Forget,
+	}
 	for name, u := range g.serviceURLs() {
-		up, err := proxy.NewUpstream(name, u)
+		up, err := balancer.New(name, u, opts)
 		if err != nil {
 			return err
 		}
@@ -175,9 +191,10 @@ func limits(r config.Rate) map[string]ratelimit.Limit {
 	}
 }
 
-// Close stops the invalidation subscription and drops idle upstream
-// connections.
+// Close stops the invalidation subscription and the replicas' probes, and
+// drops idle upstream connections.
 func (g *Gateway) Close() {
+	close(g.stopProbe)
 	if g.sub != nil {
 		_ = g.sub.Unsubscribe()
 	}

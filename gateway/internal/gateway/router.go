@@ -64,8 +64,7 @@ func (g *Gateway) initRouter(b *bus.Bus) error {
 
 // chain is the steps of rt after the request id: access log and metrics,
 // authentication, the route's access, its rate limit and body limit, then
-// for a proxied route the cache (when cacheable) and the upstream's
-// breaker.
+// for a proxied route the cache (when cacheable).
 func (g *Gateway) chain(rt *routes.Route, m *routeMetrics) []echo.MiddlewareFunc {
 	mw := []echo.MiddlewareFunc{g.observe(rt, m)}
 	limit := g.cfg.BodyLimit
@@ -79,7 +78,7 @@ func (g *Gateway) chain(rt *routes.Route, m *routeMetrics) []echo.MiddlewareFunc
 	if rt.Cacheable && g.cache != nil {
 		mw = append(mw, g.cached(rt))
 	}
-	return append(mw, g.breaker(rt))
+	return mw
 }
 
 // handlers maps "METHOD path" of every gateway-served route to its handler.
@@ -105,7 +104,7 @@ func (g *Gateway) handlers(b *bus.Bus) (map[string]echo.HandlerFunc, error) {
 		"GET /api/v1/admin/dlq/:id":          pick(dlq.Get),
 		"POST /api/v1/admin/dlq/:id/replay":  pick(dlq.Replay),
 		"DELETE /api/v1/admin/dlq/:id":       pick(dlq.Discard),
-		"GET /api/v1/admin/breakers":         admin.Breakers(g.breakers, g.serviceURLs()),
+		"GET /api/v1/admin/breakers":         admin.Breakers(g.upstreamList()),
 		"GET /api/v1/schemas":                admin.SchemaList,
 		"GET /api/v1/schemas/:type/:version": admin.Schema,
 		"GET /api/v1/asyncapi.json":          admin.AsyncAPI,

@@ -62,7 +62,7 @@ func (p *Pool) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	for attempt := 0; ; attempt++ {
-		pc, reused, err := p.get(ctx, req.URL.Host)
+		pc, reused, err := p.get(ctx, req.URL.Host, attempt > 0)
 		if err != nil {
 			return nil, err
 		}
@@ -82,7 +82,7 @@ func (p *Pool) RoundTrip(req *http.Request) (*http.Response, error) {
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
-		if !reused || attempt > 0 || !replayable(req) {
+		if !reused || attempt > 0 || !Replayable(req) {
 			return nil, err
 		}
 	}
@@ -105,18 +105,19 @@ func exchange(pc *poolConn, req *http.Request) (*http.Response, error) {
 	}
 }
 
-// replayable reports whether req may be sent again: it has no body and
+// Replayable reports whether req may be sent again: it has no body and
 // changes nothing.
-func replayable(req *http.Request) bool {
+func Replayable(req *http.Request) bool {
 	bodiless := req.Body == nil || req.Body == http.NoBody
 	return bodiless && (req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions)
 }
 
-// get returns an idle connection to host, or dials one; reused says which.
-func (p *Pool) get(ctx context.Context, host string) (*poolConn, bool, error) {
+// get returns an idle connection to host, or dials one (always, when
+// fresh); reused says which.
+func (p *Pool) get(ctx context.Context, host string, fresh bool) (*poolConn, bool, error) {
 	now := time.Now()
 	p.mu.Lock()
-	for idle := p.idle[host]; len(idle) > 0; idle = p.idle[host] {
+	for idle := p.idle[host]; len(idle) > 0 && !fresh; idle = p.idle[host] {
 		pc := idle[len(idle)-1]
 		p.idle[host] = idle[:len(idle)-1]
 		if now.Sub(pc.idleAt) < poolIdleTTL {
@@ -148,6 +149,18 @@ func (p *Pool) put(host string, pc *poolConn) {
 	}
 	p.mu.Unlock()
 	if pc != nil {
+		_ = pc.conn.Close()
+	}
+}
+
+// Forget closes the idle connections to host: once its server died, each
+// would fail the request that took it.
+func (p *Pool) Forget(host string) {
+	p.mu.Lock()
+	idle := p.idle[host]
+	delete(p.idle, host)
+	p.mu.Unlock()
+	for _, pc := range idle {
 		_ = pc.conn.Close()
 	}
 }

@@ -10,7 +10,6 @@ package proxy
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -24,21 +23,6 @@ import (
 // ErrUpgradeRefused is the error of an upstream that switched protocols on
 // a route that does not declare an upgrade.
 var ErrUpgradeRefused = errors.New("upstream switched protocols on a route without upgrades")
-
-// Upstream is one service the gateway forwards to.
-type Upstream struct {
-	Name string
-	URL  *url.URL
-}
-
-// NewUpstream parses base ("http://localhost:8081") once.
-func NewUpstream(name, base string) (*Upstream, error) {
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("upstream %s url %q: not an absolute http url", name, base)
-	}
-	return &Upstream{Name: name, URL: &url.URL{Scheme: u.Scheme, Host: u.Host}}, nil
-}
 
 // NewTransport is the pool of keep-alive connections every upstream
 // shares. Upstream answers are read as they come; MaxResponseHeaderBytes
@@ -68,11 +52,11 @@ type Outgoing struct {
 	Upgrade bool
 }
 
-// Rewrite makes pr.Out the request up receives: the upstream's address
-// with the cleaned path the gateway authorised, the client's headers minus
+// Rewrite makes pr.Out the request the upstream replica at target
+// receives: its address with the cleaned path the gateway authorised, the client's headers minus
 // identity and forwarding headers, and out's headers.
-func Rewrite(pr *httputil.ProxyRequest, up *Upstream, out Outgoing) {
-	pr.SetURL(up.URL)
+func Rewrite(pr *httputil.ProxyRequest, target *url.URL, out Outgoing) {
+	pr.SetURL(target)
 	h := pr.Out.Header
 	stripIdentity(h)
 	h.Del("Expect") // the body was read already; nothing to wait for

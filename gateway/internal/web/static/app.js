@@ -120,7 +120,7 @@ const loaders = {
   async breakers() {
     const { data } = await api("GET", "/api/v1/admin/breakers");
     const tb = clear("#breakers tbody");
-    for (const b of items(data)) row(tb, [b.name, b.state]).children[1].className = b.state;
+    for (const b of items(data)) row(tb, [b.name, b.state, b.replica || ""]).children[1].className = b.state;
   },
 };
 

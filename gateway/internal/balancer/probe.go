@@ -1,0 +1,101 @@
+package balancer
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+var readyGauge = promauto.NewGaugeVec(prometheus.GaugeOpts{
+	Namespace: "eventshop", Subsystem: "gateway", Name: "replica_ready",
+	Help: "1 while an upstream replica gets requests (its probe answered and no connection failed since), 0 while it is down.",
+}, []string{"upstream", "replica"})
+
+// Probe asks every replica's /readyz at once, marks each ready or down,
+// and returns each one's reason not to be ready (nil when it is), in the
+// order of Replicas. A service's readiness, not its liveness: one whose
+// database is gone is alive but cannot serve.
+func (u *Upstream) Probe(ctx context.Context, client *http.Client) []error {
+	errs := make([]error, len(u.Replicas))
+	var wg sync.WaitGroup
+	for i, r := range u.Replicas {
+		wg.Go(func() {
+			errs[i] = probe(ctx, client, r.URL.String()+"/readyz")
+			u.setReady(r, errs[i])
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// Ready is nil when one of errs, a Probe's answer, is nil, else the first.
+func Ready(errs []error) error {
+	for _, err := range errs {
+		if err == nil {
+			return nil
+		}
+	}
+	return errs[0]
+}
+
+func probe(ctx context.Context, client *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("unreachable: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("not ready: readyz status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// setReady marks r ready (err nil) or down, logging the change.
+func (u *Upstream) setReady(r *Replica, err error) {
+	ready := err == nil
+	if r.ready.Swap(ready) == ready {
+		return
+	}
+	if ready {
+		r.gauge.Set(1)
+		u.log.Info("upstream replica ready", "upstream", u.Name, "replica", r.URL.Host)
+		return
+	}
+	r.gauge.Set(0)
+	u.forget(r.URL.Host)
+	u.log.Warn("upstream replica down", "upstream", u.Name, "replica", r.URL.Host, "error", err)
+}
+
+// Watch probes the replicas of every upstream in ups that has more than
+// one, every interval until stop is closed, each round within timeout. An
+// upstream with one replica is not watched: that replica gets every
+// request whatever a probe says.
+func Watch(stop <-chan struct{}, interval, timeout time.Duration, client *http.Client, ups []*Upstream) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		var wg sync.WaitGroup
+		for _, u := range ups {
+			if len(u.Replicas) > 1 {
+				wg.Go(func() { _ = u.Probe(ctx, client) })
+			}
+		}
+		wg.Wait()
+		cancel()
+	}
+}
