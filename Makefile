@@ -52,6 +52,10 @@ test: schemas-check ## run every test against real servers, then the fuzz target
 test-outage: ## stop PostgreSQL under running sagas: nothing dead-lettered, books exact (also in test)
 	$(GO) test -count=1 -timeout 15m ./tests/outage/... ./tools/outage/...
 
+.PHONY: test-scale
+test-scale: ## two replicas of each service under load, relay leaders and a NATS stream leader killed (also in test)
+	$(GO) test -count=1 -timeout 40m -v ./tools/scale/...
+
 .PHONY: fuzz
 fuzz: ## run each fuzz target for its execution budget (FUZZ_*_EXECS)
 	cd schemas && $(GO) test -timeout 10m -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZ_VALIDATE_EXECS)x .
@@ -130,6 +134,18 @@ bench-gateway: ## measure the gateway against Caddy (nginx, HAProxy beside) and 
 .PHONY: bench-run
 bench-run: build ## measure start-up time and memory of `make run`
 	$(GO) run ./tools/cmd/benchrun
+
+.PHONY: bench-takeover
+bench-takeover: ## kill -9 the outbox relay's leader replica 12 times under load: time until another relays
+	$(GO) run ./tools/cmd/benchscale -scenario takeover
+
+.PHONY: bench-nats-failover
+bench-nats-failover: ## kill the ORDER stream's leader node of a 3-node cluster under load: publish resume, saga p99, lost
+	$(GO) run ./tools/cmd/benchscale -scenario nats-failover
+
+.PHONY: bench-replicas
+bench-replicas: ## confirmed orders/s and CPU per order: REPLICAS=2 vs 1, a 3-node NATS cluster vs 1 node
+	$(GO) run ./tools/cmd/benchscale -scenario throughput
 
 .PHONY: bench-idle
 bench-idle: ## measure an idle notification service's CPU with 30,000 notifications stored

@@ -158,7 +158,7 @@ func (s *Stack) startServices(ctx context.Context) error {
 		}
 		p := &Process{
 			Name: name,
-			Path: filepath.Join(s.opts.BinDir, name),
+			Path: filepath.Join(s.opts.BinDir, ServiceOf(name)),
 			Env:  env,
 			Out:  NewPrefixWriter(s.opts.Log, &s.logMu, name, colours[ServiceOf(name)]),
 		}
