@@ -78,6 +78,7 @@ func TestRelayLeaderKilledUnderLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Minute)
 	defer cancel()
 	load := scale.StartLoad(ctx, p.Customer, p.SKUs, loadRate)
+	testkit.Eventually(t, 3*time.Minute, func() bool { return load.Accepted() >= 100 }, "100 orders accepted")
 	for _, svc := range stack.DatabaseServices {
 		pool := map[string]*pgxpool.Pool{"order": p.Sources.Order, "inventory": p.Sources.Inventory, "payment": p.Sources.Payment}[svc]
 		var was string
@@ -101,6 +102,8 @@ func TestRelayLeaderKilledUnderLoad(t *testing.T) {
 		if err := p.Stack.WaitReady(ctx, was); err != nil {
 			t.Fatal(err)
 		}
+		before := load.Accepted()
+		testkit.Eventually(t, 3*time.Minute, func() bool { return load.Accepted() >= before+50 }, "50 more orders accepted")
 	}
 	ids, failed := load.Stop()
 	t.Logf("%d orders accepted, %d placements failed", len(ids), failed)
