@@ -25,7 +25,7 @@ func TestStreamLeaderNodeKilledUnderLoad(t *testing.T) {
 			t.Errorf("stream %s has %d replicas, want 3", name, n)
 		}
 	}
-	load := scale.StartLoad(ctx, p.Customer, p.SKUs, loadRate)
+	load := scale.StartLoad(ctx, p.Gateway(), p.SKUs, loadRate)
 	testkit.Eventually(t, 2*time.Minute, func() bool { return load.Accepted() >= 100 }, "100 orders accepted")
 	leader, err := p.StreamLeader(ctx, "ORDER")
 	if err != nil {

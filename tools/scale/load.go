@@ -13,9 +13,10 @@ import (
 const maxInFlight = 64
 
 // Load places orders at a steady rate until Stop, each for one unit of a
-// product in turn, and keeps the ids of the ones accepted.
+// product in turn, through its clients in turn, and keeps the ids of the
+// ones accepted.
 type Load struct {
-	c      *client.Client
+	cs     []*client.Client
 	skus   []string
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -25,10 +26,10 @@ type Load struct {
 	failed   int
 }
 
-// StartLoad places rate orders per second as c until Stop.
-func StartLoad(ctx context.Context, c *client.Client, skus []string, rate float64) *Load {
+// StartLoad places rate orders per second through cs in turn until Stop.
+func StartLoad(ctx context.Context, cs []*client.Client, skus []string, rate float64) *Load {
 	ctx, cancel := context.WithCancel(ctx)
-	l := &Load{c: c, skus: skus, cancel: cancel, done: make(chan struct{})}
+	l := &Load{cs: cs, skus: skus, cancel: cancel, done: make(chan struct{})}
 	go l.run(ctx, time.Duration(float64(time.Second)/rate))
 	return l
 }
@@ -52,14 +53,14 @@ func (l *Load) run(ctx context.Context, every time.Duration) {
 			l.record("", false) // the platform is not keeping up
 			continue
 		}
-		sku := l.skus[i%len(l.skus)]
+		sku, c := l.skus[i%len(l.skus)], l.cs[i%len(l.cs)]
 		wg.Go(func() {
 			defer func() { <-slots }()
 			// A placement that outlives Stop still completes, so that an
 			// order the platform accepted is known.
 			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			o, err := l.c.PlaceOrder(pctx, []client.Line{{SKU: sku, Quantity: 1}}, "tok_visa", "")
+			o, err := c.PlaceOrder(pctx, []client.Line{{SKU: sku, Quantity: 1}}, "tok_visa", "")
 			l.record(o.ID, err == nil)
 		})
 	}

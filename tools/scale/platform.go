@@ -34,7 +34,28 @@ type Platform struct {
 
 	nc    *nats.Conn
 	mongo *mongo.Client
+	alice string // the customer's token
 }
+
+// Direct returns a client of the customer per replica of service, each
+// calling that replica itself and the first replica of every other
+// service: a load that does not depend on the gateway's balancing.
+func (p *Platform) Direct(service string) []*client.Client {
+	var out []*client.Client
+	for _, replica := range p.Stack.Replicas(service) {
+		urls := map[string]string{}
+		for _, svc := range stack.Services {
+			urls[svc] = p.Stack.URL(svc)
+		}
+		urls[service] = p.Stack.URL(replica)
+		out = append(out, client.Direct(urls).As(p.alice))
+	}
+	return out
+}
+
+// Gateway returns the customer's client through the gateway, as a load's
+// list of clients.
+func (p *Platform) Gateway() []*client.Client { return []*client.Client{p.Customer} }
 
 // Env is the services' configuration under a scale-out load: no rate limit
 // at the gateway, and a saga timeout well above any failover.
@@ -89,6 +110,9 @@ func (p *Platform) connect(ctx context.Context) error {
 			return fmt.Errorf("token: %w", err)
 		}
 		*dst = gw.As(token)
+		if user == "alice" {
+			p.alice = token
+		}
 	}
 	return nil
 }

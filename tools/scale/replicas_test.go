@@ -30,7 +30,7 @@ func TestTwoReplicasShareTheWork(t *testing.T) {
 	p := start(t, 2, 1)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
-	load := scale.StartLoad(ctx, p.Customer, p.SKUs, loadRate)
+	load := scale.StartLoad(ctx, p.Gateway(), p.SKUs, loadRate)
 	testkit.Eventually(t, 3*time.Minute, func() bool { return load.Accepted() >= 300 }, "300 orders accepted")
 	ids, failed := load.Stop()
 	t.Logf("%d orders accepted, %d placements failed", len(ids), failed)
@@ -77,7 +77,7 @@ func TestRelayLeaderKilledUnderLoad(t *testing.T) {
 	p := start(t, 2, 1)
 	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Minute)
 	defer cancel()
-	load := scale.StartLoad(ctx, p.Customer, p.SKUs, loadRate)
+	load := scale.StartLoad(ctx, p.Gateway(), p.SKUs, loadRate)
 	testkit.Eventually(t, 3*time.Minute, func() bool { return load.Accepted() >= 100 }, "100 orders accepted")
 	for _, svc := range stack.DatabaseServices {
 		pool := map[string]*pgxpool.Pool{"order": p.Sources.Order, "inventory": p.Sources.Inventory, "payment": p.Sources.Payment}[svc]

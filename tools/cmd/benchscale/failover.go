@@ -29,7 +29,7 @@ func (b bench) natsFailover(ctx context.Context, rate float64) error {
 		return err
 	}
 	defer p.Close()
-	load := scale.StartLoad(ctx, p.Customer, p.SKUs, rate)
+	load := scale.StartLoad(ctx, p.Gateway(), p.SKUs, rate)
 	ids, failed, resumed, killed, err := failOver(ctx, p, load)
 	if err != nil {
 		return err

@@ -26,7 +26,10 @@ func (b bench) takeover(ctx context.Context, kills int, rate float64) error {
 		return err
 	}
 	defer p.Close()
-	load := scale.StartLoad(ctx, p.Customer, p.SKUs, rate)
+	// Straight to the order replicas, so that the figure is the relay's
+	// takeover and not the time the gateway takes to stop sending to the
+	// killed replica.
+	load := scale.StartLoad(ctx, p.Direct("order"), p.SKUs, rate)
 	var locked, relayed []time.Duration
 	for i := range kills {
 		l, r, err := killRelayLeader(ctx, p, p.Sources.Order)

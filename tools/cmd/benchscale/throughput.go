@@ -52,7 +52,7 @@ func (b bench) confirmedRate(ctx context.Context, name string, replicas, nodes i
 		return 0, err
 	}
 	defer p.Close()
-	load := scale.StartLoad(ctx, p.Customer, p.SKUs, offered)
+	load := scale.StartLoad(ctx, p.Gateway(), p.SKUs, offered)
 	defer load.Stop()
 	if !sleep(ctx, throughputWarmUp) {
 		return 0, ctx.Err()
