@@ -48,8 +48,8 @@ type Options struct {
 	// sharing its database and durable consumers; 0 and 1 mean one.
 	Replicas int
 	// NATSNodes is how many nats-server nodes run: 0 and 1 mean one, more
-	// a JetStream cluster of that many whose streams are replicated on
-	// every node (at most three, JetStream's replica limit count).
+	// a JetStream cluster of that many, each stream replicated on as many
+	// nodes, three at most (StreamReplicas).
 	NATSNodes int
 	// Log receives every process's prefixed output; nil discards it.
 	Log io.Writer
