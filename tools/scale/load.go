@@ -10,7 +10,7 @@ import (
 
 // maxInFlight bounds the orders being placed at once, so that a stalled
 // platform does not pile up goroutines.
-const maxInFlight = 64
+const maxInFlight = 512
 
 // Load places orders at a steady rate until Stop, each for one unit of a
 // product in turn, through its clients in turn, and keeps the ids of the
