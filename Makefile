@@ -23,9 +23,15 @@ BIN       := bin
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z0-9-]+:.*## /{printf "  \033[36m%-16s\033[0m %s\n",$$1,$$2}' $(MAKEFILE_LIST)
 
+# `make run` settings: REPLICAS processes of each service (the second on
+# port 81xx, the third on 82xx); NATS_CLUSTER=3 runs three nats-server
+# nodes with every stream replicated three times.
+REPLICAS     ?= 1
+NATS_CLUSTER ?= 1
+
 .PHONY: run
-run: build ## run the whole platform locally, no Docker (Ctrl-C stops it)
-	$(BIN)/launcher
+run: build ## run the whole platform locally, no Docker (Ctrl-C stops it; REPLICAS=2, NATS_CLUSTER=3)
+	$(BIN)/launcher -replicas $(REPLICAS) -nats-cluster $(NATS_CLUSTER)
 
 .PHONY: reset
 reset: ## wipe the local platform's data (.data/)
@@ -60,6 +66,10 @@ test-observe: ## live event streams through the gateway, and every dashboard met
 .PHONY: test-outage
 test-outage: ## stop PostgreSQL under running sagas: nothing dead-lettered, books exact (also in test)
 	$(GO) test -count=1 -timeout 15m ./tests/outage/... ./tools/outage/...
+
+.PHONY: test-scale
+test-scale: ## two replicas of each service under load, relay leaders and a NATS stream leader killed (also in test)
+	$(GO) test -count=1 -timeout 40m -v ./tools/scale/...
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for its execution budget (FUZZ_*_EXECS)
@@ -162,6 +172,18 @@ bench-gateway: ## measure the gateway against Caddy (nginx, HAProxy beside) and 
 .PHONY: bench-run
 bench-run: build ## measure start-up time and memory of `make run`
 	$(GO) run ./tools/cmd/benchrun
+
+.PHONY: bench-takeover
+bench-takeover: ## kill -9 the outbox relay's leader replica 12 times under load: time until another relays
+	$(GO) run ./tools/cmd/benchscale -scenario takeover
+
+.PHONY: bench-nats-failover
+bench-nats-failover: ## kill the ORDER stream's leader node of a 3-node cluster under load: publish resume, saga p99, lost
+	$(GO) run ./tools/cmd/benchscale -scenario nats-failover
+
+.PHONY: bench-replicas
+bench-replicas: ## confirmed orders/s and CPU per order: REPLICAS=2 vs 1, a 3-node NATS cluster vs 1 node
+	$(GO) run ./tools/cmd/benchscale -scenario throughput
 
 .PHONY: bench-idle
 bench-idle: ## measure an idle notification service's CPU with 30,000 notifications stored

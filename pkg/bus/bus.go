@@ -30,6 +30,7 @@ type Bus struct {
 	log        *slog.Logger
 	redelivery Redelivery
 	metrics    *Metrics // nil records nothing
+	replicas   int      // of every stream Provision makes; 0 means one
 }
 
 // Connect dials url as client name and reconnects forever after a loss of

@@ -56,10 +56,20 @@ func Streams() []jetstream.StreamConfig {
 	}
 }
 
-// Provision creates or updates every platform stream. It is idempotent and
-// safe when several services call it at the same time at start-up.
+// WithStreamReplicas makes Provision keep n copies of every stream, one on
+// each of n nodes of a JetStream cluster (at most 5; JetStream refuses more
+// replicas than it has nodes). Zero or one mean one copy, for a single node.
+func WithStreamReplicas(n int) Option {
+	return func(b *Bus) { b.replicas = n }
+}
+
+// Provision creates or updates every platform stream, with the replica
+// count of WithStreamReplicas. It is idempotent and safe when several
+// services call it at the same time at start-up; an existing stream is
+// scaled to the count.
 func (b *Bus) Provision(ctx context.Context) error {
 	for _, cfg := range Streams() {
+		cfg.Replicas = max(b.replicas, 1)
 		if err := b.ensureStream(ctx, cfg); err != nil {
 			return err
 		}

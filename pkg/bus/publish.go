@@ -15,6 +15,15 @@ import (
 // maxPendingPublishes acks are outstanding, before it fails.
 const stallWait = 5 * time.Second
 
+// ackStall is how long the publishes of one call may go without a single
+// answer before the ones still unanswered fail as an outage. A stream
+// whose leader died never answers the publishes sent to it, and the
+// client's own timeout (30 s) would hold the caller that long; a batch
+// that is merely slow keeps getting answers and never stalls. Failed
+// publishes are sent again by the caller, and the stream drops the ones it
+// had stored by Nats-Msg-Id.
+const ackStall = 2 * time.Second
+
 // Publish publishes every event asynchronously and waits for all their acks.
 // Each event's Nats-Msg-Id is its id, so publishing an event again within the
 // stream's duplicate window stores nothing new. The error joins the failures.
@@ -40,11 +49,19 @@ func (b *Bus) PublishAll(ctx context.Context, evs []event.Event) []error {
 		}
 		futures[i] = f
 	}
+	stall := time.NewTimer(ackStall)
+	defer stall.Stop()
+	stalled := false
 	for i, f := range futures {
 		if f == nil {
 			continue
 		}
-		if err := awaitAck(ctx, f); err != nil {
+		err := awaitAck(ctx, f, stall.C, stalled)
+		stalled = stalled || errors.Is(err, errAckStalled)
+		if !stalled {
+			stall.Reset(ackStall) // an answer, either way, is progress
+		}
+		if err != nil {
 			errs[i] = fmt.Errorf("publish %s: %w", evs[i].ID, err)
 			continue
 		}
@@ -53,13 +70,31 @@ func (b *Bus) PublishAll(ctx context.Context, evs []event.Event) []error {
 	return errs
 }
 
-// awaitAck waits for the server's answer to one asynchronous publish.
-func awaitAck(ctx context.Context, f jetstream.PubAckFuture) error {
+// errAckStalled fails the publishes left unanswered for ackStall; it is an
+// outage (outage.Is), as the client's own ack timeout is.
+var errAckStalled = fmt.Errorf("%w: no answer for %s", jetstream.ErrAsyncPublishTimeout, ackStall)
+
+// awaitAck waits for the server's answer to one asynchronous publish,
+// until stall fires; once the call stalled, it takes only an answer that
+// is already there.
+func awaitAck(ctx context.Context, f jetstream.PubAckFuture, stall <-chan time.Time, stalled bool) error {
+	if stalled {
+		select {
+		case <-f.Ok():
+			return nil
+		case err := <-f.Err():
+			return err
+		default:
+			return errAckStalled
+		}
+	}
 	select {
 	case <-f.Ok():
 		return nil
 	case err := <-f.Err():
 		return err
+	case <-stall:
+		return errAckStalled
 	case <-ctx.Done():
 		return fmt.Errorf("await ack: %w", ctx.Err())
 	}

@@ -13,6 +13,9 @@ import (
 type Common struct {
 	// NATSURL is the NATS server, or a comma-separated list of a cluster's.
 	NATSURL string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
+	// StreamReplicas is how many copies of each stream the service asks
+	// JetStream to keep: 1 on one node, 3 on a three-node cluster.
+	StreamReplicas int `env:"STREAM_REPLICAS" envDefault:"1"`
 	// LogFormat is "json" (containers) or "text" (a terminal).
 	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`
 

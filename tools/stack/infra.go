@@ -48,8 +48,12 @@ func (s *Stack) port(want int) (int, error) {
 }
 
 // startNATS runs nats-server with JetStream on file storage in DataDir/nats;
-// a restart finds its streams and consumers there.
+// a restart finds its streams and consumers there. With Options.NATSNodes
+// above one it runs a JetStream cluster instead (startNATSCluster).
 func (s *Stack) startNATS(ctx context.Context) error {
+	if s.opts.NATSNodes > 1 {
+		return s.startNATSCluster(ctx)
+	}
 	port, err := s.port(4222)
 	if err != nil {
 		return err
@@ -61,6 +65,7 @@ func (s *Stack) startNATS(ctx context.Context) error {
 		return err
 	}
 	s.NATSURL = fmt.Sprintf("nats://127.0.0.1:%d", port)
+	s.NATSNodes, s.NATSURLs = []*Process{s.NATS}, []string{s.NATSURL}
 	if err := waitJetStream(ctx, s.NATSURL); err != nil {
 		return fmt.Errorf("nats-server: %w", err)
 	}
@@ -131,7 +136,7 @@ func (s *Stack) stopInfra() {
 	if s.Postgres != nil {
 		s.Postgres.Stop()
 	}
-	if s.NATS != nil {
-		s.NATS.Stop(ctx, 15*time.Second)
+	for _, n := range s.NATSNodes {
+		n.Stop(ctx, 15*time.Second)
 	}
 }

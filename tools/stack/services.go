@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/eventshop/eventshop/pkg/startup"
@@ -23,23 +25,27 @@ var Ports = map[string]int{
 	"gateway": 8080, "order": 8081, "inventory": 8082, "payment": 8083, "notification": 8084, "provider": 8090,
 }
 
-// env returns the environment of service: the same variable names that
-// docker-compose.yml sets, so a service cannot tell where it runs. Every
-// address a service connects to goes through Options.Route when it is set.
-// Each service runs with GOMAXPROCS=1 unless GOMAXPROCS is set (see
-// OneProcEach).
-func (s *Stack) env(service string) ([]string, error) {
+// env returns the environment of replica (a name from Replicas): the same
+// variable names that docker-compose.yml sets, so a service cannot tell
+// where it runs. Every address a service connects to goes through
+// Options.Route when it is set. Each service runs with GOMAXPROCS=1 unless
+// GOMAXPROCS is set (see OneProcEach).
+func (s *Stack) env(replica string) ([]string, error) {
+	service := ServiceOf(replica)
 	r := router{stack: s, from: service}
 	p := strings.ToUpper(service) + "_"
 	vars := map[string]string{
-		"HTTP_ADDR":    fmt.Sprintf("127.0.0.1:%d", s.ports[service]),
+		"HTTP_ADDR":    fmt.Sprintf("127.0.0.1:%d", s.ports[replica]),
 		"LOG_FORMAT":   s.opts.LogFormat,
 		"JWT_SECRET":   s.JWTSecret,
 		"JWT_ISSUER":   "eventshop",
 		"JWT_AUDIENCE": "eventshop-api",
 	}
 	if service != "provider" {
-		vars["NATS_URL"] = r.url("nats", s.NATSURL)
+		vars["NATS_URL"] = s.natsURLs(&r)
+	}
+	if slices.Contains(Replicated, service) {
+		vars["STREAM_REPLICAS"] = strconv.Itoa(s.StreamReplicas())
 	}
 	switch service {
 	case "provider":
@@ -47,21 +53,25 @@ func (s *Stack) env(service string) ([]string, error) {
 		// run's supervisor, the chaos suite) still knows what it authorised.
 		vars["DATA_DIR"] = filepath.Join(s.opts.DataDir, "provider")
 	case "order":
-		vars["DATABASE_URL"] = r.url("postgres", s.DatabaseURLs[service])
+		// The price lookup takes one address: the first replica's.
 		vars["INVENTORY_URL"] = r.url("inventory", s.URL("inventory"))
-	case "inventory":
-		vars["DATABASE_URL"] = r.url("postgres", s.DatabaseURLs[service])
 	case "payment":
-		vars["DATABASE_URL"] = r.url("postgres", s.DatabaseURLs[service])
 		vars["PROVIDER_URL"] = r.url("provider", s.URL("provider"))
 	case "notification":
 		vars["MONGO_URL"] = r.url("ferretdb", s.MongoURL)
 		vars["MONGO_DATABASE"] = "notification"
 	case "gateway":
 		for _, up := range []string{"order", "inventory", "payment", "notification"} {
-			vars[strings.ToUpper(up)+"_URL"] = r.url(up, s.URL(up))
+			vars[strings.ToUpper(up)+"_URL"] = s.replicaURLs(&r, up)
 		}
 		vars["DEV_ISSUER"] = "true"
+	}
+	if slices.Contains(DatabaseServices, service) {
+		db, err := withApplicationName(s.DatabaseURLs[service], replica)
+		if err != nil {
+			return nil, err
+		}
+		vars["DATABASE_URL"] = r.url("postgres", db)
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -128,7 +138,8 @@ func OneProcEach() {
 	}
 }
 
-// URL is the base URL of service's HTTP API on this machine.
+// URL is the base URL of service's HTTP API on this machine; given a
+// replica's name (Replicas), that replica's.
 func (s *Stack) URL(service string) string {
 	return fmt.Sprintf("http://127.0.0.1:%d", s.ports[service])
 }

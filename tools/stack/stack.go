@@ -44,6 +44,13 @@ type Options struct {
 	Env map[string]string
 	// Services limits which services start; nil means all of Services.
 	Services []string
+	// Replicas is how many processes of each service in Replicated run,
+	// sharing its database and durable consumers; 0 and 1 mean one.
+	Replicas int
+	// NATSNodes is how many nats-server nodes run: 0 and 1 mean one, more
+	// a JetStream cluster of that many, each stream replicated on as many
+	// nodes, three at most (StreamReplicas).
+	NATSNodes int
 	// Log receives every process's prefixed output; nil discards it.
 	Log io.Writer
 	// LogFormat is "text" (default) or "json".
@@ -62,8 +69,10 @@ type Stack struct {
 	JWTSecret    string
 	DatabaseURLs map[string]string   // each service's own role and database
 	AdminURLs    map[string]string   // the same databases as the superuser, for checkers
-	Procs        map[string]*Process // the services, by name
-	NATS         *Process            // nats-server
+	Procs        map[string]*Process // the services, by replica name (see Replicas)
+	NATS         *Process            // nats-server, the first node of a cluster
+	NATSNodes    []*Process          // every nats-server node, NATS first
+	NATSURLs     []string            // the client URL of every node, NATSURL first
 	Ferret       *Process            // FerretDB
 	Postgres     *PostgresServer     // nil when Options.PostgresURL is used
 
@@ -116,16 +125,19 @@ func (s *Stack) prepare() error {
 		_, _ = rand.Read(b)
 		s.JWTSecret = hex.EncodeToString(b)
 	}
-	for _, name := range Services {
-		if s.opts.FixedPorts {
-			s.ports[name] = Ports[name]
-			continue
+	for _, svc := range Services {
+		for i := 1; i <= s.replicaCount(svc); i++ {
+			name := ReplicaName(svc, i)
+			if s.opts.FixedPorts {
+				s.ports[name] = fixedPort(svc, i)
+				continue
+			}
+			port, err := freePort()
+			if err != nil {
+				return err
+			}
+			s.ports[name] = port
 		}
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		s.ports[name] = port
 	}
 	return nil
 }
@@ -138,24 +150,24 @@ func (s *Stack) services() []string {
 }
 
 func (s *Stack) startServices(ctx context.Context) error {
-	colours := []int{36, 33, 35, 32, 34, 31}
-	for i, name := range s.services() {
+	colours := map[string]int{"provider": 36, "inventory": 33, "payment": 35, "order": 32, "notification": 34, "gateway": 31}
+	for _, name := range s.processes() {
 		env, err := s.env(name)
 		if err != nil {
 			return err
 		}
 		p := &Process{
 			Name: name,
-			Path: filepath.Join(s.opts.BinDir, name),
+			Path: filepath.Join(s.opts.BinDir, ServiceOf(name)),
 			Env:  env,
-			Out:  NewPrefixWriter(s.opts.Log, &s.logMu, name, colours[i%len(colours)]),
+			Out:  NewPrefixWriter(s.opts.Log, &s.logMu, name, colours[ServiceOf(name)]),
 		}
 		if err := p.Start(); err != nil {
 			return err
 		}
 		s.Procs[name] = p
 	}
-	for _, name := range s.services() {
+	for _, name := range s.processes() {
 		if err := waitReady(ctx, s.URL(name)+"/readyz", 60*time.Second); err != nil {
 			return fmt.Errorf("%s not ready: %w", name, err)
 		}
@@ -171,7 +183,7 @@ func (s *Stack) startServices(ctx context.Context) error {
 // infrastructure, and removes a temporary data directory. Call it once.
 func (s *Stack) Stop() {
 	ctx := context.Background()
-	svcs := s.services()
+	svcs := s.processes()
 	for i := len(svcs) - 1; i >= 0; i-- {
 		if p := s.Procs[svcs[i]]; p != nil {
 			p.Stop(ctx, 15*time.Second)
@@ -183,7 +195,7 @@ func (s *Stack) Stop() {
 	}
 }
 
-// Port returns the HTTP port of service.
+// Port returns the HTTP port of service (or of a replica, by its name).
 func (s *Stack) Port(service string) int { return s.ports[service] }
 
 func waitReady(ctx context.Context, url string, timeout time.Duration) error {

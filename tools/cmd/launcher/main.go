@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -34,6 +35,9 @@ func main() {
 }
 
 func run(ctx context.Context) error {
+	replicas := flag.Int("replicas", 1, "processes of each service that shares a database and durable consumers")
+	natsNodes := flag.Int("nats-cluster", 1, "nats-server nodes; 3 runs a JetStream cluster with every stream replicated 3 times")
+	flag.Parse()
 	root, err := stack.Root()
 	if err != nil {
 		return err
@@ -55,6 +59,7 @@ func run(ctx context.Context) error {
 	s, err := stack.Start(ctx, stack.Options{
 		BinDir: filepath.Dir(exe), DataDir: dataDir, FixedPorts: true, Fsync: true,
 		JWTSecret: secret, Log: os.Stdout, Env: passThrough(), PostgresURL: os.Getenv("PG_URL"),
+		Replicas: *replicas, NATSNodes: *natsNodes,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -114,6 +119,7 @@ eventshop is running (ready in %.1fs)
   web UI and API   %s
   NATS             %s
   services         order %s  inventory %s  payment %s  notification %s  provider %s
+  replicas         %d of each service, %d NATS node(s)
 
 Try it:
   TOKEN=$(curl -s -X POST %s/api/v1/auth/token -d '{"username":"alice"}' -H 'Content-Type: application/json' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
@@ -123,6 +129,6 @@ Try it:
   make demo
 
 Ctrl-C stops everything.
-`, took.Seconds(), gw, s.NATSURL, s.URL("order"), s.URL("inventory"), s.URL("payment"),
-		s.URL("notification"), s.URL("provider"), gw, gw, gw)
+`, took.Seconds(), gw, strings.Join(s.NATSURLs, ","), s.URL("order"), s.URL("inventory"), s.URL("payment"),
+		s.URL("notification"), s.URL("provider"), len(s.Replicas("order")), len(s.NATSNodes), gw, gw, gw)
 }

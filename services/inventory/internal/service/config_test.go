@@ -68,7 +68,7 @@ func TestLoadConfig(t *testing.T) {
 // commonDefaults is what every service reads when NATS_URL, LOG_FORMAT,
 // CONSUMER_* and JWT_* are not set.
 var commonDefaults = startup.Common{
-	NATSURL: "nats://127.0.0.1:4222", LogFormat: "text",
+	NATSURL: "nats://127.0.0.1:4222", StreamReplicas: 1, LogFormat: "text",
 	Redelivery: bus.Redelivery{
 		MaxDeliver:       5,
 		Backoff:          []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second},

@@ -14,6 +14,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/leader"
 	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
@@ -47,7 +48,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	reg := httpserver.NewRegistry("inventory")
-	b, err := bus.Connect(ctx, cfg.NATSURL, "inventory", log, bus.WithRedelivery(cfg.Redelivery),
+	b, err := bus.Connect(ctx, cfg.NATSURL, "inventory", log, bus.WithRedelivery(cfg.Redelivery), bus.WithStreamReplicas(cfg.StreamReplicas),
 		bus.WithMetrics(bus.NewMetrics(reg.Registerer())))
 	if err != nil {
 		pool.Close()
@@ -138,7 +139,10 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	pruned := make(chan error, 1)
 	go func() {
-		pruned <- inbox.PruneEvery(pruneCtx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log)
+		// One replica, elected, prunes the inbox for all.
+		pruned <- leader.NewPostgres(s.pool, "inventory-jobs", 0, s.log).Run(pruneCtx, func(ctx context.Context) error {
+			return inbox.PruneEvery(ctx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log)
+		})
 	}()
 	httpErr := web.Wait(ctx)
 	stopPruning()

@@ -30,6 +30,7 @@ type Worker struct {
 	interval time.Duration
 	log      *slog.Logger
 	wake     chan struct{}
+	leading  func() bool // whether this replica sweeps; nil means always
 
 	mu      sync.Mutex
 	first   []firstRound
@@ -71,6 +72,11 @@ func NewWorker(d command.DeliverHandler, interval time.Duration, log *slog.Logge
 	return w
 }
 
+// SweepOnlyWhile makes the worker sweep only while leading reports true:
+// of several replicas, the one elected sweeps for all, and each still runs
+// the rounds of the notifications it recorded. Call it before Run.
+func (w *Worker) SweepOnlyWhile(leading func() bool) { w.leading = leading }
+
 // FirstRound queues the first round of n, which command.RecordHandler stored
 // claimed in ctx; the round continues ctx's trace. The queue is not
 // bounded, so that the consumer calling it never blocks; rounds still
@@ -105,7 +111,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	sweepAt := time.Now() // a sweep at start
 	for {
 		if !time.Now().Before(sweepAt) {
-			w.sweep(ctx)
+			if w.leading == nil || w.leading() {
+				w.sweep(ctx)
+			}
 			sweepAt = time.Now().Add(w.interval)
 		}
 		w.firstRounds(ctx)

@@ -16,6 +16,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
+	"github.com/eventshop/eventshop/pkg/leader"
 	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/notification/internal/adapters/channel"
@@ -36,6 +37,9 @@ const flushTimeout = 5 * time.Second
 // store that is down is logged and retried at a steady pace.
 const mongoAttemptTimeout = 5 * time.Second
 
+// leasesCollection holds the lease of the replica elected to sweep.
+const leasesCollection = "leases"
+
 // Service is a notification service built and not yet serving; MongoDB and
 // NATS may still be down.
 type Service struct {
@@ -46,6 +50,7 @@ type Service struct {
 	channel *channel.Guarded
 	events  ports.Events
 	worker  *ports.Worker
+	sweeper *leader.Mongo // elects the replica whose worker sweeps
 	relay   *outbox.MongoRelay
 	repo    *mongorepo.Notifications
 	http    *httpserver.Server
@@ -66,7 +71,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	}
 	reg := httpserver.NewRegistry("notification")
 	s := &Service{cfg: cfg, log: log, client: client, metrics: reg, deliveries: newDeliveryMetrics(reg.Registerer())}
-	if s.bus, err = bus.Connect(ctx, cfg.NATSURL, "notification", log, bus.WithRedelivery(cfg.Redelivery),
+	if s.bus, err = bus.Connect(ctx, cfg.NATSURL, "notification", log, bus.WithRedelivery(cfg.Redelivery), bus.WithStreamReplicas(cfg.StreamReplicas),
 		bus.WithMetrics(bus.NewMetrics(reg.Registerer()))); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("connect bus: %w", err)
@@ -98,6 +103,8 @@ func (s *Service) build(ctx context.Context) error {
 	s.repo = repo
 	application := s.newApplication(repo)
 	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)
+	s.sweeper = leader.NewMongo(s.client.Database(s.cfg.MongoDatabase).Collection(leasesCollection), "notification-sweeps", 0, s.log)
+	s.worker.SweepOnlyWhile(s.sweeper.Leading)
 	s.events = ports.Events{Record: application.Commands.Record}
 	s.http = httpserver.New(s.log, "notification", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("mongo", func(ctx context.Context) error { return s.client.Ping(ctx, nil) })
@@ -228,6 +235,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return web.Wait(gctx) })
 	g.Go(func() error { return s.worker.Run(gctx) })
+	g.Go(func() error { return s.sweeper.Run(gctx) })
 	g.Go(func() error {
 		return startError(outage.Await(gctx, s.log, "mongo", outage.Backoff{}, s.listUnsent))
 	})

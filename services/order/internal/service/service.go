@@ -14,6 +14,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/leader"
 	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
@@ -46,7 +47,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	reg := httpserver.NewRegistry("order")
-	b, err := bus.Connect(ctx, cfg.NATSURL, "order", log, bus.WithRedelivery(cfg.Redelivery),
+	b, err := bus.Connect(ctx, cfg.NATSURL, "order", log, bus.WithRedelivery(cfg.Redelivery), bus.WithStreamReplicas(cfg.StreamReplicas),
 		bus.WithMetrics(bus.NewMetrics(reg.Registerer())))
 	if err != nil {
 		pool.Close()
@@ -131,9 +132,9 @@ func startError(err error) error {
 }
 
 // serve runs the parts that write until ctx is done or one fails: the HTTP
-// API, the saga's consumers, the saga timeout and the expiry of
-// idempotency keys and inbox rows. It reports the service started (ready)
-// once its consumers run.
+// API, the saga's consumers, and, on the replica elected to, the saga
+// timeout and the expiry of idempotency keys and inbox rows. It reports the
+// service started (ready) once its consumers run.
 func (s *Service) serve(ctx context.Context, web *httpserver.Background, relayFailed <-chan error, started func()) error {
 	consumers, err := s.events.Consume(ctx, s.bus)
 	if err != nil {
@@ -152,12 +153,27 @@ func (s *Service) serve(ctx context.Context, web *httpserver.Background, relayFa
 		}
 		return nil
 	})
-	cmd, cfg := s.app.Commands, s.cfg
-	g.Go(func() error { return ports.NewSagaTimeout(cmd.CancelExpired, cfg.SagaTimeout, s.log).Run(ctx) })
-	g.Go(func() error { return ports.NewKeyExpiry(cmd.ExpireKeys, cfg.IdempotencyKeyTTL, s.log).Run(ctx) })
-	g.Go(func() error { return inbox.PruneEvery(ctx, s.pool, inbox.PruneInterval, cfg.InboxRetention, s.log) })
+	g.Go(func() error { return s.elector().Run(ctx, s.jobs()...) })
 	g.Go(func() error { return web.Wait(ctx) })
 	return g.Wait()
+}
+
+// elector elects the one replica that runs the jobs (see jobs).
+func (s *Service) elector() *leader.Postgres {
+	return leader.NewPostgres(s.pool, "order-jobs", 0, s.log)
+}
+
+// jobs are what one replica runs for all of them: the saga timeout and the
+// expiry of idempotency keys and inbox rows.
+func (s *Service) jobs() []leader.Job {
+	cmd, cfg := s.app.Commands, s.cfg
+	return []leader.Job{
+		ports.NewSagaTimeout(cmd.CancelExpired, cfg.SagaTimeout, s.log).Run,
+		ports.NewKeyExpiry(cmd.ExpireKeys, cfg.IdempotencyKeyTTL, s.log).Run,
+		func(ctx context.Context) error {
+			return inbox.PruneEvery(ctx, s.pool, inbox.PruneInterval, cfg.InboxRetention, s.log)
+		},
+	}
 }
 
 func (s *Service) close() {

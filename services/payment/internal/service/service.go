@@ -16,6 +16,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/httpserver"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/leader"
 	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/pkg/pgdb"
@@ -47,7 +48,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	reg := httpserver.NewRegistry("payment")
-	b, err := bus.Connect(ctx, cfg.NATSURL, "payment", log, bus.WithRedelivery(cfg.Redelivery),
+	b, err := bus.Connect(ctx, cfg.NATSURL, "payment", log, bus.WithRedelivery(cfg.Redelivery), bus.WithStreamReplicas(cfg.StreamReplicas),
 		bus.WithMetrics(bus.NewMetrics(reg.Registerer())))
 	if err != nil {
 		pool.Close()
@@ -129,8 +130,14 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{})
 	g.Go(func() error { return relay.Run(gctx) })
 	g.Go(func() error { return web.Wait(gctx) })
-	g.Go(func() error { s.sweepOrphans(gctx); return nil })
-	g.Go(func() error { return inbox.PruneEvery(gctx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log) })
+	// One replica, elected, voids orphans and prunes the inbox for all.
+	g.Go(func() error {
+		return leader.NewPostgres(s.pool, "payment-jobs", 0, s.log).Run(gctx,
+			func(ctx context.Context) error { s.sweepOrphans(ctx); return nil },
+			func(ctx context.Context) error {
+				return inbox.PruneEvery(ctx, s.pool, inbox.PruneInterval, s.cfg.InboxRetention, s.log)
+			})
+	})
 	<-gctx.Done()
 	for _, c := range consumers {
 		c.Stop()

@@ -1,0 +1,70 @@
+package leader_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/eventshop/eventshop/pkg/leader"
+	"github.com/eventshop/eventshop/testkit"
+)
+
+// lease keeps the tests' takeovers quick.
+const lease = time.Second
+
+func leases(t *testing.T) *mongo.Collection {
+	t.Helper()
+	c, err := mongo.Connect(options.Client().ApplyURI(testkit.Mongo(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
+	return c.Database(testkit.MongoDatabase(t)).Collection("leases")
+}
+
+// TestMongoElectsOneAndHandsOver runs three replicas: exactly one runs the
+// job, and when the leader stops (giving its lease up) another takes over.
+func TestMongoElectsOneAndHandsOver(t *testing.T) {
+	coll := leases(t)
+	var running atomic.Int32
+	var overlap atomic.Bool
+	rs := make([]*replica, 3)
+	for i := range rs {
+		rs[i] = start(t, leader.NewMongo(coll, "sweeps", lease, nil), &running, &overlap)
+	}
+	first := oneLeads(t, &running, rs...)
+	first.stop(t)
+	if second := oneLeads(t, &running, rs...); second == first {
+		t.Fatal("the stopped replica still leads")
+	}
+	if overlap.Load() {
+		t.Error("two replicas ran the job at once")
+	}
+}
+
+// TestMongoTakeoverWhenLeaseExpires gives the lease to a replica that then
+// dies: the old leader finds it lost at its next renewal and stops its job,
+// and once the dead replica's lease expired a replica takes over.
+func TestMongoTakeoverWhenLeaseExpires(t *testing.T) {
+	coll := leases(t)
+	var running atomic.Int32
+	var overlap atomic.Bool
+	a := start(t, leader.NewMongo(coll, "sweeps", lease, nil), &running, &overlap)
+	b := start(t, leader.NewMongo(coll, "sweeps", lease, nil), &running, &overlap)
+	first := oneLeads(t, &running, a, b)
+	_, err := coll.UpdateOne(t.Context(), bson.D{{Key: "_id", Value: "sweeps"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: "gone"}, {Key: "expires", Value: time.Now().Add(2 * lease)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, wait, func() bool { return running.Load() == 0 }, "the old leader never noticed")
+	if first.e.Leading() {
+		t.Fatal("the old leader leads under another's lease")
+	}
+	oneLeads(t, &running, a, b)
+}

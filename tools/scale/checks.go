@@ -1,0 +1,145 @@
+package scale
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/eventshop/eventshop/tools/client"
+	"github.com/eventshop/eventshop/tools/invariants"
+)
+
+// RelayLockID is the advisory lock the outbox relays of a database elect
+// their leader with (outbox.Options.LockID's default).
+const RelayLockID int64 = 0x6f7574626f787265
+
+// LockHolder returns the application name of the session holding advisory
+// lock id on pool's database (the stack names each replica's connections
+// after it), or "" when no session holds it.
+func LockHolder(ctx context.Context, pool *pgxpool.Pool, id int64) (string, error) {
+	var name string
+	err := pool.QueryRow(ctx, `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`, id).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("lock holder: %w", err)
+	}
+	return name, nil
+}
+
+// Acked returns the messages each consumer of the service at base acked,
+// from its /metrics.
+func Acked(ctx context.Context, base string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	defer res.Body.Close()
+	acked := map[string]float64{}
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "eventshop_bus_consumed_total{") || !strings.Contains(line, `result="ack"`) {
+			continue
+		}
+		_, rest, _ := strings.Cut(line, `consumer="`)
+		consumer, _, _ := strings.Cut(rest, `"`)
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			return nil, fmt.Errorf("metric line %q: %w", line, err)
+		}
+		acked[consumer] += v
+	}
+	return acked, sc.Err()
+}
+
+// AwaitFinal waits until every order in ids is final, each for at most
+// timeout, and counts them by status.
+func AwaitFinal(ctx context.Context, c *client.Client, ids []string, timeout time.Duration) (map[string]int, error) {
+	byStatus := map[string]int{}
+	for _, id := range ids {
+		wctx, cancel := context.WithTimeout(ctx, timeout)
+		o, err := c.WaitFinal(wctx, id)
+		cancel()
+		if err != nil {
+			return byStatus, fmt.Errorf("order %s: %w", id, err)
+		}
+		byStatus[o.Status]++
+	}
+	return byStatus, nil
+}
+
+// Settle waits, up to timeout, until no event waits in an outbox or a
+// consumer, then checks the invariants against the stock baseline; the
+// report counts what was lost, duplicated or stuck.
+func (p *Platform) Settle(ctx context.Context, timeout time.Duration) (invariants.Report, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := quiet(ctx, p.Sources, p.JS)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return invariants.Report{}, fmt.Errorf("not quiet after %s: %w", timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return invariants.Report{}, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return invariants.Check(ctx, p.Sources, invariants.Options{Baseline: p.Baseline})
+}
+
+// quiet is nil when no event waits in an outbox or a durable consumer.
+func quiet(ctx context.Context, src invariants.Sources, js jetstream.JetStream) error {
+	for name, db := range map[string]*pgxpool.Pool{"order": src.Order, "inventory": src.Inventory, "payment": src.Payment} {
+		var n int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("%s outbox holds %d unsent events", name, n)
+		}
+	}
+	n, err := src.Notifications.Collection("notifications").CountDocuments(ctx, bson.M{"outbox.0": bson.M{"$exists": true}})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%d notifications hold unsent events", n)
+	}
+	for _, name := range []string{"ORDER", "INVENTORY", "PAYMENT", "NOTIFICATION"} {
+		stream, err := js.Stream(ctx, name)
+		if err != nil {
+			return err
+		}
+		lister := stream.ListConsumers(ctx)
+		for info := range lister.Info() {
+			if info.Config.Durable != "" && (info.NumPending > 0 || info.NumAckPending > 0) {
+				return fmt.Errorf("consumer %s/%s: %d pending, %d unacknowledged", name, info.Name, info.NumPending, info.NumAckPending)
+			}
+		}
+		if err := lister.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
