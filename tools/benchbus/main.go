@@ -33,6 +33,7 @@ type config struct {
 	concurrency int           // consumer concurrency
 	phases      string        // comma-separated phases to run
 	trials      int           // runs of each throughput phase; the median counts
+	handoff     bool          // the latency phase writes through outbox.Handoff
 }
 
 func main() {
@@ -46,6 +47,7 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "consume-concurrency", 8, "consumer concurrency")
 	flag.StringVar(&cfg.phases, "phases", "raw,consume,relay,latency", "phases to run (consume needs raw)")
 	flag.IntVar(&cfg.trials, "trials", 3, "runs of each throughput phase, of which the median is reported")
+	flag.BoolVar(&cfg.handoff, "handoff", false, "in the latency phase, hand the events to the relay (outbox.Handoff) instead of the plain Add with NOTIFY")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

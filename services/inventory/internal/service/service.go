@@ -36,6 +36,9 @@ type Service struct {
 	bus    *bus.Bus
 	events ports.EventHandlers
 	http   *httpserver.Server
+	// handoff lets the writers hand their events to the relay as they
+	// commit (outbox.Handoff); both are given it here.
+	handoff *outbox.Handoff
 }
 
 // New builds the service on a pool and a NATS connection that are made
@@ -50,7 +53,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect nats: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, pool: pool, bus: b}
+	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, handoff: outbox.NewHandoff()}
 	if err := s.build(ctx); err != nil {
 		s.close()
 		return nil, err
@@ -64,7 +67,7 @@ func (s *Service) build(ctx context.Context) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	application := app.New(postgres.NewRepository(s.pool), postgres.NewReadModel(s.pool))
-	s.events = ports.NewEventHandlers(application)
+	s.events = ports.NewEventHandlers(OrderBatches(s.pool, s.handoff))
 	s.http = httpserver.New(s.log, "inventory")
 	s.http.AddReadyCheck("database", s.pool.Ping)
 	s.http.AddReadyCheck("nats", s.bus.Ready)
@@ -124,7 +127,9 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRelay()
 	relayDone := make(chan error, 1)
-	go func() { relayDone <- outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{}).Run(relayCtx) }()
+	go func() {
+		relayDone <- outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff}).Run(relayCtx)
+	}()
 
 	consumer, err := s.events.Consume(context.WithoutCancel(ctx), s.bus, s.pool)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 	"github.com/eventshop/eventshop/services/payment/internal/ports"
+	"github.com/eventshop/eventshop/services/payment/internal/service"
 	"github.com/eventshop/eventshop/services/payment/migrations"
 	"github.com/eventshop/eventshop/testkit"
 )
@@ -77,6 +78,7 @@ func newSaga(pool *pgxpool.Pool, prov command.Provider) *ports.Saga {
 		Cancel:    command.Cancel{Payments: payments, Provider: prov, Now: now},
 		Orphans:   command.VoidOrphans{Payments: payments, Transactions: payments, Provider: prov, Now: now},
 		Pool:      pool, Parallel: 4, Log: slog.New(slog.DiscardHandler),
+		Payments: payments, Storage: service.SagaStorage{Payments: payments},
 	}
 }
 

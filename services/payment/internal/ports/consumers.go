@@ -30,6 +30,11 @@ type Saga struct {
 	Cancel    command.Cancel
 	Orphans   command.VoidOrphans // voids authorisations of orders cancelled meanwhile
 	Pool      *pgxpool.Pool
+	// Payments reads payments when a batch's are not read ahead.
+	Payments command.Payments
+	// Storage reads a batch's payments ahead and holds the state of its
+	// inbox transaction.
+	Storage Storage
 	// Parallel bounds the provider calls of one batch running at once.
 	Parallel int
 	Log      *slog.Logger
@@ -63,7 +68,7 @@ type ConsumerSpec struct {
 }
 
 func (s *Saga) runner(consumer string) batchRunner {
-	return batchRunner{pool: s.Pool, consumer: consumer, parallel: s.Parallel, log: s.Log}
+	return batchRunner{pool: s.Pool, storage: s.Storage, payments: s.Payments, consumer: consumer, parallel: s.Parallel, log: s.Log}
 }
 
 // Reserved authorises the orders of a batch of inventory.reserved events.
@@ -71,13 +76,15 @@ func (s *Saga) Reserved(ctx context.Context, msgs []bus.Message) []error {
 	return s.runner(ReservedConsumer).run(ctx, msgs, s.prepareAuthorise)
 }
 
-func (s *Saga) prepareAuthorise(ctx context.Context, ev event.Event) record {
+func (s *Saga) prepareAuthorise(ctx context.Context, payments command.Payments, ev event.Event) record {
 	var p schemas.InventoryReservedV1
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
 	cmd := command.AuthoriseCommand{OrderID: p.OrderID, AmountCents: p.TotalCents, Currency: p.Currency, CardToken: p.PaymentMethod}
-	d, err := s.Authorise.Decide(ctx, cmd)
+	authorise := s.Authorise
+	authorise.Payments = payments
+	d, err := authorise.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
@@ -107,23 +114,25 @@ func (s *Saga) OrderFinal(ctx context.Context, msgs []bus.Message) []error {
 	return s.runner(OrderConsumer).run(ctx, msgs, s.prepareFinal)
 }
 
-func (s *Saga) prepareFinal(ctx context.Context, ev event.Event) record {
+func (s *Saga) prepareFinal(ctx context.Context, payments command.Payments, ev event.Event) record {
 	switch ev.Type {
 	case schemas.TypeOrderConfirmedV1:
-		return s.prepareCapture(ctx, ev)
+		return s.prepareCapture(ctx, payments, ev)
 	case schemas.TypeOrderCancelledV1:
-		return s.prepareCancel(ctx, ev)
+		return s.prepareCancel(ctx, payments, ev)
 	}
 	return invalid(ev, fmt.Errorf("%w: unexpected type", event.ErrInvalid))
 }
 
-func (s *Saga) prepareCapture(ctx context.Context, ev event.Event) record {
+func (s *Saga) prepareCapture(ctx context.Context, payments command.Payments, ev event.Event) record {
 	var p schemas.OrderConfirmedV1
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
 	cmd := command.CaptureCommand{OrderID: p.OrderID, AmountCents: p.TotalCents}
-	d, err := s.Capture.Decide(ctx, cmd)
+	capture := s.Capture
+	capture.Payments = payments
+	d, err := capture.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
@@ -132,13 +141,15 @@ func (s *Saga) prepareCapture(ctx context.Context, ev event.Event) record {
 	}
 }
 
-func (s *Saga) prepareCancel(ctx context.Context, ev event.Event) record {
+func (s *Saga) prepareCancel(ctx context.Context, payments command.Payments, ev event.Event) record {
 	var p schemas.OrderCancelledV1
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
 	cmd := command.CancelCommand{OrderID: p.OrderID}
-	d, err := s.Cancel.Decide(ctx, cmd)
+	cancel := s.Cancel
+	cancel.Payments = payments
+	d, err := cancel.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}

@@ -37,6 +37,9 @@ type Service struct {
 	provider *provider.Client
 	saga     *ports.Saga
 	http     *httpserver.Server
+	// handoff lets the writers hand their events to the relay as they
+	// commit (outbox.Handoff); both are given it here.
+	handoff *outbox.Handoff
 }
 
 // New builds the service on a pool and a NATS connection that are made
@@ -52,7 +55,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect bus: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, pool: pool, bus: b}
+	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, handoff: outbox.NewHandoff()}
 	if err := s.build(ctx); err != nil {
 		s.close()
 		return nil, err
@@ -83,6 +86,7 @@ func (s *Service) build(ctx context.Context) error {
 		Cancel:    command.Cancel{Payments: payments, Provider: s.provider, Now: now},
 		Orphans:   s.orphans(payments, now),
 		Pool:      s.pool, Parallel: s.cfg.ProviderParallel, Log: s.log,
+		Payments: payments, Storage: SagaStorage{Payments: payments, Handoff: s.handoff},
 	}
 	s.http = httpserver.New(s.log, "payment")
 	s.http.AddReadyCheck("database", s.pool.Ping)
@@ -130,7 +134,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	started()
 	g, gctx := errgroup.WithContext(ctx)
-	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{})
+	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff})
 	g.Go(func() error { return relay.Run(gctx) })
 	g.Go(func() error { return web.Wait(gctx) })
 	g.Go(func() error { s.sweepOrphans(gctx); return nil })
