@@ -42,6 +42,10 @@ test: schemas-check ## run every test against real servers, then the fuzz target
 	$(GO) test -count=1 -timeout 30m $(ALL_PKGS)
 	$(MAKE) fuzz
 
+.PHONY: layers
+layers: ## check the layering: import direction, no state in contexts or shared package variables (also in test)
+	$(GO) test -count=1 ./tools/layers/
+
 .PHONY: test-outage
 test-outage: ## stop PostgreSQL under running sagas: nothing dead-lettered, books exact (also in test)
 	$(GO) test -count=1 -timeout 15m ./tests/outage/... ./tools/outage/...

@@ -77,7 +77,7 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...Op
 		nc.Close()
 		return nil, fmt.Errorf("jetstream context: %w", err)
 	}
-	setCurrent(js)
+	registerDLQDepth(js)
 	b := &Bus{nc: nc, js: js, log: log}
 	for _, opt := range opts {
 		opt(b)

@@ -2,7 +2,7 @@ package bus
 
 import (
 	"context"
-	"sync/atomic"
+	"errors"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -41,31 +41,37 @@ var (
 		Help:      "Time a batch handler took, by consumer.",
 		Buckets:   prometheus.ExponentialBuckets(0.001, 2, 14),
 	}, []string{"consumer"})
+)
 
-	// depthSource is the JetStream context the DLQ depth gauge reads: the
-	// most recently connected bus of the process.
-	depthSource atomic.Pointer[jetstream.JetStream]
-
-	_ = promauto.NewGaugeFunc(prometheus.GaugeOpts{
+// dlqDepthOpts names the DLQ depth gauge.
+func dlqDepthOpts() prometheus.GaugeOpts {
+	return prometheus.GaugeOpts{
 		Namespace: "eventshop",
 		Subsystem: "bus",
 		Name:      "dlq_depth",
 		Help:      "Messages in the dead-letter stream (-1 when it cannot be read).",
-	}, readDLQDepth)
-)
+	}
+}
 
-// setCurrent makes js the source of the DLQ depth gauge.
-func setCurrent(js jetstream.JetStream) { depthSource.Store(&js) }
+// registerDLQDepth makes the DLQ depth gauge of the default registry read
+// js, replacing the gauge of a bus connected before: the gauge follows the
+// most recently connected bus of the process, which the registry holds,
+// not a variable of this package.
+func registerDLQDepth(js jetstream.JetStream) {
+	g := prometheus.NewGaugeFunc(dlqDepthOpts(), func() float64 { return readDLQDepth(js) })
+	err := prometheus.Register(g)
+	var taken prometheus.AlreadyRegisteredError
+	if errors.As(err, &taken) {
+		prometheus.Unregister(taken.ExistingCollector)
+		_ = prometheus.Register(g) // a bus connecting at the same moment may win; either reads a live stream
+	}
+}
 
 // readDLQDepth asks JetStream for the DLQ's message count at scrape time.
-func readDLQDepth() float64 {
-	js := depthSource.Load()
-	if js == nil {
-		return -1
-	}
+func readDLQDepth(js jetstream.JetStream) float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	n, err := dlqDepth(ctx, *js)
+	n, err := dlqDepth(ctx, js)
 	if err != nil {
 		return -1
 	}
