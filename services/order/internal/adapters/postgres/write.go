@@ -20,10 +20,12 @@ import (
 // the customer's idempotency key. The statements travel as one batch on one
 // connection, which PostgreSQL runs as one implicit transaction ended by the
 // batch's Sync: one round trip, where BEGIN, the writes and COMMIT took
-// three. Add runs on the repository's pool: placing an order opens its own
-// transaction, never joins one. A key the customer already used violates the primary key on
-// (customer_id, key), which rolls the whole batch back: that is
-// command.ErrIdempotencyKeyUsed, and it decides between concurrent requests.
+// three. Its event goes to the relay through the repository's hand-off; a
+// repository inside a caller's transaction (InTx) has none, and the event
+// goes out with the caller's commit. A key the customer already used
+// violates the primary key on (customer_id, key), which rolls the whole
+// batch back: that is command.ErrIdempotencyKeyUsed, and it decides between
+// concurrent requests.
 func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Idempotency) error {
 	ev, err := placedEvent(ctx, o)
 	if err != nil {
