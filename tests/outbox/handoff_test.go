@@ -215,3 +215,32 @@ func TestAbortedTicketPublishesNothing(t *testing.T) {
 		t.Errorf("stream (-want +got):\n%s", diff)
 	}
 }
+
+// TestHandoffWithoutRelayIsThePlainOutbox writes through a nil hand-off and
+// through one no relay was given: either queues the NOTIFY of the plain
+// outbox, which alone wakes a relay that polls once an hour.
+func TestHandoffWithoutRelayIsThePlainOutbox(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		h    *outbox.Handoff
+	}{
+		{"nil", nil},
+		{"no relay attached", outbox.NewHandoff()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pool, b := openDB(t), connect(t, testkit.NATS(t))
+			r := outbox.NewRelay(pool, b, quietLog(), outbox.Options{PollInterval: time.Hour})
+			runRelay(t, r)
+			testkit.Eventually(t, wait, r.Leader, "relay never became leader")
+			evs := rejected(t, 2)
+			writeHanded(t, pool, tc.h, evs...)
+			testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
+			if diff := cmp.Diff(idCounts(evs), streamIDs(t, b)); diff != "" {
+				t.Errorf("stream (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
