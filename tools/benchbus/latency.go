@@ -14,19 +14,17 @@ import (
 
 // relayLatency commits single-event transactions at cfg.rate per second for
 // cfg.latencyFor and measures each event from the return of its commit to
-// the relay's receipt of its JetStream ack. The first warmUp events (prepared
+// the relay's receipt of its JetStream ack. The writer hands its events
+// over through h, as the services' hot paths do, or, with h nil, uses the
+// plain outbox.Add and its NOTIFY. The first warmUp events (prepared
 // statements, first publishes) are sent but not measured.
-func relayLatency(ctx context.Context, e *env, cfg config) (p50, p99 time.Duration, err error) {
+func relayLatency(ctx context.Context, e *env, cfg config, h *outbox.Handoff) (p50, p99 time.Duration, err error) {
 	n := int(cfg.latencyFor.Seconds() * float64(cfg.rate))
 	evs, err := rejectedEvents(warmUp+n, cfg.payload)
 	if err != nil {
 		return 0, 0, err
 	}
 	clock := &ackClock{pub: e.bus, acked: make(map[string]time.Time, n)}
-	var h *outbox.Handoff
-	if cfg.handoff {
-		h = outbox.NewHandoff()
-	}
 	r := outbox.NewRelay(e.pool, clock, e.log, outbox.Options{BatchSize: cfg.batch, Handoff: h})
 	stop := runRelay(ctx, r)
 	defer stop()
