@@ -63,6 +63,10 @@ test-ui: ## drive the web UI in headless Chromium against the platform; screensh
 test-observe: ## live event streams through the gateway, and every dashboard metric served (also in test)
 	$(GO) test -count=1 -timeout 15m ./tools/observe/...
 
+.PHONY: layers
+layers: ## check the layering: import direction, no state in contexts or shared package variables (also in test)
+	$(GO) test -count=1 ./tools/layers/
+
 .PHONY: test-outage
 test-outage: ## stop PostgreSQL under running sagas: nothing dead-lettered, books exact (also in test)
 	$(GO) test -count=1 -timeout 15m ./tests/outage/... ./tools/outage/...

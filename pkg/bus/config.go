@@ -19,9 +19,12 @@ const (
 	DefaultConcurrency = 1
 )
 
-// DefaultBackoff is the redelivery delay after the first, second, third and
-// any later failed delivery.
-var DefaultBackoff = []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second}
+// DefaultBackoff returns the redelivery delay after the first, second,
+// third and any later failed delivery; a fresh slice each time, so no
+// caller can change another's.
+func DefaultBackoff() []time.Duration {
+	return []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second}
+}
 
 // ConsumerConfig configures a durable pull consumer.
 //
@@ -89,7 +92,7 @@ func (c ConsumerConfig) withDefaults() (ConsumerConfig, error) {
 	c.BatchSize = orDefault(c.BatchSize, DefaultBatchSize)
 	c.Concurrency = orDefault(c.Concurrency, DefaultConcurrency)
 	if len(c.Backoff) == 0 {
-		c.Backoff = DefaultBackoff
+		c.Backoff = DefaultBackoff()
 	}
 	c.OutageBackoffMax = orDefault(c.OutageBackoffMax, DefaultOutageBackoffMax)
 	return c, nil

@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/bus"
-	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/pkg/event"
 )
 
 // errRetryWithSavepoints aborts the pipelined run when a message failed,
@@ -27,41 +27,58 @@ var errRetryWithSavepoints = errors.New("retry with savepoints")
 // neither its effect nor its inbox row is kept; the other messages commit.
 // If the commit fails, every message gets the error and is redelivered.
 //
-// The common case is pipelined: BEGIN, the inbox record and the reads of
-// the Prefetcher that ctx carries (WithBatch) travel in one round trip, fn runs without savepoints,
-// and the writes fn deferred travel with the COMMIT. When a message fails
-// and the batch has more than one new event, or the pipelined run fails in
-// any other way, the batch is rolled back and run again with a savepoint
-// around each message and no prefetch: one failure costs the batch a
-// second run rather than every batch extra round trips. Options:
+// The common case is pipelined: BEGIN and the inbox record travel in one
+// round trip, fn runs without savepoints, and COMMIT is one more. When a
+// message fails and the batch has more than one new event, or the
+// pipelined run fails in any other way, the batch is rolled back and run
+// again with a savepoint around each message: one failure costs the batch
+// a second run rather than every batch extra round trips. Options:
 // CountDuplicates.
 func Handler(pool *pgxpool.Pool, consumer string, fn Func, opts ...Option) bus.BatchHandler {
 	o := newHandlerOptions(opts)
 	return func(ctx context.Context, msgs []bus.Message) []error {
-		b := newBatch(consumer, msgs)
-		if len(b.ids) == 0 {
-			return b.results()
-		}
-		p, _ := BatchOf[Prefetcher](ctx)
-		errs, err := b.pipelined(ctx, pool, fn, p)
-		if errors.Is(err, errRetryWithSavepoints) {
-			errs, err = b.withSavepoints(ctx, pool, fn)
-		}
-		if err == nil {
-			// The effects may have added outbox rows that were not handed
-			// to the relay; those that were are not claimed again.
-			outbox.Committed()
-			o.reportDuplicates(b.duplicates)
-			return errs
-		}
-		errs = b.results()
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = err
-			}
-		}
+		return handle(ctx, pool, consumer, msgs, nil, fn, o)
+	}
+}
+
+// PrefetchHandler is Handler for events that share state in their
+// transaction: prefetch builds the batch's Prefetcher from the messages,
+// whose reads travel with the BEGIN and whose deferred writes travel with
+// the COMMIT (and, for a Flusher, its coalesced writes), and fn gets it as
+// a parameter with every event. In the run with savepoints p no longer
+// Serves the transaction fn is given, and fn works without it.
+func PrefetchHandler[P Prefetcher](pool *pgxpool.Pool, consumer string, prefetch func([]bus.Message) P,
+	fn func(ctx context.Context, tx pgx.Tx, p P, ev event.Event) error, opts ...Option) bus.BatchHandler {
+	o := newHandlerOptions(opts)
+	return func(ctx context.Context, msgs []bus.Message) []error {
+		p := prefetch(msgs)
+		return handle(ctx, pool, consumer, msgs, p, func(ctx context.Context, tx pgx.Tx, ev event.Event) error {
+			return fn(ctx, tx, p, ev)
+		}, o)
+	}
+}
+
+// handle applies msgs, prefetching p's reads when p is not nil.
+func handle(ctx context.Context, pool *pgxpool.Pool, consumer string, msgs []bus.Message, p Prefetcher, fn Func, o handlerOptions) []error {
+	b := newBatch(consumer, msgs)
+	if len(b.ids) == 0 {
+		return b.results()
+	}
+	errs, err := b.pipelined(ctx, pool, fn, p)
+	if errors.Is(err, errRetryWithSavepoints) {
+		errs, err = b.withSavepoints(ctx, pool, fn)
+	}
+	if err == nil {
+		o.reportDuplicates(b.duplicates)
 		return errs
 	}
+	errs = b.results()
+	for i := range errs {
+		if errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	return errs
 }
 
 // batch is one delivery of messages.
@@ -94,7 +111,7 @@ func newBatch(consumer string, msgs []bus.Message) *batch {
 func (b *batch) results() []error { return append([]error(nil), b.invalid...) }
 
 // pipelined runs the batch in two round trips: BEGIN with the inbox record
-// and p's reads, then p's deferred writes with the COMMIT. A failure of
+// and p's reads (p may be nil), then p's deferred writes with the COMMIT. A failure of
 // the only new message is that message's result; any other failure asks
 // for the run with savepoints.
 func (b *batch) pipelined(ctx context.Context, pool *pgxpool.Pool, fn Func, p Prefetcher) ([]error, error) {
@@ -133,28 +150,10 @@ func (b *batch) pipelined(ctx context.Context, pool *pgxpool.Pool, fn Func, p Pr
 		_ = tx.Rollback(ctx)
 		return errs, errRetryWithSavepoints
 	}
-	if err := commitHanding(ctx, pool, tx, p); err != nil {
+	if err := commitBatch(ctx, tx, p); err != nil {
 		return errs, errRetryWithSavepoints
 	}
 	return errs, nil
-}
-
-// commitHanding commits with p's deferred writes and hands the events p
-// emitted to this process's outbox relay (outbox.Reserve), with the guard
-// that keeps each aggregate's events in order.
-func commitHanding(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, p Prefetcher) error {
-	if p == nil {
-		return commitWith(ctx, tx, nil)
-	}
-	writes, evs := finalWrites(p), p.inboxBatch().events
-	if len(evs) == 0 {
-		return commitWith(ctx, tx, writes)
-	}
-	t := outbox.Reserve(pool)
-	guard := t.QueueGuard(writes, evs)
-	err := commitWith(ctx, tx, writes)
-	t.Done(err == nil, guard, evs)
-	return err
 }
 
 // applyAll runs fn for every new message in order, until one fails; it

@@ -10,8 +10,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/event"
 )
 
-// Channel is the LISTEN/NOTIFY channel Relay listens on; standby relays
-// notify it to wake the leader (see Committed).
+// Channel is the LISTEN/NOTIFY channel the relays listen on.
 const Channel = "outbox"
 
 // insertSQL writes any number of events in one statement from parallel
@@ -21,11 +20,15 @@ const insertSQL = `INSERT INTO outbox
 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
   $6::timestamptz[], $7::text[], $8::text[], $9::bytea[])`
 
-// Add writes evs to the outbox inside the caller's transaction, in one
-// round trip. The events are published in the order given. Call Committed
-// after tx commits, so that the relay publishes them at once. Events should
-// come from event.New, which validated them; an event id that is not a UUID
-// fails the insert.
+// notifySQL wakes the relays listening on Channel. Sent inside the writing
+// transaction, PostgreSQL delivers it when the transaction commits, and
+// drops it when it rolls back.
+const notifySQL = `SELECT pg_notify('` + Channel + `', '')`
+
+// Add writes evs to the outbox inside the caller's transaction, with a
+// NOTIFY that wakes the relay once tx commits. The events are published in
+// the order given. Events should come from event.New, which validated them;
+// an event id that is not a UUID fails the insert.
 func Add(ctx context.Context, tx pgx.Tx, evs ...event.Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -35,19 +38,22 @@ func Add(ctx context.Context, tx pgx.Tx, evs ...event.Event) error {
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("add to outbox: %w", err)
 	}
-	added()
 	return nil
 }
 
-// Queue adds the insert of evs into the outbox to b, so that a caller
-// sending its own writes as a batch inside its transaction adds its events
-// in the same round trip. It is Add for batches, except that it arms no
-// fallback wake-up: after the commit, call Committed, or Done on the
-// transaction's Ticket.
+// Queue is Add for a caller that sends its own writes as a pgx.Batch inside
+// its transaction: it adds the insert of evs and the NOTIFY to b, so the
+// events travel in the same round trip as the state change.
 func Queue(b *pgx.Batch, evs ...event.Event) {
 	if len(evs) == 0 {
 		return
 	}
+	queueInsert(b, evs)
+	b.Queue(notifySQL)
+}
+
+// queueInsert adds the insert of evs, without a NOTIFY, to b.
+func queueInsert(b *pgx.Batch, evs []event.Event) {
 	cols := columnsOf(evs)
 	b.Queue(insertSQL, cols.ids, cols.aggregates, cols.types, cols.sources, cols.subjects,
 		cols.times, cols.schemas, cols.traces, cols.payloads)

@@ -2,11 +2,15 @@
 // events in the same transaction as its state change (Add for PostgreSQL,
 // MongoEvents for MongoDB), and a relay publishes them to JetStream.
 //
-// The relay finds rows in two ways. A writer that knows its events takes a
-// Ticket before its commit and hands the events over with Ticket.Done, and
-// the relay publishes them without reading them back (docs/adr/0007).
-// Otherwise the writer calls Committed after its commit, and the relay
-// claims the unsent rows in id order.
+// The plain version is all a service needs: Add inserts the rows and a
+// NOTIFY in the writer's transaction; the Relay, woken by that NOTIFY (and
+// by a poll), claims the unsent rows with FOR UPDATE SKIP LOCKED, publishes
+// them, waits for JetStream's acks and marks them sent.
+//
+// One optimisation sits behind a seam of its own, Handoff: created when a
+// service is wired and passed to both its writers and its relay, it lets a
+// writer hand its events to the relay as it commits, so the relay
+// publishes them without claiming them first (docs/adr/0006-outbox-and-inbox.md).
 //
 // Delivery is at least once: a relay that dies after JetStream stored a
 // batch but before it marked the rows sent publishes them again, and

@@ -26,6 +26,9 @@ type MongoOptions struct {
 	// published and removed, so that a writer that keeps its own list of
 	// documents with pending events (see MongoRelay) can drop them from it.
 	Relayed func(ctx context.Context, ids []any)
+	// Handoff, when set, is the hand-off the collection's writers of this
+	// process use (see MongoHandoff). Default none.
+	Handoff *MongoHandoff
 	// AfterPublish, when set, runs after a batch was acked and before its
 	// events are removed from the documents; an error leaves them in place,
 	// as a crash there would. For tests.
@@ -87,10 +90,14 @@ func NewMongoRelay(coll *mongo.Collection, pub Publisher, log *slog.Logger, opts
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 5 * time.Second
 	}
-	return &MongoRelay{
+	r := &MongoRelay{
 		coll: coll, pub: pub, log: log.With("component", "outbox_mongo_relay"),
 		opts: opts, wake: make(chan struct{}, 1), hints: map[any]struct{}{},
 	}
+	if opts.Handoff != nil {
+		opts.Handoff.relay.Store(r)
+	}
+	return r
 }
 
 // Notify wakes the relay for a pass over the whole collection, for writes

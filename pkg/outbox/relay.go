@@ -42,6 +42,10 @@ type Options struct {
 	// that publishes. Default a constant; set it only to run independent
 	// relays on one database.
 	LockID int64
+	// Handoff, when set, is the hand-off the writers of this process use
+	// (see Handoff): the relay takes their tickets while it runs. Default
+	// none: the relay learns of new rows from NOTIFY and its poll alone.
+	Handoff *Handoff
 	// AfterPublish, when set, runs after a batch was acked and before it is
 	// marked sent. An error makes the relay act as if it crashed there: it
 	// rolls the batch back, so the rows are published again. For tests.
@@ -103,10 +107,9 @@ type Relay struct {
 	opts   Options
 	leader atomic.Bool
 
-	wake     chan struct{} // asks Run to drain the outbox
-	handoff  chan struct{} // tells Run that a ticket's outcome is known
-	notify   chan struct{} // asks notifyLoop to NOTIFY the leader
-	fallback atomic.Bool   // a fallback wake-up is armed
+	wake    chan struct{} // asks Run to drain the outbox
+	handoff chan struct{} // tells Run that a ticket's outcome is known
+	notify  chan struct{} // asks notifyLoop to NOTIFY the leader
 
 	// db and bus follow the outages of the database and of JetStream, so
 	// that each is logged when it starts and ends and the relay backs off
@@ -115,7 +118,7 @@ type Relay struct {
 	bus *outage.Watch
 
 	tmu      sync.Mutex
-	tickets  []*Ticket           // in the order they were taken (see Ticket)
+	tickets  []*ticket           // in the order they were taken (see Handoff)
 	inflight map[string]struct{} // handed events published, not yet marked sent
 }
 
@@ -135,12 +138,11 @@ func NewRelay(pool *pgxpool.Pool, pub Publisher, log *slog.Logger, opts Options)
 // Leader reports whether this relay holds the leader lock right now.
 func (r *Relay) Leader() bool { return r.leader.Load() }
 
-// Run relays until ctx is done. It publishes the events handed over with
-// tickets (Reserve) as their outcomes arrive, and drains the outbox, while
-// batches come back full, on Committed (and shortly after every Add) in
-// this process, on every NOTIFY and every PollInterval; now and then it
-// prunes old sent rows. On return every batch that JetStream acked has
-// been marked sent.
+// Run relays until ctx is done. It drains the outbox, while batches come
+// back full, on every NOTIFY and every PollInterval, and publishes the
+// events handed over through Options.Handoff as their outcomes arrive; now
+// and then it prunes old sent rows. On return every batch that JetStream
+// acked has been marked sent.
 func (r *Relay) Run(ctx context.Context) error {
 	wake := r.wake
 	marks := make(chan *claim, 1)
@@ -151,7 +153,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	wg.Go(func() { r.markHandedLoop(ctx, handedMarks) })
 	wg.Go(func() { r.notifyLoop(ctx) })
 	defer wg.Wait()
-	defer register(r)()
+	defer r.opts.Handoff.attach(r)()
 	defer close(marks)
 	defer close(handedMarks)
 	lastPrune := time.Now()

@@ -13,20 +13,24 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/testkit"
 )
 
 // flusher is a prefetcher that emits every event it serves and writes one
 // row for the whole batch at the commit (inbox.Flusher): the count of
-// events it served.
+// events it served, and the outbox rows of the events it emitted.
 type flusher struct {
 	prefetcher
 	flushes atomic.Int32
+	events  []event.Event
 }
 
-func (f *flusher) QueueWrites(q *pgx.Batch) {
+func (f *flusher) QueueWrites(q *pgx.Batch) func(bool) {
 	f.flushes.Add(1)
 	q.Queue(`INSERT INTO effects (event_id) VALUES ($1)`, "flushed-"+strconv.Itoa(int(f.served.Load())))
+	outbox.Queue(q, f.events...)
+	return nil
 }
 
 // emit serves ev by emitting it and deferring its effect; fail names an
@@ -35,7 +39,7 @@ func (f *flusher) emit(fail string) inbox.Func {
 	apply := f.apply(fail)
 	return func(ctx context.Context, tx pgx.Tx, ev event.Event) error {
 		if f.Serves(tx) {
-			f.Emit(ev)
+			f.events = append(f.events, ev)
 		}
 		return apply(ctx, tx, ev)
 	}
@@ -56,7 +60,7 @@ func TestFlusherWritesOnceWithTheCommit(t *testing.T) {
 	pool := testkit.Traced(t, base, tracer)
 	msgs := messages(t, 5)
 	f := &flusher{prefetcher: prefetcher{readSQL: `SELECT 1`}}
-	errs := inbox.Handler(pool, "test", f.emit(""))(inbox.WithBatch(t.Context(), f), msgs)
+	errs := prefetched(pool, f, f.emit(""))(t.Context(), msgs)
 	if diff := cmp.Diff(make([]error, len(msgs)), errs, cmp.Comparer(sameError)); diff != "" {
 		t.Fatalf("results (-want +got):\n%s", diff)
 	}
@@ -89,7 +93,7 @@ func TestFlusherIsNotCalledInTheRerun(t *testing.T) {
 	}
 	bad := msgs[1].Event.ID
 	f := &flusher{prefetcher: prefetcher{readSQL: `SELECT 1`}}
-	errs := inbox.Handler(pool, "test", f.emit(bad))(inbox.WithBatch(t.Context(), f), msgs)
+	errs := prefetched(pool, f, f.emit(bad))(t.Context(), msgs)
 	if errs[1] == nil || errs[0] != nil || errs[2] != nil {
 		t.Fatalf("errors = %v, want only the second message failed", errs)
 	}

@@ -7,6 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/bus"
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
@@ -30,6 +33,13 @@ func (p *prefetcher) QueueReads(q *pgx.Batch) {
 		}
 		return rows.Err()
 	})
+}
+
+// prefetched runs fn through inbox.PrefetchHandler with p as the state of
+// the batch, as a service passes its own.
+func prefetched[P inbox.Prefetcher](pool *pgxpool.Pool, p P, fn inbox.Func) bus.BatchHandler {
+	return inbox.PrefetchHandler(pool, "test", func([]bus.Message) P { return p },
+		func(ctx context.Context, tx pgx.Tx, _ P, ev event.Event) error { return fn(ctx, tx, ev) })
 }
 
 // apply defers ev's effect when p serves tx, and otherwise writes it at
@@ -66,9 +76,8 @@ func TestHandlerPipelinesPrefetchAndDeferredWrites(t *testing.T) {
 	for round := range 2 { // the first round warms the connection's statement cache
 		msgs := messages(t, 5)
 		p := &prefetcher{readSQL: `SELECT event_id FROM effects WHERE event_id LIKE 'earlier%'`}
-		ctx := inbox.WithBatch(t.Context(), p)
 		before := tracer.Sends()
-		errs := inbox.Handler(pool, "test", p.apply(""))(ctx, msgs)
+		errs := prefetched(pool, p, p.apply(""))(t.Context(), msgs)
 		if diff := cmp.Diff(make([]error, len(msgs)), errs, cmp.Comparer(sameError)); diff != "" {
 			t.Fatalf("round %d results (-want +got):\n%s", round, diff)
 		}
@@ -104,8 +113,7 @@ func TestHandlerRerunsWhenDeferredWritesFail(t *testing.T) {
 	}
 	bad := msgs[2].Event.ID
 	p := &prefetcher{readSQL: `SELECT 1`}
-	ctx := inbox.WithBatch(t.Context(), p)
-	errs := inbox.Handler(pool, "test", p.apply(bad))(ctx, msgs)
+	errs := prefetched(pool, p, p.apply(bad))(t.Context(), msgs)
 	got := make([]bool, len(errs))
 	for i, err := range errs {
 		got[i] = err != nil
@@ -128,8 +136,7 @@ func TestHandlerRerunsWhenPrefetchFails(t *testing.T) {
 	t.Parallel()
 	pool, msgs := openDB(t), messages(t, 3)
 	p := &prefetcher{readSQL: `SELECT 1 / 0`}
-	ctx := inbox.WithBatch(t.Context(), p)
-	errs := inbox.Handler(pool, "test", p.apply(""))(ctx, msgs)
+	errs := prefetched(pool, p, p.apply(""))(t.Context(), msgs)
 	if diff := cmp.Diff(make([]error, len(msgs)), errs, cmp.Comparer(sameError)); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
 	}

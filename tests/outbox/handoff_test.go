@@ -41,38 +41,61 @@ func ofOneOrder(t *testing.T, n int) []event.Event {
 	return evs
 }
 
-// writeHanded writes evs in one transaction whose commit carries the guard
-// when guarded, and reports the outcome on tk. Nothing else wakes the
+// handedTx is a transaction whose commit hands its events to the relay:
+// beginHanded queues them and takes its ticket (Handoff.QueueCommit), and
+// commit or abort ends it and reports the outcome. Nothing else wakes the
 // relay.
-func writeHanded(t *testing.T, pool *pgxpool.Pool, tk *outbox.Ticket, guarded bool, evs ...event.Event) {
+type handedTx struct {
+	tx   pgx.Tx
+	b    *pgx.Batch
+	done func(committed bool)
+}
+
+func beginHanded(t *testing.T, pool *pgxpool.Pool, h *outbox.Handoff, evs ...event.Event) *handedTx {
 	t.Helper()
 	tx, err := pool.Begin(t.Context())
 	if err != nil {
 		t.Fatalf("begin: %v", err)
 	}
 	b := &pgx.Batch{}
-	outbox.Queue(b, evs...)
-	var g *outbox.Guard
-	if guarded {
-		g = tk.QueueGuard(b, evs)
-	}
-	err = tx.SendBatch(t.Context(), b).Close()
+	return &handedTx{tx: tx, b: b, done: h.QueueCommit(b, evs)}
+}
+
+func (w *handedTx) commit(t *testing.T) {
+	t.Helper()
+	err := w.tx.SendBatch(t.Context(), w.b).Close()
 	if err == nil {
-		err = tx.Commit(t.Context())
+		err = w.tx.Commit(t.Context())
 	}
-	tk.Done(err == nil, g, evs)
+	w.done(err == nil)
 	if err != nil {
 		t.Fatalf("write: %v", err)
 	}
 }
 
-// writeSilently commits evs without telling any relay.
+func (w *handedTx) abort(t *testing.T) {
+	t.Helper()
+	_ = w.tx.Rollback(t.Context())
+	w.done(false)
+}
+
+// writeHanded writes evs in one transaction whose commit hands them over.
+func writeHanded(t *testing.T, pool *pgxpool.Pool, h *outbox.Handoff, evs ...event.Event) {
+	t.Helper()
+	beginHanded(t, pool, h, evs...).commit(t)
+}
+
+// writeSilently commits evs without telling any relay: the insert alone,
+// with no NOTIFY and no hand-off.
 func writeSilently(t *testing.T, pool *pgxpool.Pool, evs ...event.Event) {
 	t.Helper()
-	b := &pgx.Batch{}
-	outbox.Queue(b, evs...)
-	if err := pool.SendBatch(t.Context(), b).Close(); err != nil {
-		t.Fatalf("write: %v", err)
+	for _, ev := range evs {
+		_, err := pool.Exec(t.Context(), `INSERT INTO outbox (event_id, aggregate_id, type, source, subject,
+			event_time, data_schema, trace_parent, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			ev.ID, ev.Subject, ev.Type, ev.Source, ev.NATSSubject(), ev.Time, ev.DataSchema, ev.TraceParent, []byte(ev.Data))
+		if err != nil {
+			t.Fatalf("write: %v", err)
+		}
 	}
 }
 
@@ -107,16 +130,17 @@ func streamOrder(t *testing.T, b *bus.Bus) []string {
 
 // idleRelay starts, on a fresh database and NATS server, a relay that
 // polls once an hour, and waits until it leads and made its first claim,
-// so that later claims are the test's. It returns the relay's pool, bus
-// and claim counter.
-func idleRelay(t *testing.T) (*pgxpool.Pool, *bus.Bus, *testkit.SQLLog) {
+// so that later claims are the test's. It returns the relay's pool, bus,
+// hand-off and claim counter.
+func idleRelay(t *testing.T) (*pgxpool.Pool, *bus.Bus, *outbox.Handoff, *testkit.SQLLog) {
 	t.Helper()
 	tracer := &testkit.SQLLog{}
 	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
-	r := outbox.NewRelay(pool, b, quietLog(), outbox.Options{PollInterval: time.Hour})
+	h := outbox.NewHandoff()
+	r := outbox.NewRelay(pool, b, quietLog(), outbox.Options{PollInterval: time.Hour, Handoff: h})
 	runRelay(t, r)
 	testkit.Eventually(t, wait, func() bool { return r.Leader() && tracer.Count(isClaim) > 0 }, "relay never led and claimed")
-	return pool, b, tracer
+	return pool, b, h, tracer
 }
 
 // relayedOrder waits until no row of pool is unsent and returns the
@@ -129,19 +153,15 @@ func relayedOrder(t *testing.T, pool *pgxpool.Pool, b *bus.Bus) []string {
 
 // TestRelayPublishesHandedEventsWithoutClaiming hands three transactions'
 // events to the relay: they are published and marked sent, and the relay
-// claims nothing. Not parallel: other tests' writers wake every relay of
-// the process, which would make it claim.
+// claims nothing.
 func TestRelayPublishesHandedEventsWithoutClaiming(t *testing.T) {
-	pool, b, tracer := idleRelay(t)
+	t.Parallel()
+	pool, b, h, tracer := idleRelay(t)
 	before := tracer.Count(isClaim)
 	var all []event.Event
 	for range 3 {
 		evs := rejected(t, 2)
-		tk := outbox.Reserve(pool)
-		if tk == nil {
-			t.Fatal("Reserve: no ticket from the leader relay of this database")
-		}
-		writeHanded(t, pool, tk, true, evs...)
+		writeHanded(t, pool, h, evs...)
 		all = append(all, evs...)
 	}
 	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "handed rows not marked sent")
@@ -154,16 +174,14 @@ func TestRelayPublishesHandedEventsWithoutClaiming(t *testing.T) {
 }
 
 // TestTicketsPublishInTheOrderTheyWereTaken commits the second ticket's
-// transaction first: its events wait for the first ticket's. Not parallel:
-// the two unguarded writes of one order commit in reverse, which the
-// order's row lock rules out in the services, and a claim woken by another
-// test's writer between the two commits would publish the second alone.
+// transaction first: its events wait for the first ticket's.
 func TestTicketsPublishInTheOrderTheyWereTaken(t *testing.T) {
-	pool, b, _ := idleRelay(t)
-	evs := ofOneOrder(t, 2)
-	first, second := outbox.Reserve(pool), outbox.Reserve(pool)
-	writeHanded(t, pool, second, false, evs[1])
-	writeHanded(t, pool, first, false, evs[0])
+	t.Parallel()
+	pool, b, h, _ := idleRelay(t)
+	evs := rejected(t, 2)
+	first, second := beginHanded(t, pool, h, evs[0]), beginHanded(t, pool, h, evs[1])
+	second.commit(t)
+	first.commit(t)
 	if diff := cmp.Diff([]string{evs[0].ID, evs[1].ID}, relayedOrder(t, pool, b)); diff != "" {
 		t.Errorf("stream order (-want +got):\n%s", diff)
 	}
@@ -175,10 +193,10 @@ func TestTicketsPublishInTheOrderTheyWereTaken(t *testing.T) {
 // of publishing the later one alone.
 func TestGuardedHandOverWaitsForAnEarlierUnsentEvent(t *testing.T) {
 	t.Parallel()
-	pool, b, _ := idleRelay(t)
+	pool, b, h, _ := idleRelay(t)
 	evs := ofOneOrder(t, 2)
 	writeSilently(t, pool, evs[0])
-	writeHanded(t, pool, outbox.Reserve(pool), true, evs[1])
+	writeHanded(t, pool, h, evs[1])
 	if diff := cmp.Diff([]string{evs[0].ID, evs[1].ID}, relayedOrder(t, pool, b)); diff != "" {
 		t.Errorf("stream order (-want +got):\n%s", diff)
 	}
@@ -188,12 +206,41 @@ func TestGuardedHandOverWaitsForAnEarlierUnsentEvent(t *testing.T) {
 // tickets behind it are published, its events are not.
 func TestAbortedTicketPublishesNothing(t *testing.T) {
 	t.Parallel()
-	pool, b, _ := idleRelay(t)
+	pool, b, h, _ := idleRelay(t)
 	lost, kept := rejected(t, 1), rejected(t, 1)
-	aborted := outbox.Reserve(pool)
-	writeHanded(t, pool, outbox.Reserve(pool), true, kept...)
-	aborted.Done(false, nil, lost)
+	aborted := beginHanded(t, pool, h, lost...)
+	writeHanded(t, pool, h, kept...)
+	aborted.abort(t)
 	if diff := cmp.Diff([]string{kept[0].ID}, relayedOrder(t, pool, b)); diff != "" {
 		t.Errorf("stream (-want +got):\n%s", diff)
+	}
+}
+
+// TestHandoffWithoutRelayIsThePlainOutbox writes through a nil hand-off and
+// through one no relay was given: either queues the NOTIFY of the plain
+// outbox, which alone wakes a relay that polls once an hour.
+func TestHandoffWithoutRelayIsThePlainOutbox(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		h    *outbox.Handoff
+	}{
+		{"nil", nil},
+		{"no relay attached", outbox.NewHandoff()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pool, b := openDB(t), connect(t, testkit.NATS(t))
+			r := outbox.NewRelay(pool, b, quietLog(), outbox.Options{PollInterval: time.Hour})
+			runRelay(t, r)
+			testkit.Eventually(t, wait, r.Leader, "relay never became leader")
+			evs := rejected(t, 2)
+			writeHanded(t, pool, tc.h, evs...)
+			testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
+			if diff := cmp.Diff(idCounts(evs), streamIDs(t, b)); diff != "" {
+				t.Errorf("stream (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

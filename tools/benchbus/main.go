@@ -20,6 +20,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/eventshop/eventshop/pkg/outbox"
 )
 
 // config is the benchmark's command line.
@@ -60,7 +62,8 @@ func main() {
 // results are the figures printed at the end.
 type results struct {
 	rawPerS, relayPerS, inboxPerS, ackPerS float64
-	p50, p99                               time.Duration
+	p50, p99                               time.Duration // through outbox.Handoff, as the services write
+	plainP50, plainP99                     time.Duration // through outbox.Add and its NOTIFY
 }
 
 func run(ctx context.Context, log *slog.Logger, cfg config) error {
@@ -86,7 +89,13 @@ func run(ctx context.Context, log *slog.Logger, cfg config) error {
 			r.relayPerS, err = median(cfg.trials, func(int) (float64, error) { return relayDrain(ctx, env, cfg) })
 			return err
 		}},
-		{"relay latency", "latency", func() (err error) { r.p50, r.p99, err = relayLatency(ctx, env, cfg); return err }},
+		{"relay latency", "latency", func() (err error) {
+			if r.p50, r.p99, err = relayLatency(ctx, env, cfg, outbox.NewHandoff()); err != nil {
+				return err
+			}
+			r.plainP50, r.plainP99, err = relayLatency(ctx, env, cfg, nil)
+			return err
+		}},
 	}
 	for _, p := range phases {
 		if !slices.Contains(strings.Split(cfg.phases, ","), p.key) {
@@ -122,6 +131,8 @@ func (r results) print() {
 	fmt.Printf("relay_vs_raw_ratio=%.2f\n", r.relayPerS/r.rawPerS)
 	fmt.Printf("relay_latency_p50_ms=%.2f\n", ms(r.p50))
 	fmt.Printf("relay_latency_p99_ms=%.2f\n", ms(r.p99))
+	fmt.Printf("plain_relay_latency_p50_ms=%.2f\n", ms(r.plainP50))
+	fmt.Printf("plain_relay_latency_p99_ms=%.2f\n", ms(r.plainP99))
 	fmt.Printf("inbox_consume_per_s=%.0f\n", r.inboxPerS)
 	fmt.Printf("ack_consume_per_s=%.0f\n", r.ackPerS)
 	fmt.Printf("inbox_vs_ack_ratio=%.2f\n", r.inboxPerS/r.ackPerS)

@@ -17,6 +17,7 @@ import (
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/inventory/internal/app"
 	"github.com/eventshop/eventshop/services/inventory/internal/ports"
+	"github.com/eventshop/eventshop/services/inventory/internal/service"
 	"github.com/eventshop/eventshop/testkit"
 )
 
@@ -53,7 +54,7 @@ func newSaga(t *testing.T) *saga {
 	}()
 	t.Cleanup(func() { stopRelay(); <-relayDone })
 
-	consumer, err := ports.NewEventHandlers(s.app).Consume(ctx, b, pool)
+	consumer, err := ports.NewEventHandlers(service.OrderBatches(pool, nil)).Consume(ctx, b, pool)
 	if err != nil {
 		t.Fatalf("consume: %v", err)
 	}

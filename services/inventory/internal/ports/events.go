@@ -14,8 +14,6 @@ import (
 	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
-	"github.com/eventshop/eventshop/services/inventory/internal/adapters/postgres"
-	"github.com/eventshop/eventshop/services/inventory/internal/app"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/command"
 )
 
@@ -41,36 +39,51 @@ func OrdersConsumerConfig() bus.ConsumerConfig {
 	}
 }
 
-// EventHandlers applies order events to the stock.
-type EventHandlers struct {
-	app   app.Application
-	inbox []inbox.Option
+// OrderBatch is the state one delivered batch of order events shares in
+// its inbox transaction: the storage adapter locks and reads the batch's
+// reservations and products with the BEGIN and writes them with the
+// COMMIT, instead of two round trips per event.
+type OrderBatch interface {
+	inbox.Prefetcher
+	// Repository returns the repository of one event of the batch, writing
+	// inside tx; where the batch does not serve tx (the inbox's run with a
+	// savepoint per event), it works on its own.
+	Repository(tx pgx.Tx) command.Repository
 }
 
-// NewEventHandlers returns the event port of application; inboxOpts
-// configure its inbox (inbox.Handler).
-func NewEventHandlers(application app.Application, inboxOpts ...inbox.Option) EventHandlers {
-	return EventHandlers{app: application, inbox: inboxOpts}
+// NewOrderBatch returns the batch state of events about orderIDs, whose
+// placed orders name skus.
+type NewOrderBatch func(orderIDs, skus []string) OrderBatch
+
+// EventHandlers applies order events to the stock.
+type EventHandlers struct {
+	newBatch NewOrderBatch
+	inbox    []inbox.Option
+}
+
+// NewEventHandlers returns the event port, which applies each delivered
+// batch with the state newBatch returns for it; inboxOpts configure its
+// inbox (inbox.PrefetchHandler).
+func NewEventHandlers(newBatch NewOrderBatch, inboxOpts ...inbox.Option) EventHandlers {
+	return EventHandlers{newBatch: newBatch, inbox: inboxOpts}
 }
 
 // Consume starts the orders consumer on b. Every event is applied in the
 // transaction that records it in the inbox, so a redelivery has no effect.
 func (h EventHandlers) Consume(ctx context.Context, b *bus.Bus, pool *pgxpool.Pool) (*bus.Consumer, error) {
-	handle := inbox.Handler(pool, OrdersConsumer, h.Handle, h.inbox...)
-	c, err := b.Consume(ctx, OrdersConsumerConfig(), func(ctx context.Context, msgs []bus.Message) []error {
-		return handle(inbox.WithBatch(ctx, orderBatch(msgs)), msgs)
-	})
+	handle := inbox.PrefetchHandler(pool, OrdersConsumer, h.batchOf, h.Handle, h.inbox...)
+	c, err := b.Consume(ctx, OrdersConsumerConfig(), handle)
 	if err != nil {
 		return nil, fmt.Errorf("consume order events: %w", err)
 	}
 	return c, nil
 }
 
-// orderBatch names the orders and SKUs of msgs, so that the repository
-// locks and reads them for the whole batch in one round trip. A payload
-// that does not decode is left out; its handler rejects it.
-func orderBatch(msgs []bus.Message) *postgres.OrderBatch {
-	b := &postgres.OrderBatch{}
+// batchOf returns the batch state of the orders and SKUs of msgs, so that
+// the repository locks and reads them for the whole batch in one round
+// trip. A payload that does not decode is left out; its handler rejects it.
+func (h EventHandlers) batchOf(msgs []bus.Message) OrderBatch {
+	var orderIDs, skus []string
 	for _, m := range msgs {
 		var p struct {
 			OrderID string         `json:"order_id"`
@@ -79,19 +92,21 @@ func orderBatch(msgs []bus.Message) *postgres.OrderBatch {
 		if err := m.Event.Decode(&p); err != nil {
 			continue
 		}
-		b.OrderIDs = append(b.OrderIDs, p.OrderID)
+		orderIDs = append(orderIDs, p.OrderID)
 		for _, it := range p.Items {
-			b.SKUs = append(b.SKUs, it.SKU)
+			skus = append(skus, it.SKU)
 		}
 	}
-	return b
+	return h.newBatch(orderIDs, skus)
 }
 
-// Handle applies one order event inside tx, continuing the event's trace.
+// Handle applies one order event of batch b inside tx, continuing the
+// event's trace.
 // An event it cannot decode or does not expect is permanent: retrying would
 // not help, so it goes to the dead-letter stream.
-func (h EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev event.Event) error {
-	ctx = telemetry.Start(postgres.WithTx(ctx, tx), ev.TraceParent)
+func (h EventHandlers) Handle(ctx context.Context, tx pgx.Tx, b OrderBatch, ev event.Event) error {
+	repo := b.Repository(tx)
+	ctx = telemetry.Start(ctx, ev.TraceParent)
 	ctx = logging.With(ctx, slog.String("event_id", ev.ID), slog.String("event_type", ev.Type),
 		slog.String("order_id", ev.Subject))
 	switch ev.Type {
@@ -101,7 +116,7 @@ func (h EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev event.Event) er
 		if err := ev.Decode(&p); err != nil {
 			return bus.Permanent(err)
 		}
-		return h.app.Commands.ReserveOrder.Handle(ctx, command.ReserveOrder{
+		return command.NewReserveOrderHandler(repo).Handle(ctx, command.ReserveOrder{
 			OrderID: p.OrderID, CustomerID: p.CustomerID, Items: p.Items,
 			TotalCents: p.TotalCents, Currency: p.Currency, PaymentMethod: p.PaymentMethod,
 		})
@@ -110,13 +125,13 @@ func (h EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev event.Event) er
 		if err := ev.Decode(&p); err != nil {
 			return bus.Permanent(err)
 		}
-		return h.app.Commands.CommitOrder.Handle(ctx, command.CommitOrder{OrderID: p.OrderID})
+		return command.NewCommitOrderHandler(repo).Handle(ctx, command.CommitOrder{OrderID: p.OrderID})
 	case schemas.TypeOrderCancelledV1:
 		var p schemas.OrderCancelledV1
 		if err := ev.Decode(&p); err != nil {
 			return bus.Permanent(err)
 		}
-		return h.app.Commands.ReleaseOrder.Handle(ctx, command.ReleaseOrder{OrderID: p.OrderID})
+		return command.NewReleaseOrderHandler(repo).Handle(ctx, command.ReleaseOrder{OrderID: p.OrderID})
 	}
 	return bus.Permanent(fmt.Errorf("inventory does not handle %s", ev.Type))
 }

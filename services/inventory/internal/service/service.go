@@ -38,6 +38,9 @@ type Service struct {
 	events  ports.EventHandlers
 	http    *httpserver.Server
 	metrics *httpserver.Registry
+	// handoff lets the writers hand their events to the relay as they
+	// commit (outbox.Handoff); both are given it here.
+	handoff *outbox.Handoff
 }
 
 // New builds the service on a pool and a NATS connection that are made
@@ -54,7 +57,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect nats: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, metrics: reg}
+	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, metrics: reg, handoff: outbox.NewHandoff()}
 	if err := s.build(ctx); err != nil {
 		s.close()
 		return nil, err
@@ -68,7 +71,7 @@ func (s *Service) build(ctx context.Context) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	application := app.New(postgres.NewRepository(s.pool), postgres.NewReadModel(s.pool))
-	s.events = ports.NewEventHandlers(application, inbox.NewDuplicates(s.metrics.Registerer()).For(ports.OrdersConsumer))
+	s.events = ports.NewEventHandlers(OrderBatches(s.pool, s.handoff), inbox.NewDuplicates(s.metrics.Registerer()).For(ports.OrdersConsumer))
 	s.http = httpserver.New(s.log, "inventory", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
 	s.metrics.Registerer().MustRegister(pgdb.NewOutboxBacklog(s.pool))
@@ -129,7 +132,9 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRelay()
 	relayDone := make(chan error, 1)
-	go func() { relayDone <- outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{}).Run(relayCtx) }()
+	go func() {
+		relayDone <- outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff}).Run(relayCtx)
+	}()
 
 	consumer, err := s.events.Consume(context.WithoutCancel(ctx), s.bus, s.pool)
 	if err != nil {

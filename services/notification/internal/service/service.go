@@ -90,16 +90,16 @@ func (s *Service) build(ctx context.Context) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	s.channel = s.newChannel()
-	var repo *mongorepo.Notifications
+	handoff := outbox.NewMongoHandoff()
+	repo := mongorepo.NewNotifications(coll, handoff)
 	s.relay = outbox.NewMongoRelay(coll, s.bus, s.log, outbox.MongoOptions{
-		// The repository is made after the relay: look it up per call.
+		Handoff: handoff,
 		Relayed: func(ctx context.Context, ids []any) {
 			if err := repo.Relayed(ctx, ids); err != nil && ctx.Err() == nil {
 				s.log.Warn("unlist relayed notifications", slog.Any("error", err))
 			}
 		},
 	})
-	repo = mongorepo.NewNotifications(coll, s.relay)
 	s.repo = repo
 	application := s.newApplication(repo)
 	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)

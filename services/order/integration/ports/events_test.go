@@ -64,7 +64,7 @@ func newSagaEnv(t *testing.T) *sagaEnv {
 }
 
 func handlers(e *env) *ports.EventHandlers {
-	return ports.NewEventHandlers(e.pool, service.RepositoryInTx(e.pool), command.NopMetrics{}, quiet)
+	return ports.NewEventHandlers(e.pool, service.SagaBatches(nil), command.NopMetrics{}, quiet)
 }
 
 // deliver hands evs to the saga's inbox handler as one batch, as the bus does.

@@ -63,7 +63,7 @@ func TestCancel(t *testing.T) {
 	}
 
 	confirmed := e.place(t, "alice")
-	err := postgres.NewRepository(e.pool).Update(context.Background(), uuid.MustParse(confirmed.ID), func(o *domain.Order) error {
+	err := postgres.NewRepository(e.pool, nil).Update(context.Background(), uuid.MustParse(confirmed.ID), func(o *domain.Order) error {
 		return o.Confirm(time.Now())
 	})
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
-	"github.com/eventshop/eventshop/services/order/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
 	"github.com/eventshop/eventshop/services/order/internal/domain"
 )
@@ -25,22 +24,35 @@ import (
 // order saga's event handlers.
 const SagaConsumer = "order-saga"
 
-// RepositoryInTx returns an order repository that writes inside tx.
-type RepositoryInTx func(tx pgx.Tx) command.OrderRepository
+// SagaBatch is the state one delivered batch of saga events shares in its
+// inbox transaction: the storage adapter locks and reads the batch's
+// orders with the BEGIN and writes them with the COMMIT, instead of two
+// round trips per event.
+type SagaBatch interface {
+	inbox.Prefetcher
+	// Repository returns the order repository of one event of the batch,
+	// writing inside tx; where the batch does not serve tx (the inbox's
+	// run with a savepoint per event), it works on its own.
+	Repository(tx pgx.Tx) command.OrderRepository
+}
+
+// NewSagaBatch returns the batch state of saga events about orderIDs.
+type NewSagaBatch func(orderIDs []uuid.UUID) SagaBatch
 
 // EventHandlers move orders along the saga when inventory and payment report.
 type EventHandlers struct {
-	pool    *pgxpool.Pool
-	repo    RepositoryInTx
-	metrics command.Metrics
-	log     *slog.Logger
-	inbox   []inbox.Option
+	pool     *pgxpool.Pool
+	newBatch NewSagaBatch
+	metrics  command.Metrics
+	log      *slog.Logger
+	inbox    []inbox.Option
 }
 
-// NewEventHandlers returns the saga's event handlers; inboxOpts configure
-// their inbox (inbox.Handler).
-func NewEventHandlers(pool *pgxpool.Pool, repo RepositoryInTx, m command.Metrics, log *slog.Logger, inboxOpts ...inbox.Option) *EventHandlers {
-	return &EventHandlers{pool: pool, repo: repo, metrics: m, log: log, inbox: inboxOpts}
+// NewEventHandlers returns the saga's event handlers, which apply each
+// delivered batch with the state newBatch returns for it; inboxOpts
+// configure their inbox (inbox.PrefetchHandler).
+func NewEventHandlers(pool *pgxpool.Pool, newBatch NewSagaBatch, m command.Metrics, log *slog.Logger, inboxOpts ...inbox.Option) *EventHandlers {
+	return &EventHandlers{pool: pool, newBatch: newBatch, metrics: m, log: log, inbox: inboxOpts}
 }
 
 // Subscriptions are the saga events the order service consumes, per stream.
@@ -70,20 +82,17 @@ func (h *EventHandlers) Consume(ctx context.Context, b *bus.Bus) ([]*bus.Consume
 }
 
 // BatchHandler applies a batch of saga events in one transaction with their
-// inbox rows (inbox.Handler): the orders of the whole batch are locked and
-// read with the BEGIN and its writes sent with the COMMIT
-// (postgres.SagaBatch).
+// inbox rows (inbox.PrefetchHandler): the orders of the whole batch are
+// locked and read with the BEGIN and its writes sent with the COMMIT
+// (SagaBatch).
 func (h *EventHandlers) BatchHandler() bus.BatchHandler {
-	handle := inbox.Handler(h.pool, SagaConsumer, h.Handle, h.inbox...)
-	return func(ctx context.Context, msgs []bus.Message) []error {
-		return handle(inbox.WithBatch(ctx, sagaBatch(msgs)), msgs)
-	}
+	return inbox.PrefetchHandler(h.pool, SagaConsumer, h.batchOf, h.Handle, h.inbox...)
 }
 
-// sagaBatch names the orders of msgs. A payload without a valid order id is
-// left out; its handler rejects it.
-func sagaBatch(msgs []bus.Message) *postgres.SagaBatch {
-	b := &postgres.SagaBatch{}
+// batchOf returns the batch state of msgs' orders. A payload without a
+// valid order id is left out; its handler rejects it.
+func (h *EventHandlers) batchOf(msgs []bus.Message) SagaBatch {
+	var ids []uuid.UUID
 	for _, m := range msgs {
 		var p struct {
 			OrderID string `json:"order_id"`
@@ -92,20 +101,20 @@ func sagaBatch(msgs []bus.Message) *postgres.SagaBatch {
 			continue
 		}
 		if id, err := uuid.Parse(p.OrderID); err == nil {
-			b.OrderIDs = append(b.OrderIDs, id)
+			ids = append(ids, id)
 		}
 	}
-	return b
+	return h.newBatch(ids)
 }
 
-// Handle applies one saga event inside tx. An event for an order that is
+// Handle applies one saga event of batch b inside tx. An event for an order that is
 // already final is acked without effect. An event for an unknown order is
 // permanent: events follow the order's own commit, so it will never appear,
 // and the event goes to the dead-letter stream for an operator to see.
-func (h *EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev event.Event) error {
+func (h *EventHandlers) Handle(ctx context.Context, tx pgx.Tx, b SagaBatch, ev event.Event) error {
 	ctx = telemetry.Start(ctx, ev.TraceParent)
 	ctx = logging.With(ctx, slog.String("event_id", ev.ID), slog.String("order_id", ev.Subject))
-	err := h.apply(ctx, h.repo(tx), ev)
+	err := h.apply(ctx, b.Repository(tx), ev)
 	switch {
 	case errors.Is(err, domain.ErrNotPending):
 		h.log.InfoContext(ctx, "saga event for a final order ignored", "event_type", ev.Type)

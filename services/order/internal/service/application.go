@@ -5,10 +5,11 @@
 package service
 
 import (
-	"github.com/jackc/pgx/v5"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/order/internal/adapters/eventlog"
 	"github.com/eventshop/eventshop/services/order/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/order/internal/app"
@@ -23,11 +24,14 @@ type Dependencies struct {
 	JetStream jetstream.JetStream
 	Prices    command.PriceList
 	Metrics   command.Metrics
+	// Handoff is the outbox hand-off shared with the relay (nil for the
+	// plain outbox).
+	Handoff *outbox.Handoff
 }
 
 // NewApplication builds every use case on deps.
 func NewApplication(deps Dependencies) app.Application {
-	repo := postgres.NewRepository(deps.Pool)
+	repo := postgres.NewRepository(deps.Pool, deps.Handoff)
 	m := deps.Metrics
 	if m == nil {
 		m = command.NopMetrics{}
@@ -47,8 +51,8 @@ func NewApplication(deps Dependencies) app.Application {
 	}
 }
 
-// RepositoryInTx is the PostgreSQL repository bound to an event handler's transaction.
-func RepositoryInTx(pool *pgxpool.Pool) ports.RepositoryInTx {
-	repo := postgres.NewRepository(pool)
-	return func(tx pgx.Tx) command.OrderRepository { return repo.InTx(tx) }
+// SagaBatches returns the PostgreSQL state of each batch of saga events,
+// whose events go to the relay through handoff (nil for the plain outbox).
+func SagaBatches(handoff *outbox.Handoff) ports.NewSagaBatch {
+	return func(orderIDs []uuid.UUID) ports.SagaBatch { return postgres.NewSagaBatch(orderIDs, handoff) }
 }

@@ -37,6 +37,9 @@ type Service struct {
 	events  *ports.EventHandlers
 	http    *httpserver.Server
 	metrics *httpserver.Registry
+	// handoff lets the writers hand their events to the relay as they
+	// commit (outbox.Handoff); both are given it here.
+	handoff *outbox.Handoff
 }
 
 // New builds the service on a pool and a NATS connection that are made
@@ -53,7 +56,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect nats: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, metrics: reg}
+	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, metrics: reg, handoff: outbox.NewHandoff()}
 	if err := s.build(ctx); err != nil {
 		s.close()
 		return nil, err
@@ -71,8 +74,8 @@ func (s *Service) build(ctx context.Context) error {
 		return err
 	}
 	prices := inventory.NewClient(s.cfg.InventoryURL, inventory.Options{Timeout: s.cfg.InventoryTimeout})
-	s.app = NewApplication(Dependencies{Pool: s.pool, JetStream: s.bus.JetStream(), Metrics: m, Prices: prices})
-	s.events = ports.NewEventHandlers(s.pool, RepositoryInTx(s.pool), m, s.log,
+	s.app = NewApplication(Dependencies{Pool: s.pool, JetStream: s.bus.JetStream(), Metrics: m, Prices: prices, Handoff: s.handoff})
+	s.events = ports.NewEventHandlers(s.pool, SagaBatches(s.handoff), m, s.log,
 		inbox.NewDuplicates(s.metrics.Registerer()).For(ports.SagaConsumer))
 	s.http = httpserver.New(s.log, "order", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
@@ -118,7 +121,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.prepare(ctx); err != nil {
 		return errors.Join(startError(err), web.Stop())
 	}
-	relay := startRelay(ctx, outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{}))
+	relay := startRelay(ctx, outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff}))
 	err := s.serve(ctx, web, relay.failed, started)
 	return errors.Join(err, relay.stop())
 }

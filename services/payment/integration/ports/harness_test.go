@@ -22,6 +22,7 @@ import (
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 	"github.com/eventshop/eventshop/services/payment/internal/ports"
+	"github.com/eventshop/eventshop/services/payment/internal/service"
 	"github.com/eventshop/eventshop/services/payment/migrations"
 	"github.com/eventshop/eventshop/testkit"
 )
@@ -72,7 +73,8 @@ func newSagaHarness(t *testing.T) *sagaHarness {
 func newSaga(pool *pgxpool.Pool, prov command.Provider) *ports.Saga {
 	payments := postgres.NewPayments(pool)
 	now := func() time.Time { return time.Now().UTC() }
-	return &ports.Saga{App: app.New(payments, prov, now), Pool: pool, Parallel: 4, Log: slog.New(slog.DiscardHandler)}
+	return &ports.Saga{App: app.New(payments, prov, now), Pool: pool, Parallel: 4, Log: slog.New(slog.DiscardHandler),
+		Payments: payments, Storage: service.SagaStorage{Payments: payments}}
 }
 
 // message is a first delivery of an event of typ about orderID. It is

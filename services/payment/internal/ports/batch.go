@@ -19,7 +19,6 @@ import (
 	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/telemetry"
-	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
@@ -28,14 +27,38 @@ import (
 type record func(ctx context.Context, tx command.Tx) (afterCommit func(context.Context), err error)
 
 // prepare decides one event outside any transaction, calling the provider
-// if needed, and returns how to record the outcome.
-type prepare func(ctx context.Context, ev event.Event) record
+// if needed and reading payments through payments, and returns how to
+// record the outcome.
+type prepare func(ctx context.Context, payments command.Payments, ev event.Event) record
+
+// Storage is what a batch needs of the payments' storage.
+type Storage interface {
+	// ReadAhead returns a reader that answers for the payments of
+	// orderIDs from one query made now; on error, the plain reader.
+	ReadAhead(ctx context.Context, orderIDs []string) (command.Payments, error)
+	// NewBatch returns the state the inbox transaction of a batch about
+	// orderIDs shares.
+	NewBatch(orderIDs []string) Batch
+}
+
+// Batch is the state one delivered batch shares in its inbox transaction:
+// the storage adapter locks and reads the batch's payments with the BEGIN
+// and writes them and their events with the COMMIT.
+type Batch interface {
+	inbox.Prefetcher
+	// Tx returns the command.Tx of one event of the batch inside tx; where
+	// the batch does not serve tx (the inbox's run with a savepoint per
+	// event), it works on its own.
+	Tx(tx pgx.Tx) command.Tx
+}
 
 // batchRunner runs a batch in two phases: every event's provider call,
 // concurrently and with no transaction open, then one short inbox
 // transaction that records all outcomes with their events.
 type batchRunner struct {
 	pool     *pgxpool.Pool
+	storage  Storage
+	payments command.Payments
 	consumer string
 	parallel int
 	log      *slog.Logger
@@ -48,12 +71,12 @@ func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) 
 	for i, m := range msgs {
 		orders[i] = m.Event.Subject
 	}
-	records := b.prepareAll(b.readAhead(ctx, orders), msgs, prep)
-	ctx = inbox.WithBatch(ctx, &postgres.Batch{OrderIDs: orders})
+	records := b.prepareAll(ctx, b.readAhead(ctx, orders), msgs, prep)
 	var mu sync.Mutex
 	after := make(map[string]func(context.Context), len(msgs))
-	errs := inbox.Handler(b.pool, b.consumer, func(ctx context.Context, tx pgx.Tx, ev event.Event) error {
-		f, err := records[ev.ID](eventContext(ctx, ev), postgres.NewTx(tx))
+	newBatch := func([]bus.Message) Batch { return b.storage.NewBatch(orders) }
+	errs := inbox.PrefetchHandler(b.pool, b.consumer, newBatch, func(ctx context.Context, tx pgx.Tx, batch Batch, ev event.Event) error {
+		f, err := records[ev.ID](eventContext(ctx, ev), batch.Tx(tx))
 		mu.Lock()
 		after[ev.ID] = f // a repeated run of the same event replaces the earlier one
 		mu.Unlock()
@@ -71,32 +94,31 @@ func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) 
 	return errs
 }
 
-// readAhead returns ctx carrying the payments of orders, read in one query
-// (postgres.Batch.ReadAhead) for the Decide calls of prepareAll, which
-// would otherwise read them one by one. The transaction that follows gets
-// a Batch of its own: this snapshot is stale once it begins. A batch of one
-// would gain nothing; if the query fails, each Decide reads on its own.
-func (b batchRunner) readAhead(ctx context.Context, orders []string) context.Context {
+// readAhead returns the reader of the payments of orders for the Decide
+// calls of prepareAll, read in one query, which they would otherwise make
+// one by one. The transaction that follows gets a Batch of its own: this
+// snapshot is stale once it begins. A batch of one would gain nothing; if
+// the query fails, each Decide reads on its own.
+func (b batchRunner) readAhead(ctx context.Context, orders []string) command.Payments {
 	if len(orders) < 2 {
-		return ctx
+		return b.payments
 	}
-	ahead := &postgres.Batch{OrderIDs: orders}
-	if err := ahead.ReadAhead(ctx, b.pool); err != nil {
+	ahead, err := b.storage.ReadAhead(ctx, orders)
+	if err != nil {
 		b.log.Log(ctx, failureLevel(err), "payments not read ahead; each event reads its own", slog.Any("error", err))
-		return ctx
 	}
-	return inbox.WithBatch(ctx, ahead)
+	return ahead
 }
 
 // prepareAll runs prep for every message, at most parallel at once.
-func (b batchRunner) prepareAll(ctx context.Context, msgs []bus.Message, prep prepare) map[string]record {
+func (b batchRunner) prepareAll(ctx context.Context, payments command.Payments, msgs []bus.Message, prep prepare) map[string]record {
 	records := make(map[string]record, len(msgs))
 	var mu sync.Mutex
 	var g errgroup.Group
 	g.SetLimit(max(1, b.parallel))
 	for _, m := range msgs {
 		g.Go(func() error {
-			r := prep(eventContext(ctx, m.Event), m.Event)
+			r := prep(eventContext(ctx, m.Event), payments, m.Event)
 			mu.Lock()
 			records[m.Event.ID] = r
 			mu.Unlock()

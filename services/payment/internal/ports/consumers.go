@@ -29,6 +29,11 @@ const (
 type Saga struct {
 	App  app.Application
 	Pool *pgxpool.Pool
+	// Payments reads payments when a batch's are not read ahead.
+	Payments command.Payments
+	// Storage reads a batch's payments ahead and holds the state of its
+	// inbox transaction.
+	Storage Storage
 	// Parallel bounds the provider calls of one batch running at once.
 	Parallel int
 	Log      *slog.Logger
@@ -65,7 +70,7 @@ type ConsumerSpec struct {
 }
 
 func (s *Saga) runner(consumer string) batchRunner {
-	return batchRunner{pool: s.Pool, consumer: consumer, parallel: s.Parallel, log: s.Log,
+	return batchRunner{pool: s.Pool, storage: s.Storage, payments: s.Payments, consumer: consumer, parallel: s.Parallel, log: s.Log,
 		duplicates: s.Duplicates.For(consumer)}
 }
 
@@ -74,13 +79,15 @@ func (s *Saga) Reserved(ctx context.Context, msgs []bus.Message) []error {
 	return s.runner(ReservedConsumer).run(ctx, msgs, s.prepareAuthorise)
 }
 
-func (s *Saga) prepareAuthorise(ctx context.Context, ev event.Event) record {
+func (s *Saga) prepareAuthorise(ctx context.Context, payments command.Payments, ev event.Event) record {
 	var p schemas.InventoryReservedV1
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
 	cmd := command.Authorise{OrderID: p.OrderID, AmountCents: p.TotalCents, Currency: p.Currency, CardToken: p.PaymentMethod}
-	d, err := s.App.Commands.Authorise.Decide(ctx, cmd)
+	authorise := s.App.Commands.Authorise
+	authorise.Payments = payments
+	d, err := authorise.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
@@ -110,23 +117,25 @@ func (s *Saga) OrderFinal(ctx context.Context, msgs []bus.Message) []error {
 	return s.runner(OrderConsumer).run(ctx, msgs, s.prepareFinal)
 }
 
-func (s *Saga) prepareFinal(ctx context.Context, ev event.Event) record {
+func (s *Saga) prepareFinal(ctx context.Context, payments command.Payments, ev event.Event) record {
 	switch ev.Type {
 	case schemas.TypeOrderConfirmedV1:
-		return s.prepareCapture(ctx, ev)
+		return s.prepareCapture(ctx, payments, ev)
 	case schemas.TypeOrderCancelledV1:
-		return s.prepareCancel(ctx, ev)
+		return s.prepareCancel(ctx, payments, ev)
 	}
 	return invalid(ev, fmt.Errorf("%w: unexpected type", event.ErrInvalid))
 }
 
-func (s *Saga) prepareCapture(ctx context.Context, ev event.Event) record {
+func (s *Saga) prepareCapture(ctx context.Context, payments command.Payments, ev event.Event) record {
 	var p schemas.OrderConfirmedV1
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
 	cmd := command.Capture{OrderID: p.OrderID, AmountCents: p.TotalCents}
-	d, err := s.App.Commands.Capture.Decide(ctx, cmd)
+	capture := s.App.Commands.Capture
+	capture.Payments = payments
+	d, err := capture.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}
@@ -135,13 +144,15 @@ func (s *Saga) prepareCapture(ctx context.Context, ev event.Event) record {
 	}
 }
 
-func (s *Saga) prepareCancel(ctx context.Context, ev event.Event) record {
+func (s *Saga) prepareCancel(ctx context.Context, payments command.Payments, ev event.Event) record {
 	var p schemas.OrderCancelledV1
 	if err := decode(ev, &p, &p.OrderID); err != nil {
 		return invalid(ev, err)
 	}
 	cmd := command.Cancel{OrderID: p.OrderID}
-	d, err := s.App.Commands.Cancel.Decide(ctx, cmd)
+	cancel := s.App.Commands.Cancel
+	cancel.Payments = payments
+	d, err := cancel.Decide(ctx, cmd)
 	if err != nil {
 		return failed(err)
 	}

@@ -38,6 +38,9 @@ type Service struct {
 	saga     *ports.Saga
 	http     *httpserver.Server
 	metrics  *httpserver.Registry
+	// handoff lets the writers hand their events to the relay as they
+	// commit (outbox.Handoff); both are given it here.
+	handoff *outbox.Handoff
 }
 
 // New builds the service on a pool and a NATS connection that are made
@@ -54,7 +57,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect bus: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, metrics: reg}
+	s := &Service{cfg: cfg, log: log, pool: pool, bus: b, metrics: reg, handoff: outbox.NewHandoff()}
 	if err := s.build(ctx); err != nil {
 		s.close()
 		return nil, err
@@ -79,6 +82,7 @@ func (s *Service) build(ctx context.Context) error {
 	now := func() time.Time { return time.Now().UTC() }
 	application := app.New(payments, s.provider, now)
 	s.saga = &ports.Saga{App: application, Pool: s.pool, Parallel: s.cfg.ProviderParallel, Log: s.log,
+		Payments: payments, Storage: SagaStorage{Payments: payments, Handoff: s.handoff},
 		Duplicates: inbox.NewDuplicates(s.metrics.Registerer())}
 	s.http = httpserver.New(s.log, "payment", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
@@ -127,7 +131,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	started()
 	g, gctx := errgroup.WithContext(ctx)
-	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{})
+	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff})
 	g.Go(func() error { return relay.Run(gctx) })
 	g.Go(func() error { return web.Wait(gctx) })
 	// One replica, elected, voids orphans and prunes the inbox for all.

@@ -174,7 +174,8 @@ func TestJoinedTransactionRollsBackTheEffect(t *testing.T) {
 	ctx := context.Background()
 	errAbort := errors.New("abort")
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if err := a.Commands.ReserveOrder.Handle(postgres.WithTx(ctx, tx), reserve(o1, schemas.Line{SKU: "A", Quantity: 2})); err != nil {
+		reserveInTx := command.NewReserveOrderHandler(postgres.NewRepository(pool).InTx(tx))
+		if err := reserveInTx.Handle(ctx, reserve(o1, schemas.Line{SKU: "A", Quantity: 2})); err != nil {
 			return err
 		}
 		return errAbort

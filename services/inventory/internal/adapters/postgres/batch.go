@@ -1,26 +1,31 @@
 package postgres
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/services/inventory/internal/app/command"
 	"github.com/eventshop/eventshop/services/inventory/internal/domain"
 )
 
-// OrderBatch names the orders (and the SKUs of placed orders) of a batch of
-// events handled in one inbox transaction: their locks and reads travel
-// with its BEGIN and their writes with its COMMIT (inbox.WithBatch), instead
-// of two round trips per event.
+// OrderBatch is the state of a batch of order events handled in one inbox
+// transaction (inbox.PrefetchHandler): the orders it names (and the SKUs of
+// placed orders) are locked and read with the transaction's BEGIN, and
+// their writes and outbox rows sent with its COMMIT, instead of two round
+// trips per event.
 type OrderBatch struct {
-	OrderIDs []string
-	SKUs     []string
 	inbox.Batch
+	orderIDs []string
+	skus     []string
+	pool     *pgxpool.Pool
+	handoff  *outbox.Handoff
 
 	known map[string]bool // the orders prefetched
 	asked map[string]bool // the SKUs prefetched besides the reservations'
@@ -33,15 +38,27 @@ type OrderBatch struct {
 	// few products for dozens of orders.
 	dirtyRes   map[string]reservationRow
 	dirtyProds map[string]*domain.Product
+	events     []event.Event // the events of the batch's updates, in order
 }
 
-// cached returns the batch state ctx carries if it is usable in tx for
-// orderID and skus; nil means lock and read on its own. Only calls in the
-// transaction the batch was read in use it; others (the inbox's retry with
-// a savepoint per event) lock and read event by event.
-func cached(ctx context.Context, tx pgx.Tx, orderID string, skus []string) *OrderBatch {
-	b, ok := inbox.BatchOf[*OrderBatch](ctx)
-	if !ok || !b.Serves(tx) || !b.known[orderID] {
+// NewOrderBatch returns the state of a batch about orderIDs, whose placed
+// orders name skus, on pool; its events go to the relay through handoff
+// (nil for the plain outbox).
+func NewOrderBatch(pool *pgxpool.Pool, orderIDs, skus []string, handoff *outbox.Handoff) *OrderBatch {
+	return &OrderBatch{pool: pool, orderIDs: orderIDs, skus: skus, handoff: handoff}
+}
+
+// Repository returns the repository of one event of the batch inside tx.
+func (b *OrderBatch) Repository(tx pgx.Tx) command.Repository {
+	return &Repository{pool: b.pool, tx: tx, batch: b}
+}
+
+// serving returns b if it is usable in tx for orderID and skus; nil means
+// lock and read on its own. Only calls in the transaction the batch was
+// read in use it; others (the inbox's retry with a savepoint per event)
+// lock and read event by event. b may be nil.
+func (b *OrderBatch) serving(tx pgx.Tx, orderID string, skus []string) *OrderBatch {
+	if b == nil || !b.Serves(tx) || !b.known[orderID] {
 		return nil
 	}
 	for _, sku := range skus {
@@ -63,8 +80,8 @@ ORDER BY sku FOR UPDATE`
 // then the lock and read of their reservations and their products in key
 // order.
 func (b *OrderBatch) QueueReads(q *pgx.Batch) {
-	ids := slices.Compact(slices.Sorted(slices.Values(b.OrderIDs)))
-	skus := append([]string{}, b.SKUs...)
+	ids := slices.Compact(slices.Sorted(slices.Values(b.orderIDs)))
+	skus := append([]string{}, b.skus...)
 	b.asked = make(map[string]bool, len(skus))
 	for _, sku := range skus {
 		b.asked[sku] = true
@@ -138,13 +155,15 @@ func (b *OrderBatch) write(next *domain.Reservation, products []*domain.Product,
 	for _, p := range products {
 		b.dirtyProds[p.SKU()] = p
 	}
-	b.Emit(evs...)
+	b.events = append(b.events, evs...)
 	return nil
 }
 
 // QueueWrites queues the final state of every reservation and product the
-// batch changed, one statement each (inbox.Flusher).
-func (b *OrderBatch) QueueWrites(q *pgx.Batch) {
+// batch changed, one statement each, and the outbox rows of its events,
+// handed to the relay once the batch committed (inbox.Flusher).
+func (b *OrderBatch) QueueWrites(q *pgx.Batch) func(committed bool) {
 	queueReservations(q, slices.Collect(maps.Values(b.dirtyRes)))
 	queueProducts(q, slices.Collect(maps.Values(b.dirtyProds)))
+	return b.handoff.QueueCommit(q, b.events)
 }

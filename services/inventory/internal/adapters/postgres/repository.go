@@ -15,9 +15,14 @@ import (
 )
 
 // Repository stores products and reservations in PostgreSQL and the
-// events of each change in the same transaction's outbox.
+// events of each change in the same transaction's outbox. One made by
+// NewRepository runs its own transactions; one made by InTx or by an
+// OrderBatch writes inside the caller's transaction and leaves the commit
+// to the caller.
 type Repository struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	tx    pgx.Tx      // the caller's transaction; nil for one's own
+	batch *OrderBatch // the batch state tx shares; nil for none
 }
 
 var _ command.Repository = (*Repository)(nil)
@@ -27,13 +32,19 @@ func NewRepository(pool *pgxpool.Pool) *Repository {
 	return &Repository{pool: pool}
 }
 
+// InTx returns a repository whose writes happen inside tx, so that an event
+// handler commits its effect with its inbox row.
+func (r *Repository) InTx(tx pgx.Tx) *Repository {
+	return &Repository{pool: r.pool, tx: tx}
+}
+
 // UpdateOrder locks the order (a transaction-scoped advisory lock, as the
 // reservation row may not exist yet), then its reservation and products in
 // SKU order, applies fn and stores its result and events. The locks and
 // reads travel as one batch, and so do the writes: two round trips.
 func (r *Repository) UpdateOrder(ctx context.Context, orderID string, skus []string, fn command.OrderUpdate) error {
-	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
-		batch := cached(ctx, tx, orderID, skus)
+	return r.inTx(ctx, func(tx pgx.Tx) error {
+		batch := r.batch.serving(tx, orderID, skus)
 		res, products, err := r.read(ctx, tx, batch, orderID, skus)
 		if err != nil {
 			return err
@@ -124,7 +135,7 @@ func lockOrder(ctx context.Context, tx pgx.Tx, orderID string, skus []string) (*
 
 // UpdateProduct locks one product, applies fn and stores its result and events.
 func (r *Repository) UpdateProduct(ctx context.Context, sku string, fn func(*domain.Product) ([]event.Event, error)) error {
-	return inTx(ctx, r.pool, func(tx pgx.Tx) error {
+	return r.inTx(ctx, func(tx pgx.Tx) error {
 		products, err := lockProducts(ctx, tx, []string{sku})
 		if err != nil {
 			return err

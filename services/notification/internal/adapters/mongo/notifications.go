@@ -25,7 +25,7 @@ const Collection = "notifications"
 type Notifications struct {
 	coll       *mongo.Collection
 	unfinished *mongo.Collection // the Unfinished list, in coll's database
-	relay      *outbox.MongoRelay
+	handoff    *outbox.MongoHandoff
 }
 
 var (
@@ -34,11 +34,12 @@ var (
 )
 
 // NewNotifications returns the repository over coll and the Unfinished
-// list beside it. MarkSent hands the events it stores to relay, and Due
-// tells it of sent events a stopped process left (nil for none: they wait
-// for its pass at start); the relay must report to Relayed.
-func NewNotifications(coll *mongo.Collection, relay *outbox.MongoRelay) *Notifications {
-	return &Notifications{coll: coll, unfinished: coll.Database().Collection(Unfinished), relay: relay}
+// list beside it. MarkSent hands the events it stores to the relay through
+// handoff, and Due tells it of sent events a stopped process left (nil for
+// none: they wait for the relay's pass at start); the relay must report to
+// Relayed.
+func NewNotifications(coll *mongo.Collection, handoff *outbox.MongoHandoff) *Notifications {
+	return &Notifications{coll: coll, unfinished: coll.Database().Collection(Unfinished), handoff: handoff}
 }
 
 // Add inserts n unless a document with its _id exists. A duplicate key means
@@ -141,9 +142,7 @@ func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev 
 	if _, err := r.coll.UpdateOne(ctx, bson.M{"_id": s.ID}, update); err != nil {
 		return fmt.Errorf("mark %s sent: %w", s.ID, err)
 	}
-	if r.relay != nil {
-		r.relay.Handed(s.ID, ev)
-	}
+	r.handoff.Handed(s.ID, ev)
 	return nil
 }
 

@@ -132,9 +132,7 @@ func (r *Notifications) resolve(ctx context.Context, e entry, now time.Time) (do
 	case n.Status() == domain.StatusSent && !pending:
 		return n, false, r.forget(ctx, e)
 	case n.Status() == domain.StatusSent:
-		if r.relay != nil {
-			r.relay.NotifyIDs(e.ID)
-		}
+		r.handoff.NotifyIDs(e.ID)
 		return n, false, r.reset(ctx, e, now.Add(recheck), e.Attempts)
 	case n.Attempts() != e.Attempts:
 		return n, false, r.reset(ctx, e, n.NextAttemptAt(), n.Attempts())

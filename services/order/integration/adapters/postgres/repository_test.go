@@ -28,7 +28,7 @@ func open(t *testing.T) (*pgxpool.Pool, *postgres.Repository) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	return pool, postgres.NewRepository(pool)
+	return pool, postgres.NewRepository(pool, nil)
 }
 
 func newOrder(t *testing.T, customer string) *domain.Order {

@@ -8,38 +8,49 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/services/order/internal/app/command"
 	"github.com/eventshop/eventshop/services/order/internal/domain"
 )
 
-// SagaBatch names the orders of a batch of saga events handled in one
-// inbox transaction: their locks and reads travel with its BEGIN and their
-// writes with its COMMIT (inbox.WithBatch), instead of two round trips per
-// event.
+// SagaBatch is the state of a batch of saga events handled in one inbox
+// transaction (inbox.PrefetchHandler): the orders it names are locked and
+// read with the transaction's BEGIN, and their writes and outbox rows sent
+// with its COMMIT, instead of two round trips per event.
 type SagaBatch struct {
-	OrderIDs []uuid.UUID
 	inbox.Batch
+	ids     []uuid.UUID
+	handoff *outbox.Handoff
 
 	orders map[uuid.UUID]*domain.Order // the prefetched orders, as updated so far
 	known  map[uuid.UUID]bool          // the ids prefetched, found or not
+	events []event.Event               // the events of the batch's updates, in order
 }
 
-// sagaBatch returns the batch ctx carries if it is usable in tx for id;
-// nil means lock, read and write on its own. Only calls in the transaction
-// the batch was read in use it; others (the inbox's retry with a savepoint
-// per event) lock, read and write event by event.
-func sagaBatch(ctx context.Context, tx pgx.Tx, id uuid.UUID) *SagaBatch {
-	b, ok := inbox.BatchOf[*SagaBatch](ctx)
-	if !ok || !b.Serves(tx) || !b.known[id] {
-		return nil
-	}
-	return b
+// NewSagaBatch returns the state of a batch about orderIDs, whose events
+// go to the relay through handoff (nil for the plain outbox).
+func NewSagaBatch(orderIDs []uuid.UUID, handoff *outbox.Handoff) *SagaBatch {
+	return &SagaBatch{ids: orderIDs, handoff: handoff}
+}
+
+// Repository returns the repository of one event of the batch inside tx.
+func (b *SagaBatch) Repository(tx pgx.Tx) command.OrderRepository {
+	return &Repository{db: tx, tx: tx, batch: b}
+}
+
+// serves reports whether b, which may be nil, holds order id for tx; else
+// the repository locks, reads and writes on its own (the inbox's retry with
+// a savepoint per event).
+func (b *SagaBatch) serves(tx pgx.Tx, id uuid.UUID) bool {
+	return b != nil && b.Serves(tx) && b.known[id]
 }
 
 // QueueReads queues the lock and read of the batch's orders, in id order so
 // that two batches wait for each other rather than deadlock.
 func (b *SagaBatch) QueueReads(q *pgx.Batch) {
-	ids := slices.Compact(slices.SortedFunc(slices.Values(b.OrderIDs), func(a, c uuid.UUID) int {
+	ids := slices.Compact(slices.SortedFunc(slices.Values(b.ids), func(a, c uuid.UUID) int {
 		return slices.Compare(a[:], c[:])
 	}))
 	b.known = make(map[uuid.UUID]bool, len(ids))
@@ -60,6 +71,12 @@ func (b *SagaBatch) QueueReads(q *pgx.Batch) {
 		})
 }
 
+// QueueWrites queues the outbox rows of the batch's events with the COMMIT,
+// handing them to the relay once it committed (inbox.Flusher).
+func (b *SagaBatch) QueueWrites(q *pgx.Batch) func(committed bool) {
+	return b.handoff.QueueCommit(q, b.events)
+}
+
 // update applies fn to a copy of the prefetched order id and queues its
 // writes; the copy replaces the order only when fn succeeds, so a
 // transition that is refused leaves the batch's view as it was.
@@ -73,7 +90,7 @@ func (b *SagaBatch) update(ctx context.Context, id uuid.UUID, fn func(*domain.Or
 	if err != nil {
 		return err
 	}
-	b.Emit(evs...)
+	b.events = append(b.events, evs...)
 	b.orders[id] = &next
 	return nil
 }

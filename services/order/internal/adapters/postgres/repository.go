@@ -11,13 +11,15 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventshop/eventshop/pkg/outbox"
 
 	"github.com/eventshop/eventshop/services/order/internal/app/query"
 	"github.com/eventshop/eventshop/services/order/internal/domain"
 )
 
-// db is what both a pool and a transaction offer. On a transaction the
-// repository writes inside it (an inbox transaction), without a savepoint.
+// db is what both a pool and a transaction offer.
 type db interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -26,20 +28,27 @@ type db interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// Repository is the PostgreSQL order repository.
+// Repository is the PostgreSQL order repository. One made by NewRepository
+// runs its own transactions on a pool; one made by InTx or by a SagaBatch
+// writes inside the caller's transaction (an inbox transaction), without a
+// savepoint, and leaves the commit to the caller.
 type Repository struct {
-	db db
+	db      db
+	tx      pgx.Tx          // the caller's transaction; nil on a pool
+	handoff *outbox.Handoff // hands the events of Add to the relay; nil for none
+	batch   *SagaBatch      // the batch state tx shares; nil for none
 }
 
-// NewRepository returns a repository on db, a *pgxpool.Pool or a pgx.Tx.
-func NewRepository(db db) *Repository {
-	return &Repository{db: db}
+// NewRepository returns a repository on pool. Handoff is the outbox
+// hand-off of this process's relay, or nil for the plain outbox.
+func NewRepository(pool *pgxpool.Pool, handoff *outbox.Handoff) *Repository {
+	return &Repository{db: pool, handoff: handoff}
 }
 
 // InTx returns a repository whose writes happen inside tx, so that an event
 // handler commits its effect with its inbox row.
 func (r *Repository) InTx(tx pgx.Tx) *Repository {
-	return &Repository{db: tx}
+	return &Repository{db: tx, tx: tx}
 }
 
 const orderColumns = `id, customer_id, lines, total_cents, payment_method, status, reason, created_at, updated_at`

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/outbox"
@@ -21,9 +20,12 @@ import (
 // the customer's idempotency key. The statements travel as one batch on one
 // connection, which PostgreSQL runs as one implicit transaction ended by the
 // batch's Sync: one round trip, where BEGIN, the writes and COMMIT took
-// three. A key the customer already used violates the primary key on
-// (customer_id, key), which rolls the whole batch back: that is
-// command.ErrIdempotencyKeyUsed, and it decides between concurrent requests.
+// three. Its event goes to the relay through the repository's hand-off; a
+// repository inside a caller's transaction (InTx) has none, and the event
+// goes out with the caller's commit. A key the customer already used
+// violates the primary key on (customer_id, key), which rolls the whole
+// batch back: that is command.ErrIdempotencyKeyUsed, and it decides between
+// concurrent requests.
 func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Idempotency) error {
 	ev, err := command.PlacedEvent(ctx, o)
 	if err != nil {
@@ -42,18 +44,9 @@ func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Ide
 		b.Queue(`INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id)
 			VALUES ($1, $2, $3, $4)`, o.CustomerID(), idem.Key, idem.RequestHash, o.ID())
 	}
-	outbox.Queue(b, ev)
-	_, inTx := r.db.(pgx.Tx)
-	var t *outbox.Ticket
-	if pool, ok := r.db.(*pgxpool.Pool); ok {
-		// The batch is its own transaction, about a new order: its event
-		// can go to the relay without a guard.
-		t = outbox.Reserve(pool)
-	}
+	done := r.handoff.QueueCommit(b, []event.Event{ev})
 	err = r.db.SendBatch(ctx, b).Close()
-	if !inTx {
-		t.Done(err == nil, nil, []event.Event{ev})
-	}
+	done(err == nil)
 	if err != nil {
 		if keyUsed(err) {
 			return command.ErrIdempotencyKeyUsed
@@ -72,17 +65,14 @@ func keyUsed(err error) bool {
 }
 
 // Update locks the order, applies fn and stores the result with the event
-// of its status change, if any, in one transaction. Inside an event
-// handler's transaction whose context carries a SagaBatch naming the order,
-// the lock and read come from the batch's prefetch and the writes wait for
-// the commit.
+// of its status change, if any, in one transaction. In a SagaBatch that
+// named the order and serves the transaction, the lock and read come from
+// the batch's prefetch and the writes wait for the commit.
 func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*domain.Order) error) error {
-	if tx, ok := r.db.(pgx.Tx); ok {
-		if b := sagaBatch(ctx, tx, id); b != nil {
-			return b.update(ctx, id, fn)
-		}
+	if r.batch.serves(r.tx, id) {
+		return r.batch.update(ctx, id, fn)
 	}
-	return inTx(ctx, r.db, func(tx pgx.Tx) error {
+	return r.inTx(ctx, func(tx pgx.Tx) error {
 		o, err := scanOrder(tx.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, id))
 		if err != nil {
 			return fmt.Errorf("load order %s: %w", id, err)
@@ -97,7 +87,7 @@ func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*domain.O
 // until the next sweep.
 func (r *Repository) UpdateExpired(ctx context.Context, before time.Time, limit int, fn func(*domain.Order) error) (int, error) {
 	var n int
-	err := inTx(ctx, r.db, func(tx pgx.Tx) error {
+	err := r.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+orderColumns+` FROM orders
 			WHERE status = 'PENDING' AND created_at < $1
 			ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit)

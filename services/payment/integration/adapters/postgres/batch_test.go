@@ -20,13 +20,17 @@ import (
 )
 
 // handleInBatch runs fn as the inbox handler of one event for orders, with
-// a postgres.Batch naming them prefetched through inbox.WithBatch, as the
-// payment consumers do. It returns the event's result.
-func handleInBatch(t *testing.T, pool *pgxpool.Pool, orders []string, fn inbox.Func) error {
+// a postgres.Batch naming them prefetched (inbox.PrefetchHandler) and the
+// event's command.Tx taken from it, as the payment consumers do. It
+// returns the event's result.
+func handleInBatch(t *testing.T, pool *pgxpool.Pool, orders []string, fn func(ctx context.Context, ptx pgx.Tx, tx command.Tx) error) error {
 	t.Helper()
-	ctx := inbox.WithBatch(t.Context(), &postgres.Batch{OrderIDs: orders})
 	msg := bus.Message{Event: event.Event{ID: uuid.NewString()}, Delivered: 1}
-	return inbox.Handler(pool, "batch-test", fn)(ctx, []bus.Message{msg})[0]
+	newBatch := func([]bus.Message) *postgres.Batch { return postgres.NewBatch(orders, nil) }
+	h := inbox.PrefetchHandler(pool, "batch-test", newBatch, func(ctx context.Context, ptx pgx.Tx, b *postgres.Batch, _ event.Event) error {
+		return fn(ctx, ptx, b.Tx(ptx))
+	})
+	return h(t.Context(), []bus.Message{msg})[0]
 }
 
 // TestBatchQueuesWritesUntilCommit checks that a batch's reads see its own
@@ -37,8 +41,7 @@ func TestBatchQueuesWritesUntilCommit(t *testing.T) {
 	pool := open(t)
 	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 	id := newID(t)
-	err := handleInBatch(t, pool, []string{id, "not-a-uuid"}, func(ctx context.Context, ptx pgx.Tx, _ event.Event) error {
-		tx := postgres.NewTx(ptx)
+	err := handleInBatch(t, pool, []string{id, "not-a-uuid"}, func(ctx context.Context, ptx pgx.Tx, tx command.Tx) error {
 		if _, err := tx.GetForUpdate(ctx, id); !errors.Is(err, command.ErrNotFound) {
 			t.Errorf("GetForUpdate before insert: err = %v, want ErrNotFound", err)
 		}
@@ -93,9 +96,8 @@ func TestBatchInsertConflictFailsCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := 0
-	err = handleInBatch(t, pool, []string{id}, func(ctx context.Context, ptx pgx.Tx, _ event.Event) error {
+	err = handleInBatch(t, pool, []string{id}, func(ctx context.Context, _ pgx.Tx, tx command.Tx) error {
 		runs++
-		tx := postgres.NewTx(ptx)
 		if runs == 1 {
 			if _, err := tx.GetForUpdate(ctx, id); !errors.Is(err, command.ErrNotFound) {
 				t.Errorf("GetForUpdate: err = %v, want ErrNotFound", err)

@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/services/payment/internal/adapters/postgres"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
@@ -68,12 +67,11 @@ func TestReadAheadAnswersGets(t *testing.T) {
 	t.Parallel()
 	f := newReadAheadFixture(t)
 	unknown := newID(t)
-	b := &postgres.Batch{OrderIDs: []string{f.authorised, f.tombstone, unknown, f.authorised, "not-a-uuid"}}
-	if err := b.ReadAhead(t.Context(), f.pool); err != nil {
+	ctx := t.Context()
+	payments, err := postgres.NewPayments(f.pool).ReadAhead(ctx, []string{f.authorised, f.tombstone, unknown, f.authorised, "not-a-uuid"})
+	if err != nil {
 		t.Fatalf("read ahead: %v", err)
 	}
-	ctx := inbox.WithBatch(t.Context(), b)
-	payments := postgres.NewPayments(f.pool)
 	for _, id := range []string{f.authorised, f.tombstone, unknown} {
 		got, err := payments.Get(ctx, id)
 		f.checkSameAsAlone(t, id, got, err)
@@ -95,12 +93,11 @@ func TestReadAheadLeavesOtherIDsToGet(t *testing.T) {
 	f := newReadAheadFixture(t)
 	upper := strings.ToUpper(f.authorised)
 	outside := f.tombstone
-	b := &postgres.Batch{OrderIDs: []string{f.authorised, "not-a-uuid", upper}}
-	if err := b.ReadAhead(t.Context(), f.pool); err != nil {
+	ctx := t.Context()
+	payments, err := postgres.NewPayments(f.pool).ReadAhead(ctx, []string{f.authorised, "not-a-uuid", upper})
+	if err != nil {
 		t.Fatalf("read ahead: %v", err)
 	}
-	ctx := inbox.WithBatch(t.Context(), b)
-	payments := postgres.NewPayments(f.pool)
 	for _, id := range []string{"not-a-uuid", upper, outside} {
 		t.Run(id, func(t *testing.T) {
 			before := f.queries.Count(single)
@@ -121,15 +118,14 @@ func TestReadAheadLeavesOtherIDsToGet(t *testing.T) {
 func TestReadAheadFailureLeavesGetsAlone(t *testing.T) {
 	t.Parallel()
 	f := newReadAheadFixture(t)
-	b := &postgres.Batch{OrderIDs: []string{f.authorised, f.tombstone}}
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := b.ReadAhead(cancelled, f.pool); err == nil {
+	payments, err := postgres.NewPayments(f.pool).ReadAhead(cancelled, []string{f.authorised, f.tombstone})
+	if err == nil {
 		t.Fatal("read ahead with a cancelled context: err = nil")
 	}
-	ctx := inbox.WithBatch(t.Context(), b)
 	before := f.queries.Count(single)
-	got, err := postgres.NewPayments(f.pool).Get(ctx, f.authorised)
+	got, err := payments.Get(t.Context(), f.authorised)
 	f.checkSameAsAlone(t, f.authorised, got, err)
 	if n := f.queries.Count(single) - before; n != 1 {
 		t.Errorf("queries = %d, want 1: Get asks on its own", n)

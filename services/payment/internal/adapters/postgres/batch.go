@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"fmt"
 	"slices"
 
@@ -10,34 +9,41 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
+	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
 
-// Batch names the orders of a batch of events handled in one inbox
-// transaction: their payments are locked and read with its BEGIN and its
-// writes and outbox rows sent with its COMMIT (inbox.WithBatch), instead of
-// several round trips per event.
-//
-// A Batch can instead serve the phase before that transaction, when each
-// event is decided on its own (ReadAhead). A Batch serves one phase only:
-// the read-ahead snapshot would be stale inside the transaction, and the
-// transaction's state is uncommitted outside it.
+// Batch is the state of a batch of events handled in one inbox
+// transaction (inbox.PrefetchHandler): the payments of the orders it names
+// are locked and read with the transaction's BEGIN, and its writes and
+// outbox rows sent with its COMMIT, instead of several round trips per
+// event.
 type Batch struct {
-	OrderIDs []string
 	inbox.Batch
+	orderIDs []string
+	handoff  *outbox.Handoff
 
 	known    map[string]bool
 	payments map[string]domain.Payment
-	ahead    map[string]*domain.Payment // ReadAhead's answers; nil for an order with no payment
+	events   []event.Event // the events of the batch's records, in order
 }
 
-// batchFor returns the batch ctx carries if it is usable in tx for
-// orderID; nil means work on its own. Only calls on the transaction the
-// batch was read in use it; others (the inbox's retry with a savepoint per
-// event) read and write at once, as without a batch.
-func batchFor(ctx context.Context, tx pgx.Tx, orderID string) *Batch {
-	b, ok := inbox.BatchOf[*Batch](ctx)
-	if !ok || !b.Serves(tx) || !b.known[orderID] {
+// NewBatch returns the state of a batch about orderIDs, whose events go to
+// the relay through handoff (nil for the plain outbox).
+func NewBatch(orderIDs []string, handoff *outbox.Handoff) *Batch {
+	return &Batch{orderIDs: orderIDs, handoff: handoff}
+}
+
+// Tx returns the command.Tx of one event of the batch inside tx.
+func (b *Batch) Tx(tx pgx.Tx) command.Tx { return &Tx{tx: tx, batch: b} }
+
+// serving returns b if it is usable in tx for orderID; nil means work on
+// its own. Only calls on the transaction the batch was read in use it;
+// others (the inbox's retry with a savepoint per event) read and write at
+// once, as without a batch. b may be nil.
+func (b *Batch) serving(tx pgx.Tx, orderID string) *Batch {
+	if b == nil || !b.Serves(tx) || !b.known[orderID] {
 		return nil
 	}
 	return b
@@ -50,11 +56,11 @@ func batchFor(ctx context.Context, tx pgx.Tx, orderID string) *Batch {
 // transaction).
 func (b *Batch) QueueReads(q *pgx.Batch) {
 	b.known, b.payments = map[string]bool{}, map[string]domain.Payment{}
-	for _, id := range b.OrderIDs {
+	for _, id := range b.orderIDs {
 		b.known[id] = true
 	}
 	q.Queue(`SELECT `+columns+` FROM payments WHERE order_id = ANY($1::uuid[])
-		ORDER BY order_id FOR UPDATE`, canonicalIDs(b.OrderIDs)).Query(func(rows pgx.Rows) error {
+		ORDER BY order_id FOR UPDATE`, canonicalIDs(b.orderIDs)).Query(func(rows pgx.Rows) error {
 		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 		if err != nil {
 			return fmt.Errorf("lock payments: %w", err)
@@ -91,6 +97,11 @@ func (b *Batch) get(orderID string) (domain.Payment, bool) {
 // event, which writes at once and sees the conflict as command.ErrChanged.
 func (b *Batch) queue(sql string, args ...any) { b.Deferred().Queue(sql, args...) }
 
-// queueEvents defers outbox rows to the commit, and hands the events to
-// the relay after it (inbox.Batch.Emit).
-func (b *Batch) queueEvents(evs []event.Event) { b.Emit(evs...) }
+// queueEvents defers outbox rows to the commit (QueueWrites).
+func (b *Batch) queueEvents(evs []event.Event) { b.events = append(b.events, evs...) }
+
+// QueueWrites queues the outbox rows of the batch's events with the COMMIT,
+// handing them to the relay once it committed (inbox.Flusher).
+func (b *Batch) QueueWrites(q *pgx.Batch) func(committed bool) {
+	return b.handoff.QueueCommit(q, b.events)
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/app/query"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
@@ -27,16 +26,8 @@ type Payments struct {
 // NewPayments returns the reader of pool's payments.
 func NewPayments(pool *pgxpool.Pool) *Payments { return &Payments{pool: pool} }
 
-// Get returns the order's payment, or command.ErrNotFound. When ctx
-// carries a Batch that read the order's payment ahead (Batch.ReadAhead),
-// Get answers from it instead of asking the database.
+// Get returns the order's payment, or command.ErrNotFound.
 func (r *Payments) Get(ctx context.Context, orderID string) (domain.Payment, error) {
-	if p, ok := readAhead(ctx, orderID); ok {
-		if p == nil {
-			return domain.Payment{}, command.ErrNotFound
-		}
-		return *p, nil
-	}
 	return get(ctx, r.pool, `SELECT `+columns+` FROM payments WHERE order_id = $1`, orderID)
 }
 
@@ -66,14 +57,9 @@ func (r *Payments) PendingVoids(ctx context.Context, limit int) ([]domain.Paymen
 	return r.query(ctx, `SELECT `+columns+` FROM payments WHERE void_pending ORDER BY updated_at LIMIT $1`, limit)
 }
 
-// InTx runs fn in one transaction, committed when fn returns nil, and then
-// wakes the outbox relay for the events fn emitted.
+// InTx runs fn in one transaction, committed when fn returns nil.
 func (r *Payments) InTx(ctx context.Context, fn func(ctx context.Context, tx command.Tx) error) error {
-	if err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error { return fn(ctx, NewTx(tx)) }); err != nil {
-		return err
-	}
-	outbox.Committed()
-	return nil
+	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error { return fn(ctx, NewTx(tx)) })
 }
 
 func (r *Payments) query(ctx context.Context, sql string, args ...any) ([]domain.Payment, error) {

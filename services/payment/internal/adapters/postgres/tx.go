@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eventshop/eventshop/pkg/event"
-	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/outbox"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
@@ -24,7 +23,8 @@ const updateSQL = `UPDATE payments SET status = $2, auth_id = $3, reason = $4, v
 // Tx is command.Tx on a PostgreSQL transaction that the caller owns (an inbox
 // handler's), so payments and their outbox rows commit together.
 type Tx struct {
-	tx pgx.Tx
+	tx    pgx.Tx
+	batch *Batch // the batch state tx shares; nil for none
 }
 
 // NewTx wraps tx.
@@ -33,7 +33,7 @@ func NewTx(tx pgx.Tx) *Tx { return &Tx{tx: tx} }
 // GetForUpdate returns the order's payment locked until the transaction
 // ends, or command.ErrNotFound.
 func (t *Tx) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, error) {
-	if b := batchFor(ctx, t.tx, orderID); b != nil {
+	if b := t.batch.serving(t.tx, orderID); b != nil {
 		if p, ok := b.get(orderID); ok {
 			return p, nil
 		}
@@ -46,7 +46,7 @@ func (t *Tx) GetForUpdate(ctx context.Context, orderID string) (domain.Payment, 
 // transaction stored the order's payment first.
 func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
 	s := p.Snapshot()
-	if b := batchFor(ctx, t.tx, s.OrderID); b != nil {
+	if b := t.batch.serving(t.tx, s.OrderID); b != nil {
 		b.queue(insertSQL, s.OrderID, string(s.Status), s.AuthID, s.AmountCents, s.Currency, s.Reason, s.CreatedAt, s.UpdatedAt)
 		b.payments[s.OrderID] = p
 		return nil
@@ -65,7 +65,7 @@ func (t *Tx) Insert(ctx context.Context, p domain.Payment) error {
 // Update stores a changed payment's state.
 func (t *Tx) Update(ctx context.Context, p domain.Payment) error {
 	s := p.Snapshot()
-	if b := batchFor(ctx, t.tx, s.OrderID); b != nil {
+	if b := t.batch.serving(t.tx, s.OrderID); b != nil {
 		b.queue(updateSQL, s.OrderID, string(s.Status), s.AuthID, s.Reason, s.VoidPending, s.UpdatedAt)
 		b.payments[s.OrderID] = p
 		return nil
@@ -79,8 +79,8 @@ func (t *Tx) Update(ctx context.Context, p domain.Payment) error {
 
 // Emit adds events to the outbox in the transaction.
 func (t *Tx) Emit(ctx context.Context, evs ...event.Event) error {
-	if b, ok := inbox.BatchOf[*Batch](ctx); ok && b.Serves(t.tx) {
-		b.queueEvents(evs)
+	if t.batch != nil && t.batch.Serves(t.tx) {
+		t.batch.queueEvents(evs)
 		return nil
 	}
 	return outbox.Add(ctx, t.tx, evs...)

@@ -1,0 +1,5 @@
+// Package outbox is a fixture.
+package outbox
+
+// Wake does nothing.
+func Wake() {}
