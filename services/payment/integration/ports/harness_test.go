@@ -56,6 +56,7 @@ type sagaHarness struct {
 	provider *provider
 	reads    *testkit.SQLLog
 	payments *postgres.Payments // reads without counting
+	sagaPool *pgxpool.Pool      // the pool saga uses, counting reads
 }
 
 func newSagaHarness(t *testing.T) *sagaHarness {
@@ -66,7 +67,8 @@ func newSagaHarness(t *testing.T) *sagaHarness {
 	}
 	t.Cleanup(base.Close)
 	h := &sagaHarness{t: t, provider: &provider{}, reads: &testkit.SQLLog{}, payments: postgres.NewPayments(base)}
-	h.saga = newSaga(testkit.Traced(t, base, h.reads), h.provider)
+	h.sagaPool = testkit.Traced(t, base, h.reads)
+	h.saga = newSaga(h.sagaPool, h.provider)
 	return h
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
@@ -53,8 +52,11 @@ type Batch interface {
 }
 
 // batchRunner runs a batch in two phases: every event's provider call,
-// concurrently and with no transaction open, then one short inbox
-// transaction that records all outcomes with their events.
+// concurrently and with no transaction open, then short inbox transactions
+// that record the outcomes with their events. Outcomes are recorded in
+// waves as they arrive, not once the whole batch is decided: a card the
+// provider is slow to answer (tok_timeout takes its three attempts) holds
+// up its own order, not the batch it was delivered with.
 type batchRunner struct {
 	pool     *pgxpool.Pool
 	storage  Storage
@@ -66,38 +68,88 @@ type batchRunner struct {
 	duplicates inbox.Option
 }
 
+// prepared is one message's decided outcome: its index in the batch and
+// how to record it.
+type prepared struct {
+	i int
+	r record
+}
+
 func (b batchRunner) run(ctx context.Context, msgs []bus.Message, prep prepare) []error {
-	orders := make([]string, len(msgs))
-	for i, m := range msgs {
-		orders[i] = m.Event.Subject
+	decided := b.prepareAll(ctx, b.readAhead(ctx, orderIDs(msgs)), msgs, prep)
+	errs := make([]error, len(msgs))
+	for left := len(msgs); left > 0; {
+		wave := nextWave(decided)
+		b.record(ctx, msgs, wave, errs)
+		left -= len(wave)
 	}
-	records := b.prepareAll(ctx, b.readAhead(ctx, orders), msgs, prep)
+	return errs
+}
+
+// nextWave waits for one decided outcome and takes every other one already
+// decided: while a wave commits, the next gathers, as commits group in a
+// database.
+func nextWave(decided <-chan prepared) []prepared {
+	wave := []prepared{<-decided}
+	for {
+		select {
+		case p := <-decided:
+			wave = append(wave, p)
+		default:
+			return wave
+		}
+	}
+}
+
+// record applies one wave's outcomes in one inbox transaction, runs their
+// after-commit work and sets their results in errs.
+func (b batchRunner) record(ctx context.Context, msgs []bus.Message, wave []prepared, errs []error) {
+	sub := make([]bus.Message, len(wave))
+	records := make(map[string]record, len(wave))
+	for k, p := range wave {
+		sub[k] = msgs[p.i]
+		records[msgs[p.i].Event.ID] = p.r
+	}
 	var mu sync.Mutex
-	after := make(map[string]func(context.Context), len(msgs))
+	after := make(map[string]func(context.Context), len(sub))
+	orders := orderIDs(sub)
 	newBatch := func([]bus.Message) Batch { return b.storage.NewBatch(orders) }
-	errs := inbox.PrefetchHandler(b.pool, b.consumer, newBatch, func(ctx context.Context, tx pgx.Tx, batch Batch, ev event.Event) error {
+	subErrs := inbox.PrefetchHandler(b.pool, b.consumer, newBatch, func(ctx context.Context, tx pgx.Tx, batch Batch, ev event.Event) error {
 		f, err := records[ev.ID](eventContext(ctx, ev), batch.Tx(tx))
 		mu.Lock()
 		after[ev.ID] = f // a repeated run of the same event replaces the earlier one
 		mu.Unlock()
 		return classify(err)
-	}, b.duplicates)(ctx, msgs)
-	for i, m := range msgs {
-		if f := after[m.Event.ID]; f != nil && (errs == nil || errs[i] == nil) {
+	}, b.duplicates)(ctx, sub)
+	for k, m := range sub {
+		var err error
+		if subErrs != nil {
+			err = subErrs[k]
+		}
+		errs[wave[k].i] = err
+		if f := after[m.Event.ID]; f != nil && err == nil {
 			f(eventContext(ctx, m.Event))
 		}
-		if errs != nil && errs[i] != nil {
-			b.log.Log(eventContext(ctx, m.Event), failureLevel(errs[i]), "event not applied",
-				slog.String("type", m.Event.Type), slog.Uint64("delivered", m.Delivered), slog.Any("error", errs[i]))
+		if err != nil {
+			b.log.Log(eventContext(ctx, m.Event), failureLevel(err), "event not applied",
+				slog.String("type", m.Event.Type), slog.Uint64("delivered", m.Delivered), slog.Any("error", err))
 		}
 	}
-	return errs
+}
+
+// orderIDs are the orders msgs are about: each event's subject.
+func orderIDs(msgs []bus.Message) []string {
+	orders := make([]string, len(msgs))
+	for i, m := range msgs {
+		orders[i] = m.Event.Subject
+	}
+	return orders
 }
 
 // readAhead returns the reader of the payments of orders for the Decide
 // calls of prepareAll, read in one query, which they would otherwise make
-// one by one. The transaction that follows gets a Batch of its own: this
-// snapshot is stale once it begins. A batch of one would gain nothing; if
+// one by one. The transactions that follow get a Batch of their own: this
+// snapshot is stale once they begin. A batch of one would gain nothing; if
 // the query fails, each Decide reads on its own.
 func (b batchRunner) readAhead(ctx context.Context, orders []string) command.Payments {
 	if len(orders) < 2 {
@@ -110,23 +162,22 @@ func (b batchRunner) readAhead(ctx context.Context, orders []string) command.Pay
 	return ahead
 }
 
-// prepareAll runs prep for every message, at most parallel at once.
-func (b batchRunner) prepareAll(ctx context.Context, payments command.Payments, msgs []bus.Message, prep prepare) map[string]record {
-	records := make(map[string]record, len(msgs))
-	var mu sync.Mutex
-	var g errgroup.Group
-	g.SetLimit(max(1, b.parallel))
-	for _, m := range msgs {
-		g.Go(func() error {
-			r := prep(eventContext(ctx, m.Event), payments, m.Event)
-			mu.Lock()
-			records[m.Event.ID] = r
-			mu.Unlock()
-			return nil
-		})
-	}
-	_ = g.Wait() // the goroutines report through records, never through errors
-	return records
+// prepareAll runs prep for every message, at most parallel at once, and
+// sends each outcome on the channel it returns as soon as it is decided.
+// The channel holds every outcome, so no sender waits for the reader.
+func (b batchRunner) prepareAll(ctx context.Context, payments command.Payments, msgs []bus.Message, prep prepare) <-chan prepared {
+	decided := make(chan prepared, len(msgs))
+	limit := make(chan struct{}, max(1, b.parallel))
+	go func() {
+		for i, m := range msgs {
+			limit <- struct{}{}
+			go func() {
+				defer func() { <-limit }()
+				decided <- prepared{i: i, r: prep(eventContext(ctx, m.Event), payments, m.Event)}
+			}()
+		}
+	}()
+	return decided
 }
 
 // failed is the record of an event that could not be prepared.
