@@ -111,14 +111,25 @@ var requestBodies = map[string]object{
 	},
 }
 
+// streamed are the routes that answer with Server-Sent Events.
+var streamed = map[string]bool{
+	"GET /api/v1/orders/:id/events": true,
+	"GET /api/v1/admin/events":      true,
+}
+
 func responses(r routes.Route) object {
 	problem := object{"content": object{"application/problem+json": object{"schema": object{"$ref": "#/components/schemas/Problem"}}}}
 	body := object{"type": "object"}
 	if paged[r.Method+" "+r.Path] {
 		body = pageSchema()
 	}
+	success := object{"description": "Success", "content": object{"application/json": object{"schema": body}}}
+	if streamed[r.Method+" "+r.Path] {
+		success = object{"description": "Server-Sent Events, one per status change or event, until the client leaves",
+			"content": object{"text/event-stream": object{"schema": object{"type": "string"}}}}
+	}
 	res := object{
-		"2XX": object{"description": "Success", "content": object{"application/json": object{"schema": body}}},
+		"2XX": success,
 		"400": withDesc(problem, "Bad request"),
 		"429": withDesc(problem, "Rate limited; see Retry-After and RateLimit-* headers"),
 	}
