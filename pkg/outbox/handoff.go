@@ -45,6 +45,17 @@ func NewHandoff() *Handoff { return &Handoff{} }
 // outcome with done, exactly once, also when the commit failed. Without a
 // relay in this process it queues a NOTIFY instead, as Queue does.
 func (h *Handoff) QueueCommit(b *pgx.Batch, evs []event.Event) (done func(committed bool)) {
+	return h.queueCommit(b, evs, true)
+}
+
+// QueueCommitNew is QueueCommit for a transaction that creates the
+// aggregates of evs (a new order): they can have no older unsent events,
+// so the commit carries no guard.
+func (h *Handoff) QueueCommitNew(b *pgx.Batch, evs []event.Event) (done func(committed bool)) {
+	return h.queueCommit(b, evs, false)
+}
+
+func (h *Handoff) queueCommit(b *pgx.Batch, evs []event.Event, guarded bool) (done func(committed bool)) {
 	if len(evs) == 0 {
 		return func(bool) {}
 	}
@@ -59,7 +70,7 @@ func (h *Handoff) QueueCommit(b *pgx.Batch, evs []event.Event) (done func(commit
 	queueInsert(b, evs)
 	if !r.leader.Load() {
 		// A standby: the leader runs elsewhere, and a NOTIFY after the
-		// commit wakes it without serialising the commits (see wake).
+		// commit wakes it without serialising the commits (see wakeLeader).
 		return func(committed bool) {
 			if committed {
 				r.wakeLeader()
@@ -67,7 +78,10 @@ func (h *Handoff) QueueCommit(b *pgx.Batch, evs []event.Event) (done func(commit
 		}
 	}
 	t := r.reserve()
-	g := t.queueGuard(b, evs)
+	g := &guard{clear: true}
+	if guarded {
+		g = t.queueGuard(b, evs)
+	}
 	return func(committed bool) { t.done(committed, g, evs) }
 }
 

@@ -44,7 +44,7 @@ func (r *Repository) Add(ctx context.Context, o *domain.Order, idem *command.Ide
 		b.Queue(`INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id)
 			VALUES ($1, $2, $3, $4)`, o.CustomerID(), idem.Key, idem.RequestHash, o.ID())
 	}
-	done := r.handoff.QueueCommit(b, []event.Event{ev})
+	done := r.handoff.QueueCommitNew(b, []event.Event{ev}) // a new order has no older events
 	err = r.db.SendBatch(ctx, b).Close()
 	done(err == nil)
 	if err != nil {
