@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"testing"
 	"time"
 
@@ -94,7 +92,7 @@ func checkInvariants(t *testing.T) {
 	t.Helper()
 	eventually(t, func() error {
 		ctx := testContext(t)
-		if err := quiet(ctx); err != nil {
+		if err := invariants.Quiet(ctx, shop.sources, shop.js); err != nil {
 			return err
 		}
 		r, err := invariants.Check(ctx, shop.sources, invariants.Options{Baseline: shop.baseline})
@@ -104,30 +102,8 @@ func checkInvariants(t *testing.T) {
 		if !r.OK() {
 			return errors.New(r.String())
 		}
-		return quiet(ctx) // nothing moved while the stores were read
+		return invariants.Quiet(ctx, shop.sources, shop.js) // nothing moved while the stores were read
 	})
-}
-
-// quiet reports an error while an event is waiting in an outbox or in a
-// consumer.
-func quiet(ctx context.Context) error {
-	for name, db := range map[string]*pgxpool.Pool{"order": shop.sources.Order, "inventory": shop.sources.Inventory, "payment": shop.sources.Payment} {
-		var n int
-		if err := db.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return fmt.Errorf("%s outbox holds %d unsent events", name, n)
-		}
-	}
-	n, err := shop.sources.Notifications.Collection("notifications").CountDocuments(ctx, bson.M{"outbox.0": bson.M{"$exists": true}})
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		return fmt.Errorf("%d notifications hold unsent events", n)
-	}
-	return consumersDone(ctx, shop.js)
 }
 
 // eventually is testkit.EventuallyErr with the suite's timeout.

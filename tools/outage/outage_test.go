@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -142,7 +141,7 @@ func outageRedeliveries(base string) (float64, error) {
 
 // balanced is nil once the platform is quiet and every invariant holds.
 func balanced(ctx context.Context, src invariants.Sources, js jetstream.JetStream, baseline map[string]int64) error {
-	if err := quiet(ctx, src, js); err != nil {
+	if err := invariants.Quiet(ctx, src, js); err != nil {
 		return err
 	}
 	r, err := invariants.Check(ctx, src, invariants.Options{Baseline: baseline})
@@ -152,48 +151,7 @@ func balanced(ctx context.Context, src invariants.Sources, js jetstream.JetStrea
 	if !r.OK() {
 		return fmt.Errorf("invariants: %s", r)
 	}
-	return quiet(ctx, src, js) // nothing moved while the stores were read
-}
-
-// quiet is nil when no event waits in an outbox or a consumer.
-func quiet(ctx context.Context, src invariants.Sources, js jetstream.JetStream) error {
-	for name, db := range map[string]*pgxpool.Pool{"order": src.Order, "inventory": src.Inventory, "payment": src.Payment} {
-		var n int
-		if err := db.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return fmt.Errorf("%s outbox holds %d unsent events", name, n)
-		}
-	}
-	n, err := src.Notifications.Collection("notifications").CountDocuments(ctx, bson.M{"outbox.0": bson.M{"$exists": true}})
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		return fmt.Errorf("%d notifications hold unsent events", n)
-	}
-	return consumersDone(ctx, js)
-}
-
-// consumersDone is nil when every durable consumer has acked all it was given.
-func consumersDone(ctx context.Context, js jetstream.JetStream) error {
-	for _, name := range []string{"ORDER", "INVENTORY", "PAYMENT", "NOTIFICATION"} {
-		stream, err := js.Stream(ctx, name)
-		if err != nil {
-			return err
-		}
-		lister := stream.ListConsumers(ctx)
-		for info := range lister.Info() {
-			if info.Config.Durable != "" && (info.NumPending > 0 || info.NumAckPending > 0) {
-				return fmt.Errorf("consumer %s/%s: %d pending, %d unacknowledged", name, info.Name, info.NumPending, info.NumAckPending)
-			}
-		}
-		if err := lister.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return invariants.Quiet(ctx, src, js) // nothing moved while the stores were read
 }
 
 func dlqDepth(ctx context.Context, t *testing.T, js jetstream.JetStream) uint64 {

@@ -12,8 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go/jetstream"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/eventshop/eventshop/tools/client"
 	"github.com/eventshop/eventshop/tools/invariants"
@@ -92,7 +90,7 @@ func AwaitFinal(ctx context.Context, c *client.Client, ids []string, timeout tim
 func (p *Platform) Settle(ctx context.Context, timeout time.Duration) (invariants.Report, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		err := quiet(ctx, p.Sources, p.JS)
+		err := invariants.Quiet(ctx, p.Sources, p.JS)
 		if err == nil {
 			break
 		}
@@ -106,40 +104,4 @@ func (p *Platform) Settle(ctx context.Context, timeout time.Duration) (invariant
 		}
 	}
 	return invariants.Check(ctx, p.Sources, invariants.Options{Baseline: p.Baseline})
-}
-
-// quiet is nil when no event waits in an outbox or a durable consumer.
-func quiet(ctx context.Context, src invariants.Sources, js jetstream.JetStream) error {
-	for name, db := range map[string]*pgxpool.Pool{"order": src.Order, "inventory": src.Inventory, "payment": src.Payment} {
-		var n int
-		if err := db.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return fmt.Errorf("%s outbox holds %d unsent events", name, n)
-		}
-	}
-	n, err := src.Notifications.Collection("notifications").CountDocuments(ctx, bson.M{"outbox.0": bson.M{"$exists": true}})
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		return fmt.Errorf("%d notifications hold unsent events", n)
-	}
-	for _, name := range []string{"ORDER", "INVENTORY", "PAYMENT", "NOTIFICATION"} {
-		stream, err := js.Stream(ctx, name)
-		if err != nil {
-			return err
-		}
-		lister := stream.ListConsumers(ctx)
-		for info := range lister.Info() {
-			if info.Config.Durable != "" && (info.NumPending > 0 || info.NumAckPending > 0) {
-				return fmt.Errorf("consumer %s/%s: %d pending, %d unacknowledged", name, info.Name, info.NumPending, info.NumAckPending)
-			}
-		}
-		if err := lister.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
