@@ -312,8 +312,8 @@ func TestBreakersArePerReplica(t *testing.T) {
 	}
 	_, metrics := h.do(t, "GET", "/metrics", "")
 	for _, line := range []string{
-		`eventshop_gateway_breaker_state{replica="` + badHost + `",upstream="order"} 2`,
-		`eventshop_gateway_breaker_state{replica="` + good.addr + `",upstream="order"} 0`,
+		`eventshop_breaker_state{breaker="order",replica="` + badHost + `",service="gateway"} 2`,
+		`eventshop_breaker_state{breaker="order",replica="` + good.addr + `",service="gateway"} 0`,
 		`eventshop_gateway_replica_ready{replica="` + good.addr + `",upstream="order"} 1`,
 	} {
 		if !strings.Contains(metrics, line) {
