@@ -120,9 +120,7 @@ func (r *Relay) markLoop(ctx context.Context, marks <-chan *claim) {
 			r.log.Warn("mark outbox batch sent", "rows", len(c.ids), "error", err)
 			continue
 		}
-		relayedTotal.Add(float64(len(c.ids)))
-		batchSize.Observe(float64(len(c.ids)))
-		lagSeconds.Set(time.Since(c.oldest).Seconds())
+		r.opts.Metrics.claimed(len(c.ids), time.Since(c.oldest).Seconds())
 	}
 }
 

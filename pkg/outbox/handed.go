@@ -114,8 +114,7 @@ func (r *Relay) markHandedLoop(ctx context.Context, marks <-chan []string) {
 			r.log.Warn("mark handed events sent", "events", len(ids), "error", err)
 			continue
 		}
-		relayedTotal.Add(float64(len(ids)))
-		handedTotal.Add(float64(len(ids)))
+		r.opts.Metrics.handedOver(len(ids))
 	}
 }
 

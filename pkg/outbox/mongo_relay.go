@@ -33,6 +33,8 @@ type MongoOptions struct {
 	// events are removed from the documents; an error leaves them in place,
 	// as a crash there would. For tests.
 	AfterPublish func() error
+	// Metrics, when set, counts what the relay publishes (NewMetrics).
+	Metrics *Metrics
 }
 
 // MongoRelay publishes the events pending in a collection's documents.
@@ -170,7 +172,7 @@ func (r *MongoRelay) relayHanded(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("remove relayed events: %w", err)
 		}
-		mongoRelayedTotal.Add(float64(len(d.evs)))
+		r.opts.Metrics.relayedDoc(len(d.evs))
 	}
 	r.relayed(ctx, len(docs), func(i int) any { return docs[i].id })
 	return nil
@@ -361,7 +363,7 @@ func (r *MongoRelay) relay(ctx context.Context, docs []pendingDoc) error {
 		if err != nil {
 			return fmt.Errorf("remove relayed events: %w", err)
 		}
-		mongoRelayedTotal.Add(float64(len(d.Outbox)))
+		r.opts.Metrics.relayedDoc(len(d.Outbox))
 	}
 	r.relayed(ctx, len(docs), func(i int) any { return docs[i].ID })
 	return nil

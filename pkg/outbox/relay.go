@@ -50,6 +50,8 @@ type Options struct {
 	// marked sent. An error makes the relay act as if it crashed there: it
 	// rolls the batch back, so the rows are published again. For tests.
 	AfterPublish func() error
+	// Metrics, when set, counts what the relay publishes (NewMetrics).
+	Metrics *Metrics
 }
 
 func (o Options) withDefaults() Options {

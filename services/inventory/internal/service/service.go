@@ -133,7 +133,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopRelay()
 	relayDone := make(chan error, 1)
 	go func() {
-		relayDone <- outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff}).Run(relayCtx)
+		relayDone <- outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff, Metrics: outbox.NewMetrics(s.metrics.Registerer())}).Run(relayCtx)
 	}()
 
 	consumer, err := s.events.Consume(context.WithoutCancel(ctx), s.bus, s.pool)

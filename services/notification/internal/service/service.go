@@ -94,6 +94,7 @@ func (s *Service) build(ctx context.Context) error {
 	repo := mongorepo.NewNotifications(coll, handoff)
 	s.relay = outbox.NewMongoRelay(coll, s.bus, s.log, outbox.MongoOptions{
 		Handoff: handoff,
+		Metrics: outbox.NewMetrics(s.metrics.Registerer()),
 		Relayed: func(ctx context.Context, ids []any) {
 			if err := repo.Relayed(ctx, ids); err != nil && ctx.Err() == nil {
 				s.log.Warn("unlist relayed notifications", slog.Any("error", err))

@@ -121,7 +121,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.prepare(ctx); err != nil {
 		return errors.Join(startError(err), web.Stop())
 	}
-	relay := startRelay(ctx, outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff}))
+	relay := startRelay(ctx, outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff, Metrics: outbox.NewMetrics(s.metrics.Registerer())}))
 	err := s.serve(ctx, web, relay.failed, started)
 	return errors.Join(err, relay.stop())
 }

@@ -131,7 +131,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	started()
 	g, gctx := errgroup.WithContext(ctx)
-	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff})
+	relay := outbox.NewRelay(s.pool, s.bus, s.log, outbox.Options{Handoff: s.handoff, Metrics: outbox.NewMetrics(s.metrics.Registerer())})
 	g.Go(func() error { return relay.Run(gctx) })
 	g.Go(func() error { return web.Wait(gctx) })
 	// One replica, elected, voids orphans and prunes the inbox for all.
