@@ -14,7 +14,7 @@ import (
 // test's environment.
 type Process struct {
 	cmd    *exec.Cmd
-	logs   *lockedBuffer
+	logs   *LockedBuffer
 	exited chan struct{}
 	err    error
 }
@@ -49,7 +49,7 @@ func BuildBinary(t testing.TB, moduleDir, mainPackage string) string {
 // unless the test set EVENTSHOP_ENV itself.
 func StartBuilt(t testing.TB, bin string) *Process {
 	t.Helper()
-	p := &Process{cmd: exec.Command(bin), logs: &lockedBuffer{}, exited: make(chan struct{})}
+	p := &Process{cmd: exec.Command(bin), logs: &LockedBuffer{}, exited: make(chan struct{})}
 	p.cmd.Env = localEnv()
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -90,19 +90,20 @@ func (p *Process) Kill() {
 // Logs returns everything the process wrote to stdout and stderr so far.
 func (p *Process) Logs() string { return p.logs.String() }
 
-// lockedBuffer collects output written from several goroutines.
-type lockedBuffer struct {
+// LockedBuffer collects output written from several goroutines: a child
+// process's stdout and stderr, or a logger used by concurrent code.
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

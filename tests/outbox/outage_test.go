@@ -1,10 +1,8 @@
 package outbox_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +25,7 @@ func TestRelayWaitsOutDatabaseOutageLoggingItOnce(t *testing.T) {
 	t.Parallel()
 	pg, pool := stoppableDB(t)
 	b := connect(t, testkit.NATS(t))
-	var logs syncBuffer
+	var logs testkit.LockedBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	runRelay(t, outbox.NewRelay(pool, b, log, outbox.Options{PollInterval: 50 * time.Millisecond}))
 	add(t, pool, rejected(t, 5)...)
@@ -74,22 +72,4 @@ func stoppableDB(t *testing.T) (*testkit.PGCluster, *pgxpool.Pool) {
 	}
 	t.Cleanup(pool.Close)
 	return pg, pool
-}
-
-// syncBuffer collects a logger's output from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
