@@ -1,12 +1,11 @@
 package service_test
 
 import (
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/eventshop/eventshop/pkg/auth"
-	"github.com/eventshop/eventshop/pkg/problem"
+	"github.com/eventshop/eventshop/testkit/pagetest"
 )
 
 func TestAdminPaymentsRejectsBadPageRequests(t *testing.T) {
@@ -16,19 +15,5 @@ func TestAdminPaymentsRejectsBadPageRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, query := range []string{"limit=0", "limit=1000", "limit=x", "cursor=%21%21", "cursor=WyJ4Il0"} {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, h.base+"/api/v1/admin/payments?"+query, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusBadRequest || res.Header.Get("Content-Type") != problem.ContentType {
-			t.Errorf("?%s: status %d, content type %q; want a 400 problem", query, res.StatusCode, res.Header.Get("Content-Type"))
-		}
-	}
+	pagetest.RejectsBadRequests(t, h.base+"/api/v1/admin/payments", tok, "limit=0", "limit=1000", "limit=x", "cursor=%21%21", "cursor=WyJ4Il0")
 }
