@@ -21,21 +21,29 @@ import (
 // their leader with (outbox.Options.LockID's default).
 const RelayLockID int64 = 0x6f7574626f787265
 
-// LockHolder returns the application name of the session holding advisory
-// lock id on pool's database (the stack names each replica's connections
-// after it), or "" when no session holds it.
-func LockHolder(ctx context.Context, pool *pgxpool.Pool, id int64) (string, error) {
-	var name string
-	err := pool.QueryRow(ctx, `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+// Holder is the session holding an advisory lock: the application name
+// the stack gives each replica's connections, and the server process of
+// the session. A replica killed and restarted keeps its name but not its
+// session, so "another leader" means another PID, not another name.
+type Holder struct {
+	Name string
+	PID  uint32
+}
+
+// LockHolder returns the session holding advisory lock id on pool's
+// database, or the zero Holder when no session holds it.
+func LockHolder(ctx context.Context, pool *pgxpool.Pool, id int64) (Holder, error) {
+	var h Holder
+	err := pool.QueryRow(ctx, `SELECT a.application_name, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-		AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`, id).Scan(&name)
+		AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`, id).Scan(&h.Name, &h.PID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
+		return Holder{}, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("lock holder: %w", err)
+		return Holder{}, fmt.Errorf("lock holder: %w", err)
 	}
-	return name, nil
+	return h, nil
 }
 
 // Acked returns the messages each consumer of the service at base acked,

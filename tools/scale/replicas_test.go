@@ -81,16 +81,16 @@ func TestRelayLeaderKilledUnderLoad(t *testing.T) {
 	testkit.Eventually(t, 3*time.Minute, func() bool { return load.Accepted() >= 100 }, "100 orders accepted")
 	for _, svc := range stack.DatabaseServices {
 		pool := map[string]*pgxpool.Pool{"order": p.Sources.Order, "inventory": p.Sources.Inventory, "payment": p.Sources.Payment}[svc]
-		var was string
+		var was scale.Holder
 		testkit.EventuallyErr(t, time.Minute, func() error {
 			var err error
-			if was, err = scale.LockHolder(ctx, pool, scale.RelayLockID); err == nil && was == "" {
+			if was, err = scale.LockHolder(ctx, pool, scale.RelayLockID); err == nil && was.PID == 0 {
 				err = fmt.Errorf("no %s relay leads", svc)
 			}
 			return err
 		})
 		killed := time.Now()
-		if err := p.Stack.Procs[was].Kill(); err != nil {
+		if err := p.Stack.Procs[was.Name].Kill(); err != nil {
 			t.Fatal(err)
 		}
 		// A bound for correctness, not a measure: the takeover figure is
@@ -98,8 +98,8 @@ func TestRelayLeaderKilledUnderLoad(t *testing.T) {
 		testkit.EventuallyErr(t, 30*time.Second+time.Minute, func() error {
 			return relayedSince(ctx, pool, was, killed)
 		})
-		t.Logf("%s: relay leader %s killed; another relays after %s", svc, was, time.Since(killed).Round(time.Millisecond))
-		if err := p.Stack.WaitReady(ctx, was); err != nil {
+		t.Logf("%s: relay leader %s killed; another relays after %s", svc, was.Name, time.Since(killed).Round(time.Millisecond))
+		if err := p.Stack.WaitReady(ctx, was.Name); err != nil {
 			t.Fatal(err)
 		}
 		before := load.Accepted()
@@ -110,15 +110,17 @@ func TestRelayLeaderKilledUnderLoad(t *testing.T) {
 	settle(ctx, t, p, ids)
 }
 
-// relayedSince is nil once a replica other than was leads the relay of
-// pool's database and a row committed after killed was relayed.
-func relayedSince(ctx context.Context, pool *pgxpool.Pool, was string, killed time.Time) error {
+// relayedSince is nil once a session other than the killed leader's (the
+// other replica, or the killed one restarted, whichever wins the lock)
+// leads the relay of pool's database and a row committed after killed was
+// relayed.
+func relayedSince(ctx context.Context, pool *pgxpool.Pool, was scale.Holder, killed time.Time) error {
 	now, err := scale.LockHolder(ctx, pool, scale.RelayLockID)
 	if err != nil {
 		return err
 	}
-	if now == "" || now == was {
-		return fmt.Errorf("relay led by %q, want another replica than %s", now, was)
+	if now.PID == 0 || now.PID == was.PID {
+		return fmt.Errorf("relay led by %q (pid %d), want another session than the killed %s's (pid %d)", now.Name, now.PID, was.Name, was.PID)
 	}
 	var sent bool
 	err = pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE created_at > $1 AND sent_at IS NOT NULL)`, killed).Scan(&sent)

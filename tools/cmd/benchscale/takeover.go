@@ -51,38 +51,38 @@ func (b bench) takeover(ctx context.Context, kills int, rate float64) error {
 // long another one took to hold the lock and to relay a row committed
 // after the kill; it waits until the killed replica is back.
 func killRelayLeader(ctx context.Context, p *scale.Platform, pool *pgxpool.Pool) (locked, relayed time.Duration, err error) {
-	was, err := poll(ctx, func() (string, bool, error) {
+	was, err := poll(ctx, func() (scale.Holder, bool, error) {
 		h, err := scale.LockHolder(ctx, pool, scale.RelayLockID)
-		return h, h != "", err
+		return h, h.PID != 0, err
 	})
 	if err != nil {
 		return 0, 0, err
 	}
 	killed := time.Now()
-	if err := p.Stack.Procs[was].Kill(); err != nil {
+	if err := p.Stack.Procs[was.Name].Kill(); err != nil {
 		return 0, 0, err
 	}
-	if _, err := poll(ctx, func() (string, bool, error) {
+	if _, err := poll(ctx, func() (scale.Holder, bool, error) {
 		h, err := scale.LockHolder(ctx, pool, scale.RelayLockID)
-		return h, h != "" && h != was, err
+		return h, h.PID != 0 && h.PID != was.PID, err
 	}); err != nil {
 		return 0, 0, err
 	}
 	locked = time.Since(killed)
-	if _, err := poll(ctx, func() (string, bool, error) {
+	if _, err := poll(ctx, func() (bool, bool, error) {
 		var sent bool
 		err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE created_at > $1 AND sent_at IS NOT NULL)`, killed).Scan(&sent)
-		return "", sent, err
+		return sent, sent, err
 	}); err != nil {
 		return 0, 0, err
 	}
 	relayed = time.Since(killed)
-	return locked, relayed, p.Stack.WaitReady(ctx, was)
+	return locked, relayed, p.Stack.WaitReady(ctx, was.Name)
 }
 
 // poll calls try every pollEvery until it reports done, for at most two
 // minutes.
-func poll(ctx context.Context, try func() (string, bool, error)) (string, error) {
+func poll[T any](ctx context.Context, try func() (T, bool, error)) (T, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for {
@@ -92,7 +92,8 @@ func poll(ctx context.Context, try func() (string, bool, error)) (string, error)
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("gave up waiting (last error %v): %w", err, ctx.Err())
+			var zero T
+			return zero, fmt.Errorf("gave up waiting (last error %v): %w", err, ctx.Err())
 		case <-time.After(pollEvery):
 		}
 	}
