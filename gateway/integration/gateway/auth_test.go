@@ -65,9 +65,19 @@ func signed(t *testing.T, m jwt.SigningMethod, kid string, c jwt.MapClaims, key 
 
 func TestJWTAttacksNeverReachTheUpstream(t *testing.T) {
 	t.Parallel()
+	for _, off := range []bool{false, true} {
+		t.Run(map[bool]string{false: "token cache", true: "every token verified"}[off], func(t *testing.T) {
+			t.Parallel()
+			testJWTAttacks(t, off)
+		})
+	}
+}
+
+func testJWTAttacks(t *testing.T, tokenCacheOff bool) {
 	key, jwksURL := jwks(t)
 	cfg := testConfig()
 	cfg.Auth.JWKSURL = jwksURL
+	cfg.TokenCacheOff = tokenCacheOff
 	h := newHarness(t, cfg, nil)
 	hs := []byte(secret)
 	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)

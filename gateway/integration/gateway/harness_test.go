@@ -134,6 +134,21 @@ func testConfig() config.Config {
 	}
 }
 
+// eachTransport runs test on the gateway's own upstream pool and on the
+// plain http.Transport it is measured against (config.UpstreamPoolOff):
+// both must behave alike.
+func eachTransport(t *testing.T, test func(t *testing.T, cfg config.Config)) {
+	t.Helper()
+	for _, off := range []bool{false, true} {
+		t.Run(map[bool]string{false: "pool", true: "transport"}[off], func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig()
+			cfg.UpstreamPoolOff = off
+			test(t, cfg)
+		})
+	}
+}
+
 func newHarness(t *testing.T, cfg config.Config, b *bus.Bus) *harness {
 	t.Helper()
 	h := &harness{up: map[string]*upstream{}, clock: &clock{now: time.Unix(1_800_000_000, 0)}}

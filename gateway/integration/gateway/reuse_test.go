@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+
+	"github.com/eventshop/eventshop/gateway/internal/config"
 )
 
 // TestUpstreamConnectionsAreKeptAlive checks that requests one after the
@@ -15,6 +17,10 @@ import (
 // the gateway's per-request timeout and cancellation must not close.
 func TestUpstreamConnectionsAreKeptAlive(t *testing.T) {
 	t.Parallel()
+	eachTransport(t, testKeptAlive)
+}
+
+func testKeptAlive(t *testing.T, cfg config.Config) {
 	var conns atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`{"items":[]}`))
@@ -26,7 +32,6 @@ func TestUpstreamConnectionsAreKeptAlive(t *testing.T) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	cfg := testConfig()
 	cfg.OrderURL = srv.URL
 	h := newHarness(t, cfg, nil)
 	alice := bearer(h.token(t, "alice"))
@@ -47,6 +52,10 @@ func TestUpstreamConnectionsAreKeptAlive(t *testing.T) {
 // the upstream reads every GET once.
 func TestGetIsSentAgainWhenItsReusedConnectionWasClosed(t *testing.T) {
 	t.Parallel()
+	eachTransport(t, testGetSentAgain)
+}
+
+func testGetSentAgain(t *testing.T, cfg config.Config) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +75,6 @@ func TestGetIsSentAgainWhenItsReusedConnectionWasClosed(t *testing.T) {
 			conn.Close() // without saying so: the gateway pools the connection
 		}
 	}()
-	cfg := testConfig()
 	cfg.OrderURL = "http://" + ln.Addr().String()
 	h := newHarness(t, cfg, nil)
 	alice := bearer(h.token(t, "alice"))

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+
+	"github.com/eventshop/eventshop/gateway/internal/config"
 )
 
 // rawUpstream is an upstream that writes whatever answer(n) returns, byte
@@ -56,6 +58,10 @@ func serveRaw(conn net.Conn, seen *atomic.Int64, answer func(int64, *http.Reques
 // for, bad framing, and the headers its Connection header names.
 func TestMisbehavingUpstreamsGetACleanBadGateway(t *testing.T) {
 	t.Parallel()
+	eachTransport(t, testMisbehavingUpstreams)
+}
+
+func testMisbehavingUpstreams(t *testing.T, cfg config.Config) {
 	answers := map[string]string{
 		"/api/v1/orders/switch":   "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: evil\r\n\r\n",
 		"/api/v1/orders/switch2":  "HTTP/1.1 101 Switching Protocols\r\n\r\n",
@@ -66,7 +72,6 @@ func TestMisbehavingUpstreamsGetACleanBadGateway(t *testing.T) {
 		"/api/v1/orders/conn-hdr": "HTTP/1.1 200 OK\r\nConnection: X-Secret, close\r\nX-Secret: hunter2\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok",
 	}
 	url, _ := rawUpstream(t, func(_ int64, r *http.Request) string { return answers[r.URL.Path] })
-	cfg := testConfig()
 	cfg.OrderURL = url
 	cfg.BreakerFailures = 1000
 	h := newHarness(t, cfg, nil)
@@ -115,13 +120,16 @@ func TestClientConnectionHeadersStayHere(t *testing.T) {
 // would take as leave to replay a bodiless request).
 func TestNonIdempotentRequestsAreNeverReplayed(t *testing.T) {
 	t.Parallel()
+	eachTransport(t, testNeverReplayed)
+}
+
+func testNeverReplayed(t *testing.T, cfg config.Config) {
 	url, seen := rawUpstream(t, func(n int64, r *http.Request) string {
 		if r.Method == http.MethodPost {
 			return "" // read, then closed unanswered
 		}
 		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 	})
-	cfg := testConfig()
 	cfg.OrderURL = url
 	h := newHarness(t, cfg, nil)
 	alice := bearer(h.token(t, "alice"))

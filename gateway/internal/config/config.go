@@ -61,6 +61,16 @@ type Config struct {
 	// UpstreamTimeout, when positive, replaces every route's own timeout.
 	UpstreamTimeout time.Duration `env:"UPSTREAM_TIMEOUT" envDefault:"0s"`
 
+	// UpstreamPoolOff proxies on http.Transport alone instead of the
+	// gateway's own pool of upstream connections (proxy.Pool) on it: the
+	// plain version the pool is measured against by make bench-gateway,
+	// and a way back should the pool misbehave.
+	UpstreamPoolOff bool `env:"UPSTREAM_POOL_OFF" envDefault:"false"`
+	// TokenCacheOff verifies the signature of every request's token
+	// instead of remembering verified tokens for up to a minute: the plain
+	// version the cache is measured against.
+	TokenCacheOff bool `env:"TOKEN_CACHE_OFF" envDefault:"false"`
+
 	// BodyLimit is the largest request body forwarded upstream, in bytes.
 	BodyLimit int64 `env:"BODY_LIMIT" envDefault:"65536"`
 

@@ -41,6 +41,13 @@ const (
 	tokenCacheMaxAge  = time.Minute
 )
 
+// upstreamTransport carries every upstream request: a proxy.Pool, or the
+// plain http.Transport it is measured against (config.UpstreamPoolOff).
+type upstreamTransport interface {
+	http.RoundTripper
+	CloseIdleConnections()
+}
+
 // Options are the gateway's collaborators. Zero values: no NATS (no cache
 // invalidation, no DLQ routes) and the real clock.
 type Options struct {
@@ -60,7 +67,7 @@ type Gateway struct {
 	upstreams map[string]*balancer.Upstream
 	// upstreamList is every upstream, in the order of routes.Upstreams.
 	upstreamList []*balancer.Upstream
-	transport    *proxy.Pool
+	transport    upstreamTransport
 	buffers      *proxy.Buffers
 	stopProbe    chan struct{}
 	limiter      *ratelimit.Limiter
@@ -71,6 +78,9 @@ type Gateway struct {
 	started      chan struct{}
 	inFlight     atomic.Int64
 	sub          *nats.Subscription
+	// forget drops a host's idle upstream connections; nil on the plain
+	// http.Transport, whose connections notice a closed peer by themselves.
+	forget func(host string)
 }
 
 // New builds a gateway from cfg.
@@ -78,8 +88,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewPool(proxy.NewTransport()), buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{})}
-	g.tokens = tokencache.New(tokenCacheEntries, tokenCacheMaxAge)
+	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewTransport(), buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{})}
+	if !cfg.UpstreamPoolOff {
+		pool := proxy.NewPool(g.transport)
+		g.transport, g.forget = pool, pool.Forget
+	}
+	if !cfg.TokenCacheOff {
+		g.tokens = tokencache.New(tokenCacheEntries, tokenCacheMaxAge)
+	}
 	if err := g.initAuth(ctx); err != nil {
 		return nil, err
 	}
@@ -135,7 +151,7 @@ func (g *Gateway) initUpstreams() error {
 	opts := balancer.Options{
 		Log:     g.log,
 		Breaker: breaker.Settings{Failures: g.cfg.BreakerFailures, OpenTimeout: g.cfg.BreakerOpenTimeout},
-		Forget:  g.transport.Forget,
+		Forget:  g.forget,
 	}
 	g.upstreams = map[string]*balancer.Upstream{}
 	for _, name := range routes.Upstreams {

@@ -100,3 +100,12 @@ func TestEvictsVoidEntriesFirst(t *testing.T) {
 		t.Errorf("Len = %d, want 2 (live + new)", c.Len())
 	}
 }
+
+func TestNilCacheRemembersNothing(t *testing.T) {
+	var c *tokencache.Cache
+	tok := expAt(t0.Add(time.Hour))
+	c.Put(tok, alice, t0)
+	if id, ok := c.Get(tok, t0); ok {
+		t.Fatalf("a nil cache returned %+v for a token put in it", id)
+	}
+}
