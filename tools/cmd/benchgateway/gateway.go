@@ -29,15 +29,15 @@ type gatewayUpstreams struct {
 }
 
 // startGateway starts the gateway binary in bin with the rate limit on and a
-// budget the load cannot exhaust, the catalogue cache on and the access log
-// off.
-func startGateway(ctx context.Context, bin string, up gatewayUpstreams) (*gatewayProc, error) {
+// budget the load cannot exhaust, the catalogue cache on, the access log
+// off, and the settings in extra.
+func startGateway(ctx context.Context, bin string, up gatewayUpstreams, extra ...string) (*gatewayProc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "gateway"))
-	cmd.Env = append(os.Environ(), gatewayEnv(addr, up)...)
+	cmd.Env = append(append(os.Environ(), gatewayEnv(addr, up)...), extra...)
 	p, err := startProcess(cmd)
 	if err != nil {
 		return nil, err

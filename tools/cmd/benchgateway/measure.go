@@ -28,10 +28,9 @@ type target struct {
 	// pids are the proxy's processes, whose CPU time per request is
 	// measured; none for the upstream itself.
 	pids []int
-	// upstream are the trivial upstream's processes, for the targets that
-	// end at it: what a request costs the upstream depends on what is in
-	// front of it.
-	upstream []int
+	// upstream is the trivial upstream, for the targets that end at it:
+	// what a request costs the upstream depends on what is in front of it.
+	upstream *upstream
 }
 
 // targets are the trivial upstream direct, through the gateway, Caddy,
@@ -42,13 +41,12 @@ type target struct {
 // same bytes.
 func targets(up *upstream, gw *gatewayProc, ngx *nginxProc, cdy, hap *yardstick, inventoryURL string) []target {
 	bearer := "Authorization: Bearer " + gw.token
-	upPIDs := []int{up.cmd.Process.Pid}
 	return []target{
-		{name: "direct", url: up.URL + "/api/v1/orders", header: bearer, want: body, latency: true, upstream: upPIDs},
-		{name: "gateway", url: gw.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{gw.cmd.Process.Pid}, upstream: upPIDs},
-		{name: "caddy", url: cdy.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{cdy.cmd.Process.Pid}, upstream: upPIDs},
-		{name: "nginx", url: ngx.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: ngx.workers, upstream: upPIDs},
-		{name: "haproxy", url: hap.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{hap.cmd.Process.Pid}, upstream: upPIDs},
+		{name: "direct", url: up.URL + "/api/v1/orders", header: bearer, want: body, latency: true, upstream: up},
+		{name: "gateway", url: gw.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{gw.cmd.Process.Pid}, upstream: up},
+		{name: "caddy", url: cdy.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{cdy.cmd.Process.Pid}, upstream: up},
+		{name: "nginx", url: ngx.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: ngx.workers, upstream: up},
+		{name: "haproxy", url: hap.url + "/api/v1/orders", header: bearer, want: body, latency: true, pids: []int{hap.cmd.Process.Pid}, upstream: up},
 		{name: "direct_service", url: inventoryURL + "/api/v1/products"},
 		{name: "cache_hit", url: gw.url + "/api/v1/products", wantCache: "HIT", same: "direct_service"},
 	}
@@ -62,6 +60,9 @@ type results struct {
 	// the upstream's and wrk's. Their sum is what a request costs the
 	// machine, whose two vCPUs all three share.
 	cpuUS, upstreamUS, wrkUS map[string]float64
+	// upstreamConns are the connections the upstream accepted per 1,000
+	// requests at the throughput concurrency.
+	upstreamConns map[string]float64
 	// The goal figures compare two targets round by round, so each is the
 	// median of per-round comparisons, not a comparison of medians that
 	// may come from different moments of the machine's background load.
@@ -72,6 +73,8 @@ type results struct {
 	// the gateway's goal; nginx and HAProxy are the limit, with no goal.
 	gatewayVsNginx, gatewayVsHAProxy                    float64
 	caddyAddedP50ms, nginxAddedP50ms, haproxyAddedP50ms float64
+	// seams are the gateway's optimisations against their plain versions.
+	seams []seamFigure
 }
 
 // measure checks every target answers the expected body, then loads each
@@ -83,7 +86,7 @@ type results struct {
 // median of those comparisons.
 func measure(ctx context.Context, s settings, ts []target) (results, error) {
 	r := results{rps: map[string]float64{}, p50ms: map[string]float64{},
-		cpuUS: map[string]float64{}, upstreamUS: map[string]float64{}, wrkUS: map[string]float64{}}
+		cpuUS: map[string]float64{}, upstreamUS: map[string]float64{}, wrkUS: map[string]float64{}, upstreamConns: map[string]float64{}}
 	bodies := map[string][]byte{}
 	for _, t := range ts {
 		if t.want == nil {
@@ -108,8 +111,9 @@ func measure(ctx context.Context, s settings, ts []target) (results, error) {
 		if len(t.pids) > 0 {
 			r.cpuUS[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.cpuUS })
 		}
-		if len(t.upstream) > 0 {
+		if t.upstream != nil {
 			r.upstreamUS[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.upstreamUS })
+			r.upstreamConns[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.upstreamConns })
 		}
 		r.wrkUS[t.name] = median(high[t.name], func(w wrkResult) float64 { return w.wrkUS })
 		if t.latency {
@@ -133,6 +137,7 @@ func measure(ctx context.Context, s settings, ts []target) (results, error) {
 	r.caddyAddedP50ms = paired(one["caddy"], one["direct"], added)
 	r.nginxAddedP50ms = paired(one["nginx"], one["direct"], added)
 	r.haproxyAddedP50ms = paired(one["haproxy"], one["direct"], added)
+	r.seams = seamFigures(high)
 	return r, nil
 }
 
@@ -147,8 +152,8 @@ func rounds(ctx context.Context, s settings, ts []target, threads, conns int) (m
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", t.name, err)
 			}
-			fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f rps, p50 %.3f ms, CPU µs/request: proxy %.1f, upstream %.1f, wrk %.1f\n",
-				i+1, t.name, conns, res.rps, res.p50ms, res.cpuUS, res.upstreamUS, res.wrkUS)
+			fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f rps, p50 %.3f ms, CPU µs/request: proxy %.1f, upstream %.1f, wrk %.1f; upstream connections per 1k requests %.1f\n",
+				i+1, t.name, conns, res.rps, res.p50ms, res.cpuUS, res.upstreamUS, res.wrkUS, res.upstreamConns)
 			out[t.name] = append(out[t.name], res)
 		}
 	}
@@ -157,13 +162,32 @@ func rounds(ctx context.Context, s settings, ts []target, threads, conns int) (m
 
 // runMeasured runs wrk against t and works out the CPU time that the
 // proxy's and the upstream's processes, when t names them, spent per
-// request meanwhile.
+// request meanwhile, and the connections the upstream accepted.
 func runMeasured(ctx context.Context, t target, threads, conns int, d time.Duration) (wrkResult, error) {
+	if t.upstream == nil {
+		return runProxy(ctx, t, threads, conns, d, nil)
+	}
+	before, err := t.upstream.connections()
+	if err != nil {
+		return wrkResult{}, err
+	}
+	res, err := runProxy(ctx, t, threads, conns, d, []int{t.upstream.cmd.Process.Pid})
+	if err != nil {
+		return res, err
+	}
+	after, err := t.upstream.connections()
+	res.upstreamConns = (after - before) * 1000 / res.requests
+	return res, err
+}
+
+// runProxy runs wrk against t and works out the CPU time per request of
+// t's proxy processes and of upstream's.
+func runProxy(ctx context.Context, t target, threads, conns int, d time.Duration, upstream []int) (wrkResult, error) {
 	proxy, err := startCPU(t.pids)
 	if err != nil {
 		return wrkResult{}, err
 	}
-	up, err := startCPU(t.upstream)
+	up, err := startCPU(upstream)
 	if err != nil {
 		return wrkResult{}, err
 	}
@@ -267,6 +291,9 @@ func (r results) print(w io.Writer) {
 		fmt.Fprintf(w, "%s_upstream_cpu_us_per_request=%.1f\n", n, r.upstreamUS[n])
 	}
 	for _, n := range append([]string{"direct"}, proxies...) {
+		fmt.Fprintf(w, "%s_upstream_connections_per_1k_requests=%.1f\n", n, r.upstreamConns[n])
+	}
+	for _, n := range append([]string{"direct"}, proxies...) {
 		fmt.Fprintf(w, "%s_wrk_cpu_us_per_request=%.1f\n", n, r.wrkUS[n])
 	}
 	fmt.Fprintf(w, "nginx_added_p50_ms=%.3f\n", r.nginxAddedP50ms)
@@ -281,4 +308,5 @@ func (r results) print(w io.Writer) {
 	fmt.Fprintf(w, "gateway_added_p50_ms=%.3f\n", r.addedP50ms)
 	// The cache is compared with the service it spares, not the trivial upstream.
 	fmt.Fprintf(w, "cache_hit_vs_direct_ratio=%.2f\n", r.cacheVsDirect)
+	printSeams(w, r)
 }

@@ -46,3 +46,15 @@ func TestMedianOf(t *testing.T) {
 		}
 	}
 }
+
+func TestSeamFiguresCompareWithThePlainGateway(t *testing.T) {
+	high := map[string][]wrkResult{"gateway": {{rps: 150, cpuUS: 75}}}
+	for _, s := range seams {
+		high[s.plainTarget()] = []wrkResult{{rps: 100, cpuUS: 100}}
+	}
+	for _, f := range seamFigures(high) {
+		if f.cpuSaving != 25 || f.rpsGain != 50 {
+			t.Errorf("%s: CPU saving %v %%, requests/s gain %v %%; want 25 and 50", f.name, f.cpuSaving, f.rpsGain)
+		}
+	}
+}

@@ -2,9 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,13 +50,41 @@ func startUpstream(ctx context.Context) (*upstream, error) {
 	return u, nil
 }
 
+// connectionsPath answers the number of connections the upstream has
+// accepted so far: how well what is in front of it reuses them.
+const connectionsPath = "/connections"
+
 // serveUpstream answers every request on addr with body until the process
 // is stopped.
 func serveUpstream(addr string) error {
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	var accepted atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == connectionsPath {
+			_, _ = fmt.Fprint(w, accepted.Load())
+			return
+		}
 		w.Header()["Content-Type"] = []string{"application/json"}
 		_, _ = w.Write(body)
 	})
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second,
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				accepted.Add(1)
+			}
+		}}
 	return srv.ListenAndServe()
+}
+
+// connections is the number of connections the upstream has accepted.
+func (u *upstream) connections() (float64, error) {
+	resp, err := http.Get(u.URL + connectionsPath)
+	if err != nil {
+		return 0, fmt.Errorf("upstream connections: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("upstream connections: %w", err)
+	}
+	return strconv.ParseFloat(strings.TrimSpace(string(b)), 64)
 }

@@ -21,6 +21,10 @@ type wrkResult struct {
 	cpuUS      float64
 	upstreamUS float64
 	wrkUS      float64
+	// upstreamConns is how many connections the upstream accepted per
+	// 1,000 requests: a proxy that keeps its upstream connections alive
+	// opens none once warm.
+	upstreamConns float64
 }
 
 // runWrk loads url for d with threads and conns, sending header when set.
