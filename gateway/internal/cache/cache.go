@@ -159,10 +159,3 @@ func (c *Cache) Invalidate(match func(key string) bool) {
 		}
 	}
 }
-
-// Len is the number of stored entries.
-func (c *Cache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lru.Len()
-}

@@ -121,13 +121,6 @@ func (l *Limiter) makeRoom(now time.Time) {
 	}
 }
 
-// Len is the number of buckets held, for tests.
-func (l *Limiter) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.m)
-}
-
 func seconds(s float64) time.Duration {
 	if s <= 0 {
 		return 0

@@ -93,13 +93,6 @@ func (c *Cache) evict(now int64) {
 	}
 }
 
-// Len is the number of cached tokens, void ones included.
-func (c *Cache) Len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.entries)
-}
-
 // expiry reads the exp claim of a token whose signature was already checked.
 func expiry(token string) (time.Time, bool) {
 	parts := strings.Split(token, ".")
