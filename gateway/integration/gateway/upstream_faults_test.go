@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -55,7 +56,8 @@ func serveRaw(conn net.Conn, seen *atomic.Int64, answer func(int64, *http.Reques
 
 // TestMisbehavingUpstreamsGetACleanBadGateway checks that what an upstream
 // must not send never reaches the client: a protocol switch nobody asked
-// for, bad framing, and the headers its Connection header names.
+// for, bad framing, a head of a megabyte, and the headers its Connection
+// header names.
 func TestMisbehavingUpstreamsGetACleanBadGateway(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, testMisbehavingUpstreams)
@@ -68,6 +70,7 @@ func testMisbehavingUpstreams(t *testing.T, cfg config.Config) {
 		"/api/v1/orders/framing":  "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello!!",
 		"/api/v1/orders/garbage":  "HTTP/1.1 2OO OK\r\n\r\n",
 		"/api/v1/orders/te-cl":    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n",
+		"/api/v1/orders/huge":     "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("a", 1<<20) + "\r\nContent-Length: 2\r\n\r\nok",
 		"/api/v1/orders/conn-ka":  "HTTP/1.1 200 OK\r\nConnection: X-Secret\r\nX-Secret: hunter2\r\nContent-Length: 2\r\n\r\nok",
 		"/api/v1/orders/conn-hdr": "HTTP/1.1 200 OK\r\nConnection: X-Secret, close\r\nX-Secret: hunter2\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok",
 	}
@@ -76,7 +79,7 @@ func testMisbehavingUpstreams(t *testing.T, cfg config.Config) {
 	cfg.BreakerFailures = 1000
 	h := newHarness(t, cfg, nil)
 	alice := bearer(h.token(t, "alice"))
-	for _, path := range []string{"/api/v1/orders/switch", "/api/v1/orders/switch2", "/api/v1/orders/framing", "/api/v1/orders/garbage", "/api/v1/orders/te-cl"} {
+	for _, path := range []string{"/api/v1/orders/switch", "/api/v1/orders/switch2", "/api/v1/orders/framing", "/api/v1/orders/garbage", "/api/v1/orders/te-cl", "/api/v1/orders/huge"} {
 		resp, body := h.do(t, "GET", path, "", alice)
 		if resp.StatusCode != http.StatusBadGateway || resp.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("%s: %d %s %q, want a 502 problem", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)

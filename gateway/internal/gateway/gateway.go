@@ -88,9 +88,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewTransport(), buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{})}
+	t := proxy.NewTransport()
+	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: t, buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{})}
 	if !cfg.UpstreamPoolOff {
-		pool := proxy.NewPool(g.transport)
+		pool := proxy.NewPool(t)
 		g.transport, g.forget = pool, pool.Forget
 	}
 	if !cfg.TokenCacheOff {

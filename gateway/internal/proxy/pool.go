@@ -5,18 +5,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"sync"
 	"time"
-)
-
-// Pool limits: an idle connection is dropped after poolIdleTTL, well below
-// the services' own idle timeout (120 s), and at most poolMaxIdle wait per
-// upstream.
-const (
-	poolIdleTTL = 30 * time.Second
-	poolMaxIdle = 256
 )
 
 // longAgo is a deadline in the past: pending I/O on the connection fails at once.
@@ -29,25 +22,28 @@ var longAgo = time.Unix(1, 0)
 // exchange between a writing and a reading goroutine of the connection,
 // which was the largest cost of a proxied request. Its framing is the
 // standard library's. Requests to https upstreams and protocol upgrades go
-// to Fallback.
+// to the Transport it is built on, whose dialer and idle limits it shares.
 type Pool struct {
-	fallback http.RoundTripper
-	dialer   net.Dialer
+	fallback *http.Transport
 	mu       sync.Mutex
 	idle     map[string][]*poolConn // by host:port, most recently used last
 }
 
-// poolConn is one upstream connection with its buffers.
+// poolConn is one upstream connection with its buffers. The reader reads
+// through unread, which bounds an answer's head.
 type poolConn struct {
 	conn   net.Conn
+	unread *io.LimitedReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	idleAt time.Time
 }
 
-// NewPool returns an empty pool that sends what it does not handle to fallback.
-func NewPool(fallback http.RoundTripper) *Pool {
-	return &Pool{fallback: fallback, dialer: net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}, idle: map[string][]*poolConn{}}
+// NewPool returns an empty pool that dials with fallback's DialContext,
+// keeps at most its MaxIdleConnsPerHost idle connections per upstream for
+// at most its IdleConnTimeout, and sends what it does not handle to it.
+func NewPool(fallback *http.Transport) *Pool {
+	return &Pool{fallback: fallback, idle: map[string][]*poolConn{}}
 }
 
 // RoundTrip sends req on a pooled connection and returns the answer's
@@ -67,7 +63,7 @@ func (p *Pool) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		stop := context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(longAgo) })
-		res, err := exchange(pc, req)
+		res, err := exchange(pc, req, int64(p.fallback.MaxResponseHeaderBytes))
 		if err == nil {
 			b := &pooledBody{ReadCloser: res.Body, pool: p, host: req.URL.Host, pc: pc, keep: !res.Close, stop: stop}
 			if res.Body == http.NoBody {
@@ -89,15 +85,18 @@ func (p *Pool) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // exchange writes req and reads the answer's head, past any interim 1xx
-// answer but a 101.
-func exchange(pc *poolConn, req *http.Request) (*http.Response, error) {
+// answer but a 101. A head longer than maxHead bytes is an error, as the
+// Transport's MaxResponseHeaderBytes makes it.
+func exchange(pc *poolConn, req *http.Request, maxHead int64) (*http.Response, error) {
 	if err := req.Write(pc.bw); err != nil {
 		return nil, err
 	}
 	if err := pc.bw.Flush(); err != nil {
 		return nil, err
 	}
+	defer func() { pc.unread.N = math.MaxInt64 }() // the body is not bounded here
 	for {
+		pc.unread.N = maxHead
 		res, err := http.ReadResponse(pc.br, req)
 		if err != nil || res.StatusCode >= 200 || res.StatusCode == http.StatusSwitchingProtocols {
 			return res, err
@@ -120,18 +119,19 @@ func (p *Pool) get(ctx context.Context, host string, fresh bool) (*poolConn, boo
 	for idle := p.idle[host]; len(idle) > 0 && !fresh; idle = p.idle[host] {
 		pc := idle[len(idle)-1]
 		p.idle[host] = idle[:len(idle)-1]
-		if now.Sub(pc.idleAt) < poolIdleTTL {
+		if now.Sub(pc.idleAt) < p.fallback.IdleConnTimeout {
 			p.mu.Unlock()
 			return pc, true, nil
 		}
 		_ = pc.conn.Close()
 	}
 	p.mu.Unlock()
-	c, err := p.dialer.DialContext(ctx, "tcp", host)
+	c, err := p.fallback.DialContext(ctx, "tcp", host)
 	if err != nil {
 		return nil, false, err
 	}
-	return &poolConn{conn: c, br: bufio.NewReaderSize(c, 8<<10), bw: bufio.NewWriterSize(c, 8<<10)}, false, nil
+	unread := &io.LimitedReader{R: c}
+	return &poolConn{conn: c, unread: unread, br: bufio.NewReaderSize(unread, 8<<10), bw: bufio.NewWriterSize(c, 8<<10)}, false, nil
 }
 
 // put keeps a connection whose exchange ended cleanly, unless the upstream
@@ -143,7 +143,7 @@ func (p *Pool) put(host string, pc *poolConn) {
 	}
 	pc.idleAt = time.Now()
 	p.mu.Lock()
-	if len(p.idle[host]) < poolMaxIdle {
+	if len(p.idle[host]) < p.fallback.MaxIdleConnsPerHost {
 		p.idle[host] = append(p.idle[host], pc)
 		pc = nil
 	}
@@ -176,9 +176,7 @@ func (p *Pool) CloseIdleConnections() {
 			_ = pc.conn.Close()
 		}
 	}
-	if f, ok := p.fallback.(interface{ CloseIdleConnections() }); ok {
-		f.CloseIdleConnections()
-	}
+	p.fallback.CloseIdleConnections()
 }
 
 // pooledBody returns the connection to the pool once the answer's body has
