@@ -26,7 +26,9 @@ var ErrUpgradeRefused = errors.New("upstream switched protocols on a route witho
 
 // NewTransport is the pool of keep-alive connections every upstream
 // shares. Upstream answers are read as they come; MaxResponseHeaderBytes
-// bounds an upstream's head as the server bounds a client's.
+// bounds an upstream's head as the server bounds a client's. An idle
+// connection is dropped after 90 s, before the services' own idle timeout
+// (120 s) can close it under a request; a Pool on it does the same.
 func NewTransport() *http.Transport {
 	return &http.Transport{
 		Proxy:                  nil,
