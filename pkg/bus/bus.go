@@ -38,6 +38,7 @@ type Bus struct {
 	redelivery Redelivery
 	metrics    *Metrics // nil records nothing
 	replicas   int      // of every stream Provision makes; 0 means one
+	elections  *leaders // ends the wait for acks a lost stream leader owes
 }
 
 // Connect dials url as client name and reconnects forever after a loss of
@@ -91,7 +92,12 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...Op
 		nc.Close()
 		return nil, fmt.Errorf("jetstream context: %w", err)
 	}
-	b := &Bus{nc: nc, js: js, log: log}
+	elections, err := watchLeaders(nc)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	b := &Bus{nc: nc, js: js, log: log, elections: elections}
 	for _, opt := range opts {
 		opt(b)
 	}
