@@ -4,6 +4,8 @@
 //   - takeover: with two replicas of each service under load, kill -9 the
 //     replica leading the order outbox relay, again and again, and time
 //     until another one relays (make bench-takeover);
+//   - takeover-mongo: the same with notification's MongoDB outbox relay,
+//     elected by a lease (make bench-takeover-mongo);
 //   - nats-failover: on a three-node JetStream cluster under load, kill
 //     the node leading the ORDER stream and time until publishing resumes,
 //     with the saga latency around the failover and what was lost (make
@@ -28,7 +30,7 @@ import (
 
 func main() {
 	stack.OneProcEach()
-	scenario := flag.String("scenario", "takeover", "takeover, nats-failover or throughput")
+	scenario := flag.String("scenario", "takeover", "takeover, takeover-mongo, nats-failover or throughput")
 	kills := flag.Int("kills", 12, "takeover: how many leaders to kill")
 	rate := flag.Float64("rate", 20, "takeover and nats-failover: orders per second")
 	offered := flag.Float64("offered", 150, "throughput: orders per second offered")
@@ -59,6 +61,8 @@ func run(ctx context.Context, scenario string, kills int, rate, offered float64,
 	switch scenario {
 	case "takeover":
 		return b.takeover(ctx, kills, rate)
+	case "takeover-mongo":
+		return b.takeoverMongo(ctx, kills, rate)
 	case "nats-failover":
 		return b.natsFailover(ctx, rate)
 	case "throughput":
