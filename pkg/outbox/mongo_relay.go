@@ -254,17 +254,13 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// round makes a whole pass if one is asked for, then relays the handed and
-// told documents. It reports whether anything failed; what failed is kept
-// for the next round (a whole pass is asked for again, events are kept as
-// hints).
+// round relays the handed and told documents, then, if a whole pass is
+// asked for, one batch of it: what was written meanwhile does not wait
+// for a pass over a large collection (on FerretDB each batch reads all of
+// it), and a full batch asks for the next one at the next round. It
+// reports whether anything failed; what failed is kept for the next round
+// (a whole pass is asked for again, events are kept as hints).
 func (r *MongoRelay) round(ctx context.Context) (failed bool) {
-	if r.takeSweep() {
-		if err := r.sweepAll(ctx); err != nil {
-			r.askSweep()
-			failed = true
-		}
-	}
 	if err := r.relayHanded(ctx); err != nil && ctx.Err() == nil {
 		failed = true
 		r.log.Warn("relay handed mongo events", "error", err)
@@ -272,6 +268,21 @@ func (r *MongoRelay) round(ctx context.Context) (failed bool) {
 	if err := r.relayHinted(ctx); err != nil && ctx.Err() == nil {
 		failed = true
 		r.log.Warn("relay mongo outbox", "error", err)
+	}
+	if !r.takeSweep() {
+		return failed
+	}
+	n, err := r.RelayOnce(ctx)
+	switch {
+	case err != nil:
+		r.askSweep()
+		if ctx.Err() == nil {
+			r.log.Warn("relay mongo outbox", "error", err)
+		}
+		return true
+	case n >= r.opts.BatchSize:
+		r.askSweep()
+		signal(r.wake)
 	}
 	return failed
 }
@@ -290,23 +301,6 @@ func retryPause(prev time.Duration, failed bool, most time.Duration) time.Durati
 		return min(retryFirst, most)
 	}
 	return min(2*prev, most)
-}
-
-// sweepAll relays every document with pending events, batch by batch.
-func (r *MongoRelay) sweepAll(ctx context.Context) error {
-	for ctx.Err() == nil {
-		n, err := r.RelayOnce(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.log.Warn("relay mongo outbox", "error", err)
-			}
-			return err
-		}
-		if n < r.opts.BatchSize {
-			return nil
-		}
-	}
-	return nil
 }
 
 func (r *MongoRelay) takeSweep() bool {

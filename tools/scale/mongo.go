@@ -96,3 +96,23 @@ func (p *Platform) NotificationRelayedSince(ctx context.Context, since time.Time
 	}
 	return n > 0, nil
 }
+
+// AwaitNotificationsSent waits, up to timeout, until no notification is
+// left unsent: the rounds a killed notification replica had under way run
+// again once their claim (NOTIFICATION_LEASE, a minute) ends.
+func (p *Platform) AwaitNotificationsSent(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	unsent := bson.M{"status": bson.M{"$in": bson.A{"PENDING", "FAILED"}}}
+	for {
+		n, err := p.Sources.Notifications.Collection("notifications").CountDocuments(ctx, unsent)
+		if err == nil && n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d notifications unsent (last error %v): %w", n, err, ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+}

@@ -62,5 +62,8 @@ func TestNotificationRelayLeaderKilledUnderLoad(t *testing.T) {
 	testkit.Eventually(t, 3*time.Minute, func() bool { return load.Accepted() >= before+50 }, "50 more orders accepted")
 	ids, failed := load.Stop()
 	t.Logf("%d orders accepted, %d placements failed", len(ids), failed)
+	if err := p.AwaitNotificationsSent(ctx, 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	settle(ctx, t, p, ids)
 }

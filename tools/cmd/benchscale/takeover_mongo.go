@@ -32,6 +32,9 @@ func (b bench) takeoverMongo(ctx context.Context, kills int, rate float64) error
 		leased, relayed = append(leased, l), append(relayed, r)
 	}
 	ids, failed := load.Stop()
+	if err := p.AwaitNotificationsSent(ctx, 3*time.Minute); err != nil {
+		return err
+	}
 	line("mongo_relay_kills", kills)
 	printPercentiles("mongo_relay_lease_takeover", leased)
 	printPercentiles("mongo_relay_takeover", relayed)
