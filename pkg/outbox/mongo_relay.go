@@ -78,7 +78,10 @@ type MongoRelay struct {
 	pub  Publisher
 	log  *slog.Logger
 	opts MongoOptions
-	wake chan struct{}
+	wake chan struct{} // handed or told documents wait
+	// sweepWake asks for a whole pass (Notify), which runs beside the
+	// relay of handed and told documents (see sweeps).
+	sweepWake chan struct{}
 
 	mu     sync.Mutex
 	hints  map[any]struct{} // documents told of by NotifyIDs, not yet relayed
@@ -108,7 +111,7 @@ func NewMongoRelay(coll *mongo.Collection, pub Publisher, log *slog.Logger, opts
 	}
 	return &MongoRelay{
 		coll: coll, pub: pub, log: log.With("component", "outbox_mongo_relay"),
-		opts: opts, wake: make(chan struct{}, 1), hints: map[any]struct{}{},
+		opts: opts, wake: make(chan struct{}, 1), sweepWake: make(chan struct{}, 1), hints: map[any]struct{}{},
 	}
 }
 
@@ -116,13 +119,13 @@ func NewMongoRelay(coll *mongo.Collection, pub Publisher, log *slog.Logger, opts
 // whose documents the caller does not know.
 func (r *MongoRelay) Notify() {
 	r.askSweep()
-	signal(r.wake)
 }
 
 func (r *MongoRelay) askSweep() {
 	r.mu.Lock()
 	r.sweep = true
 	r.mu.Unlock()
+	signal(r.sweepWake)
 }
 
 // NotifyIDs wakes the relay for the documents with these _ids, to be called
@@ -208,17 +211,20 @@ func (r *MongoRelay) hint(ids []any) {
 	r.mu.Unlock()
 }
 
-// Run relays until ctx is done: a whole pass at start and whenever Notify
-// asks for one, the handed and told documents whenever woken, and the
-// documents MongoOptions.Pending lists every PollInterval. A failed pass
-// is tried again after a pause that starts at retryFirst and doubles up
-// to RetryMax, woken or not. While it runs it takes what the writers of
-// this process hand over (MongoOptions.Handoff); what it was handed and
-// had not relayed when ctx ended is left to Drain.
+// Run relays until ctx is done: the handed and told documents whenever
+// woken, and the documents MongoOptions.Pending lists every PollInterval;
+// beside them, a whole pass at start and whenever Notify asks for one (see
+// sweeps). A failed pass is tried again after a pause that starts at
+// retryFirst and doubles up to RetryMax, woken or not. While it runs it
+// takes what the writers of this process hand over (MongoOptions.Handoff);
+// what it was handed and had not relayed when ctx ended is left to Drain.
 func (r *MongoRelay) Run(ctx context.Context) error {
 	r.opts.Handoff.attach(r)
 	defer r.opts.Handoff.detach(r)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	r.askSweep() // a whole pass at start
+	wg.Go(func() { r.sweeps(ctx) })
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var pause time.Duration
@@ -254,12 +260,8 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// round relays the handed and told documents, then, if a whole pass is
-// asked for, one batch of it: what was written meanwhile does not wait
-// for a pass over a large collection (on FerretDB each batch reads all of
-// it), and a full batch asks for the next one at the next round. It
-// reports whether anything failed; what failed is kept for the next round
-// (a whole pass is asked for again, events are kept as hints).
+// round relays the handed and told documents. It reports whether anything
+// failed; what failed is kept as hints for the next round.
 func (r *MongoRelay) round(ctx context.Context) (failed bool) {
 	if err := r.relayHanded(ctx); err != nil && ctx.Err() == nil {
 		failed = true
@@ -268,21 +270,6 @@ func (r *MongoRelay) round(ctx context.Context) (failed bool) {
 	if err := r.relayHinted(ctx); err != nil && ctx.Err() == nil {
 		failed = true
 		r.log.Warn("relay mongo outbox", "error", err)
-	}
-	if !r.takeSweep() {
-		return failed
-	}
-	n, err := r.RelayOnce(ctx)
-	switch {
-	case err != nil:
-		r.askSweep()
-		if ctx.Err() == nil {
-			r.log.Warn("relay mongo outbox", "error", err)
-		}
-		return true
-	case n >= r.opts.BatchSize:
-		r.askSweep()
-		signal(r.wake)
 	}
 	return failed
 }
@@ -301,14 +288,6 @@ func retryPause(prev time.Duration, failed bool, most time.Duration) time.Durati
 		return min(retryFirst, most)
 	}
 	return min(2*prev, most)
-}
-
-func (r *MongoRelay) takeSweep() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s := r.sweep
-	r.sweep = false
-	return s
 }
 
 // relayHinted relays the documents told of by NotifyIDs. Ids whose relay

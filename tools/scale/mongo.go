@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/eventshop/eventshop/pkg/bus"
 )
 
 // NotificationElection is the name of the lease under which one
@@ -86,15 +89,28 @@ func (p *Platform) LeaseHolder(ctx context.Context) (string, error) {
 	return lease.Holder, nil
 }
 
-// NotificationRelayedSince reports whether a notification delivered after
-// since has its sent event relayed: stored SENT with its outbox emptied.
+// NotificationRelayedSince reports whether the NOTIFICATION stream's last
+// event was made after since: a notification delivered after since had its
+// sent event relayed. It asks JetStream, not FerretDB, whose queries but by
+// _id read the whole collection: polled, they would slow the store the
+// measured relay works on.
 func (p *Platform) NotificationRelayedSince(ctx context.Context, since time.Time) (bool, error) {
-	filter := bson.M{"sent_at": bson.M{"$gt": since}, "outbox.0": bson.M{"$exists": false}}
-	n, err := p.Sources.Notifications.Collection("notifications").CountDocuments(ctx, filter)
+	stream, err := p.JS.Stream(ctx, "NOTIFICATION")
 	if err != nil {
-		return false, fmt.Errorf("count relayed notifications: %w", err)
+		return false, fmt.Errorf("notification stream: %w", err)
 	}
-	return n > 0, nil
+	msg, err := stream.GetLastMsgForSubject(ctx, "notification.>")
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("last notification event: %w", err)
+	}
+	at, err := time.Parse(time.RFC3339Nano, msg.Header.Get(bus.HeaderTime))
+	if err != nil {
+		return false, fmt.Errorf("last notification event's time: %w", err)
+	}
+	return at.After(since), nil
 }
 
 // AwaitNotificationsSent waits, up to timeout, until no notification is

@@ -12,7 +12,7 @@ import (
 // takeoverMongo kills the notification replica that leads its MongoDB
 // outbox relay kills times under load and prints the percentiles of the
 // time until another process held the lease (relay_lease_takeover) and
-// until a notification delivered after the kill had its event relayed
+// until the event of a notification delivered after the kill was relayed
 // (mongo_relay_takeover), then what the run lost or repeated.
 func (b bench) takeoverMongo(ctx context.Context, kills int, rate float64) error {
 	p, err := b.start(ctx, "takeover-mongo", "", 2, 1)
