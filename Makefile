@@ -181,6 +181,10 @@ bench-run: build ## measure start-up time and memory of `make run`
 bench-takeover: ## kill -9 the outbox relay's leader replica 12 times under load: time until another relays
 	$(GO) run ./tools/cmd/benchscale -scenario takeover
 
+.PHONY: bench-takeover-mongo
+bench-takeover-mongo: ## kill -9 notification's MongoDB relay leader 12 times under load: time until another relays
+	$(GO) run ./tools/cmd/benchscale -scenario takeover-mongo
+
 .PHONY: bench-nats-failover
 bench-nats-failover: ## kill the ORDER stream's leader node of a 3-node cluster under load: publish resume, saga p99, lost
 	$(GO) run ./tools/cmd/benchscale -scenario nats-failover

@@ -19,6 +19,13 @@ import (
 // large outbox batch cannot grow the client's buffers without limit.
 const maxPendingPublishes = 4096
 
+// How often the connection pings its server, and how many pings may go
+// unanswered before the client gives the server up and moves on to another.
+const (
+	pingInterval = 5 * time.Second
+	maxPingsOut  = 2
+)
+
 // ErrNotConnected is returned by Ready while the connection to NATS is down.
 var ErrNotConnected = errors.New("not connected to nats")
 
@@ -31,6 +38,7 @@ type Bus struct {
 	redelivery Redelivery
 	metrics    *Metrics // nil records nothing
 	replicas   int      // of every stream Provision makes; 0 means one
+	elections  *leaders // ends the wait for acks a lost stream leader owes
 }
 
 // Connect dials url as client name and reconnects forever after a loss of
@@ -49,6 +57,11 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...Op
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(500 * time.Millisecond),
 		nats.RetryOnFailedConnect(true),
+		// A server lost without closing the connection (its host gone) is
+		// noticed after pingInterval * maxPingsOut instead of the
+		// client's default 2 min * 2.
+		nats.PingInterval(pingInterval),
+		nats.MaxPingsOutstanding(maxPingsOut),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err == nil { // a deliberate Close
 				log.Debug("nats connection closed")
@@ -79,7 +92,12 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...Op
 		nc.Close()
 		return nil, fmt.Errorf("jetstream context: %w", err)
 	}
-	b := &Bus{nc: nc, js: js, log: log}
+	elections, err := watchLeaders(nc)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	b := &Bus{nc: nc, js: js, log: log, elections: elections}
 	for _, opt := range opts {
 		opt(b)
 	}

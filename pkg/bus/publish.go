@@ -52,11 +52,12 @@ func (b *Bus) PublishAll(ctx context.Context, evs []event.Event) []error {
 	stall := time.NewTimer(ackStall)
 	defer stall.Stop()
 	stalled := false
+	elected := b.elections.next()
 	for i, f := range futures {
 		if f == nil {
 			continue
 		}
-		err := awaitAck(ctx, f, stall.C, stalled)
+		err := awaitAck(ctx, f, stall.C, elected, stalled)
 		stalled = stalled || errors.Is(err, errAckStalled)
 		if !stalled {
 			stall.Reset(ackStall) // an answer, either way, is progress
@@ -75,9 +76,9 @@ func (b *Bus) PublishAll(ctx context.Context, evs []event.Event) []error {
 var errAckStalled = fmt.Errorf("%w: no answer for %s", jetstream.ErrAsyncPublishTimeout, ackStall)
 
 // awaitAck waits for the server's answer to one asynchronous publish,
-// until stall fires; once the call stalled, it takes only an answer that
-// is already there.
-func awaitAck(ctx context.Context, f jetstream.PubAckFuture, stall <-chan time.Time, stalled bool) error {
+// until stall fires or a stream elects a leader (see leaders); once the
+// call stalled, it takes only an answer that is already there.
+func awaitAck(ctx context.Context, f jetstream.PubAckFuture, stall <-chan time.Time, elected <-chan struct{}, stalled bool) error {
 	if stalled {
 		select {
 		case <-f.Ok():
@@ -94,6 +95,8 @@ func awaitAck(ctx context.Context, f jetstream.PubAckFuture, stall <-chan time.T
 	case err := <-f.Err():
 		return err
 	case <-stall:
+		return errAckStalled
+	case <-elected:
 		return errAckStalled
 	case <-ctx.Done():
 		return fmt.Errorf("await ack: %w", ctx.Err())

@@ -23,12 +23,22 @@ type MongoOptions struct {
 	// Default 5s.
 	RetryMax time.Duration
 	// Relayed, when set, is told of the documents whose events the relay
-	// published and removed, so that a writer that keeps its own list of
-	// documents with pending events (see MongoRelay) can drop them from it.
+	// published and removed, or that it read by _id and found with none
+	// left, so that a writer that keeps its own list of documents with
+	// pending events (see MongoRelay) can drop them from it.
 	Relayed func(ctx context.Context, ids []any)
 	// Handoff, when set, is the hand-off the collection's writers of this
-	// process use (see MongoHandoff). Default none.
+	// process use (see MongoHandoff); the relay takes it while it runs.
+	// Default none.
 	Handoff *MongoHandoff
+	// Pending, when set, lists up to limit documents that writers of other
+	// processes (whose own relay does not run) left with pending events,
+	// where a query is cheap; the running relay calls it every
+	// PollInterval and relays the documents it names, by _id. Default
+	// none: such events wait for the pass at the start of a term.
+	Pending func(ctx context.Context, limit int) ([]any, error)
+	// PollInterval is how often Pending is called. Default 1s.
+	PollInterval time.Duration
 	// AfterPublish, when set, runs after a batch was acked and before its
 	// events are removed from the documents; an error leaves them in place,
 	// as a crash there would. For tests.
@@ -51,23 +61,27 @@ type MongoOptions struct {
 // removal publishes the events again, which JetStream drops as duplicates
 // by Nats-Msg-Id. Run one relay per collection: a second one would not
 // lose or duplicate events but could interleave one document's events with
-// the first's.
+// the first's. Of several replicas, the elected one runs it (pkg/leader).
 //
 // It does not look through the collection again while it runs: on
 // FerretDB over SQLite any query but one by _id reads every document, so
 // such a pass costs the whole collection however little it finds. Events
-// that another process pushed and left unpublished, stopping before its
-// relay removed them, are found by the pass at start of that process's
-// successor, or sooner by the writer: a writer that runs as several
-// processes lists its documents with pending events where a query is
-// cheap, drops them when told they were relayed (MongoOptions.Relayed),
-// and tells its relay of the ones left over (NotifyIDs).
+// that another process pushed, where no relay runs or before its relay
+// removed them, are found by the pass at the start of the next term, or
+// sooner through the writer: a writer that runs as several processes lists
+// its documents with pending events where a query is cheap, drops them
+// when told they were relayed (MongoOptions.Relayed), and hands the list
+// to the relay (MongoOptions.Pending), which polls it, or tells its relay
+// of the ones left over (NotifyIDs).
 type MongoRelay struct {
 	coll *mongo.Collection
 	pub  Publisher
 	log  *slog.Logger
 	opts MongoOptions
-	wake chan struct{}
+	wake chan struct{} // handed or told documents wait
+	// sweepWake asks for a whole pass (Notify), which runs beside the
+	// relay of handed and told documents (see sweeps).
+	sweepWake chan struct{}
 
 	mu     sync.Mutex
 	hints  map[any]struct{} // documents told of by NotifyIDs, not yet relayed
@@ -92,27 +106,26 @@ func NewMongoRelay(coll *mongo.Collection, pub Publisher, log *slog.Logger, opts
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 5 * time.Second
 	}
-	r := &MongoRelay{
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	return &MongoRelay{
 		coll: coll, pub: pub, log: log.With("component", "outbox_mongo_relay"),
-		opts: opts, wake: make(chan struct{}, 1), hints: map[any]struct{}{},
+		opts: opts, wake: make(chan struct{}, 1), sweepWake: make(chan struct{}, 1), hints: map[any]struct{}{},
 	}
-	if opts.Handoff != nil {
-		opts.Handoff.relay.Store(r)
-	}
-	return r
 }
 
 // Notify wakes the relay for a pass over the whole collection, for writes
 // whose documents the caller does not know.
 func (r *MongoRelay) Notify() {
 	r.askSweep()
-	signal(r.wake)
 }
 
 func (r *MongoRelay) askSweep() {
 	r.mu.Lock()
 	r.sweep = true
 	r.mu.Unlock()
+	signal(r.sweepWake)
 }
 
 // NotifyIDs wakes the relay for the documents with these _ids, to be called
@@ -198,20 +211,37 @@ func (r *MongoRelay) hint(ids []any) {
 	r.mu.Unlock()
 }
 
-// Run relays until ctx is done: a whole pass at start and whenever Notify
-// asks for one, and the handed and told documents whenever woken. A failed
-// pass is tried again after a pause that starts at retryFirst and doubles
-// up to RetryMax, woken or not.
+// Run relays until ctx is done: the handed and told documents whenever
+// woken, and the documents MongoOptions.Pending lists every PollInterval;
+// beside them, a whole pass at start and whenever Notify asks for one (see
+// sweeps). A failed pass is tried again after a pause that starts at
+// retryFirst and doubles up to RetryMax, woken or not. While it runs it
+// takes what the writers of this process hand over (MongoOptions.Handoff);
+// what it was handed and had not relayed when ctx ended is left to Drain.
 func (r *MongoRelay) Run(ctx context.Context) error {
+	r.opts.Handoff.attach(r)
+	defer r.opts.Handoff.detach(r)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	r.askSweep() // a whole pass at start
+	wg.Go(func() { r.sweeps(ctx) })
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var pause time.Duration
+	pollAt := time.Now()
 	for {
-		failed := r.round(ctx)
+		failed := false
+		if r.opts.Pending != nil && !time.Now().Before(pollAt) {
+			failed = r.poll(ctx) != nil
+			pollAt = time.Now().Add(r.opts.PollInterval)
+		}
+		failed = r.round(ctx) || failed
 		pause = retryPause(pause, failed, r.opts.RetryMax)
 		if failed {
+			pollAt = later(pollAt, time.Now().Add(pause))
 			timer.Reset(pause)
+		} else if r.opts.Pending != nil {
+			timer.Reset(time.Until(pollAt))
 		}
 		select {
 		case <-ctx.Done():
@@ -222,17 +252,17 @@ func (r *MongoRelay) Run(ctx context.Context) error {
 	}
 }
 
-// round makes a whole pass if one is asked for, then relays the handed and
-// told documents. It reports whether anything failed; what failed is kept
-// for the next round (a whole pass is asked for again, events are kept as
-// hints).
-func (r *MongoRelay) round(ctx context.Context) (failed bool) {
-	if r.takeSweep() {
-		if err := r.sweepAll(ctx); err != nil {
-			r.askSweep()
-			failed = true
-		}
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
+	return b
+}
+
+// round relays the handed and told documents. It reports whether anything
+// failed; what failed is kept as hints for the next round.
+func (r *MongoRelay) round(ctx context.Context) (failed bool) {
 	if err := r.relayHanded(ctx); err != nil && ctx.Err() == nil {
 		failed = true
 		r.log.Warn("relay handed mongo events", "error", err)
@@ -260,31 +290,6 @@ func retryPause(prev time.Duration, failed bool, most time.Duration) time.Durati
 	return min(2*prev, most)
 }
 
-// sweepAll relays every document with pending events, batch by batch.
-func (r *MongoRelay) sweepAll(ctx context.Context) error {
-	for ctx.Err() == nil {
-		n, err := r.RelayOnce(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.log.Warn("relay mongo outbox", "error", err)
-			}
-			return err
-		}
-		if n < r.opts.BatchSize {
-			return nil
-		}
-	}
-	return nil
-}
-
-func (r *MongoRelay) takeSweep() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s := r.sweep
-	r.sweep = false
-	return s
-}
-
 // relayHinted relays the documents told of by NotifyIDs. Ids whose relay
 // failed are kept for Run's retry.
 func (r *MongoRelay) relayHinted(ctx context.Context) error {
@@ -307,9 +312,11 @@ func (r *MongoRelay) relayHinted(ctx context.Context) error {
 }
 
 // relayIDs reads the documents by _id, one lookup each, and relays their
-// pending events.
+// pending events. It names the documents found with none to
+// MongoOptions.Relayed too.
 func (r *MongoRelay) relayIDs(ctx context.Context, ids []any) error {
 	docs := make([]pendingDoc, 0, len(ids))
+	var empty []any
 	opts := options.FindOne().SetProjection(bson.M{MongoField: 1})
 	for _, id := range ids {
 		var d pendingDoc
@@ -322,8 +329,13 @@ func (r *MongoRelay) relayIDs(ctx context.Context, ids []any) error {
 		}
 		if len(d.Outbox) > 0 {
 			docs = append(docs, d)
+		} else {
+			empty = append(empty, id)
 		}
 	}
+	// A document with nothing left was relayed already (by an earlier
+	// term, say): its writer's list of pending documents can drop it.
+	r.relayed(ctx, len(empty), func(i int) any { return empty[i] })
 	return r.relay(ctx, docs)
 }
 

@@ -79,6 +79,11 @@ func (o Options) withDefaults() Options {
 const (
 	relayBackoffFirst = 100 * time.Millisecond
 	relayBackoffMax   = 5 * time.Second
+	// publishBackoffMax caps the pause while JetStream does not take the
+	// events: a stream whose leader was lost takes them again as soon as
+	// its replicas elected another (4 to 9 s on nats-server), and a longer
+	// pause would only add to that.
+	publishBackoffMax = time.Second
 )
 
 // Relay publishes the outbox table of one database to JetStream.
@@ -133,7 +138,7 @@ func NewRelay(pool *pgxpool.Pool, pub Publisher, log *slog.Logger, opts Options)
 	return &Relay{pool: pool, pub: pub, log: log, opts: opts.withDefaults(),
 		wake: make(chan struct{}, 1), handoff: make(chan struct{}, 1), notify: make(chan struct{}, 1),
 		db:       outage.NewWatch(log, "outbox database", outage.Backoff{First: relayBackoffFirst, Max: relayBackoffMax}),
-		bus:      outage.NewWatch(log, "outbox publishing", outage.Backoff{First: relayBackoffFirst, Max: relayBackoffMax}),
+		bus:      outage.NewWatch(log, "outbox publishing", outage.Backoff{First: relayBackoffFirst, Max: publishBackoffMax}),
 		inflight: map[string]struct{}{}}
 }
 

@@ -39,7 +39,7 @@ func (v Violation) String() string { return fmt.Sprintf("%s: %s: %s", v.Rule, v.
 // outbox stay independent.
 var PkgTiers = [][]string{
 	{"pkg/logging", "pkg/outage", "pkg/problem", "pkg/config", "pkg/auth", "pkg/event", "pkg/page", "pkg/cmd/healthcheck"},
-	{"pkg/telemetry", "pkg/pgdb", "pkg/bus", "pkg/leader"},
+	{"pkg/telemetry", "pkg/pgdb", "pkg/bus", "pkg/leader", "pkg/balancer"},
 	{"pkg/httpserver", "pkg/outbox", "pkg/inbox", "pkg/startup"},
 }
 

@@ -16,8 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/eventshop/eventshop/gateway/internal/balancer"
-	"github.com/eventshop/eventshop/gateway/internal/breaker"
+	"github.com/eventshop/eventshop/pkg/balancer"
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/page"
 	"github.com/eventshop/eventshop/pkg/problem"
@@ -38,7 +37,7 @@ func Breakers(upstreams []*balancer.Upstream) echo.HandlerFunc {
 		}
 	}
 	return func(c echo.Context) error {
-		var items []breaker.Status
+		var items []balancer.Status
 		for _, up := range upstreams {
 			items = append(items, up.Statuses()...)
 		}
@@ -48,10 +47,10 @@ func Breakers(upstreams []*balancer.Upstream) echo.HandlerFunc {
 }
 
 // serviceBreakers asks every replica for its breakers at once.
-func serviceBreakers(ctx context.Context, client *http.Client, replicas []*url.URL) []breaker.Status {
+func serviceBreakers(ctx context.Context, client *http.Client, replicas []*url.URL) []balancer.Status {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	var out []breaker.Status
+	var out []balancer.Status
 	for _, base := range replicas {
 		wg.Go(func() {
 			got := fetchBreakers(ctx, client, base)
@@ -66,7 +65,7 @@ func serviceBreakers(ctx context.Context, client *http.Client, replicas []*url.U
 }
 
 // fetchBreakers reads the breakers of the replica at base.
-func fetchBreakers(ctx context.Context, client *http.Client, base *url.URL) []breaker.Status {
+func fetchBreakers(ctx context.Context, client *http.Client, base *url.URL) []balancer.Status {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base.String()+"/internal/breakers", nil)
 	if err != nil {
 		return nil
@@ -77,7 +76,7 @@ func fetchBreakers(ctx context.Context, client *http.Client, base *url.URL) []br
 	}
 	defer resp.Body.Close()
 	var body struct {
-		Items []breaker.Status `json:"items"`
+		Items []balancer.Status `json:"items"`
 	}
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil {
 		return nil

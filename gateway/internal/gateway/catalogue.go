@@ -11,10 +11,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/eventshop/eventshop/gateway/internal/balancer"
-	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
+	"github.com/eventshop/eventshop/pkg/balancer"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 )
 
@@ -78,7 +77,7 @@ func (g *Gateway) fetch(ctx context.Context, rt *routes.Route, target *url.URL, 
 		}
 		return outcome(e.Status)
 	})
-	if errors.Is(err, breaker.ErrUpstream) {
+	if errors.Is(err, balancer.ErrUpstream) {
 		err = nil // e holds the 5xx
 	}
 	if e == nil && err == nil {

@@ -10,11 +10,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/eventshop/eventshop/gateway/internal/balancer"
-	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/proxy"
 	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
+	"github.com/eventshop/eventshop/pkg/balancer"
 	"github.com/eventshop/eventshop/pkg/problem"
 	"github.com/eventshop/eventshop/pkg/telemetry"
 )
@@ -25,7 +24,7 @@ var errUpstreamTimeout = errors.New("upstream timed out")
 // outcome is what the breaker records for an upstream status: only 5xx fail.
 func outcome(status int) error {
 	if status >= 500 {
-		return breaker.ErrUpstream
+		return balancer.ErrUpstream
 	}
 	return nil
 }
@@ -51,7 +50,7 @@ func (g *Gateway) proxyTo(rt *routes.Route) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := up.Do(proxy.Replayable(c.Request()), func(to *balancer.Replica) error { return g.send(c, rt, rp, to) })
 		switch {
-		case err == nil || errors.Is(err, breaker.ErrUpstream):
+		case err == nil || errors.Is(err, balancer.ErrUpstream):
 			return nil // answered
 		case errors.Is(err, errClientGone):
 			return errClientGone
@@ -129,7 +128,7 @@ func (g *Gateway) outgoing(c echo.Context, rt *routes.Route) proxy.Outgoing {
 func (g *Gateway) upstreamError(c echo.Context, rt *routes.Route, err error) error {
 	name := rt.Upstream
 	switch {
-	case errors.Is(err, breaker.ErrOpen):
+	case errors.Is(err, balancer.ErrOpen):
 		retry := int(g.upstreams[name].RetryAfter().Round(time.Second) / time.Second)
 		return problem.Unavailable(name+" is unavailable (circuit breaker open)", max(1, retry))
 	case errors.Is(err, errUpstreamTimeout):

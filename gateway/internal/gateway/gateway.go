@@ -20,9 +20,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/eventshop/eventshop/gateway/internal/balancer"
-	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/config"
 	"github.com/eventshop/eventshop/gateway/internal/proxy"
@@ -30,6 +29,7 @@ import (
 	"github.com/eventshop/eventshop/gateway/internal/routes"
 	"github.com/eventshop/eventshop/gateway/internal/tokencache"
 	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/pkg/balancer"
 	"github.com/eventshop/eventshop/pkg/bus"
 )
 
@@ -151,8 +151,10 @@ func (g *Gateway) initUpstreams() error {
 	}
 	opts := balancer.Options{
 		Log:     g.log,
-		Breaker: breaker.Settings{Failures: g.cfg.BreakerFailures, OpenTimeout: g.cfg.BreakerOpenTimeout},
+		Breaker: balancer.Settings{Failures: g.cfg.BreakerFailures, OpenTimeout: g.cfg.BreakerOpenTimeout},
 		Forget:  g.forget,
+		// The registry /metrics serves (promhttp.Handler).
+		Metrics: balancer.NewMetrics(prometheus.DefaultRegisterer, "gateway"),
 	}
 	g.upstreams = map[string]*balancer.Upstream{}
 	for _, name := range routes.Upstreams {

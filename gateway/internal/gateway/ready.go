@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/eventshop/eventshop/gateway/internal/balancer"
+	"github.com/eventshop/eventshop/pkg/balancer"
 	"github.com/eventshop/eventshop/pkg/bus"
 )
 

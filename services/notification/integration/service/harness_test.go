@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,20 +46,34 @@ type harness struct {
 // start runs the service; tune changes its configuration before it starts.
 func start(t testing.TB, tune ...func(*service.Config)) *harness {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(logOut(), nil))
-	nats := testkit.NATS(t)
-	cfg := service.Config{
+	cfg := testConfig(t, testkit.NATS(t).URL())
+	for _, f := range tune {
+		f(&cfg)
+	}
+	base, _ := serve(t, cfg)
+	return connectHarness(t, cfg, base)
+}
+
+// testConfig is the tests' configuration of a service on NATS at natsURL
+// and a MongoDatabase of the test's own.
+func testConfig(t testing.TB, natsURL string) service.Config {
+	t.Helper()
+	return service.Config{
 		MongoURL: testkit.Mongo(t), MongoDatabase: testkit.MongoDatabase(t),
-		Common: startup.Common{NATSURL: nats.URL(),
+		Common: startup.Common{NATSURL: natsURL,
 			Auth: auth.Config{Secret: secret, Issuer: "eventshop", Audience: "eventshop-api"}},
 		Channel: service.ChannelLog, SendTimeout: time.Second, SendAttempts: 2, SendBackoff: time.Millisecond,
 		MaxAttempts: 5, RetryBackoff: 10 * time.Millisecond, RetryAfter: time.Minute,
 		BreakerTripAfter: 100, BreakerOpenFor: time.Minute, PollInterval: 50 * time.Millisecond,
 	}
-	for _, f := range tune {
-		f(&cfg)
-	}
-	svc, err := service.New(t.Context(), cfg, log)
+}
+
+// serve runs a service with cfg until stop is called or the test ends,
+// and returns its base URL once it is ready. stop shuts it down as a
+// signal does and returns once it has.
+func serve(t testing.TB, cfg service.Config) (base string, stop func()) {
+	t.Helper()
+	svc, err := service.New(t.Context(), cfg, slog.New(slog.NewTextHandler(logOut(), nil)))
 	if err != nil {
 		t.Fatalf("start service: %v", err)
 	}
@@ -69,14 +84,26 @@ func start(t testing.TB, tune ...func(*service.Config)) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- svc.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	testkit.WaitReady(t, "http://"+ln.Addr().String(), 30*time.Second)
-	b, err := bus.Connect(t.Context(), nats.URL(), "notification-test", log)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	base = "http://" + ln.Addr().String()
+	testkit.WaitReady(t, base, 30*time.Second)
+	return base, stop
+}
+
+// connectHarness connects to the NATS and MongoDB of cfg, for the service
+// serving at base.
+func connectHarness(t testing.TB, cfg service.Config, base string) *harness {
+	t.Helper()
+	b, err := bus.Connect(t.Context(), cfg.NATSURL, "notification-test", slog.New(slog.NewTextHandler(logOut(), nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +114,7 @@ func start(t testing.TB, tune ...func(*service.Config)) *harness {
 	}
 	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
 	coll := client.Database(cfg.MongoDatabase).Collection("notifications")
-	return &harness{t: t, bus: b, coll: coll, base: "http://" + ln.Addr().String()}
+	return &harness{t: t, bus: b, coll: coll, base: base}
 }
 
 // final builds a final order event of typ for the customer.

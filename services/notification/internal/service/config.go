@@ -61,6 +61,11 @@ type Config struct {
 	// the lease has ended, at the next sweep. It must exceed one round
 	// through the channel (SendAttempts tries of up to SendTimeout).
 	Lease time.Duration `env:"LEASE" envDefault:"1m"`
+	// LeaderLease is how long the lease of the replica elected to relay
+	// the outbox and sweep lasts unless renewed, every third of it: the
+	// longest a killed leader's work waits for another replica. Zero is
+	// leader.DefaultLease.
+	LeaderLease time.Duration `env:"LEADER_LEASE" envDefault:"5s"`
 }
 
 // LoadConfig reads the NOTIFICATION_* environment variables.

@@ -29,7 +29,8 @@ import (
 	"github.com/eventshop/eventshop/services/notification/migrations"
 )
 
-// flushTimeout bounds the relay's last pass at shutdown.
+// flushTimeout bounds the relay's last pass when its term ends, and the
+// disconnect at shutdown.
 const flushTimeout = 5 * time.Second
 
 // mongoAttemptTimeout bounds one attempt to prepare MongoDB at start-up,
@@ -37,8 +38,12 @@ const flushTimeout = 5 * time.Second
 // store that is down is logged and retried at a steady pace.
 const mongoAttemptTimeout = 5 * time.Second
 
-// leasesCollection holds the lease of the replica elected to sweep.
+// leasesCollection holds the lease of the replica elected to relay the
+// outbox and sweep.
 const leasesCollection = "leases"
+
+// election names the lease of the replica that relays and sweeps.
+const election = "notification"
 
 // Service is a notification service built and not yet serving; MongoDB and
 // NATS may still be down.
@@ -50,7 +55,7 @@ type Service struct {
 	channel *channel.Guarded
 	events  ports.Events
 	worker  *ports.Worker
-	sweeper *leader.Mongo // elects the replica whose worker sweeps
+	leader  *leader.Mongo // elects the replica that relays and whose worker sweeps
 	relay   *outbox.MongoRelay
 	repo    *mongorepo.Notifications
 	http    *httpserver.Server
@@ -94,6 +99,7 @@ func (s *Service) build(ctx context.Context) error {
 	repo := mongorepo.NewNotifications(coll, handoff)
 	s.relay = outbox.NewMongoRelay(coll, s.bus, s.log, outbox.MongoOptions{
 		Handoff: handoff,
+		Pending: repo.PendingRelay,
 		Metrics: outbox.NewMetrics(s.metrics.Registerer()),
 		Relayed: func(ctx context.Context, ids []any) {
 			if err := repo.Relayed(ctx, ids); err != nil && ctx.Err() == nil {
@@ -104,8 +110,9 @@ func (s *Service) build(ctx context.Context) error {
 	s.repo = repo
 	application := s.newApplication(repo)
 	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)
-	s.sweeper = leader.NewMongo(s.client.Database(s.cfg.MongoDatabase).Collection(leasesCollection), "notification-sweeps", 0, s.log)
-	s.worker.SweepOnlyWhile(s.sweeper.Leading)
+	s.leader = leader.NewMongo(s.client.Database(s.cfg.MongoDatabase).Collection(leasesCollection), election, s.cfg.LeaderLease, s.log)
+	s.worker.SweepOnlyWhile(s.leader.Leading)
+	s.metrics.Registerer().MustRegister(leader.NewGauge(election, s.leader.Leading))
 	s.events = ports.Events{Record: application.Commands.Record}
 	s.http = httpserver.New(s.log, "notification", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("mongo", func(ctx context.Context) error { return s.client.Ping(ctx, nil) })
@@ -214,10 +221,11 @@ func (s *Service) Run(ctx context.Context) error {
 
 // Serve serves /healthz at once and /readyz as not ready until MongoDB and
 // NATS are there (prepare); then it runs the consumer, the delivery worker,
-// the outbox relay and the HTTP API on ln until ctx is done. It then stops
-// the HTTP server, drains the consumer, stops the worker, and stops the
-// relay after a last pass that publishes what the worker queued, and closes
-// the connections.
+// the election and the HTTP API on ln until ctx is done. While elected it
+// relays the outbox and its worker sweeps. At the end it stops the HTTP
+// server, drains the consumer, stops the worker, and only then steps down,
+// relaying what the worker handed over, so that the next leader finds
+// nothing of this replica's left; last it closes the connections.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	defer s.close()
 	started := s.http.Starting()
@@ -230,42 +238,37 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 		return errors.Join(startError(fmt.Errorf("consume %s: %w", ports.OrdersConsumer, err)), web.Stop())
 	}
 	started()
-	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
-	relayDone := make(chan error, 1)
-	go func() { relayDone <- s.relay.Run(relayCtx) }()
+	leaderCtx, stepDown := context.WithCancel(context.WithoutCancel(ctx))
+	leaderDone := make(chan error, 1)
+	go func() { leaderDone <- s.leader.Run(leaderCtx, s.relayTerm) }()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return web.Wait(gctx) })
 	g.Go(func() error { return s.worker.Run(gctx) })
-	g.Go(func() error { return s.sweeper.Run(gctx) })
 	g.Go(func() error {
 		return startError(outage.Await(gctx, s.log, "mongo", outage.Backoff{}, s.listUnsent))
 	})
 	<-gctx.Done()
 	consumer.Stop()
 	err = g.Wait()
-	stopRelay()
-	<-relayDone
-	s.flush(context.WithoutCancel(ctx))
+	stepDown()
+	err = errors.Join(err, <-leaderDone)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
 }
 
-// flush publishes the events still pending after the worker stopped.
-func (s *Service) flush(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, flushTimeout)
+// relayTerm relays the outbox for one term of leadership, and at its end
+// publishes what this replica's writers handed over and the relay had not
+// published yet.
+func (s *Service) relayTerm(ctx context.Context) error {
+	err := s.relay.Run(ctx)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 	defer cancel()
-	for {
-		n, err := s.relay.RelayOnce(ctx)
-		if err != nil {
-			s.log.Warn("flush outbox", slog.Any("error", err))
-			return
-		}
-		if n == 0 {
-			return
-		}
+	if derr := s.relay.Drain(dctx); derr != nil {
+		s.log.Warn("relay at the end of the term", slog.Any("error", derr))
 	}
+	return err
 }
 
 func (s *Service) close() {

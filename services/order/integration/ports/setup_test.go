@@ -80,9 +80,11 @@ func newEnv(t testing.TB, js jetstream.JetStream) *env {
 	}
 	t.Cleanup(pool.Close)
 	inv := newFakeInventory(t)
-	a := service.NewApplication(service.Dependencies{
-		Pool: pool, JetStream: js, Prices: inventory.NewClient(inv.srv.URL, inventory.Options{}),
-	})
+	prices, err := inventory.NewClient(inv.srv.URL, inventory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := service.NewApplication(service.Dependencies{Pool: pool, JetStream: js, Prices: prices})
 	verifier, err := auth.NewVerifier(ctx, authConfig)
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,10 @@ const Prefix = "ORDER_"
 
 // Config is the order service's configuration.
 type Config struct {
-	HTTPAddr         string        `env:"HTTP_ADDR" envDefault:":8081"`
-	DatabaseURL      string        `env:"DATABASE_URL,required" secret:"true"`
+	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8081"`
+	DatabaseURL string `env:"DATABASE_URL,required" secret:"true"`
+	// InventoryURL is inventory's base URL, or a comma-separated list of
+	// them, one per replica: price lookups are spread over them.
 	InventoryURL     string        `env:"INVENTORY_URL" envDefault:"http://127.0.0.1:8082"`
 	InventoryTimeout time.Duration `env:"INVENTORY_TIMEOUT" envDefault:"2s"`
 	SagaTimeout      time.Duration `env:"SAGA_TIMEOUT" envDefault:"30s"`

@@ -40,6 +40,9 @@ type Service struct {
 	// handoff lets the writers hand their events to the relay as they
 	// commit (outbox.Handoff); both are given it here.
 	handoff *outbox.Handoff
+	// prices looks prices up on inventory's replicas, whose readiness it
+	// watches while the service serves.
+	prices *inventory.Client
 }
 
 // New builds the service on a pool and a NATS connection that are made
@@ -73,7 +76,11 @@ func (s *Service) build(ctx context.Context) error {
 	if _, err := startSagaClock(s.bus.Conn(), m.SagaTimed); err != nil {
 		return err
 	}
-	prices := inventory.NewClient(s.cfg.InventoryURL, inventory.Options{Timeout: s.cfg.InventoryTimeout})
+	prices, err := inventory.NewClient(s.cfg.InventoryURL, inventory.Options{Timeout: s.cfg.InventoryTimeout})
+	if err != nil {
+		return err
+	}
+	s.prices = prices
 	s.app = NewApplication(Dependencies{Pool: s.pool, JetStream: s.bus.JetStream(), Metrics: m, Prices: prices, Handoff: s.handoff})
 	s.events = ports.NewEventHandlers(s.pool, SagaBatches(s.handoff), m, s.log,
 		inbox.NewDuplicates(s.metrics.Registerer()).For(ports.SagaConsumer))
@@ -158,6 +165,7 @@ func (s *Service) serve(ctx context.Context, web *httpserver.Background, relayFa
 	})
 	g.Go(func() error { return s.elector().Run(ctx, s.jobs()...) })
 	g.Go(func() error { return web.Wait(ctx) })
+	g.Go(func() error { return s.prices.Watch(ctx) })
 	return g.Wait()
 }
 

@@ -35,8 +35,9 @@ var (
 
 // NewNotifications returns the repository over coll and the Unfinished
 // list beside it. MarkSent hands the events it stores to the relay through
-// handoff, and Due tells it of sent events a stopped process left (nil for
-// none: they wait for the relay's pass at start); the relay must report to
+// handoff, and Due tells it of sent events a stopped process left; where
+// handoff is nil or its relay does not run in this process, both list them
+// for the running relay instead (PendingRelay). The relay must report to
 // Relayed.
 func NewNotifications(coll *mongo.Collection, handoff *outbox.MongoHandoff) *Notifications {
 	return &Notifications{coll: coll, unfinished: coll.Database().Collection(Unfinished), handoff: handoff}
@@ -107,7 +108,9 @@ func (r *Notifications) find(ctx context.Context, filter bson.M, opts *options.F
 
 // MarkSent stores n as SENT and pushes ev to the document's outbox in the
 // same update, so the event is published if and only if the state is
-// stored; then it hands ev to the relay.
+// stored; then it hands ev to the relay of this process, or, where none
+// runs, flags the notification's unfinished entry for the relay that runs
+// (PendingRelay).
 //
 // An ev without a trace comes from a round that picked the notification up
 // later (a retry, or a round another process left): MarkSent reads the
@@ -142,8 +145,12 @@ func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev 
 	if _, err := r.coll.UpdateOne(ctx, bson.M{"_id": s.ID}, update); err != nil {
 		return fmt.Errorf("mark %s sent: %w", s.ID, err)
 	}
-	r.handoff.Handed(s.ID, ev)
-	return nil
+	if r.handoff.Handed(s.ID, ev) {
+		return nil
+	}
+	// No relay runs here: list the event for the one that runs. Should
+	// this fail, the sweep finds it when the entry's claim ends.
+	return r.forRelay(ctx, s.ID, s.Attempts)
 }
 
 // sentState is what MarkSent reads of a stored notification: its status,

@@ -132,7 +132,11 @@ func (r *Notifications) resolve(ctx context.Context, e entry, now time.Time) (do
 	case n.Status() == domain.StatusSent && !pending:
 		return n, false, r.forget(ctx, e)
 	case n.Status() == domain.StatusSent:
-		r.handoff.NotifyIDs(e.ID)
+		if !r.handoff.NotifyIDs(e.ID) {
+			if err := r.forRelay(ctx, e.ID, e.Attempts); err != nil {
+				return n, false, err
+			}
+		}
 		return n, false, r.reset(ctx, e, now.Add(recheck), e.Attempts)
 	case n.Attempts() != e.Attempts:
 		return n, false, r.reset(ctx, e, n.NextAttemptAt(), n.Attempts())

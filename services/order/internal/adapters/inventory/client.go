@@ -1,14 +1,18 @@
 // Package inventory reads product prices from the inventory service over
-// HTTP, through a circuit breaker.
+// HTTP, spread over its replicas with a circuit breaker per replica
+// (pkg/balancer, as the gateway forwards).
 //
 // Prices are read synchronously when an order is placed, rather than kept in
 // a local replica fed by events, because inventory owns prices: one batched
 // call per order always sees the current price, while a replica would need a
 // product-price event stream and a warm-up before the first order. The
-// breaker keeps a slow or failing inventory from holding order requests: it
-// answers at once with ErrInventoryUnavailable while open. Lookups that
-// arrive while a request is under way go together in the next one, so that
-// under load one request prices many orders.
+// breakers keep a slow or failing inventory replica from holding order
+// requests: a lookup goes to the next replica in turn whose breaker is
+// closed, one whose connection failed is skipped until its readiness probe
+// answers again (Watch), and with every breaker open a lookup answers at
+// once with ErrInventoryUnavailable. Lookups that arrive while a request is
+// under way go together in the next one, so that under load one request
+// prices many orders.
 package inventory
 
 import (
@@ -20,28 +24,35 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/sony/gobreaker/v2"
-
+	"github.com/eventshop/eventshop/pkg/balancer"
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
 )
 
 // Defaults of Options.
 const (
-	DefaultTimeout     = 2 * time.Second
-	DefaultOpenTimeout = 5 * time.Second
-	DefaultMaxFailures = 5
+	DefaultTimeout       = 2 * time.Second
+	DefaultOpenTimeout   = 5 * time.Second
+	DefaultMaxFailures   = 5
+	DefaultProbeInterval = time.Second
 )
+
+// breakerName names the client's breakers, in logs and in the service's
+// /internal/breakers.
+const breakerName = "order-inventory"
 
 // Options tune the client. Zero values mean the defaults.
 type Options struct {
 	// Timeout bounds one call to inventory (DefaultTimeout).
 	Timeout time.Duration
-	// OpenTimeout is how long the breaker stays open before it lets one
-	// trial call through (DefaultOpenTimeout).
+	// OpenTimeout is how long a replica's breaker stays open before it
+	// lets one trial call through (DefaultOpenTimeout).
 	OpenTimeout time.Duration
-	// MaxFailures is how many consecutive failures open the breaker
-	// (DefaultMaxFailures).
+	// MaxFailures is how many consecutive failures open a replica's
+	// breaker (DefaultMaxFailures).
 	MaxFailures uint32
+	// ProbeInterval is how often Watch asks each replica's /readyz
+	// (DefaultProbeInterval).
+	ProbeInterval time.Duration
 	// HTTPClient sends the requests (a client keeping up to 64 idle
 	// connections to inventory).
 	HTTPClient *http.Client
@@ -49,35 +60,26 @@ type Options struct {
 
 // Client reads prices from inventory's GET /api/v1/products.
 type Client struct {
-	base    string
-	http    *http.Client
-	timeout time.Duration
-	breaker *gobreaker.CircuitBreaker[map[string]int64]
-	lookups *lookups
+	replicas *balancer.Upstream
+	http     *http.Client
+	timeout  time.Duration
+	probe    time.Duration
+	lookups  *lookups
 }
 
-// NewClient returns a client for the inventory service at baseURL.
-func NewClient(baseURL string, opts Options) *Client {
+// NewClient returns a client for the inventory service at baseURLs, one
+// base URL or a comma-separated list of them, one per replica.
+func NewClient(baseURLs string, opts Options) (*Client, error) {
 	opts = opts.withDefaults()
-	c := &Client{
-		base:    baseURL,
-		http:    opts.HTTPClient,
-		timeout: opts.Timeout,
-		breaker: gobreaker.NewCircuitBreaker[map[string]int64](gobreaker.Settings{
-			Name:    "order-inventory",
-			Timeout: opts.OpenTimeout,
-			ReadyToTrip: func(c gobreaker.Counts) bool {
-				return c.ConsecutiveFailures >= opts.MaxFailures
-			},
-			// A caller that gave up says nothing about inventory's health.
-			IsExcluded:   func(err error) bool { return errors.Is(err, context.Canceled) },
-			IsSuccessful: func(err error) bool { return err == nil || errors.Is(err, errRefused) },
-		}),
+	replicas, err := balancer.New(breakerName, baseURLs, balancer.Options{
+		Breaker: balancer.Settings{Failures: opts.MaxFailures, OpenTimeout: opts.OpenTimeout},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("inventory client: %w", err)
 	}
-	c.lookups = &lookups{fetch: func(ctx context.Context, skus []string) (map[string]int64, error) {
-		return c.breaker.Execute(func() (map[string]int64, error) { return c.fetch(ctx, skus) })
-	}}
-	return c
+	c := &Client{replicas: replicas, http: opts.HTTPClient, timeout: opts.Timeout, probe: opts.ProbeInterval}
+	c.lookups = &lookups{fetch: c.fetchAny}
+	return c, nil
 }
 
 func (o Options) withDefaults() Options {
@@ -89,6 +91,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxFailures == 0 {
 		o.MaxFailures = DefaultMaxFailures
+	}
+	if o.ProbeInterval <= 0 {
+		o.ProbeInterval = DefaultProbeInterval
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = defaultHTTPClient
@@ -109,18 +114,31 @@ var defaultHTTPClient = func() *http.Client {
 // which must not open the breaker.
 var errRefused = errors.New("inventory refused the request")
 
-// State is the breaker's state: "closed", "half-open" or "open".
-func (c *Client) State() string { return c.breaker.State().String() }
+// Watch probes the replicas' readiness until ctx is done, so that a
+// replica skipped since its connection failed gets lookups again once it
+// answers. With one replica it probes nothing: that one gets every
+// lookup whatever a probe would say.
+func (c *Client) Watch(ctx context.Context) error {
+	balancer.Watch(ctx.Done(), c.probe, c.probe, c.http, []*balancer.Upstream{c.replicas})
+	return nil
+}
+
+// State is the breakers' state as one: "closed" while a replica's breaker
+// is closed, else "half-open" or "open".
+func (c *Client) State() string { return c.replicas.State() }
+
+// Replicas is each replica's breaker and readiness.
+func (c *Client) Replicas() []balancer.Status { return c.replicas.Statuses() }
 
 // BreakerName names the breaker in the gateway's admin breaker list.
-func (c *Client) BreakerName() string { return c.breaker.Name() }
+func (c *Client) BreakerName() string { return breakerName }
 
 // StateName is State, for the admin breaker list.
 func (c *Client) StateName() string { return c.State() }
 
 // Prices returns the unit price in cents of each SKU inventory knows, with
 // one call, which concurrent lookups share (lookups); unknown SKUs are
-// absent. Any failure, including an open breaker, is
+// absent. Any failure, including every breaker open, is
 // command.ErrInventoryUnavailable.
 func (c *Client) Prices(ctx context.Context, skus []string) (map[string]int64, error) {
 	prices, err := c.lookups.prices(ctx, skus)
@@ -130,17 +148,37 @@ func (c *Client) Prices(ctx context.Context, skus []string) (map[string]int64, e
 	return prices, nil
 }
 
+// fetchAny asks the next replica in turn, and another one should it not
+// be reached; a refusal (4xx) counts as an answer for the breaker.
+func (c *Client) fetchAny(ctx context.Context, skus []string) (map[string]int64, error) {
+	var prices map[string]int64
+	var refused error
+	err := c.replicas.Do(true, func(r *balancer.Replica) error {
+		p, err := c.fetch(ctx, r.URL.String(), skus)
+		if errors.Is(err, errRefused) {
+			refused = err
+			return nil
+		}
+		prices = p
+		return err
+	})
+	if err == nil && refused != nil {
+		return nil, refused
+	}
+	return prices, err
+}
+
 // product is the part of inventory's product representation the order needs.
 type product struct {
 	SKU        string `json:"sku"`
 	PriceCents int64  `json:"price_cents"`
 }
 
-func (c *Client) fetch(ctx context.Context, skus []string) (map[string]int64, error) {
+func (c *Client) fetch(ctx context.Context, base string, skus []string) (map[string]int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	q := url.Values{"sku": skus}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/products?"+q.Encode(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/products?"+q.Encode(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}

@@ -25,7 +25,7 @@ func TestPricesAsksOnceForAllSKUs(t *testing.T) {
 		_, _ = w.Write([]byte(`{"items":[{"sku":"A","price_cents":100},{"sku":"B","price_cents":250},{"sku":"C","price_cents":9}]}`))
 	}))
 	t.Cleanup(srv.Close)
-	prices, err := inventory.NewClient(srv.URL, inventory.Options{}).Prices(context.Background(), []string{"A", "B", "X"})
+	prices, err := newClient(t, srv.URL, inventory.Options{}).Prices(context.Background(), []string{"A", "B", "X"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestBreakerOpensOnServerErrors(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	t.Cleanup(srv.Close)
-	c := inventory.NewClient(srv.URL, inventory.Options{MaxFailures: 2})
+	c := newClient(t, srv.URL, inventory.Options{MaxFailures: 2})
 	for range 4 {
 		if _, err := c.Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
 			t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
@@ -65,7 +65,7 @@ func TestClientErrorsDoNotOpenBreaker(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 	}))
 	t.Cleanup(srv.Close)
-	c := inventory.NewClient(srv.URL, inventory.Options{MaxFailures: 1})
+	c := newClient(t, srv.URL, inventory.Options{MaxFailures: 1})
 	for range 3 {
 		if _, err := c.Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
 			t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
@@ -81,7 +81,24 @@ func TestUnreachableInventoryIsUnavailable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	if _, err := inventory.NewClient(url, inventory.Options{}).Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
+	if _, err := newClient(t, url, inventory.Options{}).Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
 		t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
+	}
+}
+
+// newClient returns a client of the inventory replicas at urls.
+func newClient(t *testing.T, urls string, opts inventory.Options) *inventory.Client {
+	t.Helper()
+	c, err := inventory.NewClient(urls, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestBadInventoryURLIsAnError(t *testing.T) {
+	t.Parallel()
+	if _, err := inventory.NewClient("http://127.0.0.1:1,localhost:8082", inventory.Options{}); err == nil {
+		t.Fatal("NewClient accepted a replica URL without a scheme")
 	}
 }

@@ -1,7 +1,8 @@
-// Package balancer spreads each upstream's requests over its replicas, in
-// turn, skipping the replicas that are down: those whose breaker is open,
-// whose connection failed, or whose readiness probe failed, until their
-// probe answers again.
+// Package balancer spreads the requests to an upstream service over its
+// replicas, in turn, skipping the replicas that are down: those whose
+// breaker is open, whose connection failed, or whose readiness probe
+// failed, until their probe answers again. The gateway forwards through it,
+// and a service that calls another (order's price lookup) does too.
 //
 // Round robin rather than least-in-flight: the replicas are the same
 // binary on equal footing, sharing one database, so a count of requests in
@@ -22,8 +23,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/eventshop/eventshop/gateway/internal/breaker"
 )
 
 // Replica is one instance of an upstream service.
@@ -31,9 +30,9 @@ type Replica struct {
 	// URL is the replica's scheme and host, the base of every path
 	// forwarded to it.
 	URL     *url.URL
-	breaker *breaker.Breaker
-	ready   atomic.Bool // last probe answered, and no connection failed since
-	gauge   prometheus.Gauge
+	breaker *breaker
+	ready   atomic.Bool      // last probe answered, and no connection failed since
+	gauge   prometheus.Gauge // readiness; nil for none
 }
 
 // Upstream is one service and its replicas.
@@ -47,14 +46,18 @@ type Upstream struct {
 	forget func(host string)
 }
 
-// Options are what every Upstream shares. Zero values: no breaker
-// settings (the breaker's defaults) and nothing to forget.
+// Options are what every Upstream shares. Zero values: the default
+// logger, the breaker's default settings, nothing to forget and no
+// metrics.
 type Options struct {
 	Log     *slog.Logger
-	Breaker breaker.Settings
+	Breaker Settings
 	// Forget, when set, drops the idle connections to a host: those to a
 	// replica that died would each fail one request.
 	Forget func(host string)
+	// Metrics, when set, has each replica's breaker state and readiness
+	// (NewMetrics).
+	Metrics *Metrics
 }
 
 // New parses urls, one base URL or a comma-separated list of them, one
@@ -62,6 +65,9 @@ type Options struct {
 // replica starts ready.
 func New(name, urls string, opts Options) (*Upstream, error) {
 	s := opts.Breaker.WithDefaults()
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
 	up := &Upstream{Name: name, log: opts.Log, open: s.OpenTimeout, forget: opts.Forget}
 	if up.forget == nil {
 		up.forget = func(string) {}
@@ -72,9 +78,10 @@ func New(name, urls string, opts Options) (*Upstream, error) {
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			return nil, fmt.Errorf("upstream %s url %q: not an absolute http url", name, base)
 		}
-		r := &Replica{URL: &url.URL{Scheme: u.Scheme, Host: u.Host}, breaker: breaker.New(opts.Log, s, name, u.Host), gauge: readyGauge.WithLabelValues(name, u.Host)}
+		state, ready := opts.Metrics.gauges(name, u.Host)
+		r := &Replica{URL: &url.URL{Scheme: u.Scheme, Host: u.Host}, breaker: newBreaker(opts.Log, s, name, u.Host, state), gauge: ready}
 		r.ready.Store(true)
-		r.gauge.Set(1)
+		setGauge(r.gauge, 1)
 		up.Replicas = append(up.Replicas, r)
 	}
 	return up, nil
@@ -85,7 +92,7 @@ func New(name, urls string, opts Options) (*Upstream, error) {
 func (u *Upstream) RetryAfter() time.Duration { return u.open }
 
 // Do runs send on one replica and returns its error. send returns what
-// the replica's breaker records: nil, breaker.ErrUpstream for a 5xx, a
+// the replica's breaker records: nil, ErrUpstream for a 5xx, a
 // timeout, a connection error, or an error wrapping context.Canceled when
 // the client went away. A replica send could not reach is down until its
 // probe answers again. When not even its connection succeeded, nothing was
@@ -95,7 +102,7 @@ func (u *Upstream) RetryAfter() time.Duration { return u.open }
 func (u *Upstream) Do(idempotent bool, send func(*Replica) error) error {
 	if len(u.Replicas) == 1 { // the common case, as plain as it can be
 		r := u.Replicas[0]
-		done, err := r.breaker.Allow()
+		done, err := r.breaker.allow()
 		if err != nil {
 			return err
 		}
@@ -139,12 +146,12 @@ func (u *Upstream) pick(skip *Replica) (*Replica, func(error), error) {
 			if r == skip || (wantReady && !r.ready.Load()) {
 				continue
 			}
-			if done, err := r.breaker.Allow(); err == nil {
+			if done, err := r.breaker.allow(); err == nil {
 				return r, done, nil
 			}
 		}
 	}
-	return nil, nil, breaker.ErrOpen
+	return nil, nil, ErrOpen
 }
 
 // unreached reports whether err says the replica itself failed, not the
@@ -163,11 +170,27 @@ func notConnected(err error) bool {
 }
 
 // Statuses is each replica's breaker and readiness.
-func (u *Upstream) Statuses() []breaker.Status {
-	out := make([]breaker.Status, 0, len(u.Replicas))
+func (u *Upstream) Statuses() []Status {
+	out := make([]Status, 0, len(u.Replicas))
 	for _, r := range u.Replicas {
 		ready := r.ready.Load()
-		out = append(out, breaker.Status{Name: u.Name, Replica: r.URL.Host, State: r.breaker.State(), Ready: &ready})
+		out = append(out, Status{Name: u.Name, Replica: r.URL.Host, State: r.breaker.state(), Ready: &ready})
 	}
 	return out
+}
+
+// State is the state of the upstream as one breaker: "closed" while a
+// replica's breaker is closed, else "half-open" while one is, else "open".
+// It is what a service that calls the upstream reports as its breaker.
+func (u *Upstream) State() string {
+	best := "open"
+	for _, r := range u.Replicas {
+		switch st := r.breaker.state(); st {
+		case "closed":
+			return st
+		case "half-open":
+			best = st
+		}
+	}
+	return best
 }

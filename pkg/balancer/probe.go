@@ -7,15 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 )
-
-var readyGauge = promauto.NewGaugeVec(prometheus.GaugeOpts{
-	Namespace: "eventshop", Subsystem: "gateway", Name: "replica_ready",
-	Help: "1 while an upstream replica gets requests (its probe answered and no connection failed since), 0 while it is down.",
-}, []string{"upstream", "replica"})
 
 // Probe asks every replica's /readyz at once, marks each ready or down,
 // and returns each one's reason not to be ready (nil when it is), in the
@@ -69,11 +61,11 @@ func (u *Upstream) setReady(r *Replica, err error) {
 		return
 	}
 	if ready {
-		r.gauge.Set(1)
+		setGauge(r.gauge, 1)
 		u.log.Info("upstream replica ready", "upstream", u.Name, "replica", r.URL.Host)
 		return
 	}
-	r.gauge.Set(0)
+	setGauge(r.gauge, 0)
 	u.forget(r.URL.Host)
 	u.log.Warn("upstream replica down", "upstream", u.Name, "replica", r.URL.Host, "error", err)
 }

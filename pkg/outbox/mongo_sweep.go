@@ -1,0 +1,63 @@
+package outbox
+
+import (
+	"context"
+	"time"
+
+	"github.com/eventshop/eventshop/pkg/outage"
+)
+
+// sweeps makes the whole passes over the collection that are asked for
+// (askSweep), until ctx is done. It runs beside the relay of handed and
+// told documents, so that a pass, which on FerretDB reads the whole
+// collection for each batch, does not hold up the events written
+// meanwhile: a takeover's pass over a large collection would otherwise
+// delay every event until it is over. A document both passes read has its
+// events published twice, in array order, and the stream drops the copies
+// by Nats-Msg-Id. A failed pass is tried again after retryPause.
+func (r *MongoRelay) sweeps(ctx context.Context) {
+	var pause time.Duration
+	for {
+		if r.takeSweep() {
+			if err := r.sweepAll(ctx); err != nil {
+				pause = retryPause(pause, true, r.opts.RetryMax)
+				if !outage.Sleep(ctx, pause) {
+					return
+				}
+				r.askSweep()
+				continue
+			}
+			pause = 0
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.sweepWake:
+		}
+	}
+}
+
+// sweepAll relays every document with pending events, batch by batch.
+func (r *MongoRelay) sweepAll(ctx context.Context) error {
+	for ctx.Err() == nil {
+		n, err := r.RelayOnce(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("relay mongo outbox", "error", err)
+			}
+			return err
+		}
+		if n < r.opts.BatchSize {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (r *MongoRelay) takeSweep() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.sweep
+	r.sweep = false
+	return s
+}
