@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // maxPendingPublishes bounds the asynchronous publishes awaiting an ack, so a
@@ -36,9 +37,10 @@ type Bus struct {
 	js         jetstream.JetStream
 	log        *slog.Logger
 	redelivery Redelivery
-	metrics    *Metrics // nil records nothing
-	replicas   int      // of every stream Provision makes; 0 means one
-	elections  *leaders // ends the wait for acks a lost stream leader owes
+	metrics    *Metrics     // nil records nothing
+	replicas   int          // of every stream Provision makes; 0 means one
+	elections  *leaders     // ends the wait for acks a lost stream leader owes
+	tracer     trace.Tracer // nil records no span (see WithTracerProvider)
 }
 
 // Connect dials url as client name and reconnects forever after a loss of
@@ -97,7 +99,7 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...Op
 		nc.Close()
 		return nil, err
 	}
-	b := &Bus{nc: nc, js: js, log: log, elections: elections}
+	b := &Bus{nc: nc, js: js, log: log, elections: elections, tracer: defaultTracer()}
 	for _, opt := range opts {
 		opt(b)
 	}

@@ -57,7 +57,10 @@ func (c *Consumer) nextBatch() ([]jetstream.Msg, bool) {
 }
 
 // process validates a batch, hands the valid messages to the handler and
-// settles every message according to its outcome.
+// settles every message according to its outcome. Each valid message is
+// handled in a CONSUMER span of its own (Message.Span); a batch of one runs
+// entirely inside it, a larger batch's shared work (the inbox's round
+// trips) inside none, and each message's own work inside its span.
 func (c *Consumer) process(ctx context.Context, batch []jetstream.Msg) {
 	valid := make([]Message, 0, len(batch))
 	deliveries := make([]delivery, 0, len(batch))
@@ -73,17 +76,25 @@ func (c *Consumer) process(ctx context.Context, batch []jetstream.Msg) {
 			c.deadLetter(ctx, delivery{msg: m, meta: meta}, err)
 			continue
 		}
-		valid = append(valid, Message{Event: ev, Delivered: meta.NumDelivered, Stream: meta.Stream, Sequence: meta.Sequence.Stream})
+		span := c.startConsume(ctx, m.Headers(), ev, meta.NumDelivered)
+		valid = append(valid, Message{Event: ev, Delivered: meta.NumDelivered, Stream: meta.Stream, Sequence: meta.Sequence.Stream, Span: span})
 		deliveries = append(deliveries, delivery{msg: m, meta: meta})
 	}
 	if len(valid) == 0 {
 		return
 	}
+	hctx := ctx
+	if len(valid) == 1 { // the whole run, inbox included, is the message's
+		hctx = valid[0].WithSpan(ctx)
+	}
 	stop := c.keepAlive(deliveries)
-	errs := c.handle(ctx, valid)
+	errs := c.handle(hctx, valid)
 	stop()
 	for i, d := range deliveries {
-		c.settle(ctx, d, errs[i])
+		c.settle(valid[i].WithSpan(ctx), d, errs[i])
+		if c.b.tracer != nil {
+			endSpan(valid[i].Span, errs[i])
+		}
 	}
 }
 
@@ -159,33 +170,33 @@ func (c *Consumer) settle(ctx context.Context, d delivery, err error) {
 	switch decide(err, d.meta.NumDelivered, c.cfg.MaxDeliver) {
 	case settleAck:
 		c.outage.Succeeded()
-		c.ack(d)
+		c.ack(ctx, d)
 	case settleWait:
 		c.outage.Failed(err)
-		c.nakOutage(d, err)
+		c.nakOutage(ctx, d, err)
 	case settleDeadLetter:
 		c.deadLetter(ctx, d, err)
 	default:
-		c.nak(d, err)
+		c.nak(ctx, d, err)
 	}
 }
 
-func (c *Consumer) ack(d delivery) {
+func (c *Consumer) ack(ctx context.Context, d delivery) {
 	// A plain ack is fire-and-forget; a lost one means a redelivery, which
 	// the inbox makes harmless, so DoubleAck's round trip is not worth it.
 	if err := d.msg.Ack(); err != nil {
-		c.log.Warn("ack", "subject", d.msg.Subject(), "error", err)
+		c.log.WarnContext(ctx, "ack", "subject", d.msg.Subject(), "error", err)
 	}
 	c.b.metrics.settled(c.cfg.Durable, resultAck)
 }
 
-func (c *Consumer) nak(d delivery, cause error) {
+func (c *Consumer) nak(ctx context.Context, d delivery, cause error) {
 	delay := c.cfg.backoff(d.meta.NumDelivered)
-	c.log.Warn("event handling failed, will retry",
+	c.log.WarnContext(ctx, "event handling failed, will retry",
 		"subject", d.msg.Subject(), "event_id", d.msg.Headers().Get(HeaderID),
 		"delivered", d.meta.NumDelivered, "retry_in", delay, "error", cause)
 	if err := d.msg.NakWithDelay(delay); err != nil {
-		c.log.Warn("nak", "subject", d.msg.Subject(), "error", err)
+		c.log.WarnContext(ctx, "nak", "subject", d.msg.Subject(), "error", err)
 	}
 	c.b.metrics.settled(c.cfg.Durable, resultNak)
 }
@@ -193,13 +204,13 @@ func (c *Consumer) nak(d delivery, cause error) {
 // nakOutage redelivers a message whose handler found a dependency
 // unavailable. The outage was logged once, by the consumer's Watch; each
 // message's retry is logged at debug level only.
-func (c *Consumer) nakOutage(d delivery, cause error) {
+func (c *Consumer) nakOutage(ctx context.Context, d delivery, cause error) {
 	delay := c.cfg.outageBackoff(d.meta.NumDelivered)
-	c.log.Debug("dependency unavailable, will retry",
+	c.log.DebugContext(ctx, "dependency unavailable, will retry",
 		"subject", d.msg.Subject(), "event_id", d.msg.Headers().Get(HeaderID),
 		"delivered", d.meta.NumDelivered, "retry_in", delay, "error", cause)
 	if err := d.msg.NakWithDelay(delay); err != nil {
-		c.log.Debug("nak", "subject", d.msg.Subject(), "error", err)
+		c.log.DebugContext(ctx, "nak", "subject", d.msg.Subject(), "error", err)
 	}
 	c.b.metrics.settled(c.cfg.Durable, resultOutage)
 }
@@ -211,14 +222,14 @@ func (c *Consumer) deadLetter(ctx context.Context, d delivery, cause error) {
 		cause = errors.New("unknown error")
 	}
 	if err := c.publishDeadLetter(ctx, d, cause); err != nil {
-		c.nak(d, fmt.Errorf("dead-letter: %w", err))
+		c.nak(ctx, d, fmt.Errorf("dead-letter: %w", err))
 		return
 	}
-	c.log.Warn("event dead-lettered",
+	c.log.WarnContext(ctx, "event dead-lettered",
 		"subject", d.msg.Subject(), "event_id", d.msg.Headers().Get(HeaderID),
 		"delivered", d.meta.NumDelivered, "error", cause)
 	if err := d.msg.Ack(); err != nil {
-		c.log.Warn("ack dead letter", "subject", d.msg.Subject(), "error", err)
+		c.log.WarnContext(ctx, "ack dead letter", "subject", d.msg.Subject(), "error", err)
 	}
 	c.b.metrics.settled(c.cfg.Durable, resultDeadLetter)
 }

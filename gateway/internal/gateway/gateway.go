@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/config"
@@ -81,6 +82,7 @@ type Gateway struct {
 	// forget drops a host's idle upstream connections; nil on the plain
 	// http.Transport, whose connections notice a closed peer by themselves.
 	forget func(host string)
+	tracer trace.Tracer // nil when tracing is off (newTracer)
 }
 
 // New builds a gateway from cfg.
@@ -89,7 +91,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		opts.Now = time.Now
 	}
 	t := proxy.NewTransport()
-	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: t, buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{})}
+	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: t, buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{}), tracer: newTracer()}
 	if !cfg.UpstreamPoolOff {
 		pool := proxy.NewPool(t)
 		g.transport, g.forget = pool, pool.Forget
