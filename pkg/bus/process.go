@@ -26,6 +26,7 @@ func (c *Consumer) work(ctx context.Context) {
 			return
 		}
 		c.process(ctx, batch)
+		c.held.release(batch...)
 	}
 }
 
@@ -79,9 +80,7 @@ func (c *Consumer) process(ctx context.Context, batch []jetstream.Msg) {
 	if len(valid) == 0 {
 		return
 	}
-	stop := c.keepAlive(deliveries)
 	errs := c.handle(ctx, valid)
-	stop()
 	for i, d := range deliveries {
 		c.settle(ctx, d, errs[i])
 	}
@@ -117,28 +116,6 @@ func (c *Consumer) handle(ctx context.Context, msgs []Message) (errs []error) {
 		return fill(len(msgs), fmt.Errorf("handler returned %d results for %d messages", len(errs), len(msgs)))
 	}
 	return errs
-}
-
-// keepAlive tells JetStream every half AckWait that the batch is still being
-// worked on, so a slow handler does not get its messages redelivered to
-// another replica while it runs. The returned func stops it.
-func (c *Consumer) keepAlive(ds []delivery) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		ticker := time.NewTicker(c.cfg.AckWait / 2)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ticker.C:
-				for _, d := range ds {
-					_ = d.msg.InProgress() // best effort: a lost one only risks a redelivery
-				}
-			}
-		}
-	}()
-	return func() { close(done) }
 }
 
 func fill(n int, err error) []error {
