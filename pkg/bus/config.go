@@ -14,7 +14,7 @@ import (
 // Defaults of ConsumerConfig's zero values.
 const (
 	DefaultMaxDeliver  = 5
-	DefaultAckWait     = 30 * time.Second
+	DefaultAckWait     = 10 * time.Second
 	DefaultBatchSize   = 64
 	DefaultConcurrency = 1
 )
@@ -28,12 +28,16 @@ func DefaultBackoff() []time.Duration {
 
 // ConsumerConfig configures a durable pull consumer.
 //
-// AckWait and prefetching: the consumer asks JetStream for up to 2*BatchSize
-// messages ahead of the handler, and each message's AckWait starts when it is
-// delivered to the client, not when the handler gets it. A message therefore
-// waits behind at most two batches; AckWait must exceed the time the handler
-// needs for those, or JetStream redelivers messages that are still queued
-// here. Keep BatchSize modest and AckWait at its 30s default or above.
+// AckWait and prefetching: the consumer asks JetStream for up to BatchSize
+// messages ahead of its queue, which holds up to BatchSize more for the
+// handlers. From the moment a message enters the queue until it is settled
+// the consumer reports it in progress every third of AckWait, so neither a
+// slow handler nor a long queue gets a held message redelivered. AckWait
+// therefore bounds only two waits: a message's in the client's buffer before
+// it is queued (behind at most the queue and the batches in the handlers),
+// and how long the messages a crashed or cut-off process held wait before
+// JetStream delivers them again. The second is why it is short: those
+// messages' orders wait that long.
 type ConsumerConfig struct {
 	// Service names the consuming service; it is the second token of the
 	// dead-letter subject "dlq.<service>.<type>". Required.
@@ -49,8 +53,8 @@ type ConsumerConfig struct {
 	// MaxDeliver is how many deliveries a message gets before it is
 	// dead-lettered. Zero means DefaultMaxDeliver.
 	MaxDeliver int
-	// AckWait is how long JetStream waits for an ack before redelivering.
-	// Zero means DefaultAckWait.
+	// AckWait is how long JetStream waits for an ack, or a report that the
+	// message is in progress, before redelivering. Zero means DefaultAckWait.
 	AckWait time.Duration
 	// Backoff is the delay before redelivery after the n-th failed delivery
 	// (the last entry repeats). Empty means DefaultBackoff.

@@ -56,6 +56,8 @@ type Consumer struct {
 	wake   chan struct{} // asks the supervisor to subscribe again
 	cancel context.CancelFunc
 	outage *outage.Watch // logs the start and end of a dependency's outage once
+	held   *held         // received and not yet settled, kept alive until settled
+	kept   chan struct{} // closed by Stop once the workers are done: keepAlive exits
 
 	mu       sync.Mutex
 	cc       jetstream.ConsumeContext
@@ -64,6 +66,7 @@ type Consumer struct {
 
 	workers    sync.WaitGroup
 	supervisor sync.WaitGroup
+	keeper     sync.WaitGroup
 	stopOnce   sync.Once
 }
 
@@ -87,8 +90,10 @@ func (b *Bus) Consume(ctx context.Context, cfg ConsumerConfig, h BatchHandler) (
 		cfg:    cfg,
 		h:      h,
 		log:    b.log.With("consumer", cfg.Durable, "stream", cfg.Stream),
-		msgs:   make(chan jetstream.Msg, 2*cfg.BatchSize),
+		msgs:   make(chan jetstream.Msg, cfg.BatchSize),
 		done:   make(chan struct{}),
+		held:   newHeld(),
+		kept:   make(chan struct{}),
 		wake:   make(chan struct{}, 1),
 		cancel: cancel,
 	}
@@ -103,6 +108,8 @@ func (b *Bus) Consume(ctx context.Context, cfg ConsumerConfig, h BatchHandler) (
 		c.wake <- struct{}{}
 	}
 	handlerCtx := context.WithoutCancel(ctx)
+	c.keeper.Add(1)
+	go c.keepAlive(c.kept)
 	for range cfg.Concurrency {
 		c.workers.Add(1)
 		go c.work(handlerCtx)
@@ -130,6 +137,8 @@ func (c *Consumer) Stop() {
 		}
 		close(c.done)
 		c.workers.Wait()
+		close(c.kept)
+		c.keeper.Wait()
 		c.log.Info("consumer stopped")
 	})
 }
@@ -148,11 +157,14 @@ func (c *Consumer) drain(cc jetstream.ConsumeContext) {
 	}
 }
 
-// receive queues a message for the workers; it runs on the subscription's
-// goroutine, so a full queue slows the fetching down.
+// receive queues a message for the workers, keeping it alive from now on;
+// it runs on the subscription's goroutine, so a full queue slows the
+// fetching down.
 func (c *Consumer) receive(m jetstream.Msg) {
+	c.held.add(m)
 	select {
 	case c.msgs <- m:
 	case <-c.done:
+		c.held.release(m)
 	}
 }

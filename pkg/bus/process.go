@@ -26,6 +26,7 @@ func (c *Consumer) work(ctx context.Context) {
 			return
 		}
 		c.process(ctx, batch)
+		c.held.release(batch...)
 	}
 }
 
@@ -87,9 +88,7 @@ func (c *Consumer) process(ctx context.Context, batch []jetstream.Msg) {
 	if len(valid) == 1 { // the whole run, inbox included, is the message's
 		hctx = valid[0].WithSpan(ctx)
 	}
-	stop := c.keepAlive(deliveries)
 	errs := c.handle(hctx, valid)
-	stop()
 	for i, d := range deliveries {
 		c.settle(valid[i].WithSpan(ctx), d, errs[i])
 		if c.b.tracer != nil {
@@ -128,28 +127,6 @@ func (c *Consumer) handle(ctx context.Context, msgs []Message) (errs []error) {
 		return fill(len(msgs), fmt.Errorf("handler returned %d results for %d messages", len(errs), len(msgs)))
 	}
 	return errs
-}
-
-// keepAlive tells JetStream every half AckWait that the batch is still being
-// worked on, so a slow handler does not get its messages redelivered to
-// another replica while it runs. The returned func stops it.
-func (c *Consumer) keepAlive(ds []delivery) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		ticker := time.NewTicker(c.cfg.AckWait / 2)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ticker.C:
-				for _, d := range ds {
-					_ = d.msg.InProgress() // best effort: a lost one only risks a redelivery
-				}
-			}
-		}
-	}()
-	return func() { close(done) }
 }
 
 func fill(n int, err error) []error {

@@ -38,7 +38,7 @@ func (c *Consumer) subscribe(ctx context.Context) error {
 		return err
 	}
 	cc, err := cons.Consume(c.receive,
-		jetstream.PullMaxMessages(2*c.cfg.BatchSize),
+		jetstream.PullMaxMessages(c.cfg.BatchSize),
 		jetstream.PullExpiry(pullExpiry),
 		jetstream.ConsumeErrHandler(c.onConsumeError),
 	)

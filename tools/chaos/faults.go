@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/eventshop/eventshop/pkg/bus"
 )
 
 // The kinds of fault a Schedule can hold.
@@ -23,8 +25,8 @@ const (
 	KindDuplicates  = "duplicates"    // published events again under fresh message ids, and poison events
 )
 
-// ackWait is bus.DefaultAckWait, which every consumer uses.
-const ackWait = 30 * time.Second
+// ackWait is the ack wait of every consumer of the platform.
+const ackWait = bus.DefaultAckWait
 
 // Fault is one fault of a schedule: what breaks, where, for how long.
 type Fault struct {

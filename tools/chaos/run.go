@@ -195,8 +195,9 @@ func finish(ctx context.Context, p *Platform, cfg Config, ev *Events, res *Resul
 	}
 	res.Load.SetInvariants(res.Verdict.Report)
 	res.Recovery = map[string]time.Duration{}
-	for _, w := range res.Windows {
-		res.Recovery[w.Kind] = max(res.Recovery[w.Kind], RecoveryTime(res.Load.Timeline, w))
+	for i, rec := range RecoveryTimes(res.Load.Timeline, res.Windows) {
+		kind := res.Windows[i].Kind
+		res.Recovery[kind] = max(res.Recovery[kind], rec)
 	}
 	res.SagaP99Outside = SagaP99Outside(entries, res.Windows)
 	res.Copies, res.Poison = ev.Injected()

@@ -88,3 +88,59 @@ func testGetSentAgain(t *testing.T, cfg config.Config) {
 		t.Errorf("the upstream read %d GETs, want %d", n, requests)
 	}
 }
+
+// TestIdleConnectionsToARestartedUpstreamAreDropped fills the pool with
+// several kept-alive connections, closes them all on the upstream's side
+// (as a crash and restart of the upstream does), then sends POSTs, which
+// are never sent twice: at most the first may meet a dead connection;
+// every one after it gets a new connection and the answer.
+func TestIdleConnectionsToARestartedUpstreamAreDropped(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, testIdleDropped)
+}
+
+func testIdleDropped(t *testing.T, cfg config.Config) {
+	const parallel = 4
+	var arrived atomic.Int32
+	all := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && arrived.Add(1) == parallel {
+			close(all)
+		}
+		if r.Method == http.MethodGet {
+			select { // hold each GET until all are in: one connection each
+			case <-all:
+			case <-r.Context().Done():
+			}
+		}
+		_, _ = w.Write([]byte(`{"items":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	cfg.OrderURL = srv.URL
+	h := newHarness(t, cfg, nil)
+	alice := bearer(h.token(t, "alice"))
+	done := make(chan int, parallel)
+	for range parallel {
+		go func() {
+			resp, _ := h.do(t, "GET", "/api/v1/orders", "", alice)
+			done <- resp.StatusCode
+		}()
+	}
+	for range parallel {
+		if status := <-done; status != http.StatusOK {
+			t.Fatalf("GET status %d", status)
+		}
+	}
+	srv.CloseClientConnections()
+	failed := 0
+	for i := range parallel {
+		resp, _ := h.do(t, "POST", "/api/v1/orders", `{"items":[]}`, alice)
+		if resp.StatusCode != http.StatusOK {
+			failed++
+			t.Logf("POST %d: status %d", i, resp.StatusCode)
+		}
+	}
+	if failed > 1 {
+		t.Errorf("%d of %d POSTs failed after the upstream closed its connections, want at most the first", failed, parallel)
+	}
+}

@@ -78,6 +78,13 @@ func (p *Pool) RoundTrip(req *http.Request) (*http.Response, error) {
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
+		if reused {
+			// A kept-alive connection failed: the upstream most likely
+			// died or restarted, and the other idle ones are as dead.
+			// Left in the pool, each would fail a request that cannot be
+			// sent again (a POST) and count against the breaker.
+			p.Forget(req.URL.Host)
+		}
 		if !reused || attempt > 0 || !Replayable(req) {
 			return nil, err
 		}

@@ -35,6 +35,7 @@ type options struct {
 	settle   time.Duration
 	out      string
 	faults   string
+	gap      time.Duration
 }
 
 func main() {
@@ -44,6 +45,7 @@ func main() {
 	flag.DurationVar(&o.baseline, "baseline", time.Minute, "a fault-free load run first, for the saga p99 to compare; 0 skips it")
 	flag.DurationVar(&o.settle, "settle", 10*time.Minute, "bound on the wait for the platform to settle after the faults")
 	flag.StringVar(&o.faults, "faults", "", "an ad-hoc schedule instead, kind:target[:hold],... (e.g. pg_immediate:postgres:40s,kill:notification)")
+	flag.DurationVar(&o.gap, "gap", 0, "with -faults: the pause between one fault's end and the next one's start (0: the short schedule's)")
 	flag.StringVar(&o.out, "out", "", "directory for the run's files (default: a new one under chaos-runs/)")
 	flag.Parse()
 	stack.OneProcEach()
@@ -130,6 +132,9 @@ func schedule(o options) (chaos.Schedule, error) {
 		}
 		s := chaos.Short()
 		s.Faults = faults
+		if o.gap > 0 {
+			s.Gap = o.gap
+		}
 		return s, nil
 	case o.short:
 		return chaos.Short(), nil

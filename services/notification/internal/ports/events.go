@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
@@ -36,7 +35,7 @@ func (e Events) Consumer() bus.ConsumerConfig {
 			schemas.TypeOrderConfirmedV1 + ".>", schemas.TypeOrderRejectedV1 + ".>",
 			schemas.TypeOrderCancelledV1 + ".>",
 		},
-		BatchSize: 32, AckWait: time.Minute,
+		BatchSize: 32,
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -46,7 +45,7 @@ type Saga struct {
 func (s *Saga) Consumers() []ConsumerSpec {
 	return []ConsumerSpec{
 		{Config: bus.ConsumerConfig{Service: command.Source, Stream: "INVENTORY", Durable: ReservedConsumer,
-			Subjects: []string{schemas.TypeInventoryReservedV1 + ".>"}, BatchSize: 64, AckWait: time.Minute,
+			Subjects: []string{schemas.TypeInventoryReservedV1 + ".>"}, BatchSize: 64,
 			// Many batches at once, so that batches waiting on cards the
 			// provider never answers in time (three attempts of 2 s; at 50
 			// orders/s with one card in twenty, about 15 such orders are
@@ -60,7 +59,7 @@ func (s *Saga) Consumers() []ConsumerSpec {
 			Handler: s.Reserved},
 		{Config: bus.ConsumerConfig{Service: command.Source, Stream: "ORDER", Durable: OrderConsumer,
 			Subjects:  []string{schemas.TypeOrderConfirmedV1 + ".>", schemas.TypeOrderCancelledV1 + ".>"},
-			BatchSize: 64, AckWait: time.Minute},
+			BatchSize: 64},
 			Handler: s.OrderFinal},
 	}
 }
