@@ -21,7 +21,7 @@ import (
 )
 
 // The standard variables that name where spans are exported; with neither
-// set, no exporter runs and no span is recorded.
+// set, no exporter runs and no span is recorded (spans still get ids).
 const (
 	EnvEndpoint       = "OTEL_EXPORTER_OTLP_ENDPOINT"
 	EnvTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
@@ -38,13 +38,19 @@ type Shutdown func(ctx context.Context) error
 // OTEL_TRACES_SAMPLER_ARG) picks the sampler, parentbased_always_on by
 // default. Every other OTEL_EXPORTER_OTLP_* variable is the exporter's own.
 //
-// Without an endpoint the tracer provider stays OpenTelemetry's no-op one:
-// a request pays for no span, and a trace context that arrives (a client's
-// traceparent, an event's) is still carried on unchanged.
+// Without an endpoint nothing is recorded or exported, but trace ids are
+// still made: the tracer provider never samples and has no span processor,
+// so a span costs its ids and nothing more. A service's request that came
+// without a traceparent thus starts a trace whose id reaches its log lines
+// and the events it writes, and a trace context that arrives (a client's
+// traceparent, an event's) is carried on. The gateway, the bus and the
+// database tracers do not call it at all (Enabled).
 func Setup(ctx context.Context, service string) (Shutdown, error) {
 	otel.SetTextMapPropagator(propagation.TraceContext{})
 	if !Enabled() {
-		return func(context.Context) error { return nil }, nil
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+		otel.SetTracerProvider(tp)
+		return tp.Shutdown, nil
 	}
 	exp, err := otlptracehttp.New(ctx)
 	if err != nil {
