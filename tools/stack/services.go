@@ -82,8 +82,15 @@ func (s *Stack) env(replica string) ([]string, error) {
 	for k, v := range vars {
 		env = append(env, p+k+"="+v)
 	}
+	for k, v := range s.otelEnv(replica) {
+		if _, set := s.opts.Env[k]; !set {
+			env = append(env, k+"="+v)
+		}
+	}
 	for k, v := range s.opts.Env {
-		if strings.HasPrefix(k, p) {
+		// OTEL_* are the standard OpenTelemetry variables, the same in
+		// every service.
+		if strings.HasPrefix(k, p) || strings.HasPrefix(k, "OTEL_") {
 			env = append(env, k+"="+v)
 		}
 	}

@@ -55,6 +55,10 @@ type Options struct {
 	Log io.Writer
 	// LogFormat is "text" (default) or "json".
 	LogFormat string
+	// Traces starts Jaeger (see BuildJaeger; BinDir must hold it) before
+	// everything else, and has every service export its traces to it
+	// (otelEnv). false starts no Jaeger and exports nothing.
+	Traces bool
 	// Route, when set, is asked for the address that from (a service) uses
 	// to reach to (nats, postgres, ferretdb or a service) at addr, a
 	// host:port; a fault injector answers with a proxy of its own on that
@@ -75,6 +79,9 @@ type Stack struct {
 	NATSURLs     []string            // the client URL of every node, NATSURL first
 	Ferret       *Process            // FerretDB
 	Postgres     *PostgresServer     // nil when Options.PostgresURL is used
+	Jaeger       *Process            // nil unless Options.Traces
+	JaegerURL    string              // Jaeger's UI and query API (/api/traces), under Options.Traces
+	OTLPEndpoint string              // Jaeger's OTLP/HTTP receiver, under Options.Traces
 
 	opts    Options
 	ports   map[string]int
