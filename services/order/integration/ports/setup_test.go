@@ -70,7 +70,9 @@ type env struct {
 	issuer    *auth.Issuer
 }
 
-func newEnv(t testing.TB, js jetstream.JetStream) *env {
+// newEnv builds the service on a fresh database; each with changes the
+// dependencies before the application is built on them.
+func newEnv(t testing.TB, js jetstream.JetStream, with ...func(*service.Dependencies)) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -80,9 +82,13 @@ func newEnv(t testing.TB, js jetstream.JetStream) *env {
 	}
 	t.Cleanup(pool.Close)
 	inv := newFakeInventory(t)
-	a := service.NewApplication(service.Dependencies{
+	deps := service.Dependencies{
 		Pool: pool, JetStream: js, Prices: inventory.NewClient(inv.srv.URL, inventory.Options{}),
-	})
+	}
+	for _, w := range with {
+		w(&deps)
+	}
+	a := service.NewApplication(deps)
 	verifier, err := auth.NewVerifier(ctx, authConfig)
 	if err != nil {
 		t.Fatal(err)
