@@ -59,6 +59,10 @@ type Options struct {
 	// everything else, and has every service export its traces to it
 	// (otelEnv). false starts no Jaeger and exports nothing.
 	Traces bool
+	// TracingOff, under Traces, starts Jaeger but has the services export
+	// nothing until SetTracing turns it on: a benchmark's first figures
+	// are then those of a platform without tracing.
+	TracingOff bool
 	// Route, when set, is asked for the address that from (a service) uses
 	// to reach to (nats, postgres, ferretdb or a service) at addr, a
 	// host:port; a fault injector answers with a proxy of its own on that
@@ -83,10 +87,13 @@ type Stack struct {
 	JaegerURL    string              // Jaeger's UI and query API (/api/traces), under Options.Traces
 	OTLPEndpoint string              // Jaeger's OTLP/HTTP receiver, under Options.Traces
 
-	opts    Options
-	ports   map[string]int
-	tempDir string
-	logMu   sync.Mutex
+	opts Options
+	// exporting is whether the services are told to export to Jaeger
+	// (otelEnv); SetTracing changes it.
+	exporting bool
+	ports     map[string]int
+	tempDir   string
+	logMu     sync.Mutex
 }
 
 // Start starts the infrastructure and the services and waits until every
@@ -98,7 +105,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.LogFormat == "" {
 		opts.LogFormat = "text"
 	}
-	s := &Stack{opts: opts, Procs: map[string]*Process{}, ports: map[string]int{}}
+	s := &Stack{opts: opts, Procs: map[string]*Process{}, ports: map[string]int{}, exporting: opts.Traces && !opts.TracingOff}
 	if err := s.prepare(); err != nil {
 		return nil, err
 	}
