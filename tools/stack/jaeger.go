@@ -96,12 +96,12 @@ func waitJaeger(ctx context.Context, queryURL string) error {
 	})
 }
 
-// otelEnv is the OpenTelemetry configuration of replica when the stack
+// traceEnv is the OpenTelemetry configuration of replica when the stack
 // runs Jaeger: the standard variables that pkg/tracing reads, exporting to
 // Jaeger's OTLP/HTTP receiver under the service's name, each replica
 // told apart by service.instance.id. Options.Env may add or override any
 // OTEL_* variable (OTEL_TRACES_SAMPLER, for one).
-func (s *Stack) otelEnv(replica string) map[string]string {
+func (s *Stack) traceEnv(replica string) map[string]string {
 	if s.OTLPEndpoint == "" || !s.exporting {
 		return nil
 	}

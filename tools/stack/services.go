@@ -82,7 +82,7 @@ func (s *Stack) env(replica string) ([]string, error) {
 	for k, v := range vars {
 		env = append(env, p+k+"="+v)
 	}
-	for k, v := range s.otelEnv(replica) {
+	for k, v := range s.traceEnv(replica) {
 		if _, set := s.opts.Env[k]; !set {
 			env = append(env, k+"="+v)
 		}

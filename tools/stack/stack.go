@@ -57,7 +57,7 @@ type Options struct {
 	LogFormat string
 	// Traces starts Jaeger (see BuildJaeger; BinDir must hold it) before
 	// everything else, and has every service export its traces to it
-	// (otelEnv). false starts no Jaeger and exports nothing.
+	// (traceEnv). false starts no Jaeger and exports nothing.
 	Traces bool
 	// TracingOff, under Traces, starts Jaeger but has the services export
 	// nothing until SetTracing turns it on: a benchmark's first figures
@@ -89,7 +89,7 @@ type Stack struct {
 
 	opts Options
 	// exporting is whether the services are told to export to Jaeger
-	// (otelEnv); SetTracing changes it.
+	// (traceEnv); SetTracing changes it.
 	exporting bool
 	ports     map[string]int
 	tempDir   string
