@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // maxPendingPublishes bounds the asynchronous publishes awaiting an ack, so a
@@ -29,8 +30,9 @@ type Bus struct {
 	js         jetstream.JetStream
 	log        *slog.Logger
 	redelivery Redelivery
-	metrics    *Metrics // nil records nothing
-	replicas   int      // of every stream Provision makes; 0 means one
+	metrics    *Metrics     // nil records nothing
+	replicas   int          // of every stream Provision makes; 0 means one
+	tracer     trace.Tracer // nil records no span (see WithTracerProvider)
 }
 
 // Connect dials url as client name and reconnects forever after a loss of
@@ -79,7 +81,7 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...Op
 		nc.Close()
 		return nil, fmt.Errorf("jetstream context: %w", err)
 	}
-	b := &Bus{nc: nc, js: js, log: log}
+	b := &Bus{nc: nc, js: js, log: log, tracer: defaultTracer()}
 	for _, opt := range opts {
 		opt(b)
 	}

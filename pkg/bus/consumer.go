@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/outage"
@@ -19,6 +20,10 @@ type Message struct {
 	Delivered uint64 // how many times JetStream has delivered it, 1 the first time
 	Stream    string
 	Sequence  uint64 // stream sequence
+	// Span is the message's CONSUMER span, which the consumer ends once
+	// the message is settled; a handler runs the message's work inside it
+	// (WithSpan).
+	Span trace.Span
 }
 
 // BatchHandler handles a batch of messages and returns one error per message,
@@ -34,7 +39,7 @@ func Each(fn func(ctx context.Context, ev event.Event) error) BatchHandler {
 	return func(ctx context.Context, msgs []Message) []error {
 		errs := make([]error, len(msgs))
 		for i, m := range msgs {
-			errs[i] = fn(ctx, m.Event)
+			errs[i] = fn(m.WithSpan(ctx), m.Event)
 		}
 		return errs
 	}

@@ -57,7 +57,10 @@ func (c *Consumer) nextBatch() ([]jetstream.Msg, bool) {
 }
 
 // process validates a batch, hands the valid messages to the handler and
-// settles every message according to its outcome.
+// settles every message according to its outcome. Each valid message is
+// handled in a CONSUMER span of its own (Message.Span); a batch of one runs
+// entirely inside it, a larger batch's shared work (the inbox's round
+// trips) inside none, and each message's own work inside its span.
 func (c *Consumer) process(ctx context.Context, batch []jetstream.Msg) {
 	valid := make([]Message, 0, len(batch))
 	deliveries := make([]delivery, 0, len(batch))
@@ -73,17 +76,25 @@ func (c *Consumer) process(ctx context.Context, batch []jetstream.Msg) {
 			c.deadLetter(ctx, delivery{msg: m, meta: meta}, err)
 			continue
 		}
-		valid = append(valid, Message{Event: ev, Delivered: meta.NumDelivered, Stream: meta.Stream, Sequence: meta.Sequence.Stream})
+		span := c.startConsume(ctx, m.Headers(), ev, meta.NumDelivered)
+		valid = append(valid, Message{Event: ev, Delivered: meta.NumDelivered, Stream: meta.Stream, Sequence: meta.Sequence.Stream, Span: span})
 		deliveries = append(deliveries, delivery{msg: m, meta: meta})
 	}
 	if len(valid) == 0 {
 		return
 	}
+	hctx := ctx
+	if len(valid) == 1 { // the whole run, inbox included, is the message's
+		hctx = valid[0].WithSpan(ctx)
+	}
 	stop := c.keepAlive(deliveries)
-	errs := c.handle(ctx, valid)
+	errs := c.handle(hctx, valid)
 	stop()
 	for i, d := range deliveries {
-		c.settle(ctx, d, errs[i])
+		c.settle(valid[i].WithSpan(ctx), d, errs[i])
+		if c.b.tracer != nil {
+			endSpan(valid[i].Span, errs[i])
+		}
 	}
 }
 

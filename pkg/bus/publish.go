@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/eventshop/eventshop/pkg/event"
 )
@@ -34,15 +35,30 @@ func (b *Bus) Publish(ctx context.Context, evs ...event.Event) error {
 // PublishAll publishes like Publish and returns one error per event, in
 // order, nil for each event that JetStream stored (or had already stored).
 // The outbox relay uses it to mark exactly the published rows as sent.
+// Each publish is a PRODUCER span, a child of the span that wrote the
+// event, until its ack; the message's headers carry the span's context.
 func (b *Bus) PublishAll(ctx context.Context, evs []event.Event) []error {
 	errs := make([]error, len(evs))
 	futures := make([]jetstream.PubAckFuture, len(evs))
+	var spans []trace.Span
+	if b.tracer != nil {
+		spans = make([]trace.Span, len(evs))
+		defer func() {
+			for i, span := range spans {
+				endSpan(span, errs[i])
+			}
+		}()
+	}
 	for i, ev := range evs {
 		if err := ctx.Err(); err != nil {
 			errs[i] = fmt.Errorf("publish %s: %w", ev.ID, err)
 			continue
 		}
-		f, err := b.js.PublishMsgAsync(NewMsg(ev), jetstream.WithStallWait(stallWait))
+		msg := NewMsg(ev)
+		if spans != nil {
+			spans[i] = b.startPublish(ctx, ev, msg.Header)
+		}
+		f, err := b.js.PublishMsgAsync(msg, jetstream.WithStallWait(stallWait))
 		if err != nil {
 			errs[i] = fmt.Errorf("publish %s: %w", ev.ID, err)
 			continue

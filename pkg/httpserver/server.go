@@ -19,8 +19,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-
-	"github.com/eventshop/eventshop/pkg/telemetry"
 )
 
 // BodyLimit is the largest request body a service accepts.
@@ -71,7 +69,7 @@ func New(log *slog.Logger, service string, opts ...Option) *Server {
 	}
 	e.HTTPErrorHandler = ErrorHandler(log)
 	e.Use(middleware.RequestID())
-	e.Use(telemetry.Middleware())
+	e.Use(traced())
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(BodyLimit))
 	e.Use(newRouteMetrics(s.metrics.Registerer()).middleware())

@@ -165,7 +165,7 @@ func (b *batch) applyAll(ctx context.Context, tx pgx.Tx, fresh map[string]bool, 
 			continue // invalid id, or already applied (perhaps earlier in this batch)
 		}
 		delete(fresh, m.Event.ID)
-		if errs[i] = fn(ctx, tx, m.Event); errs[i] != nil {
+		if errs[i] = fn(m.WithSpan(ctx), tx, m.Event); errs[i] != nil {
 			return true, alone
 		}
 	}
@@ -225,6 +225,7 @@ func (b *batch) withSavepoints(ctx context.Context, pool *pgxpool.Pool, fn Func)
 // it again; the transaction goes on. txErr is an error of the transaction
 // itself, which fails the whole batch.
 func (b *batch) applyInSavepoint(ctx context.Context, tx pgx.Tx, m bus.Message, fn Func) (msgErr, txErr error) {
+	ctx = m.WithSpan(ctx)
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)

@@ -1,5 +1,6 @@
 // Package logging builds the platform's slog loggers: JSON in containers, text
-// in a terminal, with the trace, event and order ids of the context on every line.
+// in a terminal, with the trace and span ids of the context's span and the
+// event and order ids of the context on every line.
 package logging
 
 import (
@@ -24,7 +25,7 @@ func NewTo(w io.Writer, service, format string) *slog.Logger {
 	} else {
 		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(contextHandler{h}).With("service", service)
+	return slog.New(contextHandler{WithSpan(h)}).With("service", service)
 }
 
 func level() slog.Level {

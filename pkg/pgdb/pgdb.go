@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventshop/eventshop/pkg/outage"
+	"github.com/eventshop/eventshop/pkg/tracing"
 )
 
 //go:embed migrations/*.sql
@@ -57,7 +58,8 @@ func Open(ctx context.Context, url string, migrations fs.FS) (*pgxpool.Pool, err
 
 // NewPool returns a pool for url without connecting: connections are made
 // when they are needed, so the database may be down when the pool is made.
-// Only a malformed url is an error.
+// Only a malformed url is an error. When tracing is enabled, every
+// statement run inside a span is a client span (see spanTracer).
 func NewPool(url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -65,6 +67,9 @@ func NewPool(url string) (*pgxpool.Pool, error) {
 	}
 	if !strings.Contains(url, "pool_max_conns") {
 		applyPoolDefaults(cfg)
+	}
+	if tracing.Enabled() { // no exporter: spare every statement the no-op tracer's calls
+		cfg.ConnConfig.Tracer = newSpanTracer()
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package startup is what every eventshop binary does before and around its
 // own work, written once: it stops on SIGINT and SIGTERM, builds the logger,
-// reads the configuration and logs it (secrets masked), refuses the
+// reads the configuration and logs it (secrets masked), sets up tracing
+// (pkg/tracing, from the OTEL_* variables) and flushes its spans at exit, refuses the
 // published development JWT secret outside a developer's machine, runs
 // `<binary> migrate` (apply the migrations, then exit 0) for Kubernetes init
 // containers, and turns the outcome into the exit status.

@@ -8,10 +8,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/config"
 	"github.com/eventshop/eventshop/pkg/logging"
+	"github.com/eventshop/eventshop/pkg/tracing"
 )
 
 // MigrateArg is the first argument that makes a binary apply its migrations
@@ -72,12 +74,29 @@ func (b Binary[C]) start(ctx context.Context, args []string, log *slog.Logger) e
 	}
 	switch {
 	case len(args) == 0:
-		log.Info("starting", slog.Any("config", config.LogValue(cfg)))
+		log.Info("starting", slog.Any("config", config.LogValue(cfg)), slog.Bool("tracing", tracing.Enabled()))
+		shutdown, err := tracing.Setup(ctx, b.Name)
+		if err != nil {
+			return fmt.Errorf("set up tracing: %w", err)
+		}
+		defer flush(shutdown, log)
 		return b.Run(ctx, cfg, log)
 	case args[0] == MigrateArg && len(args) == 1:
 		return b.migrate(ctx, cfg, log)
 	}
 	return fmt.Errorf("unknown arguments %q: the only one is %q", args, MigrateArg)
+}
+
+// flushTimeout bounds how long a stopping binary sends its last spans.
+const flushTimeout = 5 * time.Second
+
+// flush exports the spans still buffered, after Run returned.
+func flush(shutdown tracing.Shutdown, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		log.Warn("flush spans", slog.Any("error", err))
+	}
 }
 
 func (b Binary[C]) migrate(ctx context.Context, cfg C, log *slog.Logger) error {

@@ -38,8 +38,8 @@ func (v Violation) String() string { return fmt.Sprintf("%s: %s: %s", v.Rule, v.
 // schemas). Packages of one tier never import each other, so inbox and
 // outbox stay independent.
 var PkgTiers = [][]string{
-	{"pkg/logging", "pkg/outage", "pkg/problem", "pkg/config", "pkg/auth", "pkg/event", "pkg/page", "pkg/cmd/healthcheck"},
-	{"pkg/telemetry", "pkg/pgdb", "pkg/bus", "pkg/leader"},
+	{"pkg/logging", "pkg/outage", "pkg/problem", "pkg/config", "pkg/auth", "pkg/event", "pkg/page", "pkg/cmd/healthcheck", "pkg/tracing"},
+	{"pkg/pgdb", "pkg/bus", "pkg/leader"},
 	{"pkg/httpserver", "pkg/outbox", "pkg/inbox", "pkg/startup"},
 }
 

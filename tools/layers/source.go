@@ -15,7 +15,6 @@ import (
 // for a request-scoped value and nothing else: rule context-value keeps
 // batches, transactions and other state out of contexts.
 var ContextValueAllowed = map[string]string{
-	"pkg/telemetry/traceparent.go":        "the W3C trace context of the request or event",
 	"pkg/logging/logging.go":              "the log attributes (request id, event id, order id) of the request",
 	"pkg/auth/auth.go":                    "the caller's identity, from the request's token",
 	"gateway/internal/gateway/forward.go": "the proxied exchange of one request, for ReverseProxy's hooks",

@@ -79,6 +79,7 @@ func (s *Stack) env(replica string) ([]string, error) {
 	// The stack runs on this machine: the binaries may accept a
 	// development secret (pkg/startup refuses it anywhere else).
 	env := append(procEnv(), startup.EnvVar+"="+startup.Local)
+	env = append(env, otelEnv(os.Environ())...)
 	for k, v := range vars {
 		env = append(env, p+k+"="+v)
 	}
@@ -88,13 +89,30 @@ func (s *Stack) env(replica string) ([]string, error) {
 		}
 	}
 	for k, v := range s.opts.Env {
-		// OTEL_* are the standard OpenTelemetry variables, the same in
-		// every service.
-		if strings.HasPrefix(k, p) || strings.HasPrefix(k, "OTEL_") {
+		if strings.HasPrefix(k, p) || isOTel(k) {
 			env = append(env, k+"="+v)
 		}
 	}
 	return env, nil
+}
+
+// otelEnv is the OpenTelemetry variables (OTEL_*) of environ, which every
+// service gets, so that `OTEL_EXPORTER_OTLP_ENDPOINT=… make run` traces
+// the platform; Options.Env's come after them and win.
+func otelEnv(environ []string) []string {
+	var env []string
+	for _, kv := range environ {
+		if k, _, _ := strings.Cut(kv, "="); isOTel(k) {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// isOTel reports whether k is an OpenTelemetry variable a service is
+// given. OTEL_SERVICE_NAME is not: each service names itself.
+func isOTel(k string) bool {
+	return strings.HasPrefix(k, "OTEL_") && k != "OTEL_SERVICE_NAME"
 }
 
 // router rewrites the host of the URLs one service connects to through

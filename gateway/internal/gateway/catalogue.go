@@ -15,7 +15,7 @@ import (
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
 	"github.com/eventshop/eventshop/gateway/internal/cache"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 )
 
 // maxCachedBody is the largest upstream body the cache stores.
@@ -92,6 +92,12 @@ func (g *Gateway) fetch(ctx context.Context, rt *routes.Route, target *url.URL, 
 func (g *Gateway) get(ctx context.Context, rt *routes.Route, to *balancer.Replica, target *url.URL, h http.Header) (*cache.Entry, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, rt.Timeout, errUpstreamTimeout)
 	defer cancel()
+	// A fill is shared by the clients waiting on its key: without tracing
+	// it carries no client's trace.
+	ctx, span, tp := g.startClient(ctx, rt.Upstream, nil)
+	if span != nil {
+		defer span.End()
+	}
 	u := *to.URL
 	u.Path, u.RawQuery = target.Path, target.RawQuery
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -99,7 +105,9 @@ func (g *Gateway) get(ctx context.Context, rt *routes.Route, to *balancer.Replic
 		return nil, fmt.Errorf("catalogue request: %w", err)
 	}
 	req.Header.Set(echo.HeaderXRequestID, h.Get(echo.HeaderXRequestID))
-	req.Header.Set(telemetry.Header, h.Get(telemetry.Header))
+	if tp != "" {
+		req.Header.Set(tracing.Header, tp)
+	}
 	resp, err := g.transport.RoundTrip(req)
 	if err != nil {
 		if context.Cause(ctx) == errUpstreamTimeout {

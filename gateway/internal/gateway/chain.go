@@ -18,7 +18,6 @@ import (
 	"github.com/eventshop/eventshop/gateway/internal/routes"
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/problem"
-	"github.com/eventshop/eventshop/pkg/telemetry"
 )
 
 // Defaults of config.Limits, for a configuration built in code.
@@ -43,18 +42,19 @@ func orDefault(d, def time.Duration) time.Duration {
 	return def
 }
 
-// identify gives the request its id and trace, the headers every answer
-// carries, and the write deadline of a plain answer (a stream clears it).
+// identify gives the request its id, its SERVER span when tracing (see
+// serve), the headers every answer carries, and the write deadline of a
+// plain answer (a stream clears it).
 func (g *Gateway) identify(next echo.HandlerFunc) echo.HandlerFunc {
 	wt := orDefault(g.cfg.Limits.WriteTimeout, defaultWriteTimeout)
 	return func(c echo.Context) error {
 		r, h := c.Request(), c.Response().Header()
 		_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(wt))
-		tp := telemetry.Child(r.Header.Get(telemetry.Header))
 		h.Set(echo.HeaderXRequestID, requestID(r.Header.Get(echo.HeaderXRequestID)))
-		h.Set(telemetry.Header, tp)
 		h.Set("X-Content-Type-Options", "nosniff")
-		c.SetRequest(r.WithContext(telemetry.WithTraceParent(r.Context(), tp)))
+		if g.tracer != nil {
+			return g.serve(c, next)
+		}
 		return next(c)
 	}
 }
@@ -91,11 +91,15 @@ func (g *Gateway) observe(rt *routes.Route) echo.MiddlewareFunc {
 func (g *Gateway) accessLog(c echo.Context, rt *routes.Route, status int, elapsed time.Duration) {
 	r, h := c.Request(), c.Response().Header()
 	id, _ := auth.FromContext(r.Context())
-	g.log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
+	attrs := []slog.Attr{
 		slog.String("method", r.Method), slog.String("uri", r.RequestURI), slog.Int("status", status),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000), slog.String("request_id", h.Get(echo.HeaderXRequestID)),
-		slog.String("trace_id", telemetry.TraceID(h.Get(telemetry.Header))), slog.String("upstream", rt.Upstream),
-		slog.String("user", id.Subject), slog.String("cache", h.Get("X-Cache")))
+		slog.String("upstream", rt.Upstream), slog.String("user", id.Subject), slog.String("cache", h.Get("X-Cache")),
+	}
+	if tid := traceID(r); tid != "" {
+		attrs = append(attrs, slog.String("trace_id", tid))
+	}
+	g.log.LogAttrs(r.Context(), slog.LevelInfo, "http request", attrs...)
 }
 
 // authenticate verifies the bearer token, when the request has one, and

@@ -16,7 +16,6 @@ import (
 	"github.com/eventshop/eventshop/gateway/internal/ratelimit"
 	"github.com/eventshop/eventshop/gateway/internal/routes"
 	"github.com/eventshop/eventshop/pkg/problem"
-	"github.com/eventshop/eventshop/pkg/telemetry"
 )
 
 // errUpstreamTimeout is the cause of a request the route's timeout ended.
@@ -40,6 +39,8 @@ type exchange struct {
 	to     *balancer.Replica
 	timer  *time.Timer
 	failed error
+	// traceparent goes upstream: the CLIENT span's, or the client's own.
+	traceparent string
 }
 
 func exchangeOf(ctx context.Context) *exchange { return ctx.Value(exchangeKey{}).(*exchange) }
@@ -70,9 +71,14 @@ func (g *Gateway) send(c echo.Context, rt *routes.Route, rp *httputil.ReversePro
 	r := c.Request()
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
-	x := &exchange{c: c, to: to, timer: time.AfterFunc(rt.Timeout, func() { cancel(errUpstreamTimeout) })}
+	ctx, span, tp := g.startClient(ctx, rt.Upstream, r.Header)
+	x := &exchange{c: c, to: to, timer: time.AfterFunc(rt.Timeout, func() { cancel(errUpstreamTimeout) }), traceparent: tp}
 	defer x.timer.Stop()
 	rp.ServeHTTP(c.Response(), r.WithContext(context.WithValue(ctx, exchangeKey{}, x)))
+	if span != nil {
+		setStatus(span, c.Response().Status)
+		span.End()
+	}
 	switch {
 	case r.Context().Err() != nil:
 		return errClientGone
@@ -92,7 +98,7 @@ func (g *Gateway) reverseProxy(rt *routes.Route) *httputil.ReverseProxy {
 		BufferPool: g.buffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			x := exchangeOf(pr.In.Context())
-			proxy.Rewrite(pr, x.to.URL, g.outgoing(x.c, rt))
+			proxy.Rewrite(pr, x.to.URL, g.outgoing(x, rt))
 		},
 		ModifyResponse: func(res *http.Response) error {
 			if !rt.Upgrade {
@@ -114,12 +120,12 @@ func (g *Gateway) reverseProxy(rt *routes.Route) *httputil.ReverseProxy {
 	}
 }
 
-// outgoing is what the gateway adds to a request it forwards.
-func (g *Gateway) outgoing(c echo.Context, rt *routes.Route) proxy.Outgoing {
-	r, h := c.Request(), c.Response().Header()
+// outgoing is what the gateway adds to the request of exchange x.
+func (g *Gateway) outgoing(x *exchange, rt *routes.Route) proxy.Outgoing {
+	r, h := x.c.Request(), x.c.Response().Header()
 	return proxy.Outgoing{
 		RequestID:    h.Get(echo.HeaderXRequestID),
-		Traceparent:  h.Get(telemetry.Header),
+		Traceparent:  x.traceparent,
 		ForwardedFor: ratelimit.ClientIP(r.RemoteAddr, r.Header.Get("X-Forwarded-For"), g.trusted),
 		Upgrade:      rt.Upgrade,
 	}

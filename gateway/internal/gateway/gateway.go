@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/eventshop/eventshop/gateway/internal/balancer"
 	"github.com/eventshop/eventshop/gateway/internal/breaker"
@@ -71,6 +72,7 @@ type Gateway struct {
 	started      chan struct{}
 	inFlight     atomic.Int64
 	sub          *nats.Subscription
+	tracer       trace.Tracer // nil when tracing is off (newTracer)
 }
 
 // New builds a gateway from cfg.
@@ -78,7 +80,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewPool(proxy.NewTransport()), buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{})}
+	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: proxy.NewPool(proxy.NewTransport()), buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{}), tracer: newTracer()}
 	g.tokens = tokencache.New(tokenCacheEntries, tokenCacheMaxAge)
 	if err := g.initAuth(ctx); err != nil {
 		return nil, err

@@ -105,16 +105,12 @@ func startingLine(traces bool) string {
 }
 
 // passThrough forwards service variables set in the launcher's environment
-// (ORDER_SAGA_TIMEOUT=5s make run) to the services, and the standard
-// OpenTelemetry variables (OTEL_TRACES_SAMPLER=traceidratio make run
-// TRACES=1) to all of them.
+// (ORDER_SAGA_TIMEOUT=5s make run) to the services; the stack gives them
+// the OTEL_* variables too.
 func passThrough() map[string]string {
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "OTEL_") {
-			env[k] = v
-		}
 		for _, svc := range stack.Services {
 			if strings.HasPrefix(k, strings.ToUpper(svc)+"_") {
 				env[k] = v

@@ -12,7 +12,6 @@ import (
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/logging"
-	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/inventory/internal/app/command"
 )
@@ -100,13 +99,12 @@ func (h EventHandlers) batchOf(msgs []bus.Message) OrderBatch {
 	return h.newBatch(orderIDs, skus)
 }
 
-// Handle applies one order event of batch b inside tx, continuing the
-// event's trace.
+// Handle applies one order event of batch b inside tx, inside the event's
+// consumer span (the inbox hands ctx in it).
 // An event it cannot decode or does not expect is permanent: retrying would
 // not help, so it goes to the dead-letter stream.
 func (h EventHandlers) Handle(ctx context.Context, tx pgx.Tx, b OrderBatch, ev event.Event) error {
 	repo := b.Repository(tx)
-	ctx = telemetry.Start(ctx, ev.TraceParent)
 	ctx = logging.With(ctx, slog.String("event_id", ev.ID), slog.String("event_type", ev.Type),
 		slog.String("order_id", ev.Subject))
 	switch ev.Type {

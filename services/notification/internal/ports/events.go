@@ -15,7 +15,6 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/logging"
-	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
@@ -55,7 +54,7 @@ func (e Events) Handler() bus.BatchHandler {
 		g.SetLimit(handleParallel)
 		for i, m := range msgs {
 			g.Go(func() error {
-				errs[i] = e.Handle(ctx, m.Event)
+				errs[i] = e.Handle(m.WithSpan(ctx), m.Event)
 				return nil // reported through errs
 			})
 		}
@@ -71,7 +70,7 @@ func (e Events) Handle(ctx context.Context, ev event.Event) error {
 	if err != nil {
 		return bus.Permanent(err)
 	}
-	ctx = logging.With(telemetry.Start(ctx, ev.TraceParent), slog.String("order_id", f.OrderID))
+	ctx = logging.With(ctx, slog.String("order_id", f.OrderID))
 	_, err = e.Record.Handle(ctx, command.Record{EventID: ev.ID, Final: f})
 	if errors.Is(err, domain.ErrInvalid) {
 		return bus.Permanent(err)

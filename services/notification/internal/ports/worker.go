@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
@@ -83,7 +83,7 @@ func (w *Worker) SweepOnlyWhile(leading func() bool) { w.leading = leading }
 // queued at shutdown fall due when their claim ends.
 func (w *Worker) FirstRound(ctx context.Context, n domain.Notification) {
 	w.mu.Lock()
-	w.first = append(w.first, firstRound{n: n, traceParent: telemetry.TraceParent(ctx)})
+	w.first = append(w.first, firstRound{n: n, traceParent: tracing.TraceParent(ctx)})
 	w.mu.Unlock()
 	w.signal()
 }
@@ -179,8 +179,10 @@ func (w *Worker) firstRounds(ctx context.Context) {
 	w.first = nil
 	w.mu.Unlock()
 	inParallel(queued, func(r firstRound) {
-		rctx := telemetry.Start(ctx, r.traceParent)
+		rctx, span := startRound(tracing.Remote(ctx, r.traceParent), "deliver notification", r.n)
+		defer span.End()
 		if err := w.deliver.HandleClaimed(rctx, r.n); err != nil && ctx.Err() == nil {
+			failRound(span, err)
 			w.log.WarnContext(rctx, "deliver notification", slog.String("notification_id", r.n.ID()), slog.Any("error", err))
 			w.retry(r.n, r.n.NextAttemptAt()) // Record stored it claimed until then
 		}
@@ -192,7 +194,10 @@ func (w *Worker) firstRounds(ctx context.Context) {
 // before its outcome was stored is tried again when its claim would end.
 func (w *Worker) retryRounds(ctx context.Context, due []domain.Notification) {
 	inParallel(due, func(n domain.Notification) {
+		ctx, span := startRound(ctx, "retry notification", n)
+		defer span.End()
 		if err := w.deliver.Handle(ctx, n); err != nil && ctx.Err() == nil {
+			failRound(span, err)
 			w.log.WarnContext(ctx, "retry notification", slog.String("notification_id", n.ID()), slog.Any("error", err))
 			w.retry(n, w.deliver.ClaimEnd(time.Now()))
 		}

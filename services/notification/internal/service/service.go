@@ -19,6 +19,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/leader"
 	"github.com/eventshop/eventshop/pkg/outage"
 	"github.com/eventshop/eventshop/pkg/outbox"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/services/notification/internal/adapters/channel"
 	mongorepo "github.com/eventshop/eventshop/services/notification/internal/adapters/mongo"
 	"github.com/eventshop/eventshop/services/notification/internal/app"
@@ -65,7 +66,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	client, err := mongo.Connect(options.Client().ApplyURI(cfg.MongoURL))
+	opts := options.Client().ApplyURI(cfg.MongoURL)
+	if tracing.Enabled() { // no exporter: spare every command the monitor's calls
+		opts.SetMonitor(mongorepo.NewCommandSpans().Monitor())
+	}
+	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect mongo: %w", err)
 	}

@@ -2,7 +2,9 @@ package ports_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -14,7 +16,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/outbox"
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
 	"github.com/eventshop/eventshop/services/order/internal/ports"
@@ -77,13 +79,23 @@ func deliver(t *testing.T, e *env, evs ...event.Event) []error {
 	return handlers(e).BatchHandler()(context.Background(), msgs)
 }
 
+// newTraceParent is the traceparent of a new trace, as a producer's span would write it.
+func newTraceParent(t *testing.T) string {
+	t.Helper()
+	var id [24]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("00-%x-%x-01", id[:16], id[16:])
+}
+
 func newEvent(t *testing.T, source, typ, orderID string, payload any) event.Event {
 	t.Helper()
 	ev, err := event.New(source, typ, orderID, payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev.TraceParent = telemetry.New()
+	ev.TraceParent = newTraceParent(t)
 	return ev
 }
 
@@ -128,7 +140,7 @@ func TestPaymentAuthorisedConfirmsOrder(t *testing.T) {
 	if diff := cmp.Diff(want, payload); diff != "" {
 		t.Errorf("order.confirmed.v1 (-want +got):\n%s", diff)
 	}
-	if got, want := telemetry.TraceID(confirmed.TraceParent), telemetry.TraceID(authorised.TraceParent); got != want {
+	if got, want := tracing.TraceID(confirmed.TraceParent), tracing.TraceID(authorised.TraceParent); got != want {
 		t.Errorf("order.confirmed trace = %q, want the payment's %q", got, want)
 	}
 

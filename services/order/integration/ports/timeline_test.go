@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/testkit"
 )
@@ -70,7 +70,7 @@ func TestTimelineMergesStreamsInTimeOrder(t *testing.T) {
 	}) {
 		t.Errorf("events not in time order: %+v", got.Events)
 	}
-	if ev := got.Events[2]; ev.ID != authorised.ID || ev.Source != "payment" || ev.TraceID != telemetry.TraceID(authorised.TraceParent) {
+	if ev := got.Events[2]; ev.ID != authorised.ID || ev.Source != "payment" || ev.TraceID != tracing.TraceID(authorised.TraceParent) {
 		t.Errorf("payment event = %+v", ev)
 	}
 	if r := e.do(t, "admin", http.MethodGet, "/api/v1/orders/"+p.ID+"/timeline", nil); r.Status != http.StatusOK {

@@ -14,7 +14,6 @@ import (
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/logging"
-	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
 	"github.com/eventshop/eventshop/services/order/internal/domain"
@@ -112,7 +111,6 @@ func (h *EventHandlers) batchOf(msgs []bus.Message) SagaBatch {
 // permanent: events follow the order's own commit, so it will never appear,
 // and the event goes to the dead-letter stream for an operator to see.
 func (h *EventHandlers) Handle(ctx context.Context, tx pgx.Tx, b SagaBatch, ev event.Event) error {
-	ctx = telemetry.Start(ctx, ev.TraceParent)
 	ctx = logging.With(ctx, slog.String("event_id", ev.ID), slog.String("order_id", ev.Subject))
 	err := h.apply(ctx, b.Repository(tx), ev)
 	switch {

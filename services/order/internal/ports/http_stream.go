@@ -13,7 +13,7 @@ import (
 	"github.com/eventshop/eventshop/pkg/auth"
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/problem"
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/services/order/internal/app"
 )
 
@@ -137,7 +137,7 @@ type streamEvent struct {
 
 func toStreamEvent(ev event.Event) streamEvent {
 	return streamEvent{ID: ev.ID, Type: ev.Type, Source: ev.Source, Time: ev.Time,
-		TraceID: telemetry.TraceID(ev.TraceParent)}
+		TraceID: tracing.TraceID(ev.TraceParent)}
 }
 
 // sagaDomains are the event domains whose streams carry the saga.

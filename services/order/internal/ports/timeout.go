@@ -5,8 +5,9 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel"
+
 	"github.com/eventshop/eventshop/pkg/outage"
-	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
 )
 
@@ -17,6 +18,9 @@ const (
 	// SweepBatch is how many orders one transaction cancels.
 	SweepBatch = 100
 )
+
+// tracerName names the spans of the order service's own jobs.
+const tracerName = "github.com/eventshop/eventshop/services/order/internal/ports"
 
 // SagaTimeout cancels orders that stayed PENDING longer than the timeout,
 // which compensates sagas that heard nothing (a lost service, a dead
@@ -52,9 +56,11 @@ func (s *SagaTimeout) Run(ctx context.Context) error {
 	}
 }
 
-// Sweep cancels expired orders batch by batch until none is left.
+// Sweep cancels expired orders batch by batch until none is left, in a
+// span of its own: the cancelled orders' events start their traces there.
 func (s *SagaTimeout) Sweep(ctx context.Context) {
-	ctx = telemetry.Start(ctx, "")
+	ctx, span := otel.Tracer(tracerName).Start(ctx, "saga timeout sweep")
+	defer span.End()
 	for ctx.Err() == nil {
 		n, err := s.cancel.Handle(ctx, command.CancelExpired{Timeout: s.timeout, Limit: SweepBatch})
 		switch {

@@ -17,7 +17,6 @@ import (
 	"github.com/eventshop/eventshop/pkg/inbox"
 	"github.com/eventshop/eventshop/pkg/logging"
 	"github.com/eventshop/eventshop/pkg/outage"
-	"github.com/eventshop/eventshop/pkg/telemetry"
 	"github.com/eventshop/eventshop/services/payment/internal/app/command"
 )
 
@@ -128,10 +127,10 @@ func (b batchRunner) record(ctx context.Context, msgs []bus.Message, wave []prep
 		}
 		errs[wave[k].i] = err
 		if f := after[m.Event.ID]; f != nil && err == nil {
-			f(eventContext(ctx, m.Event))
+			f(eventContext(m.WithSpan(ctx), m.Event))
 		}
 		if err != nil {
-			b.log.Log(eventContext(ctx, m.Event), failureLevel(err), "event not applied",
+			b.log.Log(eventContext(m.WithSpan(ctx), m.Event), failureLevel(err), "event not applied",
 				slog.String("type", m.Event.Type), slog.Uint64("delivered", m.Delivered), slog.Any("error", err))
 		}
 	}
@@ -173,7 +172,7 @@ func (b batchRunner) prepareAll(ctx context.Context, payments command.Payments, 
 			limit <- struct{}{}
 			go func() {
 				defer func() { <-limit }()
-				decided <- prepared{i: i, r: prep(eventContext(ctx, m.Event), payments, m.Event)}
+				decided <- prepared{i: i, r: prep(eventContext(m.WithSpan(ctx), m.Event), payments, m.Event)}
 			}()
 		}
 	}()
@@ -207,11 +206,9 @@ func failureLevel(err error) slog.Level {
 	return slog.LevelWarn
 }
 
-// eventContext carries the event's trace and ids into logs and emitted events.
+// eventContext carries the event's ids into logs; ctx is inside the
+// message's span already (bus.Message.WithSpan), which carries its trace.
 func eventContext(ctx context.Context, ev event.Event) context.Context {
-	if ev.TraceParent != "" {
-		ctx = telemetry.WithTraceParent(ctx, telemetry.Child(ev.TraceParent))
-	}
 	return logging.With(ctx, slog.String("event_id", ev.ID), slog.String("order_id", ev.Subject))
 }
 

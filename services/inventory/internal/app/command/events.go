@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/eventshop/eventshop/pkg/event"
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/inventory/internal/domain"
 )
@@ -22,7 +22,7 @@ func newEvent(ctx context.Context, typ, subject string, payload any) (event.Even
 	if err != nil {
 		return event.Event{}, err
 	}
-	ev.TraceParent = telemetry.TraceParent(ctx)
+	ev.TraceParent = tracing.TraceParent(ctx)
 	return ev, nil
 }
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/eventshop/eventshop/pkg/event"
 	"github.com/eventshop/eventshop/pkg/outbox"
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/services/notification/internal/app/command"
 	"github.com/eventshop/eventshop/services/notification/internal/app/query"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
@@ -54,7 +54,7 @@ func (r *Notifications) Add(ctx context.Context, n domain.Notification, eventID 
 	if err := r.list(ctx, n.ID(), n.NextAttemptAt(), n.Attempts()); err != nil {
 		return false, err
 	}
-	_, err := r.coll.InsertOne(ctx, toDocument(n, eventID, telemetry.TraceParent(ctx)))
+	_, err := r.coll.InsertOne(ctx, toDocument(n, eventID, tracing.TraceParent(ctx)))
 	if mongo.IsDuplicateKeyError(err) {
 		return false, nil
 	}
@@ -131,7 +131,7 @@ func (r *Notifications) MarkSent(ctx context.Context, n domain.Notification, ev 
 		if err != nil || stored.Status == string(domain.StatusSent) {
 			return err
 		}
-		ev.TraceParent = telemetry.Child(stored.TraceParent)
+		ev.TraceParent = stored.TraceParent
 	}
 	update := bson.M{
 		"$set": bson.M{"status": string(s.Status), "attempts": s.Attempts, "channel": s.Channel,

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/services/notification/internal/domain"
 )
 
@@ -86,7 +86,7 @@ func (d DeliverHandler) sent(ctx context.Context, n domain.Notification) error {
 	}
 	// A first round continues the trace its notification was recorded in;
 	// other rounds leave it to the repository, which knows it.
-	ev.TraceParent = telemetry.TraceParent(ctx)
+	ev.TraceParent = tracing.TraceParent(ctx)
 	if err := d.Repo.MarkSent(ctx, n, ev); err != nil {
 		return fmt.Errorf("mark notification sent: %w", err)
 	}

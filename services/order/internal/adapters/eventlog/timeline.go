@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/eventshop/eventshop/pkg/bus"
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/services/order/internal/app/query"
 )
 
@@ -111,6 +111,6 @@ func toTimelineEvent(msg jetstream.Msg) query.TimelineEvent {
 	ev, _ := bus.EventFromMsg(msg.Subject(), msg.Headers(), msg.Data())
 	return query.TimelineEvent{
 		ID: ev.ID, Type: ev.Type, Source: ev.Source, Time: ev.Time,
-		TraceID: telemetry.TraceID(ev.TraceParent),
+		TraceID: tracing.TraceID(ev.TraceParent),
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
 )
@@ -98,12 +99,16 @@ func (o Options) withDefaults() Options {
 
 // defaultHTTPClient keeps up to 64 idle connections to inventory: the
 // default transport keeps two per host, so concurrent order requests
-// would dial a new connection for nearly every price lookup.
+// would dial a new connection for nearly every price lookup. Each lookup
+// is a client span whose context the request carries (otelhttp).
 var defaultHTTPClient = func() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: otelhttp.NewTransport(t, otelhttp.WithSpanNameFormatter(spanName))}
 }()
+
+// spanName names a lookup's client span after its method and path.
+func spanName(_ string, r *http.Request) string { return r.Method + " inventory " + r.URL.Path }
 
 // errRefused marks a 4xx answer: inventory is up but refused the request,
 // which must not open the breaker.

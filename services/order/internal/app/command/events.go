@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/eventshop/eventshop/pkg/event"
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/order/internal/domain"
 )
@@ -57,7 +57,7 @@ func newEvent(ctx context.Context, o *domain.Order, typ string, payload any) (ev
 	if err != nil {
 		return event.Event{}, fmt.Errorf("build %s: %w", typ, err)
 	}
-	ev.TraceParent = telemetry.TraceParent(ctx)
+	ev.TraceParent = tracing.TraceParent(ctx)
 	return ev, nil
 }
 

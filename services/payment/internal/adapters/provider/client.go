@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // BreakerName names the provider's breaker in metrics and /internal/breakers.
@@ -67,12 +68,16 @@ func (c Config) withDefaults() Config {
 	if c.HTTPClient == nil {
 		// Keep a connection per parallel call alive: the default transport
 		// keeps two per host, so a batch's parallel calls would dial anew.
+		// Each call is a client span whose context the request carries.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 64
-		c.HTTPClient = &http.Client{Transport: t}
+		c.HTTPClient = &http.Client{Transport: otelhttp.NewTransport(t, otelhttp.WithSpanNameFormatter(spanName))}
 	}
 	return c
 }
+
+// spanName names a call's client span after its method and path.
+func spanName(_ string, r *http.Request) string { return r.Method + " provider " + r.URL.Path }
 
 // Client calls the provider. It is safe for concurrent use.
 type Client struct {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/eventshop/eventshop/pkg/event"
-	"github.com/eventshop/eventshop/pkg/telemetry"
+	"github.com/eventshop/eventshop/pkg/tracing"
 	"github.com/eventshop/eventshop/schemas"
 	"github.com/eventshop/eventshop/services/payment/internal/domain"
 )
@@ -17,7 +17,7 @@ func emit(ctx context.Context, tx Tx, typ, orderID string, payload any) error {
 	if err != nil {
 		return fmt.Errorf("build %s: %w", typ, err)
 	}
-	ev.TraceParent = telemetry.TraceParent(ctx)
+	ev.TraceParent = tracing.TraceParent(ctx)
 	if err := tx.Emit(ctx, ev); err != nil {
 		return fmt.Errorf("emit %s: %w", typ, err)
 	}

@@ -1,0 +1,84 @@
+package pgdb
+
+import (
+	"context"
+
+	"github.com/exaring/otelpgx"
+	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// spanTracer makes a client span of every statement, batch, prepare, copy
+// and connect that runs inside a span, with otelpgx. A statement of
+// background work outside any span (the outbox relay's polls, pruning) is
+// not traced: each would be a trace of its own, hiding the ones that tell
+// a story.
+type spanTracer struct{ t *otelpgx.Tracer }
+
+// newSpanTracer is the tracer of a pool: statement text in the attributes,
+// its operation in the span name, no span for acquiring a connection.
+func newSpanTracer() spanTracer {
+	return spanTracer{otelpgx.NewTracer(otelpgx.WithTrimSQLInSpanName(), otelpgx.WithDisableAcquireTracer())}
+}
+
+// inSpan reports whether ctx holds a span; a Trace*End whose start found
+// none gets the same context back and so the same answer.
+func inSpan(ctx context.Context) bool { return trace.SpanContextFromContext(ctx).IsValid() }
+
+func (s spanTracer) TraceQueryStart(ctx context.Context, c *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if !inSpan(ctx) {
+		return ctx
+	}
+	return s.t.TraceQueryStart(ctx, c, d)
+}
+
+func (s spanTracer) TraceQueryEnd(ctx context.Context, c *pgx.Conn, d pgx.TraceQueryEndData) {
+	if inSpan(ctx) {
+		s.t.TraceQueryEnd(ctx, c, d)
+	}
+}
+
+func (s spanTracer) TraceBatchStart(ctx context.Context, c *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	if !inSpan(ctx) {
+		return ctx
+	}
+	return s.t.TraceBatchStart(ctx, c, d)
+}
+
+func (s spanTracer) TraceBatchQuery(ctx context.Context, c *pgx.Conn, d pgx.TraceBatchQueryData) {
+	if inSpan(ctx) {
+		s.t.TraceBatchQuery(ctx, c, d)
+	}
+}
+
+func (s spanTracer) TraceBatchEnd(ctx context.Context, c *pgx.Conn, d pgx.TraceBatchEndData) {
+	if inSpan(ctx) {
+		s.t.TraceBatchEnd(ctx, c, d)
+	}
+}
+
+func (s spanTracer) TracePrepareStart(ctx context.Context, c *pgx.Conn, d pgx.TracePrepareStartData) context.Context {
+	if !inSpan(ctx) {
+		return ctx
+	}
+	return s.t.TracePrepareStart(ctx, c, d)
+}
+
+func (s spanTracer) TracePrepareEnd(ctx context.Context, c *pgx.Conn, d pgx.TracePrepareEndData) {
+	if inSpan(ctx) {
+		s.t.TracePrepareEnd(ctx, c, d)
+	}
+}
+
+func (s spanTracer) TraceCopyFromStart(ctx context.Context, c *pgx.Conn, d pgx.TraceCopyFromStartData) context.Context {
+	if !inSpan(ctx) {
+		return ctx
+	}
+	return s.t.TraceCopyFromStart(ctx, c, d)
+}
+
+func (s spanTracer) TraceCopyFromEnd(ctx context.Context, c *pgx.Conn, d pgx.TraceCopyFromEndData) {
+	if inSpan(ctx) {
+		s.t.TraceCopyFromEnd(ctx, c, d)
+	}
+}

@@ -1,0 +1,139 @@
+package tracing_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/eventshop/eventshop/pkg/tracing"
+)
+
+// receiver counts the OTLP export requests it is sent.
+func receiver(t *testing.T) (url string, exports *atomic.Int32) {
+	t.Helper()
+	exports = new(atomic.Int32)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/v1/traces" {
+			exports.Add(1)
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, exports
+}
+
+// setup runs tracing.Setup with env and restores OpenTelemetry's globals after the test.
+func setup(t *testing.T, env map[string]string) tracing.Shutdown {
+	t.Helper()
+	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
+	t.Cleanup(func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) })
+	for _, k := range []string{tracing.EnvEndpoint, tracing.EnvTracesEndpoint, "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_SERVICE_NAME"} {
+		t.Setenv(k, env[k])
+	}
+	shutdown, err := tracing.Setup(t.Context(), "order")
+	if err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	return shutdown
+}
+
+func TestNoEndpointNoExporter(t *testing.T) {
+	shutdown := setup(t, nil)
+	if tracing.Enabled() {
+		t.Fatal("Enabled() = true with no endpoint set")
+	}
+	if _, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider); ok {
+		t.Fatal("Setup installed an SDK tracer provider with no endpoint set")
+	}
+	_, span := otel.Tracer("test").Start(context.Background(), "work")
+	span.End()
+	if span.IsRecording() || span.SpanContext().IsValid() {
+		t.Errorf("span recording %v, valid %v: want the no-op span", span.IsRecording(), span.SpanContext().IsValid())
+	}
+	if err := shutdown(t.Context()); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}
+
+func TestNoEndpointCarriesAnIncomingTrace(t *testing.T) {
+	setup(t, nil)
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	ctx, span := otel.Tracer("test").Start(tracing.Remote(context.Background(), tp), "work")
+	defer span.End()
+	if got := tracing.TraceParent(ctx); got != tp {
+		t.Errorf("TraceParent = %q, want the incoming %q", got, tp)
+	}
+}
+
+func TestEndpointExportsOnShutdown(t *testing.T) {
+	url, exports := receiver(t)
+	shutdown := setup(t, map[string]string{tracing.EnvEndpoint: url})
+	_, span := otel.Tracer("test").Start(context.Background(), "work")
+	span.End()
+	if !span.SpanContext().IsSampled() {
+		t.Fatal("span not sampled under the default sampler")
+	}
+	if err := shutdown(t.Context()); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if n := exports.Load(); n != 1 {
+		t.Errorf("receiver got %d exports after shutdown, want 1", n)
+	}
+}
+
+func TestSamplerFromEnv(t *testing.T) {
+	tests := []struct {
+		sampler, arg string
+		sampled      bool
+	}{
+		{"always_on", "", true},
+		{"always_off", "", false},
+		{"traceidratio", "0", false},
+		{"traceidratio", "1", true},
+		{"parentbased_always_off", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sampler+tt.arg, func(t *testing.T) {
+			url, _ := receiver(t)
+			shutdown := setup(t, map[string]string{tracing.EnvTracesEndpoint: url + "/v1/traces",
+				"OTEL_TRACES_SAMPLER": tt.sampler, "OTEL_TRACES_SAMPLER_ARG": tt.arg})
+			t.Cleanup(func() { _ = shutdown(context.Background()) })
+			_, span := otel.Tracer("test").Start(context.Background(), "work")
+			span.End()
+			if got := span.SpanContext().IsSampled(); got != tt.sampled {
+				t.Errorf("sampled = %v, want %v", got, tt.sampled)
+			}
+		})
+	}
+}
+
+func TestTraceParentRoundTrip(t *testing.T) {
+	t.Parallel()
+	tp := sdktrace.NewTracerProvider()
+	ctx, span := tp.Tracer("test").Start(context.Background(), "work")
+	defer span.End()
+	s := tracing.TraceParent(ctx)
+	sc := trace.SpanContextFromContext(tracing.Remote(context.Background(), s))
+	if !sc.Equal(span.SpanContext().WithRemote(true)) {
+		t.Errorf("Remote(TraceParent) = %v, want %v", sc, span.SpanContext())
+	}
+	if got, want := tracing.TraceID(s), span.SpanContext().TraceID().String(); got != want {
+		t.Errorf("TraceID = %q, want %q", got, want)
+	}
+	for _, bad := range []string{"", "garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"} {
+		if got := tracing.TraceID(bad); got != "" {
+			t.Errorf("TraceID(%q) = %q, want empty", bad, got)
+		}
+		if got := tracing.TraceParent(tracing.Remote(context.Background(), bad)); got != "" {
+			t.Errorf("TraceParent(Remote(%q)) = %q, want empty", bad, got)
+		}
+	}
+}

@@ -1,0 +1,33 @@
+package stack
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestServicesGetTheOTelVariables checks that every service is given the
+// caller's OTEL_* variables and Options.Env's, but not OTEL_SERVICE_NAME,
+// with which each service names itself.
+func TestServicesGetTheOTelVariables(t *testing.T) {
+	t.Setenv("OTEL_TRACES_SAMPLER", "always_on")
+	t.Setenv("OTEL_SERVICE_NAME", "everything")
+	s := replicatedStack(t, 0, 1)
+	s.opts.Env = map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_SERVICE_NAME": "all"}
+	for _, replica := range []string{"gateway", "order", "notification"} {
+		env, err := s.env(replica)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"OTEL_TRACES_SAMPLER=always_on", "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318"} {
+			if !slices.Contains(env, want) {
+				t.Errorf("%s: no %s in %v", replica, want, env)
+			}
+		}
+		for _, kv := range env {
+			if strings.HasPrefix(kv, "OTEL_SERVICE_NAME=") {
+				t.Errorf("%s got %s", replica, kv)
+			}
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package tracecheck_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/eventshop/eventshop/pkg/auth"
+	"github.com/eventshop/eventshop/testkit"
+	"github.com/eventshop/eventshop/tools/client"
+	"github.com/eventshop/eventshop/tools/stack"
+)
+
+// wait bounds every poll; generous because the machine may be shared.
+const wait = 90 * time.Second
+
+// TestOneOrderIsOneTraceAcrossEveryService starts the platform exporting
+// every span to a receiver in the test, places one order through the
+// gateway, and checks the trace its timeline names: spans from the
+// gateway, order, inventory, payment and notification, one root (the
+// gateway's request), every other span's parent in the trace, and each
+// consumer span a child of the producer span that published its event.
+func TestOneOrderIsOneTraceAcrossEveryService(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
+	defer cancel()
+	rec := newReceiver(t)
+	s := start(ctx, t, map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT": rec.URL,
+		"OTEL_TRACES_SAMPLER":         "always_on",
+		"OTEL_BSP_SCHEDULE_DELAY":     "100", // ms: export soon after a span ends
+		"GATEWAY_RATE_LIMIT_OFF":      "true",
+	})
+	alice := customer(t, s, "alice")
+
+	o, err := alice.PlaceOrder(ctx, []client.Line{{SKU: "SKU-MOUSE", Quantity: 1}}, "tok_visa", "")
+	if err != nil {
+		t.Fatalf("place order: %v", err)
+	}
+	if o, err = alice.WaitFinal(ctx, o.ID); err != nil || o.Status != "CONFIRMED" {
+		t.Fatalf("order %s: status %q, %v; want CONFIRMED", o.ID, o.Status, err)
+	}
+	traceID := orderTrace(ctx, t, alice, o.ID)
+	testkit.EventuallyErr(t, wait, func() error { return checkTrace(rec.trace(traceID)) })
+}
+
+// start builds the binaries and starts the platform with env.
+func start(ctx context.Context, t *testing.T, env map[string]string) *stack.Stack {
+	t.Helper()
+	root, err := stack.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	if err := stack.Build(ctx, root, bin); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	logw, err := os.Create(filepath.Join(os.TempDir(), "eventshop-tracecheck.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = logw.Close() })
+	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Log: logw, Env: env})
+	if err != nil {
+		t.Fatalf("start platform (log in %s): %v", logw.Name(), err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// customer is a gateway client signed in as user.
+func customer(t *testing.T, s *stack.Stack, user string) *client.Client {
+	t.Helper()
+	issuer := auth.NewIssuer(auth.Config{Secret: s.JWTSecret, Issuer: "eventshop", Audience: "eventshop-api"}, time.Hour)
+	token, err := issuer.Token(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client.ViaGateway(s.URL("gateway")).As(token)
+}
+
+// orderTrace is the trace id of the order's timeline, once it holds the
+// notification's event, the saga's last; every entry must name the same.
+func orderTrace(ctx context.Context, t *testing.T, c *client.Client, orderID string) string {
+	t.Helper()
+	var id string
+	testkit.EventuallyErr(t, wait, func() error {
+		tl, err := c.Timeline(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		notified := false
+		for _, ev := range tl {
+			if ev.TraceID == "" || ev.TraceID != tl[0].TraceID {
+				return fmt.Errorf("timeline entry %s (%s) in trace %q, want every entry in %q", ev.ID, ev.Type, ev.TraceID, tl[0].TraceID)
+			}
+			notified = notified || ev.Source == "notification"
+		}
+		if !notified {
+			return fmt.Errorf("timeline of %d entries has no notification event yet", len(tl))
+		}
+		id = tl[0].TraceID
+		return nil
+	})
+	return id
+}
+
+// services are the processes one order's trace must reach.
+var services = []string{"gateway", "order", "inventory", "payment", "notification"}
+
+// checkTrace tells what spans lacks of one joined trace of an order.
+func checkTrace(spans []span) error {
+	byID := make(map[string]span, len(spans))
+	seen := map[string]bool{}
+	for _, s := range spans {
+		byID[s.ID] = s
+		seen[s.Service] = true
+	}
+	var errs []error
+	for _, svc := range services {
+		if !seen[svc] {
+			errs = append(errs, fmt.Errorf("no span from %s", svc))
+		}
+	}
+	var roots []span
+	joined := map[string]bool{} // services with a consumer span under another service's producer span
+	for _, s := range spans {
+		if s.ParentID == "" {
+			roots = append(roots, s)
+			continue
+		}
+		parent, ok := byID[s.ParentID]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s span %q: parent %s not in the trace", s.Service, s.Name, s.ParentID))
+			continue
+		}
+		if s.Kind == tracepb.Span_SPAN_KIND_CONSUMER {
+			if parent.Kind != tracepb.Span_SPAN_KIND_PRODUCER {
+				errs = append(errs, fmt.Errorf("%s consumer span %q: parent %s span %q is a %s, want a producer", s.Service, s.Name, parent.Service, parent.Name, parent.Kind))
+			}
+			joined[s.Service] = joined[s.Service] || parent.Service != s.Service
+		}
+	}
+	if len(roots) != 1 || roots[0].Service != "gateway" || roots[0].Kind != tracepb.Span_SPAN_KIND_SERVER {
+		errs = append(errs, fmt.Errorf("roots %v, want the gateway's server span alone", roots))
+	}
+	for _, svc := range []string{"inventory", "payment", "notification"} {
+		if !joined[svc] {
+			errs = append(errs, fmt.Errorf("no consumer span of %s under another service's producer span", svc))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("trace of %d spans: %w", len(spans), errors.Join(errs...))
+	}
+	return nil
+}
