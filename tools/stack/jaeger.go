@@ -69,6 +69,10 @@ func (s *Stack) startJaeger(ctx context.Context) error {
 		"JAEGER_OTLP_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(ports["otlp"]),
 		"JAEGER_QUERY_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(ports["query"]),
 		"JAEGER_QUERY_GRPC_ADDR=127.0.0.1:"+strconv.Itoa(ports["grpc"]))
+	// A jaeger-ui build to serve, since the module's binary embeds none.
+	if assets, ok := os.LookupEnv("JAEGER_UI_ASSETS"); ok {
+		s.Jaeger.Env = append(s.Jaeger.Env, "JAEGER_UI_ASSETS="+assets)
+	}
 	if err := s.Jaeger.Start(); err != nil {
 		return err
 	}

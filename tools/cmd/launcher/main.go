@@ -147,5 +147,6 @@ func tracesLine(s *stack.Stack) string {
 	if s.JaegerURL == "" {
 		return ""
 	}
-	return fmt.Sprintf("  traces (Jaeger)  %s  (OTLP/HTTP in at %s)\n", s.JaegerURL, s.OTLPEndpoint)
+	return fmt.Sprintf("  traces (Jaeger)  %s/api/traces?service=gateway  (query API; OTLP/HTTP in at %s; docs/trace-viewer.md)\n",
+		s.JaegerURL, s.OTLPEndpoint)
 }
