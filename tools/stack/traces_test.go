@@ -60,6 +60,7 @@ func TestTracesOfAnOrderReachJaeger(t *testing.T) {
 			}
 			return nil
 		})
+		t.Logf("trace %s holds spans from %v", traceID, got)
 	})
 }
 
