@@ -174,7 +174,8 @@ function addEvents(events) {
 // returns the events in time order.
 function redraw() {
   const all = [...detail.events.values()].sort((a, b) => new Date(a.time) - new Date(b.time) || String(a.id).localeCompare(String(b.id)));
-  draw($("#waterfall"), [...fromTimeline(all), ...fromTrace(detail.spans)]);
+  const entries = [...fromTimeline(all), ...fromTrace(detail.spans)];
+  if (entries.length) draw($("#waterfall"), entries);
   return all;
 }
 
