@@ -20,7 +20,8 @@ type tracingRounds struct {
 // machine during the run weighs on both alike. Every service is restarted
 // before each round (stack.SetTracing), exporting every span
 // (OTEL_TRACES_SAMPLER=always_on) to Jaeger or nothing, and each round
-// starts once the previous one's sagas have finished.
+// starts once the previous one's sagas have finished and tracingWarmUp
+// orders have warmed the fresh processes up.
 func (b *bench) measureTracing(ctx context.Context, cfg config) (tracingRounds, error) {
 	var r tracingRounds
 	for i := range 2 * cfg.tracingRounds {
@@ -29,6 +30,9 @@ func (b *bench) measureTracing(ctx context.Context, cfg config) (tracingRounds, 
 			return r, err
 		}
 		if err := b.stack.SetTracing(ctx, on); err != nil {
+			return r, err
+		}
+		if err := b.warmUp(ctx, cfg); err != nil {
 			return r, err
 		}
 		fmt.Fprintf(os.Stderr, "tracing %s: %d orders from %d concurrent clients ...\n", onOff(on), cfg.tracingOrders, cfg.concurrency)
@@ -43,6 +47,18 @@ func (b *bench) measureTracing(ctx context.Context, cfg config) (tracingRounds, 
 		}
 	}
 	return r, nil
+}
+
+// tracingWarmUp is how many orders each tracing round places, unmeasured,
+// once the services have restarted: fresh processes fill their connection
+// pools, prepared statements and caches first.
+const tracingWarmUp = 200
+
+func (b *bench) warmUp(ctx context.Context, cfg config) error {
+	if _, err := b.concurrent(ctx, cfg.concurrency, tracingWarmUp); err != nil {
+		return fmt.Errorf("warm up: %w", err)
+	}
+	return b.quiet(ctx, 5*time.Minute)
 }
 
 // quiet waits, at most timeout, until no saga consumer has a message left
