@@ -181,11 +181,11 @@ function redraw() {
 
 // The order's spans come from GET /api/v1/orders/{id}/trace, read a little
 // after each new event (the services export spans in batches, seconds
-// later) and once more after the saga ends. The waterfall shows nothing
-// extra when the platform has no such route, no trace store (404) or the
-// store is down (503): a 503 stops the reads for this page, and a 404
-// (nothing exported yet, or no store) is tried again at most traceTries
-// times.
+// later) and once more after the saga ends, when the events carry a trace
+// id at all. The waterfall shows nothing extra when the platform has no
+// such route, no trace store (404) or the store is down (503): either
+// stops the reads for this page, except a 404 for a trace not exported
+// yet, which is tried again at most traceTries times.
 const traceDelay = 1500;
 const traceFinalDelay = 6000;
 const traceTries = 4;
@@ -198,7 +198,8 @@ function newTrace() {
 // between; once the saga has ended, late enough for its last spans.
 function askTrace() {
   const tr = detail.trace;
-  if (!tr || tr.off) return;
+  // Events carry a trace id only where the platform traces.
+  if (!tr || tr.off || ![...detail.events.values()].some((e) => e.trace_id)) return;
   clearTimeout(tr.timer);
   tr.timer = setTimeout(() => loadTrace(detail.id, tr), tr.ended ? traceFinalDelay : traceDelay);
 }
@@ -214,7 +215,7 @@ async function loadTrace(id, tr) {
     redraw();
   } catch (e) {
     tr.tries++;
-    if (e.status !== 404 || tr.tries >= traceTries) tr.off = true;
+    if (e.status !== 404 || tr.tries >= traceTries || /no trace store/.test(e.message)) tr.off = true;
   } finally {
     tr.busy = false;
   }
