@@ -176,7 +176,7 @@ bench-bus: ## measure raw publish vs outbox relay, relay latency, inbox consume
 	$(GO) run ./tools/benchbus
 
 .PHONY: bench-saga
-bench-saga: ## measure saga latency and confirmed orders per second
+bench-saga: ## measure saga latency, confirmed orders per second, and what tracing costs (tracing_overhead_ratio)
 	$(GO) run ./tools/cmd/benchsaga
 
 .PHONY: bench-gateway
