@@ -69,6 +69,10 @@ test-ui: ## drive the web UI in headless Chromium against the platform; screensh
 	@mkdir -p $(UI_SHOTS)
 	$(GO) test -count=1 -timeout 15m -run '^TestWebUI' -v -artifacts -outputdir $(abspath $(UI_SHOTS)) ./tools/e2e
 
+.PHONY: test-tracing
+test-tracing: ## one order is one trace: gateway and every service, joined across NATS, received over OTLP in the test
+	$(GO) test -count=1 -timeout 15m -v -run '^TestOneOrderIsOneTrace' ./tools/tracecheck/...
+
 .PHONY: test-observe
 test-observe: ## live event streams through the gateway, and every dashboard metric served (also in test)
 	$(GO) test -count=1 -timeout 15m ./tools/observe/...

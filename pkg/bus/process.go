@@ -170,33 +170,33 @@ func (c *Consumer) settle(ctx context.Context, d delivery, err error) {
 	switch decide(err, d.meta.NumDelivered, c.cfg.MaxDeliver) {
 	case settleAck:
 		c.outage.Succeeded()
-		c.ack(d)
+		c.ack(ctx, d)
 	case settleWait:
 		c.outage.Failed(err)
-		c.nakOutage(d, err)
+		c.nakOutage(ctx, d, err)
 	case settleDeadLetter:
 		c.deadLetter(ctx, d, err)
 	default:
-		c.nak(d, err)
+		c.nak(ctx, d, err)
 	}
 }
 
-func (c *Consumer) ack(d delivery) {
+func (c *Consumer) ack(ctx context.Context, d delivery) {
 	// A plain ack is fire-and-forget; a lost one means a redelivery, which
 	// the inbox makes harmless, so DoubleAck's round trip is not worth it.
 	if err := d.msg.Ack(); err != nil {
-		c.log.Warn("ack", "subject", d.msg.Subject(), "error", err)
+		c.log.WarnContext(ctx, "ack", "subject", d.msg.Subject(), "error", err)
 	}
 	c.b.metrics.settled(c.cfg.Durable, resultAck)
 }
 
-func (c *Consumer) nak(d delivery, cause error) {
+func (c *Consumer) nak(ctx context.Context, d delivery, cause error) {
 	delay := c.cfg.backoff(d.meta.NumDelivered)
-	c.log.Warn("event handling failed, will retry",
+	c.log.WarnContext(ctx, "event handling failed, will retry",
 		"subject", d.msg.Subject(), "event_id", d.msg.Headers().Get(HeaderID),
 		"delivered", d.meta.NumDelivered, "retry_in", delay, "error", cause)
 	if err := d.msg.NakWithDelay(delay); err != nil {
-		c.log.Warn("nak", "subject", d.msg.Subject(), "error", err)
+		c.log.WarnContext(ctx, "nak", "subject", d.msg.Subject(), "error", err)
 	}
 	c.b.metrics.settled(c.cfg.Durable, resultNak)
 }
@@ -204,13 +204,13 @@ func (c *Consumer) nak(d delivery, cause error) {
 // nakOutage redelivers a message whose handler found a dependency
 // unavailable. The outage was logged once, by the consumer's Watch; each
 // message's retry is logged at debug level only.
-func (c *Consumer) nakOutage(d delivery, cause error) {
+func (c *Consumer) nakOutage(ctx context.Context, d delivery, cause error) {
 	delay := c.cfg.outageBackoff(d.meta.NumDelivered)
-	c.log.Debug("dependency unavailable, will retry",
+	c.log.DebugContext(ctx, "dependency unavailable, will retry",
 		"subject", d.msg.Subject(), "event_id", d.msg.Headers().Get(HeaderID),
 		"delivered", d.meta.NumDelivered, "retry_in", delay, "error", cause)
 	if err := d.msg.NakWithDelay(delay); err != nil {
-		c.log.Debug("nak", "subject", d.msg.Subject(), "error", err)
+		c.log.DebugContext(ctx, "nak", "subject", d.msg.Subject(), "error", err)
 	}
 	c.b.metrics.settled(c.cfg.Durable, resultOutage)
 }
@@ -222,14 +222,14 @@ func (c *Consumer) deadLetter(ctx context.Context, d delivery, cause error) {
 		cause = errors.New("unknown error")
 	}
 	if err := c.publishDeadLetter(ctx, d, cause); err != nil {
-		c.nak(d, fmt.Errorf("dead-letter: %w", err))
+		c.nak(ctx, d, fmt.Errorf("dead-letter: %w", err))
 		return
 	}
-	c.log.Warn("event dead-lettered",
+	c.log.WarnContext(ctx, "event dead-lettered",
 		"subject", d.msg.Subject(), "event_id", d.msg.Headers().Get(HeaderID),
 		"delivered", d.meta.NumDelivered, "error", cause)
 	if err := d.msg.Ack(); err != nil {
-		c.log.Warn("ack dead letter", "subject", d.msg.Subject(), "error", err)
+		c.log.WarnContext(ctx, "ack dead letter", "subject", d.msg.Subject(), "error", err)
 	}
 	c.b.metrics.settled(c.cfg.Durable, resultDeadLetter)
 }

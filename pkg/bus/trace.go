@@ -84,10 +84,10 @@ func (b *Bus) startPublish(ctx context.Context, ev event.Event, h nats.Header) t
 // the returned span only carries the producer's context on, so that the
 // handler's logs and events stay in its trace.
 func (c *Consumer) startConsume(ctx context.Context, h nats.Header, ev event.Event, delivered uint64) trace.Span {
-	ctx = otel.GetTextMapPropagator().Extract(ctx, HeaderCarrier(h))
-	if c.b.tracer == nil {
+	if c.b.tracer == nil { // the headers' traceparent is ev's
 		return trace.SpanFromContext(tracing.Remote(ctx, ev.TraceParent))
 	}
+	ctx = otel.GetTextMapPropagator().Extract(ctx, HeaderCarrier(h))
 	attrs := append(messagingAttrs(ev, semconv.MessagingOperationTypeProcess),
 		semconv.MessagingConsumerGroupName(c.cfg.Durable), attribute.Int64("messaging.nats.delivered", int64(delivered)))
 	_, span := c.b.tracer.Start(ctx, "process "+ev.Type, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attrs...))

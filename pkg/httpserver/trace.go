@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
@@ -30,6 +29,8 @@ func traced() echo.MiddlewareFunc {
 			switch route {
 			case "/healthz", "/readyz", "/metrics":
 				return next(c)
+			case "":
+				route = "unknown route" // a 404: no path, whose variety would name spans without end
 			}
 			r := c.Request()
 			ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
@@ -45,7 +46,7 @@ func traced() echo.MiddlewareFunc {
 			if err != nil && !c.Response().Committed {
 				status = toProblem(err).Status // the error handler renders it later
 			}
-			span.SetAttributes(attribute.Int(string(semconv.HTTPResponseStatusCodeKey), status))
+			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 			if status >= http.StatusInternalServerError {
 				span.SetStatus(codes.Error, strconv.Itoa(status))
 			}

@@ -18,7 +18,7 @@ type spanTracer struct{ t *otelpgx.Tracer }
 // newSpanTracer is the tracer of a pool: statement text in the attributes,
 // its operation in the span name, no span for acquiring a connection.
 func newSpanTracer() spanTracer {
-	return spanTracer{otelpgx.NewTracer(otelpgx.WithTrimSQLInSpanName(), otelpgx.WithDisableAcquireTracer())}
+	return spanTracer{otelpgx.NewTracer(otelpgx.WithDisableAcquireTracer())}
 }
 
 // inSpan reports whether ctx holds a span; a Trace*End whose start found

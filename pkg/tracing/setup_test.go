@@ -3,14 +3,18 @@ package tracing_test
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/eventshop/eventshop/pkg/tracing"
 )
@@ -18,16 +22,44 @@ import (
 // receiver counts the OTLP export requests it is sent.
 func receiver(t *testing.T) (url string, exports *atomic.Int32) {
 	t.Helper()
+	url, exports, _ = resources(t)
+	return url, exports
+}
+
+// resources is a receiver that also keeps the resource attributes of the
+// spans it is sent, by key.
+func resources(t *testing.T) (url string, exports *atomic.Int32, attrs func() map[string]string) {
+	t.Helper()
 	exports = new(atomic.Int32)
+	var mu sync.Mutex
+	got := map[string]string{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		if r.URL.Path == "/v1/traces" {
-			exports.Add(1)
+		b, _ := io.ReadAll(r.Body)
+		if r.URL.Path != "/v1/traces" {
+			http.NotFound(w, r)
+			return
 		}
+		exports.Add(1)
+		var req collectorpb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(b, &req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		for _, rs := range req.GetResourceSpans() {
+			for _, kv := range rs.GetResource().GetAttributes() {
+				got[kv.GetKey()] = kv.GetValue().GetStringValue()
+			}
+		}
+		mu.Unlock()
 		w.WriteHeader(http.StatusOK)
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL, exports
+	return srv.URL, exports, func() map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(got)
+	}
 }
 
 // setup runs tracing.Setup with env and restores OpenTelemetry's globals after the test.
@@ -86,6 +118,36 @@ func TestEndpointExportsOnShutdown(t *testing.T) {
 	}
 	if n := exports.Load(); n != 1 {
 		t.Errorf("receiver got %d exports after shutdown, want 1", n)
+	}
+}
+
+func TestServiceNameAndResourceFromEnv(t *testing.T) {
+	tests := []struct {
+		name        string
+		env         map[string]string
+		service, ns string
+	}{
+		{"default", nil, "order", ""},
+		{"OTEL_SERVICE_NAME", map[string]string{"OTEL_SERVICE_NAME": "shop-order"}, "shop-order", ""},
+		{"OTEL_RESOURCE_ATTRIBUTES", map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "service.namespace=eventshop"}, "order", "eventshop"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, _, attrs := resources(t)
+			env := map[string]string{tracing.EnvEndpoint: url}
+			maps.Copy(env, tt.env)
+			t.Setenv("OTEL_RESOURCE_ATTRIBUTES", env["OTEL_RESOURCE_ATTRIBUTES"])
+			shutdown := setup(t, env)
+			_, span := otel.Tracer("test").Start(context.Background(), "work")
+			span.End()
+			if err := shutdown(t.Context()); err != nil {
+				t.Fatalf("shutdown: %v", err)
+			}
+			got := attrs()
+			if got["service.name"] != tt.service || got["service.namespace"] != tt.ns {
+				t.Errorf("resource %v, want service.name %q, service.namespace %q", got, tt.service, tt.ns)
+			}
+		})
 	}
 }
 

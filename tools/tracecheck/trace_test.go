@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,7 @@ func TestOneOrderIsOneTraceAcrossEveryService(t *testing.T) {
 		t.Fatalf("order %s: status %q, %v; want CONFIRMED", o.ID, o.Status, err)
 	}
 	traceID := orderTrace(ctx, t, alice, o.ID)
+	t.Cleanup(func() { t.Logf("trace %s:\n%s", traceID, tree(rec.trace(traceID))) })
 	testkit.EventuallyErr(t, wait, func() error { return checkTrace(rec.trace(traceID)) })
 }
 
@@ -146,6 +148,9 @@ func checkTrace(spans []span) error {
 			joined[s.Service] = joined[s.Service] || parent.Service != s.Service
 		}
 	}
+	if !proxied(spans, byID) {
+		errs = append(errs, errors.New("no order server span under a gateway client span"))
+	}
 	if len(roots) != 1 || roots[0].Service != "gateway" || roots[0].Kind != tracepb.Span_SPAN_KIND_SERVER {
 		errs = append(errs, fmt.Errorf("roots %v, want the gateway's server span alone", roots))
 	}
@@ -158,4 +163,44 @@ func checkTrace(spans []span) error {
 		return fmt.Errorf("trace of %d spans: %w", len(spans), errors.Join(errs...))
 	}
 	return nil
+}
+
+// proxied reports whether an order SERVER span is the child of a gateway
+// CLIENT span: the gateway's request to the service carried its context.
+func proxied(spans []span, byID map[string]span) bool {
+	for _, s := range spans {
+		p, ok := byID[s.ParentID]
+		if ok && s.Service == "order" && s.Kind == tracepb.Span_SPAN_KIND_SERVER &&
+			p.Service == "gateway" && p.Kind == tracepb.Span_SPAN_KIND_CLIENT {
+			return true
+		}
+	}
+	return false
+}
+
+// tree draws spans as an indented tree, children under their parent, for
+// the test's log.
+func tree(spans []span) string {
+	children := map[string][]span{}
+	ids := map[string]bool{}
+	for _, s := range spans {
+		ids[s.ID] = true
+	}
+	var b strings.Builder
+	var draw func(s span, depth int)
+	draw = func(s span, depth int) {
+		fmt.Fprintf(&b, "%s%s %s [%s]\n", strings.Repeat("  ", depth), s.Service, s.Name, strings.TrimPrefix(s.Kind.String(), "SPAN_KIND_"))
+		for _, c := range children[s.ID] {
+			draw(c, depth+1)
+		}
+	}
+	for _, s := range spans {
+		children[s.ParentID] = append(children[s.ParentID], s)
+	}
+	for _, s := range spans {
+		if !ids[s.ParentID] { // a root, or a span whose parent has not arrived
+			draw(s, 0)
+		}
+	}
+	return b.String()
 }

@@ -141,6 +141,6 @@ func (g *Gateway) upstreamError(c echo.Context, rt *routes.Route, err error) err
 	case errors.Is(err, errUpstreamTimeout):
 		return problem.New(http.StatusGatewayTimeout, "", name+" did not answer in time")
 	}
-	g.log.Warn("upstream failed", "upstream", name, "error", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	g.log.WarnContext(c.Request().Context(), "upstream failed", "upstream", name, "error", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	return problem.New(http.StatusBadGateway, "", name+" did not give a valid answer")
 }
