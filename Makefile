@@ -25,13 +25,23 @@ help: ## list the targets
 
 # `make run` settings: REPLICAS processes of each service (the second on
 # port 81xx, the third on 82xx); NATS_CLUSTER=3 runs three nats-server
-# nodes with every stream replicated three times.
+# nodes with every stream replicated three times; TRACES=1 starts Jaeger
+# (UI on 16686, OTLP/HTTP on 4318) and has every service export to it.
 REPLICAS     ?= 1
 NATS_CLUSTER ?= 1
+TRACES       ?=
+RUN_TRACES   := $(filter 1 true yes,$(TRACES))
 
 .PHONY: run
-run: build ## run the whole platform locally, no Docker (Ctrl-C stops it; REPLICAS=2, NATS_CLUSTER=3)
-	$(BIN)/launcher -replicas $(REPLICAS) -nats-cluster $(NATS_CLUSTER)
+run: build $(if $(RUN_TRACES),build-jaeger) ## run the whole platform locally, no Docker (Ctrl-C stops it; REPLICAS=2, NATS_CLUSTER=3, TRACES=1)
+	$(BIN)/launcher -replicas $(REPLICAS) -nats-cluster $(NATS_CLUSTER) $(if $(RUN_TRACES),-traces)
+
+# Jaeger is pinned as a Go tool in a module of its own (tools/jaeger), kept
+# out of go.work so that its dependencies do not choose the services'.
+.PHONY: build-jaeger
+build-jaeger: ## build Jaeger, the trace viewer of `make run TRACES=1`, into bin/
+	@mkdir -p $(BIN)
+	GOWORK=off $(GO) -C tools/jaeger build -o $(abspath $(BIN))/jaeger github.com/jaegertracing/jaeger/cmd/jaeger
 
 .PHONY: reset
 reset: ## wipe the local platform's data (.data/)
@@ -170,7 +180,7 @@ bench-bus: ## measure raw publish vs outbox relay, relay latency, inbox consume
 	$(GO) run ./tools/benchbus
 
 .PHONY: bench-saga
-bench-saga: ## measure saga latency and confirmed orders per second
+bench-saga: ## measure saga latency, confirmed orders per second, and what tracing costs (tracing_overhead_ratio)
 	$(GO) run ./tools/cmd/benchsaga
 
 .PHONY: bench-gateway

@@ -56,6 +56,9 @@ func envProblems(c corev1.Container, prefix string, vars map[string]bool, isInit
 	}
 	set := map[string]bool{}
 	for _, e := range c.Env {
+		if isOTelVar(e.Name) {
+			continue // the standard OpenTelemetry variables, read without the prefix
+		}
 		v, ok := strings.CutPrefix(e.Name, prefix)
 		if _, read := vars[v]; !ok || !read {
 			out = append(out, fmt.Sprintf("sets %s, which the service does not read", e.Name))

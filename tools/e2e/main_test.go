@@ -42,7 +42,11 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	timeout := 3 * time.Minute
+	if os.Getenv("E2E_TRACES") != "" {
+		timeout = 20 * time.Minute // the first build of Jaeger compiles a large tree
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := startShop(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start platform:", err)
@@ -69,16 +73,26 @@ func startShop(ctx context.Context) error {
 	if err := stack.Build(ctx, root, bin); err != nil {
 		return err
 	}
+	// E2E_TRACES=1 runs the platform with Jaeger, every service exporting
+	// to it, so that the waterfall draws the order's spans too.
+	traces := os.Getenv("E2E_TRACES") != ""
+	if traces {
+		if err := stack.BuildJaeger(ctx, root, bin); err != nil {
+			return err
+		}
+	}
 	var logw *os.File
 	if os.Getenv("E2E_LOG") != "" {
 		logw = os.Stderr
 	} else if logw, err = os.Create(filepath.Join(os.TempDir(), "eventshop-e2e.log")); err != nil {
 		return err
 	}
-	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Log: logw, Env: map[string]string{
+	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Log: logw, Traces: traces, Env: map[string]string{
 		"ORDER_SAGA_TIMEOUT":       "4s",
 		"PAYMENT_PROVIDER_TIMEOUT": "300ms",
 		"GATEWAY_RATE_LIMIT_OFF":   "true",
+		// Spans are exported within a fifth of a second (with E2E_TRACES).
+		"OTEL_BSP_SCHEDULE_DELAY": "200",
 	}})
 	if err != nil {
 		return err

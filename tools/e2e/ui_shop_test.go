@@ -69,6 +69,11 @@ func TestWebUIShopConfirmsLiveAndDrawsTheWaterfall(t *testing.T) {
 
 	ui.do(t, evaluate(fmt.Sprintf(`document.querySelector('#orders tr[data-id=%q] a.button').click()`, confirmed)),
 		waitText("#order-id", confirmed), waitJS(waterfallComplete))
+	if shop.stack.JaegerURL != "" {
+		// The services export in batches: the spans join the events
+		// seconds after the saga ends.
+		ui.do(t, waitJS(waterfallHasSpans))
+	}
 	ui.screenshot(t, "waterfall")
 
 	// Bob's list replaces alice's in the same page: once it is loaded for
@@ -93,6 +98,15 @@ const waterfallComplete = `(() => {
 	return lane("order.placed.v2") === "order" && lane("inventory.reserved.v1") === "inventory" &&
 		lane("payment.authorised.v1") === "payment" && lane("order.confirmed.v1") === "order" &&
 		lane("notification.sent.v1") === "notification";
+})()`
+
+// waterfallHasSpans is true once the order page's waterfall holds spans of
+// the order's trace in the lane of the gateway and of every service of the
+// saga, a server span among the gateway's (E2E_TRACES=1 only).
+const waterfallHasSpans = `(() => {
+	const spans = (lane) => document.querySelectorAll('#waterfall g.entry.span[data-lane="' + lane + '"]').length;
+	return ["gateway", "order", "inventory", "payment", "notification"].every((l) => spans(l) > 0) &&
+		!!document.querySelector('#waterfall g.entry.span[data-lane="gateway"][data-kind="server"]');
 })()`
 
 // checkout empties the cart, adds one of sku, pays with method and waits

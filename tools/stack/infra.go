@@ -17,8 +17,13 @@ const infraReadyTimeout = 60 * time.Second
 
 // startInfra starts nats-server, PostgreSQL and FerretDB, each as a
 // supervised process of its own that is started again on the same data when
-// it dies, as the services are.
+// it dies, as the services are; under Options.Traces, Jaeger first.
 func (s *Stack) startInfra(ctx context.Context) error {
+	if s.opts.Traces {
+		if err := s.startJaeger(ctx); err != nil {
+			return err
+		}
+	}
 	if err := s.startNATS(ctx); err != nil {
 		return err
 	}
@@ -138,5 +143,8 @@ func (s *Stack) stopInfra() {
 	}
 	for _, n := range s.NATSNodes {
 		n.Stop(ctx, 15*time.Second)
+	}
+	if s.Jaeger != nil {
+		s.Jaeger.Stop(ctx, 15*time.Second)
 	}
 }

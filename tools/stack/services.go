@@ -55,6 +55,10 @@ func (s *Stack) env(replica string) ([]string, error) {
 	case "order":
 		// The price lookup takes one address: the first replica's.
 		vars["INVENTORY_URL"] = r.url("inventory", s.URL("inventory"))
+		if s.JaegerURL != "" {
+			// The order's waterfall reads its spans from Jaeger.
+			vars["TRACES_QUERY_URL"] = s.JaegerURL
+		}
 	case "payment":
 		vars["PROVIDER_URL"] = r.url("provider", s.URL("provider"))
 	case "notification":
@@ -82,6 +86,11 @@ func (s *Stack) env(replica string) ([]string, error) {
 	env = append(env, otelEnv(os.Environ())...)
 	for k, v := range vars {
 		env = append(env, p+k+"="+v)
+	}
+	for k, v := range s.traceEnv(replica) {
+		if _, set := s.opts.Env[k]; !set {
+			env = append(env, k+"="+v)
+		}
 	}
 	for k, v := range s.opts.Env {
 		if strings.HasPrefix(k, p) || isOTel(k) {

@@ -55,6 +55,14 @@ type Options struct {
 	Log io.Writer
 	// LogFormat is "text" (default) or "json".
 	LogFormat string
+	// Traces starts Jaeger (see BuildJaeger; BinDir must hold it) before
+	// everything else, and has every service export its traces to it
+	// (traceEnv). false starts no Jaeger and exports nothing.
+	Traces bool
+	// TracingOff, under Traces, starts Jaeger but has the services export
+	// nothing until SetTracing turns it on: a benchmark's first figures
+	// are then those of a platform without tracing.
+	TracingOff bool
 	// Route, when set, is asked for the address that from (a service) uses
 	// to reach to (nats, postgres, ferretdb or a service) at addr, a
 	// host:port; a fault injector answers with a proxy of its own on that
@@ -75,11 +83,17 @@ type Stack struct {
 	NATSURLs     []string            // the client URL of every node, NATSURL first
 	Ferret       *Process            // FerretDB
 	Postgres     *PostgresServer     // nil when Options.PostgresURL is used
+	Jaeger       *Process            // nil unless Options.Traces
+	JaegerURL    string              // Jaeger's UI and query API (/api/traces), under Options.Traces
+	OTLPEndpoint string              // Jaeger's OTLP/HTTP receiver, under Options.Traces
 
-	opts    Options
-	ports   map[string]int
-	tempDir string
-	logMu   sync.Mutex
+	opts Options
+	// exporting is whether the services are told to export to Jaeger
+	// (traceEnv); SetTracing changes it.
+	exporting bool
+	ports     map[string]int
+	tempDir   string
+	logMu     sync.Mutex
 }
 
 // Start starts the infrastructure and the services and waits until every
@@ -91,7 +105,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.LogFormat == "" {
 		opts.LogFormat = "text"
 	}
-	s := &Stack{opts: opts, Procs: map[string]*Process{}, ports: map[string]int{}}
+	s := &Stack{opts: opts, Procs: map[string]*Process{}, ports: map[string]int{}, exporting: opts.Traces && !opts.TracingOff}
 	if err := s.prepare(); err != nil {
 		return nil, err
 	}

@@ -157,6 +157,8 @@ func TestAuthorisationPerRoute(t *testing.T) {
 		{"admin order", "GET", "/api/v1/orders/o-1", bearer(admin), 200},
 		{"admin places order", "POST", "/api/v1/orders", bearer(admin), 403},
 		{"customer timeline", "GET", "/api/v1/orders/o-1/timeline", bearer(alice), 200},
+		{"customer trace", "GET", "/api/v1/orders/o-1/trace", bearer(alice), 200},
+		{"anonymous trace", "GET", "/api/v1/orders/o-1/trace", "", 401},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

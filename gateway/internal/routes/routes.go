@@ -94,6 +94,7 @@ var Table = []Route{
 	{http.MethodGet, "/api/v1/orders/:id", Order, Any, ClassRead, fast, false, "Get an order (owner or admin)", false},
 	{http.MethodPost, "/api/v1/orders/:id/cancel", Order, Customer, ClassWrite, fast, false, "Cancel a pending order (owner)", false},
 	{http.MethodGet, "/api/v1/orders/:id/timeline", Order, Any, ClassRead, slow, false, "Every saga event of an order", false},
+	{http.MethodGet, "/api/v1/orders/:id/trace", Order, Any, ClassRead, slow, false, "The spans of an order's traces, read from the trace store (owner or admin; 404 when none is configured or it holds no trace of the order)", false},
 	{http.MethodGet, "/api/v1/orders/:id/events", Order, Any, ClassRead, fast, false, "Live status and saga events of an order (Server-Sent Events; owner or admin)", false},
 	{http.MethodGet, "/api/v1/notifications", Notification, Customer, ClassRead, fast, false, "The caller's notifications", false},
 	{http.MethodGet, "/api/v1/admin/inventory", Inventory, Admin, ClassAdmin, fast, false, "Stock levels of every product", false},

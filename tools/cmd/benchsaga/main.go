@@ -5,8 +5,10 @@
 // saga at a time (each order placed once the previous one's saga has
 // finished), and back to back (each placed the moment the previous one is
 // confirmed, while its sale, capture and notification still run). Then it
-// measures the rate of confirmed orders under concurrent load and checks
-// every invariant of the saga. Results are printed as name=value lines.
+// measures the rate of confirmed orders under concurrent load, and compares
+// it with tracing off and on (every span exported to Jaeger) in interleaved
+// rounds, and checks every invariant of the saga. Results are printed as
+// name=value lines.
 package main
 
 import (
@@ -33,6 +35,10 @@ type config struct {
 	hops        bool
 	pprof       bool
 	backlog     bool
+	// tracingRounds pairs of rounds compare tracing off and on, each of
+	// tracingOrders orders (measureTracing); 0 skips the comparison.
+	tracingRounds int
+	tracingOrders int
 }
 
 func main() {
@@ -46,6 +52,8 @@ func main() {
 	flag.BoolVar(&cfg.hops, "hops", false, "print the median time of each saga step of the sequential orders")
 	flag.BoolVar(&cfg.pprof, "pprof", false, "serve the profiles of the services and of this process (NATS, FerretDB) at /debug/pprof/")
 	flag.BoolVar(&cfg.backlog, "backlog", false, "print the consumers' backlogs every 2s under concurrent load")
+	flag.IntVar(&cfg.tracingRounds, "tracing-rounds", 2, "pairs of concurrent rounds with tracing off and on (every span exported to Jaeger), for tracing_overhead_ratio; 0 skips them")
+	flag.IntVar(&cfg.tracingOrders, "tracing-orders", 1500, "orders placed in each tracing round")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -106,6 +114,12 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
+	var tracing tracingRounds
+	if cfg.tracingRounds > 0 {
+		if tracing, err = b.measureTracing(ctx, cfg); err != nil {
+			return err
+		}
+	}
 	violations, err := b.invariants(ctx, 5*time.Minute)
 	if err != nil {
 		return err
@@ -119,6 +133,9 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Printf("back_to_back_latency_p50_ms=%.2f\n", btb.percentile(50))
 	fmt.Printf("back_to_back_latency_p99_ms=%.2f\n", btb.percentile(99))
 	fmt.Printf("confirmed_orders_per_s=%.0f\n", rate)
+	if cfg.tracingRounds > 0 {
+		tracing.print()
+	}
 	fmt.Printf("invariant_violations=%d\n", violations)
 	return nil
 }

@@ -51,6 +51,12 @@ func start(ctx context.Context, cfg config) (*bench, error) {
 	if err := stack.Build(ctx, root, bin); err != nil {
 		return nil, err
 	}
+	traces := cfg.tracingRounds > 0
+	if traces {
+		if err := stack.BuildJaeger(ctx, root, bin); err != nil {
+			return nil, err
+		}
+	}
 	var logw io.Writer = io.Discard
 	if cfg.logFile != "" {
 		f, err := os.Create(cfg.logFile)
@@ -61,7 +67,10 @@ func start(ctx context.Context, cfg config) (*bench, error) {
 	}
 	s, err := stack.Start(ctx, stack.Options{BinDir: bin, Fsync: true, Log: logw, PostgresURL: os.Getenv("PG_URL"),
 		Services: []string{"provider", "inventory", "payment", "order", "notification"},
-		Env:      serviceEnv(cfg)})
+		// Jaeger runs from the start, the services export to it only in
+		// the tracing rounds (measureTracing).
+		Traces: traces, TracingOff: true,
+		Env: serviceEnv(cfg)})
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +84,8 @@ func start(ctx context.Context, cfg config) (*bench, error) {
 
 // serviceEnv is the services' configuration for the bench.
 func serviceEnv(cfg config) map[string]string {
-	env := map[string]string{"ORDER_SAGA_TIMEOUT": "2m"}
+	// With tracing on, every trace is sampled and exported.
+	env := map[string]string{"ORDER_SAGA_TIMEOUT": "2m", "OTEL_TRACES_SAMPLER": "always_on"}
 	for _, svc := range stack.Services {
 		env[strings.ToUpper(svc)+httpserver.PprofEnvSuffix] = fmt.Sprint(cfg.pprof)
 	}

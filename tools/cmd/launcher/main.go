@@ -37,6 +37,7 @@ func main() {
 func run(ctx context.Context) error {
 	replicas := flag.Int("replicas", 1, "processes of each service that shares a database and durable consumers")
 	natsNodes := flag.Int("nats-cluster", 1, "nats-server nodes; 3 runs a JetStream cluster with every stream replicated 3 times")
+	traces := flag.Bool("traces", false, "start Jaeger (built into the binaries' directory) and export every service's traces to it")
 	flag.Parse()
 	root, err := stack.Root()
 	if err != nil {
@@ -55,11 +56,11 @@ func run(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	fmt.Println("starting NATS JetStream, PostgreSQL, FerretDB and the services ...")
+	fmt.Println(startingLine(*traces))
 	s, err := stack.Start(ctx, stack.Options{
 		BinDir: filepath.Dir(exe), DataDir: dataDir, FixedPorts: true, Fsync: true,
 		JWTSecret: secret, Log: os.Stdout, Env: passThrough(), PostgresURL: os.Getenv("PG_URL"),
-		Replicas: *replicas, NATSNodes: *natsNodes,
+		Replicas: *replicas, NATSNodes: *natsNodes, Traces: *traces,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -96,8 +97,16 @@ func jwtSecret(dataDir string) (string, error) {
 	return secret, nil
 }
 
+func startingLine(traces bool) string {
+	if traces {
+		return "starting Jaeger, NATS JetStream, PostgreSQL, FerretDB and the services ..."
+	}
+	return "starting NATS JetStream, PostgreSQL, FerretDB and the services ..."
+}
+
 // passThrough forwards service variables set in the launcher's environment
-// (ORDER_SAGA_TIMEOUT=5s make run) to the services.
+// (ORDER_SAGA_TIMEOUT=5s make run) to the services; the stack gives them
+// the OTEL_* variables too.
 func passThrough() map[string]string {
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
@@ -120,7 +129,7 @@ eventshop is running (ready in %.1fs)
   NATS             %s
   services         order %s  inventory %s  payment %s  notification %s  provider %s
   replicas         %d of each service, %d NATS node(s)
-
+%s
 Try it:
   TOKEN=$(curl -s -X POST %s/api/v1/auth/token -d '{"username":"alice"}' -H 'Content-Type: application/json' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
   curl -s %s/api/v1/products
@@ -130,5 +139,14 @@ Try it:
 
 Ctrl-C stops everything.
 `, took.Seconds(), gw, strings.Join(s.NATSURLs, ","), s.URL("order"), s.URL("inventory"), s.URL("payment"),
-		s.URL("notification"), s.URL("provider"), len(s.Replicas("order")), len(s.NATSNodes), gw, gw, gw)
+		s.URL("notification"), s.URL("provider"), len(s.Replicas("order")), len(s.NATSNodes), tracesLine(s), gw, gw, gw)
+}
+
+// tracesLine is the welcome's line for Jaeger, or nothing without it.
+func tracesLine(s *stack.Stack) string {
+	if s.JaegerURL == "" {
+		return ""
+	}
+	return fmt.Sprintf("  traces (Jaeger)  %s/api/traces?service=gateway  (query API; OTLP/HTTP in at %s; docs/trace-viewer.md)\n",
+		s.JaegerURL, s.OTLPEndpoint)
 }

@@ -70,7 +70,9 @@ type env struct {
 	issuer    *auth.Issuer
 }
 
-func newEnv(t testing.TB, js jetstream.JetStream) *env {
+// newEnv builds the service on a fresh database; each with changes the
+// dependencies before the application is built on them.
+func newEnv(t testing.TB, js jetstream.JetStream, with ...func(*service.Dependencies)) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -84,7 +86,11 @@ func newEnv(t testing.TB, js jetstream.JetStream) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := service.NewApplication(service.Dependencies{Pool: pool, JetStream: js, Prices: prices})
+	deps := service.Dependencies{Pool: pool, JetStream: js, Prices: prices}
+	for _, w := range with {
+		w(&deps)
+	}
+	a := service.NewApplication(deps)
 	verifier, err := auth.NewVerifier(ctx, authConfig)
 	if err != nil {
 		t.Fatal(err)

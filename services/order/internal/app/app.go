@@ -26,4 +26,5 @@ type Queries struct {
 	GetOrder   query.GetOrderHandler
 	ListOrders query.ListOrdersHandler
 	Timeline   query.TimelineHandler
+	OrderTrace query.OrderTraceHandler
 }

@@ -41,6 +41,7 @@ func (h *HTTPServer) Register(e *echo.Echo, v *auth.Verifier) {
 	g.GET("/:id", h.getOrder, auth.RequireAny())
 	g.POST("/:id/cancel", h.cancelOrder, auth.RequireCustomer())
 	g.GET("/:id/timeline", h.timeline, auth.RequireAny())
+	g.GET("/:id/trace", h.trace, auth.RequireAny())
 }
 
 // viewer is the caller's identity; the auth middleware guarantees one.

@@ -27,11 +27,15 @@ type Dependencies struct {
 	// Handoff is the outbox hand-off shared with the relay (nil for the
 	// plain outbox).
 	Handoff *outbox.Handoff
+	// Traces reads the spans of an order's traces; nil when no trace
+	// store is configured.
+	Traces query.TraceStore
 }
 
 // NewApplication builds every use case on deps.
 func NewApplication(deps Dependencies) app.Application {
 	repo := postgres.NewRepository(deps.Pool, deps.Handoff)
+	timeline := query.NewTimelineHandler(repo, eventlog.New(deps.JetStream))
 	m := deps.Metrics
 	if m == nil {
 		m = command.NopMetrics{}
@@ -46,7 +50,8 @@ func NewApplication(deps Dependencies) app.Application {
 		Queries: app.Queries{
 			GetOrder:   query.NewGetOrderHandler(repo),
 			ListOrders: query.NewListOrdersHandler(repo),
-			Timeline:   query.NewTimelineHandler(repo, eventlog.New(deps.JetStream)),
+			Timeline:   timeline,
+			OrderTrace: query.NewOrderTraceHandler(timeline, deps.Traces),
 		},
 	}
 }

@@ -21,6 +21,12 @@ type Config struct {
 	SagaTimeout      time.Duration `env:"SAGA_TIMEOUT" envDefault:"30s"`
 	// IdempotencyKeyTTL is how long an Idempotency-Key is remembered.
 	IdempotencyKeyTTL time.Duration `env:"IDEMPOTENCY_KEY_TTL" envDefault:"24h"`
+	// TracesQueryURL is the trace store's query API, Jaeger's (it serves
+	// /api/traces/{id}), which GET /api/v1/orders/{id}/trace reads; empty
+	// means none, and that route answers 404.
+	TracesQueryURL string `env:"TRACES_QUERY_URL"`
+	// TracesQueryTimeout bounds one read of the trace store.
+	TracesQueryTimeout time.Duration `env:"TRACES_QUERY_TIMEOUT" envDefault:"2s"`
 	// InboxRetention is how long the ids of applied events are kept (see inbox.DefaultRetention).
 	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"168h"`
 

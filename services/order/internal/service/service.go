@@ -81,14 +81,16 @@ func (s *Service) build(ctx context.Context) error {
 		return err
 	}
 	s.prices = prices
-	s.app = NewApplication(Dependencies{Pool: s.pool, JetStream: s.bus.JetStream(), Metrics: m, Prices: prices, Handoff: s.handoff})
+	traces, traceBreakers := traceStore(s.cfg)
+	s.app = NewApplication(Dependencies{Pool: s.pool, JetStream: s.bus.JetStream(), Metrics: m, Prices: prices, Handoff: s.handoff,
+		Traces: traces})
 	s.events = ports.NewEventHandlers(s.pool, SagaBatches(s.handoff), m, s.log,
 		inbox.NewDuplicates(s.metrics.Registerer()).For(ports.SagaConsumer))
 	s.http = httpserver.New(s.log, "order", httpserver.WithRegistry(s.metrics))
 	s.http.AddReadyCheck("database", s.pool.Ping)
 	s.metrics.Registerer().MustRegister(pgdb.NewOutboxBacklog(s.pool))
 	s.http.AddReadyCheck("nats", s.bus.Ready)
-	s.http.AddBreakers(prices)
+	s.http.AddBreakers(append([]httpserver.Breaker{prices}, traceBreakers...)...)
 	ports.NewHTTPServer(s.app, s.log).Register(s.http.Echo, verifier)
 	ports.NewStreams(s.app, followOn(livefeed.New(s.bus.Conn())), s.http.Draining(), s.log, ports.StreamOptions{}).
 		Register(s.http.Echo, verifier)

@@ -1,10 +1,10 @@
 // The customer's pages: my orders with their statuses changing live, one
 // order with its saga waterfall and a cancel button, and notifications.
 
-import { api, page, money, seg, items, session } from "./api.js";
+import { api, page, money, seg, items, session, hasRoute } from "./api.js";
 import { $, el, button, fill, say, badge, time } from "./dom.js";
 import { follow } from "./stream.js";
-import { draw, fromTimeline } from "./waterfall.js";
+import { draw, fromTimeline, fromTrace } from "./waterfall.js";
 
 /** final are the statuses a saga ends in. */
 export const final = new Set(["CONFIRMED", "REJECTED", "CANCELLED"]);
@@ -104,12 +104,12 @@ export async function loadNotifications() {
   $("#notifications-empty").hidden = p.items.length > 0;
 }
 
-const detail = { id: "", stop: null, mode: "", events: new Map() };
+const detail = { id: "", stop: null, mode: "", events: new Map(), spans: [], trace: null };
 
 /** openOrder shows one order and follows its saga until the page is left. */
 export function openOrder(id) {
   leaveOrder();
-  Object.assign(detail, { id, mode: "", events: new Map() });
+  Object.assign(detail, { id, mode: "", events: new Map(), spans: [], trace: newTrace() });
   $("#order-id").textContent = id;
   fill("#order-status");
   delete $("#order-status").dataset.seen;
@@ -128,6 +128,7 @@ export function openOrder(id) {
 export function leaveOrder() {
   if (detail.stop) detail.stop();
   detail.stop = null;
+  if (detail.trace) clearTimeout(detail.trace.timer);
 }
 
 // onOrderMessage applies one message of the order's stream: a "status"
@@ -162,11 +163,62 @@ function addEvents(events) {
     added = true;
   }
   if (!added) return;
-  const all = [...detail.events.values()].sort((a, b) => new Date(a.time) - new Date(b.time) || String(a.id).localeCompare(String(b.id)));
-  draw($("#waterfall"), fromTimeline(all));
+  const all = redraw();
+  askTrace();
   fill("#timeline", all.map((e) => el("li", { "data-type": e.type },
     el("time", { datetime: e.time }, time(e.time)), " ", el("code", {}, e.type), " from ", e.source,
     e.trace_id ? el("span", { class: "muted" }, " trace " + e.trace_id) : null)));
+}
+
+// redraw draws the waterfall from the events and spans the page holds and
+// returns the events in time order.
+function redraw() {
+  const all = [...detail.events.values()].sort((a, b) => new Date(a.time) - new Date(b.time) || String(a.id).localeCompare(String(b.id)));
+  const entries = [...fromTimeline(all), ...fromTrace(detail.spans)];
+  if (entries.length) draw($("#waterfall"), entries);
+  return all;
+}
+
+// The order's spans come from GET /api/v1/orders/{id}/trace, read a little
+// after each new event (the services export spans in batches, seconds
+// later) and once more after the saga ends, when the events carry a trace
+// id at all. The waterfall shows nothing extra when the platform has no
+// such route, no trace store (404) or the store is down (503): either
+// stops the reads for this page, except a 404 for a trace not exported
+// yet, which is tried again at most traceTries times.
+const traceDelay = 1500;
+const traceFinalDelay = 6000;
+const traceTries = 4;
+
+function newTrace() {
+  return { timer: 0, busy: false, tries: 0, off: false, ended: false };
+}
+
+// askTrace reads the spans a little later, once for any number of asks in
+// between; once the saga has ended, late enough for its last spans.
+function askTrace() {
+  const tr = detail.trace;
+  // Events carry a trace id only where the platform traces.
+  if (!tr || tr.off || ![...detail.events.values()].some((e) => e.trace_id)) return;
+  clearTimeout(tr.timer);
+  tr.timer = setTimeout(() => loadTrace(detail.id, tr), tr.ended ? traceFinalDelay : traceDelay);
+}
+
+async function loadTrace(id, tr) {
+  if (tr.busy || tr.off || id !== detail.id) return;
+  if (!(await hasRoute("/api/v1/orders/{id}/trace"))) { tr.off = true; return; }
+  tr.busy = true;
+  try {
+    const { data } = await api("GET", "/api/v1/orders/" + seg(id) + "/trace");
+    if (id !== detail.id) return;
+    detail.spans = (data && data.spans) || [];
+    redraw();
+  } catch (e) {
+    tr.tries++;
+    if (e.status !== 404 || tr.tries >= traceTries || /no trace store/.test(e.message)) tr.off = true;
+  } finally {
+    tr.busy = false;
+  }
 }
 
 // showStatus shows the order's status and records, for whoever inspects
@@ -178,6 +230,10 @@ function showStatus(o, via) {
   st.dataset.via = via;
   st.dataset.seen = ((st.dataset.seen || "") + " " + o.status).trim();
   $("#order-cancel").hidden = o.status !== "PENDING";
+  if (final.has(o.status) && detail.trace && !detail.trace.ended) {
+    detail.trace.ended = true;
+    askTrace();
+  }
 }
 
 /** ordersReady wires the pages' controls once. */
