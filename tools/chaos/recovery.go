@@ -1,54 +1,46 @@
 package chaos
 
 import (
-	"slices"
 	"time"
 
 	"github.com/eventshop/eventshop/tools/load"
 )
 
-// Recovery settings: the rate before a fault is the mean confirmed
-// orders per second over the last preWindow of seconds before it starts
-// that lie outside every earlier fault and its recovery, the busiest and
-// the quietest of them left out; the platform has recovered when the mean
-// over postWindow reaches recoveredShare of it.
+// Recovery settings: the platform has recovered from a fault when the mean
+// confirmed orders per second over postWindow reaches recoveredShare of
+// its steady rate: the fault-free baseline run's, at the same load, or,
+// without one, the mean over the preWindow before the first fault.
 //
-// Why: the full schedule leaves 8 s between faults, and the plain mean
-// over the 10 s before a fault took in the end of the one before and the
-// burst of confirmations its backlog released. A reference raised by such
-// a burst is above the rate the load can sustain, so the fault counted as
-// never recovered, until the end of the run; one lowered by the previous
-// fault's outage made a fault that struck during it look recovered at
-// once. And at some fifteen confirmations a second, the mean of 10 s
-// varies by a tenth from one window to the next, as much as the 90 %
-// margin: 30 s of undisturbed seconds give a steadier reference.
+// Why one steady rate and not the rate just before each fault: the full
+// schedule leaves 8 s between faults, so the seconds before a fault hold
+// the previous fault's outage or the burst of confirmations its backlog
+// releases. Measured against an outage, a fault looks recovered at once;
+// against a burst, never. What a fault costs is the time until the
+// platform confirms orders as fast as it does without faults; a backlog
+// draining faster than that counts as recovered.
 const (
 	preWindow      = 30 * time.Second
 	postWindow     = 3 * time.Second
 	recoveredShare = 0.9
 )
 
-// RecoveryTimes returns, for each of windows in time order, how long after
-// it ended confirmed orders per second came back to recoveredShare of the
-// rate before it began. A fault with no rate to recover (none before it)
-// recovers at once; one never recovered within the timeline counts until
-// the timeline's end.
-func RecoveryTimes(tl *load.Timeline, windows []Window) []time.Duration {
+// RecoveryTimes returns, for each of windows, how long after it ended
+// confirmed orders per second came back to recoveredShare of steady (a
+// rate per second; zero means the mean over preWindow before the first
+// window). A fault with no rate to recover recovers at once; one never
+// recovered within the timeline counts until the timeline's end.
+func RecoveryTimes(tl *load.Timeline, windows []Window, steady float64) []time.Duration {
 	counts := confirmedPerBucket(tl)
 	width := tl.Width()
-	// disturbed marks the buckets of earlier faults and their recoveries.
-	disturbed := make([]bool, len(counts))
+	if steady <= 0 && len(windows) > 0 {
+		steady = meanBefore(counts, width, windows[0].Start.Sub(tl.Began()))
+	}
 	out := make([]time.Duration, len(windows))
+	if steady <= 0 {
+		return out
+	}
 	for i, w := range windows {
-		start, end := w.Start.Sub(tl.Began()), w.End.Sub(tl.Began())
-		var rec time.Duration
-		if before := reference(counts, disturbed, int(start/width), int(preWindow/width)); before > 0 {
-			rec = recoveredAfter(counts, width, end, recoveredShare*before/width.Seconds())
-		}
-		out[i] = rec
-		for b := max(int(start/width), 0); b < len(counts) && time.Duration(b)*width < end+rec+width; b++ {
-			disturbed[b] = true
-		}
+		out[i] = recoveredAfter(counts, width, w.End.Sub(tl.Began()), recoveredShare*steady)
 	}
 	return out
 }
@@ -62,28 +54,18 @@ func confirmedPerBucket(tl *load.Timeline) []int {
 	return counts
 }
 
-// reference is the mean confirmed orders per bucket over the n undisturbed
-// buckets before bucket upTo, the highest and the lowest left out when
-// there are more than two.
-func reference(counts []int, disturbed []bool, upTo, n int) float64 {
-	var picked []int
-	for b := min(upTo, len(counts)) - 1; b >= 0 && len(picked) < n; b-- {
-		if !disturbed[b] {
-			picked = append(picked, counts[b])
-		}
-	}
-	if len(picked) == 0 {
+// meanBefore is the mean confirmed orders per second over the preWindow
+// before start (or over what there is of it).
+func meanBefore(counts []int, width, start time.Duration) float64 {
+	from, to := max(int((start-preWindow)/width), 0), min(int(start/width), len(counts))
+	if to <= from {
 		return 0
 	}
-	slices.Sort(picked)
-	if len(picked) > 2 {
-		picked = picked[1 : len(picked)-1]
+	n := 0
+	for _, c := range counts[from:to] {
+		n += c
 	}
-	sum := 0
-	for _, c := range picked {
-		sum += c
-	}
-	return float64(sum) / float64(len(picked))
+	return float64(n) / (time.Duration(to-from) * width).Seconds()
 }
 
 // recoveredAfter is the time from end to the first whole bucket from which

@@ -55,6 +55,9 @@ type Result struct {
 	Reasons map[string]int
 
 	stock map[string]int64 // each product's total stock when the load began
+	// steadyPerS is the baseline run's confirmed orders per second, the
+	// rate a fault's recovery is measured against (0 without a baseline).
+	steadyPerS float64
 }
 
 // Run runs cfg's schedule on p under load and checks the outcome.
@@ -71,7 +74,7 @@ func Run(ctx context.Context, p *Platform, cfg Config) (Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("baseline: %w", err)
 		}
-		res.SagaP99Baseline = rep.Summary.SagaP99
+		res.SagaP99Baseline, res.steadyPerS = rep.Summary.SagaP99, rep.Summary.ConfirmedPerS
 	}
 	logFile, err := os.Create(filepath.Join(cfg.OutDir, "oplog.jsonl"))
 	if err != nil {
@@ -195,7 +198,7 @@ func finish(ctx context.Context, p *Platform, cfg Config, ev *Events, res *Resul
 	}
 	res.Load.SetInvariants(res.Verdict.Report)
 	res.Recovery = map[string]time.Duration{}
-	for i, rec := range RecoveryTimes(res.Load.Timeline, res.Windows) {
+	for i, rec := range RecoveryTimes(res.Load.Timeline, res.Windows, res.steadyPerS) {
 		kind := res.Windows[i].Kind
 		res.Recovery[kind] = max(res.Recovery[kind], rec)
 	}
