@@ -20,7 +20,7 @@ func TestLoadConfig(t *testing.T) {
 		HTTPAddr: ":8081", DatabaseURL: "postgres://db",
 		InventoryURL: "http://127.0.0.1:8082", InventoryTimeout: 2 * time.Second,
 		SagaTimeout: 30 * time.Second, IdempotencyKeyTTL: 24 * time.Hour,
-		InboxRetention: inbox.DefaultRetention, Common: commonDefaults,
+		TracesQueryTimeout: 2 * time.Second, InboxRetention: inbox.DefaultRetention, Common: commonDefaults,
 	}
 	shorter := defaults
 	shorter.SagaTimeout, shorter.HTTPAddr = 5*time.Second, ":9000"
