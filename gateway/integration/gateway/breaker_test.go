@@ -151,3 +151,28 @@ func TestBreakerListIncludesTheServicesBreakers(t *testing.T) {
 		t.Errorf("breakers (-want +got):\n%s", diff)
 	}
 }
+
+// A service that answers 503 is up and failing fast on a dependency of its
+// own: its breaker stays closed, so that its answers reach the client and
+// its routes work again the moment the dependency is back.
+func TestBreakerIgnoresAnUpstreams503(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.CacheTTL = 0
+	h := newHarness(t, cfg, nil)
+	alice := bearer(h.token(t, "alice"))
+	order := h.up["order"]
+	order.set(http.StatusServiceUnavailable)
+	for i := range 10 {
+		if resp, _ := h.do(t, "GET", "/api/v1/orders", "", alice); resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("answer %d: status %d, want the upstream's 503", i+1, resp.StatusCode)
+		}
+	}
+	if got := breakerStates(t, h)["order"]; got != "closed" {
+		t.Fatalf("order breaker %q after ten 503s, want closed", got)
+	}
+	order.set(http.StatusOK)
+	if resp, _ := h.do(t, "GET", "/api/v1/orders", "", alice); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the dependency is back: status %d, want 200", resp.StatusCode)
+	}
+}

@@ -20,9 +20,13 @@ import (
 // errUpstreamTimeout is the cause of a request the route's timeout ended.
 var errUpstreamTimeout = errors.New("upstream timed out")
 
-// outcome is what the breaker records for an upstream status: only 5xx fail.
+// outcome is what the breaker records for an upstream status: a 5xx
+// fails, except 503. A service answers 503 (with Retry-After) at once when
+// a dependency of its own is down (ADR 14): it is up and failing fast
+// already, and opening its breaker would only refuse its other routes for
+// the open timeout after the dependency is back.
 func outcome(status int) error {
-	if status >= 500 {
+	if status >= 500 && status != http.StatusServiceUnavailable {
 		return balancer.ErrUpstream
 	}
 	return nil
