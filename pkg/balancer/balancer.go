@@ -95,7 +95,8 @@ func (u *Upstream) RetryAfter() time.Duration { return u.open }
 // the replica's breaker records: nil, ErrUpstream for a 5xx, a
 // timeout, a connection error, or an error wrapping context.Canceled when
 // the client went away. A replica send could not reach is down until its
-// probe answers again. When not even its connection succeeded, nothing was
+// probe answers again, and its breaker then closes at once. When not even
+// its connection succeeded, nothing was
 // sent, and send runs once more on another replica; so it does when the
 // connection broke and the request is idempotent (a bodiless GET, HEAD or
 // OPTIONS), never otherwise.
@@ -108,6 +109,9 @@ func (u *Upstream) Do(idempotent bool, send func(*Replica) error) error {
 		}
 		err = send(r)
 		done(err)
+		if unreached(err) {
+			u.setReady(r, err)
+		}
 		return err
 	}
 	var failed *Replica

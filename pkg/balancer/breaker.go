@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,8 +40,16 @@ func (s Settings) WithDefaults() Settings {
 // connections count as failures, a caller that went away counts as
 // nothing, and an open breaker fails requests at once instead of queueing
 // them on a sick replica.
+//
+// A replica that could not be reached, and whose readiness probe then
+// answers, gets a closed breaker at once (reset) rather than after the
+// open timeout: a restarted process is back within a second, and the
+// probe has just shown it serves. Envoy does the same when an active
+// health check succeeds on a host its outlier detection ejected.
 type breaker struct {
-	cb *gobreaker.TwoStepCircuitBreaker[struct{}]
+	cb  atomic.Pointer[gobreaker.TwoStepCircuitBreaker[struct{}]]
+	new func() *gobreaker.TwoStepCircuitBreaker[struct{}]
+	log func(msg string)
 }
 
 // Status is one breaker's state as the gateway's admin endpoint shows it:
@@ -58,7 +67,7 @@ type Status struct {
 func newBreaker(log *slog.Logger, s Settings, upstream, replica string, gauge prometheus.Gauge) *breaker {
 	s = s.WithDefaults()
 	setGauge(gauge, 0)
-	return &breaker{cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+	settings := gobreaker.Settings{
 		Name:        upstream,
 		MaxRequests: 1,
 		Timeout:     s.OpenTimeout,
@@ -68,14 +77,25 @@ func newBreaker(log *slog.Logger, s Settings, upstream, replica string, gauge pr
 			log.Warn("circuit breaker state changed", "upstream", name, "replica", replica, "from", from.String(), "to", to.String())
 			setGauge(gauge, float64(to))
 		},
-	})}
+	}
+	b := &breaker{
+		new: func() *gobreaker.TwoStepCircuitBreaker[struct{}] {
+			return gobreaker.NewTwoStepCircuitBreaker[struct{}](settings)
+		},
+		log: func(msg string) {
+			log.Warn(msg, "upstream", upstream, "replica", replica)
+			setGauge(gauge, float64(gobreaker.StateClosed))
+		},
+	}
+	b.cb.Store(b.new())
+	return b
 }
 
 // allow asks the breaker for permission. On success the caller must call
 // done with the outcome: nil, ErrUpstream, a timeout, a connection error,
 // or context.Canceled for a client that went away (which is not counted).
 func (b *breaker) allow() (done func(error), err error) {
-	done, err = b.cb.Allow()
+	done, err = b.cb.Load().Allow()
 	if err != nil {
 		return nil, ErrOpen
 	}
@@ -83,4 +103,16 @@ func (b *breaker) allow() (done func(error), err error) {
 }
 
 // state is "closed", "half-open" or "open".
-func (b *breaker) state() string { return b.cb.State().String() }
+func (b *breaker) state() string { return b.cb.Load().State().String() }
+
+// reset closes the breaker if it is not closed: the replica answered its
+// probe. An outcome reported to the breaker it replaced is not counted.
+func (b *breaker) reset() {
+	old := b.cb.Load()
+	if old.State() == gobreaker.StateClosed {
+		return
+	}
+	if b.cb.CompareAndSwap(old, b.new()) {
+		b.log("circuit breaker closed: the replica answers its readiness probe")
+	}
+}

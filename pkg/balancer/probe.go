@@ -54,7 +54,8 @@ func probe(ctx context.Context, client *http.Client, url string) error {
 	return nil
 }
 
-// setReady marks r ready (err nil) or down, logging the change.
+// setReady marks r ready (err nil) or down, logging the change. A replica
+// that comes back gets a closed breaker (breaker.reset).
 func (u *Upstream) setReady(r *Replica, err error) {
 	ready := err == nil
 	if r.ready.Swap(ready) == ready {
@@ -63,6 +64,7 @@ func (u *Upstream) setReady(r *Replica, err error) {
 	if ready {
 		setGauge(r.gauge, 1)
 		u.log.Info("upstream replica ready", "upstream", u.Name, "replica", r.URL.Host)
+		r.breaker.reset()
 		return
 	}
 	setGauge(r.gauge, 0)
@@ -72,8 +74,9 @@ func (u *Upstream) setReady(r *Replica, err error) {
 
 // Watch probes the replicas of every upstream in ups that has more than
 // one, every interval until stop is closed, each round within timeout. An
-// upstream with one replica is not watched: that replica gets every
-// request whatever a probe says.
+// upstream with one replica is probed only while it is down: that replica
+// gets every request whatever a probe says, but its probe answering is
+// what closes its breaker early.
 func Watch(stop <-chan struct{}, interval, timeout time.Duration, client *http.Client, ups []*Upstream) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -86,7 +89,7 @@ func Watch(stop <-chan struct{}, interval, timeout time.Duration, client *http.C
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		var wg sync.WaitGroup
 		for _, u := range ups {
-			if len(u.Replicas) > 1 {
+			if len(u.Replicas) > 1 || !u.Replicas[0].ready.Load() {
 				wg.Go(func() { _ = u.Probe(ctx, client) })
 			}
 		}

@@ -352,3 +352,38 @@ func readyz(t *testing.T, base string) (int, map[string]string) {
 	}
 	return resp.StatusCode, out
 }
+
+// TestRestartedServiceIsServedBeforeItsBreakerTimesOut stops the only
+// replica of order until its breaker opens, then starts it again: the
+// gateway probes a replica it could not reach, and its answer closes the
+// breaker at once, long before the breaker's open timeout (an hour here).
+func TestRestartedServiceIsServedBeforeItsBreakerTimesOut(t *testing.T) {
+	t.Parallel()
+	r := startReplica(t)
+	cfg := testConfig()
+	cfg.OrderURL = r.url()
+	cfg.ProbeInterval = 50 * time.Millisecond
+	cfg.BreakerFailures = 2
+	cfg.BreakerOpenTimeout = time.Hour
+	h := newHarness(t, cfg, nil)
+	c := newClient(t, h.url)
+	if got := c.status(http.MethodGet, "/api/v1/orders", ""); got != http.StatusOK {
+		t.Fatalf("before the stop: status %d", got)
+	}
+	r.stop()
+	for range 3 {
+		c.status(http.MethodGet, "/api/v1/orders", "")
+	}
+	if got := c.status(http.MethodGet, "/api/v1/orders", ""); got != http.StatusServiceUnavailable {
+		t.Fatalf("order stopped: status %d, want 503 from the open breaker", got)
+	}
+	r.start(t)
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		return c.status(http.MethodGet, "/api/v1/orders", "") == http.StatusOK
+	}, "order not served again after it came back")
+	for _, it := range adminBreakers(t, h) {
+		if it.Name == "order" && it.State != "closed" {
+			t.Errorf("order breaker %s after the restart, want closed", it.State)
+		}
+	}
+}

@@ -76,7 +76,7 @@ func (s *Service) build(ctx context.Context) error {
 	if _, err := startSagaClock(s.bus.Conn(), m.SagaTimed); err != nil {
 		return err
 	}
-	prices, err := inventory.NewClient(s.cfg.InventoryURL, inventory.Options{Timeout: s.cfg.InventoryTimeout})
+	prices, err := inventory.NewClient(s.cfg.InventoryURL, inventory.Options{Timeout: s.cfg.InventoryTimeout, Log: s.log})
 	if err != nil {
 		return err
 	}

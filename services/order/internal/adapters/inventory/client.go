@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -58,6 +59,8 @@ type Options struct {
 	// HTTPClient sends the requests (a client keeping up to 64 idle
 	// connections to inventory).
 	HTTPClient *http.Client
+	// Log gets the breakers' and replicas' changes (slog.Default()).
+	Log *slog.Logger
 }
 
 // Client reads prices from inventory's GET /api/v1/products.
@@ -75,6 +78,7 @@ func NewClient(baseURLs string, opts Options) (*Client, error) {
 	opts = opts.withDefaults()
 	replicas, err := balancer.New(breakerName, baseURLs, balancer.Options{
 		Breaker: balancer.Settings{Failures: opts.MaxFailures, OpenTimeout: opts.OpenTimeout},
+		Log:     opts.Log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("inventory client: %w", err)
@@ -116,8 +120,11 @@ var defaultHTTPClient = func() *http.Client {
 // spanName names a lookup's client span after its method and path.
 func spanName(_ string, r *http.Request) string { return r.Method + " inventory " + r.URL.Path }
 
-// errRefused marks a 4xx answer: inventory is up but refused the request,
-// which must not open the breaker.
+// errRefused marks an answer from an inventory that is up but did not
+// give prices: a 4xx, or a 503 while inventory waits for its own database
+// (it answers that at once, with Retry-After). Neither opens the breaker,
+// so that lookups work again the moment inventory's database is back, as
+// the gateway's breakers do.
 var errRefused = errors.New("inventory refused the request")
 
 // Watch probes the replicas' readiness until ctx is done, so that a
@@ -155,7 +162,7 @@ func (c *Client) Prices(ctx context.Context, skus []string) (map[string]int64, e
 }
 
 // fetchAny asks the next replica in turn, and another one should it not
-// be reached; a refusal (4xx) counts as an answer for the breaker.
+// be reached; a refusal (errRefused) counts as an answer for the breaker.
 func (c *Client) fetchAny(ctx context.Context, skus []string) (map[string]int64, error) {
 	var prices map[string]int64
 	var refused error
@@ -195,7 +202,7 @@ func (c *Client) fetch(ctx context.Context, base string, skus []string) (map[str
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		if resp.StatusCode < http.StatusInternalServerError {
+		if resp.StatusCode < http.StatusInternalServerError || resp.StatusCode == http.StatusServiceUnavailable {
 			return nil, fmt.Errorf("%w: status %d", errRefused, resp.StatusCode)
 		}
 		return nil, fmt.Errorf("get products: status %d", resp.StatusCode)

@@ -3,15 +3,18 @@ package inventory_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/eventshop/eventshop/services/order/internal/adapters/inventory"
 	"github.com/eventshop/eventshop/services/order/internal/app/command"
+	"github.com/eventshop/eventshop/testkit"
 )
 
 func TestPricesAsksOnceForAllSKUs(t *testing.T) {
@@ -100,5 +103,71 @@ func TestBadInventoryURLIsAnError(t *testing.T) {
 	t.Parallel()
 	if _, err := inventory.NewClient("http://127.0.0.1:1,localhost:8082", inventory.Options{}); err == nil {
 		t.Fatal("NewClient accepted a replica URL without a scheme")
+	}
+}
+
+// An inventory waiting for its database answers 503 at once: that is an
+// answer, not a failure of inventory, so the breaker stays closed and the
+// first lookup after the database is back succeeds.
+func TestUnavailableAnswersDoNotOpenBreaker(t *testing.T) {
+	t.Parallel()
+	var status atomic.Int32
+	status.Store(http.StatusServiceUnavailable)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(int(status.Load()))
+		_, _ = w.Write([]byte(`{"items":[{"sku":"A","price_cents":100}]}`))
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, inventory.Options{MaxFailures: 1})
+	for range 3 {
+		if _, err := c.Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
+			t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
+		}
+	}
+	if c.State() != "closed" {
+		t.Fatalf("state = %s after 503s, want closed", c.State())
+	}
+	status.Store(http.StatusOK)
+	if _, err := c.Prices(context.Background(), []string{"A"}); err != nil {
+		t.Fatalf("Prices after inventory is back: %v", err)
+	}
+}
+
+// A restarted inventory is asked again as soon as its readiness probe
+// answers, not when the breaker's open timeout (here an hour) ends.
+func TestBreakerClosesWhenARestartedInventoryAnswersItsProbe(t *testing.T) {
+	t.Parallel()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" {
+			_, _ = w.Write([]byte(`{"items":[{"sku":"A","price_cents":100}]}`))
+		}
+	})
+	srv := httptest.NewServer(handler)
+	addr := srv.Listener.Addr().String()
+	srv.Close()
+	c := newClient(t, "http://"+addr, inventory.Options{MaxFailures: 2, OpenTimeout: time.Hour, ProbeInterval: 20 * time.Millisecond})
+	for range 3 {
+		if _, err := c.Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
+			t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
+		}
+	}
+	if c.State() != "open" {
+		t.Fatalf("state = %s after refused connections, want open", c.State())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() { _ = c.Watch(ctx) }()
+
+	ln, err := net.Listen("tcp", addr) // inventory restarts on the same address
+	if err != nil {
+		t.Skipf("address %s taken again before the restart: %v", addr, err)
+	}
+	restarted := &httptest.Server{Listener: ln, Config: &http.Server{Handler: handler}}
+	restarted.Start()
+	t.Cleanup(restarted.Close)
+	testkit.Eventually(t, 30*time.Second, func() bool { return c.State() == "closed" },
+		"breaker not closed 30 s after inventory answers its probe")
+	if _, err := c.Prices(context.Background(), []string{"A"}); err != nil {
+		t.Fatalf("Prices after the restart: %v", err)
 	}
 }
