@@ -78,7 +78,7 @@ func (l *NATSLiveness) Gone(ctx context.Context, election, holder string) (bool,
 }
 
 // NATSLivenessSubject is the subject holder answers on in election, for
-// an operator to ask by hand: nats request _LEADER.<election>.<holder> ''.
+// an operator to ask by hand (nats request _LEADER.<election>.<holder> "").
 func NATSLivenessSubject(election, holder string) string {
 	return livenessPrefix + election + "." + holder
 }
