@@ -101,6 +101,34 @@ func TestMongoLivenessReplacesAKilledLeaderBeforeItsLeaseEnds(t *testing.T) {
 	}
 }
 
+// TestMongoLivenessLeaderCutOffFromNATSStepsDown closes the NATS
+// connection of a leader that still reaches MongoDB: a standby takes the
+// lease before it ends, and the old leader, finding it lost at its next
+// renewal, stops its job. They overlap until then, which the jobs an
+// election runs must bear (see the package doc).
+func TestMongoLivenessLeaderCutOffFromNATSStepsDown(t *testing.T) {
+	coll := leases(t)
+	ns := testkit.NATS(t)
+	var running atomic.Int32
+	var overlap atomic.Bool
+	cut := natsConn(t, ns.URL())
+	a := start(t, leader.NewMongo(coll, "sweeps", longLease, nil, leader.WithLiveness(leader.NewNATSLiveness(cut, 0), 0)), &running, &overlap)
+	testkit.Eventually(t, wait, a.e.Leading, "the first replica never led")
+	b := start(t, leader.NewMongo(coll, "sweeps", longLease, nil, leader.WithLiveness(natsLiveness(t, ns.URL()), 0)), &running, &overlap)
+	held, err := readLease(t.Context(), coll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut.Close()
+	testkit.Eventually(t, wait, b.e.Leading, "the standby never took over")
+	if now := time.Now(); !now.Before(held.Expires) {
+		t.Fatalf("taken over at %s, not before the lease ended at %s", now, held.Expires)
+	}
+	if got := oneLeads(t, &running, a, b); got != b {
+		t.Fatal("the replica cut off from NATS leads again")
+	}
+}
+
 // TestMongoLivenessWaitsForTheLeaseOfAHolderThatMayLive gives the lease to
 // a holder that does not renew it, and checks that a standby takes it
 // over before it ends only when the holder is gone from NATS; a holder
