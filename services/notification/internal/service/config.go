@@ -66,7 +66,8 @@ type Config struct {
 	// longest a leader's work waits for another replica when the leader
 	// is cut off from MongoDB, or dies without NATS noticing (its host
 	// lost). A killed leader, whose NATS connection closes, is replaced
-	// within about a second (leader.WithLiveness). Zero is leader.DefaultLease.
+	// within about a second (leader.WithLiveness). Zero is
+	// leader.DefaultLease.
 	LeaderLease time.Duration `env:"LEADER_LEASE" envDefault:"5s"`
 }
 
