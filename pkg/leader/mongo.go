@@ -28,21 +28,42 @@ var errLeaseLost = errors.New("lease lost")
 
 // Mongo elects one of the replicas that share a MongoDB database with a
 // lease: a document {_id: name, holder, expires} that the leader renews
-// every third of the lease, and that any replica may take once it expired.
+// every third of the lease, and that any replica may take once it expired,
+// or, given a Liveness, as soon as its holder is found gone.
 // It needs neither transactions nor TTL indexes, so it works on FerretDB.
 // The replicas' clocks must agree to well within the lease.
 type Mongo struct {
-	coll    *mongo.Collection
-	name    string
-	holder  string
-	lease   time.Duration
-	log     *slog.Logger
-	leading atomic.Bool
+	coll       *mongo.Collection
+	name       string
+	holder     string
+	lease      time.Duration
+	liveness   Liveness // nil: a standby waits for the lease to run out
+	probeEvery time.Duration
+	log        *slog.Logger
+	leading    atomic.Bool
+}
+
+// MongoOption changes how a Mongo elector elects.
+type MongoOption func(*Mongo)
+
+// WithLiveness makes a standby that finds the lease held ask l, every
+// probeEvery (DefaultProbeEvery when zero), whether the holder is gone,
+// and take the lease over once it was found gone twice in a row, instead
+// of waiting for the lease to run out. The lease and its renewal stay: they
+// still end the term of a leader cut off from MongoDB. Without it a killed
+// leader's work waits for its lease to run out.
+func WithLiveness(l Liveness, probeEvery time.Duration) MongoOption {
+	return func(e *Mongo) {
+		if probeEvery <= 0 {
+			probeEvery = DefaultProbeEvery
+		}
+		e.liveness, e.probeEvery = l, probeEvery
+	}
 }
 
 // NewMongo returns an elector named name whose lease lives in coll; lease
 // is DefaultLease when zero.
-func NewMongo(coll *mongo.Collection, name string, lease time.Duration, log *slog.Logger) *Mongo {
+func NewMongo(coll *mongo.Collection, name string, lease time.Duration, log *slog.Logger, opts ...MongoOption) *Mongo {
 	if lease <= 0 {
 		lease = DefaultLease
 	}
@@ -51,8 +72,12 @@ func NewMongo(coll *mongo.Collection, name string, lease time.Duration, log *slo
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &Mongo{coll: coll, name: name, holder: hex.EncodeToString(b), lease: lease,
+	e := &Mongo{coll: coll, name: name, holder: hex.EncodeToString(b), lease: lease,
 		log: log.With("component", "leader", "election", name)}
+	for _, opt := range opts {
+		opt(e)
+	}
+	return e
 }
 
 // Leading reports whether this replica leads now.
@@ -62,12 +87,25 @@ func (e *Mongo) Leading() bool { return e.leading.Load() }
 // this replica holds the lease. A lease it fails to renew in time ends the
 // term, stopping the jobs. It returns nil when ctx ends, or the first error
 // a job returns; on the way out it gives the lease up, so that another
-// replica takes over at once.
+// replica takes over at once. Given a Liveness, it stands only once it
+// answers for itself, and answers as long as it runs.
 func (e *Mongo) Run(ctx context.Context, jobs ...Job) error {
+	stopAnswering, err := e.answer(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	defer stopAnswering()
 	w := outage.NewWatch(e.log, "leader election: mongo", outage.Backoff{First: e.lease / 10, Max: e.lease})
 	defer e.release(context.WithoutCancel(ctx))
 	for ctx.Err() == nil {
 		ok, err := e.acquire(ctx)
+		if err == nil && !ok {
+			w.Succeeded()
+			ok, err = e.standBy(ctx)
+		}
 		switch {
 		case err != nil:
 			if !outage.Sleep(ctx, w.Failed(err)) {
@@ -75,10 +113,6 @@ func (e *Mongo) Run(ctx context.Context, jobs ...Job) error {
 			}
 			continue
 		case !ok:
-			w.Succeeded()
-			if !outage.Sleep(ctx, e.lease/3) {
-				return nil
-			}
 			continue
 		}
 		w.Succeeded()

@@ -63,7 +63,10 @@ type Config struct {
 	Lease time.Duration `env:"LEASE" envDefault:"1m"`
 	// LeaderLease is how long the lease of the replica elected to relay
 	// the outbox and sweep lasts unless renewed, every third of it: the
-	// longest a killed leader's work waits for another replica. Zero is
+	// longest a leader's work waits for another replica when the leader
+	// is cut off from MongoDB, or dies without NATS noticing (its host
+	// lost). A killed leader, whose NATS connection closes, is replaced
+	// within about a second (leader.WithLiveness). Zero is
 	// leader.DefaultLease.
 	LeaderLease time.Duration `env:"LEADER_LEASE" envDefault:"5s"`
 }

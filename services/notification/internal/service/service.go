@@ -115,7 +115,10 @@ func (s *Service) build(ctx context.Context) error {
 	s.repo = repo
 	application := s.newApplication(repo)
 	s.worker = ports.NewWorker(application.Commands.Deliver, s.cfg.PollInterval, s.log)
-	s.leader = leader.NewMongo(s.client.Database(s.cfg.MongoDatabase).Collection(leasesCollection), election, s.cfg.LeaderLease, s.log)
+	// NATS tells a standby at once that the leader's connection closed, as
+	// a killed process's does, so that it need not wait for the lease.
+	liveness := leader.WithLiveness(leader.NewNATSLiveness(s.bus.Conn(), 0), 0)
+	s.leader = leader.NewMongo(s.client.Database(s.cfg.MongoDatabase).Collection(leasesCollection), election, s.cfg.LeaderLease, s.log, liveness)
 	s.worker.SweepOnlyWhile(s.leader.Leading)
 	s.metrics.Registerer().MustRegister(leader.NewGauge(election, s.leader.Leading))
 	s.events = ports.Events{Record: application.Commands.Record}

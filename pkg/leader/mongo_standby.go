@@ -1,0 +1,111 @@
+package leader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/eventshop/eventshop/pkg/outage"
+)
+
+// DefaultProbeEvery is how often a standby given a Liveness asks whether
+// the lease's holder is gone.
+const DefaultProbeEvery = 250 * time.Millisecond
+
+// goneAfter is how many answers in a row must find the holder gone before
+// a standby takes its lease: one could be a holder's connection moving to
+// another NATS node, or a subscription not yet known to every node.
+const goneAfter = 2
+
+// answer makes the Liveness answer for this replica, waiting through an
+// outage as long as it must (NATS may be down), and returns ctx's error if
+// ctx ended first. Without a Liveness there is nothing to answer.
+func (e *Mongo) answer(ctx context.Context) (stop func(), err error) {
+	if e.liveness == nil {
+		return func() {}, nil
+	}
+	err = outage.Await(ctx, e.log, "leader liveness", outage.Backoff{First: e.probeEvery, Max: e.lease},
+		func(ctx context.Context) error {
+			var err error
+			stop, err = e.liveness.Answer(ctx, e.name, e.holder)
+			return err
+		})
+	return stop, err
+}
+
+// standBy waits a third of the lease before the next attempt to take it.
+// Given a Liveness, it asks meanwhile whether the lease's holder is gone,
+// and takes the lease over from it if so; it reports whether it did.
+func (e *Mongo) standBy(ctx context.Context) (bool, error) {
+	if e.liveness == nil {
+		outage.Sleep(ctx, e.lease/3)
+		return false, nil
+	}
+	holder, err := e.holderNow(ctx)
+	if err != nil || holder == "" || holder == e.holder {
+		outage.Sleep(ctx, e.probeEvery) // the lease just changed hands: look again soon
+		return false, err
+	}
+	until := time.Now().Add(e.lease / 3)
+	for found := 0; time.Now().Before(until); {
+		gone, err := e.liveness.Gone(ctx, e.name, holder)
+		if err != nil && ctx.Err() == nil {
+			e.log.DebugContext(ctx, "probe lease holder", slog.String("holder", holder), slog.Any("error", err))
+		}
+		if found = inARow(found, gone); found >= goneAfter {
+			return e.takeOver(ctx, holder)
+		}
+		if !outage.Sleep(ctx, e.probeEvery) {
+			return false, nil
+		}
+	}
+	return false, nil
+}
+
+// inARow counts the answers in a row that found the holder gone.
+func inARow(found int, gone bool) int {
+	if gone {
+		return found + 1
+	}
+	return 0
+}
+
+// holderNow returns the holder of the unexpired lease, "" when there is
+// none.
+func (e *Mongo) holderNow(ctx context.Context) (string, error) {
+	var lease struct {
+		Holder  string    `bson:"holder"`
+		Expires time.Time `bson:"expires"`
+	}
+	err := e.coll.FindOne(ctx, bson.D{{Key: "_id", Value: e.name}}).Decode(&lease)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("read lease: %w", err)
+	case lease.Expires.Before(time.Now()):
+		return "", nil
+	}
+	return lease.Holder, nil
+}
+
+// takeOver takes the lease from holder, found gone, only if holder still
+// has it: of two standbys that found it gone, one takes it.
+func (e *Mongo) takeOver(ctx context.Context, holder string) (bool, error) {
+	filter := bson.D{{Key: "_id", Value: e.name}, {Key: "holder", Value: holder}}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: e.holder}, {Key: "expires", Value: time.Now().Add(e.lease)}}}}
+	res, err := e.coll.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return false, fmt.Errorf("take lease over: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return false, nil
+	}
+	e.log.InfoContext(ctx, "took the lease of a gone holder over", slog.String("holder", holder))
+	return true, nil
+}
