@@ -46,7 +46,7 @@ func (e *Mongo) standBy(ctx context.Context) (bool, error) {
 		outage.Sleep(ctx, e.lease/3)
 		return false, nil
 	}
-	holder, err := e.holderNow(ctx)
+	holder, err := LeaseHolder(ctx, e.coll, e.name)
 	if err != nil || holder == "" || holder == e.holder {
 		outage.Sleep(ctx, e.probeEvery) // the lease just changed hands: look again soon
 		return false, err
@@ -75,14 +75,15 @@ func inARow(found int, gone bool) int {
 	return 0
 }
 
-// holderNow returns the holder of the unexpired lease, "" when there is
-// none.
-func (e *Mongo) holderNow(ctx context.Context) (string, error) {
+// LeaseHolder returns the holder of election name's unexpired lease in
+// coll, "" when the lease is free or expired. A standby reads it to know
+// whom to probe; a tool measuring a takeover reads it to know who leads.
+func LeaseHolder(ctx context.Context, coll *mongo.Collection, name string) (string, error) {
 	var lease struct {
 		Holder  string    `bson:"holder"`
 		Expires time.Time `bson:"expires"`
 	}
-	err := e.coll.FindOne(ctx, bson.D{{Key: "_id", Value: e.name}}).Decode(&lease)
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&lease)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return "", nil

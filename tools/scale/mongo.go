@@ -11,9 +11,9 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/eventshop/eventshop/pkg/bus"
+	"github.com/eventshop/eventshop/pkg/leader"
 )
 
 // NotificationElection is the name of the lease under which one
@@ -73,20 +73,7 @@ func leading(ctx context.Context, base string) (bool, error) {
 // of the process that leads, "" when the lease is free or expired. A
 // replica killed and restarted is another holder.
 func (p *Platform) LeaseHolder(ctx context.Context) (string, error) {
-	var lease struct {
-		Holder  string    `bson:"holder"`
-		Expires time.Time `bson:"expires"`
-	}
-	err := p.Sources.Notifications.Collection("leases").FindOne(ctx, bson.M{"_id": NotificationElection}).Decode(&lease)
-	switch {
-	case errors.Is(err, mongo.ErrNoDocuments):
-		return "", nil
-	case err != nil:
-		return "", fmt.Errorf("read lease: %w", err)
-	case lease.Expires.Before(time.Now()):
-		return "", nil
-	}
-	return lease.Holder, nil
+	return leader.LeaseHolder(ctx, p.Sources.Notifications.Collection("leases"), NotificationElection)
 }
 
 // NotificationRelayedSince reports whether the NOTIFICATION stream's last
