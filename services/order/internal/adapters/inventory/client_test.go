@@ -52,11 +52,7 @@ func TestBreakerOpensOnServerErrors(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	c := newClient(t, srv.URL, inventory.Options{MaxFailures: 2})
-	for range 4 {
-		if _, err := c.Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
-			t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
-		}
-	}
+	unavailable(t, c, 4)
 	if calls.Load() != 2 || c.State() != "open" {
 		t.Errorf("calls = %d, state %s; want 2 calls and an open breaker", calls.Load(), c.State())
 	}
@@ -69,11 +65,7 @@ func TestClientErrorsDoNotOpenBreaker(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	c := newClient(t, srv.URL, inventory.Options{MaxFailures: 1})
-	for range 3 {
-		if _, err := c.Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
-			t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
-		}
-	}
+	unavailable(t, c, 3)
 	if c.State() != "closed" {
 		t.Errorf("state = %s, want closed", c.State())
 	}
@@ -86,6 +78,17 @@ func TestUnreachableInventoryIsUnavailable(t *testing.T) {
 	srv.Close()
 	if _, err := newClient(t, url, inventory.Options{}).Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
 		t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
+	}
+}
+
+// unavailable asks c for prices n times, each of which must fail with
+// ErrInventoryUnavailable.
+func unavailable(t *testing.T, c *inventory.Client, n int) {
+	t.Helper()
+	for range n {
+		if _, err := c.Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
+			t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
+		}
 	}
 }
 
@@ -119,11 +122,7 @@ func TestUnavailableAnswersDoNotOpenBreaker(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	c := newClient(t, srv.URL, inventory.Options{MaxFailures: 1})
-	for range 3 {
-		if _, err := c.Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
-			t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
-		}
-	}
+	unavailable(t, c, 3)
 	if c.State() != "closed" {
 		t.Fatalf("state = %s after 503s, want closed", c.State())
 	}
@@ -146,11 +145,7 @@ func TestBreakerClosesWhenARestartedInventoryAnswersItsProbe(t *testing.T) {
 	addr := srv.Listener.Addr().String()
 	srv.Close()
 	c := newClient(t, "http://"+addr, inventory.Options{MaxFailures: 2, OpenTimeout: time.Hour, ProbeInterval: 20 * time.Millisecond})
-	for range 3 {
-		if _, err := c.Prices(context.Background(), []string{"A"}); !errors.Is(err, command.ErrInventoryUnavailable) {
-			t.Fatalf("Prices = %v, want ErrInventoryUnavailable", err)
-		}
-	}
+	unavailable(t, c, 3)
 	if c.State() != "open" {
 		t.Fatalf("state = %s after refused connections, want open", c.State())
 	}
