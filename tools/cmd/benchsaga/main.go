@@ -91,12 +91,12 @@ func run(ctx context.Context, cfg config) error {
 			return err
 		}
 	}
+	if cfg.tracingRounds > 0 {
+		tracing.print(os.Stderr)
+	}
 	violations, err := b.invariants(ctx, 5*time.Minute)
 	if err != nil {
 		return err
-	}
-	if cfg.tracingRounds > 0 {
-		tracing.print(os.Stderr)
 	}
 	fmt.Printf("invariant_violations=%d\n", violations)
 	return nil
