@@ -29,6 +29,7 @@ func (m exportMode) String() string {
 // sink rounds counted, with the orders those rounds placed.
 type tracingRounds struct {
 	rates      map[exportMode][]float64
+	cpu        map[exportMode][]float64 // CPU milliseconds per order (cpuSeconds)
 	spans      map[spanKey]int
 	sinkOrders int
 }
@@ -43,7 +44,7 @@ type tracingRounds struct {
 // each round starts once the previous one's sagas have finished and
 // tracingWarmUp orders have warmed the fresh processes up.
 func (b *bench) measureTracing(ctx context.Context, cfg config) (tracingRounds, error) {
-	r := tracingRounds{rates: map[exportMode][]float64{}, spans: map[spanKey]int{}}
+	r := tracingRounds{rates: map[exportMode][]float64{}, cpu: map[exportMode][]float64{}, spans: map[spanKey]int{}}
 	modes := []exportMode{exportOff, exportJaeger}
 	if b.sink != nil {
 		modes = append(modes, exportSink)
@@ -67,11 +68,13 @@ func (b *bench) measureTracing(ctx context.Context, cfg config) (tracingRounds, 
 				return r, err
 			}
 			fmt.Fprintf(os.Stderr, "tracing %s: %d orders from %d concurrent clients ...\n", mode, cfg.tracingOrders, cfg.concurrency)
+			cpu := b.cpuSeconds()
 			rate, err := b.concurrent(ctx, cfg.concurrency, cfg.tracingOrders)
 			if err != nil {
 				return r, err
 			}
 			r.rates[mode] = append(r.rates[mode], rate)
+			r.cpu[mode] = append(r.cpu[mode], 1000*(b.cpuSeconds()-cpu)/float64(cfg.tracingOrders))
 			if mode == exportSink {
 				r.sinkOrders += tracingWarmUp + cfg.tracingOrders
 			}
@@ -149,9 +152,12 @@ func (b *bench) quiet(ctx context.Context, timeout time.Duration) error {
 // round's rate (their spread is the run's noise), and
 // tracing_overhead_ratio, the drop in throughput with tracing on, as a
 // fraction of the rate without (0.05 is 5 % fewer orders per second).
-// With a sink, tracing_overhead_ratio_sink is the same drop with the spans
-// sent to the sink, and tracing_spans_per_order the spans an order made;
-// their kinds go to w.
+// tracing_cpu_overhead_ratio is what tracing adds to the CPU an order costs
+// the platform (cpuSeconds), which a shared machine's load moves less than
+// the rate. With a sink, tracing_overhead_ratio_sink and
+// tracing_cpu_overhead_ratio_sink are the same with the spans sent to the
+// sink, and tracing_spans_per_order the spans an order made; their kinds
+// go to w.
 func (r tracingRounds) print(w io.Writer) {
 	off, on := mean(r.rates[exportOff]), mean(r.rates[exportJaeger])
 	fmt.Printf("tracing_off_orders_per_s=%.0f\n", off)
@@ -159,6 +165,10 @@ func (r tracingRounds) print(w io.Writer) {
 	fmt.Printf("tracing_off_rounds=%s\n", joinRates(r.rates[exportOff]))
 	fmt.Printf("tracing_on_rounds=%s\n", joinRates(r.rates[exportJaeger]))
 	fmt.Printf("tracing_overhead_ratio=%.3f\n", 1-on/off)
+	cpuOff := mean(r.cpu[exportOff])
+	fmt.Printf("tracing_off_cpu_ms_per_order=%.2f\n", cpuOff)
+	fmt.Printf("tracing_on_cpu_ms_per_order=%.2f\n", mean(r.cpu[exportJaeger]))
+	fmt.Printf("tracing_cpu_overhead_ratio=%.3f\n", mean(r.cpu[exportJaeger])/cpuOff-1)
 	sink, ok := r.rates[exportSink]
 	if !ok {
 		return
@@ -166,6 +176,8 @@ func (r tracingRounds) print(w io.Writer) {
 	fmt.Printf("tracing_sink_orders_per_s=%.0f\n", mean(sink))
 	fmt.Printf("tracing_sink_rounds=%s\n", joinRates(sink))
 	fmt.Printf("tracing_overhead_ratio_sink=%.3f\n", 1-mean(sink)/off)
+	fmt.Printf("tracing_sink_cpu_ms_per_order=%.2f\n", mean(r.cpu[exportSink]))
+	fmt.Printf("tracing_cpu_overhead_ratio_sink=%.3f\n", mean(r.cpu[exportSink])/cpuOff-1)
 	kinds, total := perOrder(r.spans, r.sinkOrders)
 	fmt.Printf("tracing_spans_per_order=%.1f\n", total)
 	fmt.Fprintln(w, "spans per order, by service and name:")
