@@ -5,6 +5,7 @@ import (
 
 	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -15,10 +16,20 @@ import (
 // a story.
 type spanTracer struct{ t *otelpgx.Tracer }
 
-// newSpanTracer is the tracer of a pool: statement text in the attributes,
-// its operation in the span name, no span for acquiring a connection.
-func newSpanTracer() spanTracer {
-	return spanTracer{otelpgx.NewTracer(otelpgx.WithDisableAcquireTracer())}
+// newSpanTracer is the tracer of a pool connecting as cfg says: statement
+// text in the attributes, its operation in the span name, no span for
+// acquiring a connection. The connection's details (server, port, user,
+// database) are the same on every span of a pool, so they are given once
+// here: otelpgx would otherwise copy the whole connection configuration
+// for every span to read them, the largest share of its own cost.
+func newSpanTracer(cfg *pgx.ConnConfig) spanTracer {
+	return spanTracer{otelpgx.NewTracer(
+		otelpgx.WithDisableAcquireTracer(),
+		otelpgx.WithDisableConnectionDetailsInAttributes(),
+		otelpgx.WithTracerAttributes(
+			semconv.ServerAddress(cfg.Host), semconv.ServerPort(int(cfg.Port)),
+			semconv.UserName(cfg.User), semconv.DBNamespace(cfg.Database)),
+	)}
 }
 
 // inSpan reports whether ctx holds a span; a Trace*End whose start found

@@ -159,10 +159,43 @@ func checkTrace(spans []span) error {
 			errs = append(errs, fmt.Errorf("no consumer span of %s under another service's producer span", svc))
 		}
 	}
+	errs = append(errs, checkDatabaseSpans(spans)...)
 	if len(errs) > 0 {
 		return fmt.Errorf("trace of %d spans: %w", len(spans), errors.Join(errs...))
 	}
 	return nil
+}
+
+// databaseAttrs are the attributes every PostgreSQL span must carry:
+// where it ran (pkg/pgdb gives the connection's details once per pool).
+// A statement's span also carries its text (db.query.text); a batch's own
+// span, around its statements' spans, has none.
+var databaseAttrs = []string{"db.namespace", "server.address", "server.port", "user.name"}
+
+// checkDatabaseSpans checks that the trace holds PostgreSQL statement
+// spans and that each carries databaseAttrs and its statement.
+func checkDatabaseSpans(spans []span) []error {
+	var errs []error
+	statements := 0
+	for _, s := range spans {
+		if s.Attrs["db.system.name"] != "postgresql" {
+			continue
+		}
+		want := databaseAttrs
+		if s.Name != "batch start" {
+			statements++
+			want = append([]string{"db.query.text"}, want...)
+		}
+		for _, k := range want {
+			if s.Attrs[k] == "" {
+				errs = append(errs, fmt.Errorf("%s database span %q: no %s", s.Service, s.Name, k))
+			}
+		}
+	}
+	if statements == 0 {
+		errs = append(errs, errors.New("no PostgreSQL statement span"))
+	}
+	return errs
 }
 
 // proxied reports whether an order SERVER span is the child of a gateway
