@@ -25,6 +25,7 @@ type sink struct {
 
 	mu    sync.Mutex
 	spans map[spanKey]int
+	bytes int // of the export requests' protobuf, uncompressed
 }
 
 // spanKey names a kind of span: the service that made it and its name.
@@ -65,14 +66,15 @@ func (s *sink) export(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	s.count(&msg)
+	s.count(&msg, len(b))
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	w.WriteHeader(http.StatusOK)
 }
 
-func (s *sink) count(msg *collectorpb.ExportTraceServiceRequest) {
+func (s *sink) count(msg *collectorpb.ExportTraceServiceRequest, size int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.bytes += size
 	for _, rs := range msg.GetResourceSpans() {
 		service := ""
 		for _, kv := range rs.GetResource().GetAttributes() {
@@ -88,13 +90,14 @@ func (s *sink) count(msg *collectorpb.ExportTraceServiceRequest) {
 	}
 }
 
-// take returns the spans counted since the last take and starts again.
-func (s *sink) take() map[spanKey]int {
+// take returns the spans and bytes counted since the last take and
+// starts again.
+func (s *sink) take() (map[spanKey]int, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	got := s.spans
-	s.spans = map[spanKey]int{}
-	return got
+	spans, bytes := s.spans, s.bytes
+	s.spans, s.bytes = map[spanKey]int{}, 0
+	return spans, bytes
 }
 
 // spanCount is how many spans of one kind a round made per order.

@@ -31,6 +31,7 @@ type tracingRounds struct {
 	rates      map[exportMode][]float64
 	cpu        map[exportMode][]float64 // CPU milliseconds per order (cpuSeconds)
 	spans      map[spanKey]int
+	bytes      int // the sink rounds' export requests
 	sinkOrders int
 }
 
@@ -106,11 +107,14 @@ func (b *bench) collectSpans(r *tracingRounds, prev exportMode) {
 	if b.sink == nil {
 		return
 	}
-	for k, n := range b.sink.take() {
-		if prev == exportSink {
-			r.spans[k] += n
-		}
+	spans, bytes := b.sink.take()
+	if prev != exportSink {
+		return
 	}
+	for k, n := range spans {
+		r.spans[k] += n
+	}
+	r.bytes += bytes
 }
 
 // tracingWarmUp is how many orders each tracing round places, unmeasured,
@@ -156,8 +160,8 @@ func (b *bench) quiet(ctx context.Context, timeout time.Duration) error {
 // the platform (cpuSeconds), which a shared machine's load moves less than
 // the rate. With a sink, tracing_overhead_ratio_sink and
 // tracing_cpu_overhead_ratio_sink are the same with the spans sent to the
-// sink, and tracing_spans_per_order the spans an order made; their kinds
-// go to w.
+// sink, tracing_spans_per_order the spans an order made (their kinds go
+// to w) and tracing_export_bytes_per_order what exporting them sent.
 func (r tracingRounds) print(w io.Writer) {
 	off, on := mean(r.rates[exportOff]), mean(r.rates[exportJaeger])
 	fmt.Printf("tracing_off_orders_per_s=%.0f\n", off)
@@ -180,6 +184,7 @@ func (r tracingRounds) print(w io.Writer) {
 	fmt.Printf("tracing_cpu_overhead_ratio_sink=%.3f\n", mean(r.cpu[exportSink])/cpuOff-1)
 	kinds, total := perOrder(r.spans, r.sinkOrders)
 	fmt.Printf("tracing_spans_per_order=%.1f\n", total)
+	fmt.Printf("tracing_export_bytes_per_order=%.0f\n", float64(r.bytes)/float64(r.sinkOrders))
 	fmt.Fprintln(w, "spans per order, by service and name:")
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  %6.2f  %-12s %s\n", k.perOrder, k.key.service, k.key.name)
