@@ -84,7 +84,7 @@ const (
 // Export batches of up to 2,048 spans from a queue of 8,192, four times
 // the SDK's defaults (512 and 2,048): a collector takes one large request
 // for much less than four small ones (Jaeger on the platform's own cores
-// spent a third less CPU per order in make bench-saga), and a saga's burst
+// spent about a quarter less CPU per order in make bench-saga), and a saga's burst
 // of spans fits in the queue instead of being dropped.
 const (
 	batchSize = 2048
