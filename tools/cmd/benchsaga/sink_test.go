@@ -44,6 +44,14 @@ func TestSinkCountsSpansByServiceAndName(t *testing.T) {
 	if spans, n := s.take(); len(spans) != 0 || n != 0 {
 		t.Errorf("second take: %v, %d bytes; want nothing", spans, n)
 	}
+	resp, err = http.Post(s.URL+"/v1/traces", "application/x-protobuf", bytes.NewReader([]byte{0x0a, 0x05, 0x01}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed export: status %d, want 400", resp.StatusCode)
+	}
 }
 
 // TestPerOrderSortsAndSums checks spans per order, most frequent first.
