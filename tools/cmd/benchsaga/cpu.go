@@ -17,8 +17,8 @@ const clockTicks = 100
 // FerretDB and Jaeger have used so far. PostgreSQL (a process per
 // connection) and this process (the clients, the sink) are not counted.
 // On a shared machine the rate of orders moves with the neighbours' load;
-// the CPU an order costs moves much less, so it shows what tracing adds
-// to the work per order. It reads /proc and so is 0 off Linux.
+// the CPU an order costs moves less, so it shows what tracing adds to the
+// work per order. It reads /proc and so is 0 off Linux.
 func (b *bench) cpuSeconds() float64 {
 	procs := []*stack.Process{b.stack.NATS, b.stack.Ferret, b.stack.Jaeger}
 	for _, p := range b.stack.Procs {
