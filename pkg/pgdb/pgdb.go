@@ -69,7 +69,7 @@ func NewPool(url string) (*pgxpool.Pool, error) {
 		applyPoolDefaults(cfg)
 	}
 	if tracing.Enabled() { // no exporter: spare every statement the no-op tracer's calls
-		cfg.ConnConfig.Tracer = newSpanTracer()
+		cfg.ConnConfig.Tracer = newSpanTracer(cfg.ConnConfig)
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -204,4 +205,78 @@ func TestTraceParentRoundTrip(t *testing.T) {
 			t.Errorf("TraceParent(Remote(%q)) = %q, want empty", bad, got)
 		}
 	}
+}
+
+// batches is a receiver that keeps how many spans each export request held.
+func batches(t *testing.T) (url string, sizes func() []int) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var req collectorpb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(b, &req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		n := 0
+		for _, rs := range req.GetResourceSpans() {
+			for _, ss := range rs.GetScopeSpans() {
+				n += len(ss.GetSpans())
+			}
+		}
+		mu.Lock()
+		got = append(got, n)
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+}
+
+// TestExportBatchSizes: spans go out in batches of up to 2,048 (and a
+// queue that holds 3,000 spans made at once), unless
+// OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise; every span arrives.
+func TestExportBatchSizes(t *testing.T) {
+	for _, tc := range []struct {
+		name, batchEnv string
+		want           int
+	}{
+		{"default", "", 2048},
+		{"from the environment", "100", 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, sizes := batches(t)
+			t.Setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", tc.batchEnv)
+			t.Setenv("OTEL_BSP_MAX_QUEUE_SIZE", "")
+			shutdown := setup(t, map[string]string{tracing.EnvEndpoint: url})
+			const spans = 3000
+			for range spans {
+				_, span := otel.Tracer("test").Start(context.Background(), "work")
+				span.End()
+			}
+			if err := shutdown(t.Context()); err != nil {
+				t.Fatalf("shutdown: %v", err)
+			}
+			got := sizes()
+			if len(got) == 0 {
+				t.Fatal("no export request")
+			}
+			if total, largest := sum(got), slices.Max(got); total != spans || largest != tc.want {
+				t.Errorf("batches %v: %d spans, largest %d; want %d spans, largest %d", got, total, largest, spans, tc.want)
+			}
+		})
+	}
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }

@@ -106,11 +106,15 @@ func waitJaeger(ctx context.Context, queryURL string) error {
 // told apart by service.instance.id. Options.Env may add or override any
 // OTEL_* variable (OTEL_TRACES_SAMPLER, for one).
 func (s *Stack) traceEnv(replica string) map[string]string {
-	if s.OTLPEndpoint == "" || !s.exporting {
+	endpoint := s.OTLPEndpoint
+	if s.exportTo != "" {
+		endpoint = s.exportTo
+	}
+	if endpoint == "" || !s.exporting {
 		return nil
 	}
 	return map[string]string{
-		"OTEL_EXPORTER_OTLP_ENDPOINT": s.OTLPEndpoint,
+		"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
 		"OTEL_SERVICE_NAME":           ServiceOf(replica),
 		"OTEL_RESOURCE_ATTRIBUTES":    "service.instance.id=" + replica,
 	}
@@ -124,7 +128,23 @@ func (s *Stack) SetTracing(ctx context.Context, on bool) error {
 	if s.Jaeger == nil {
 		return fmt.Errorf("set tracing: the stack runs no Jaeger (Options.Traces)")
 	}
-	s.exporting = on
+	s.exporting, s.exportTo = on, ""
+	return s.restart(ctx)
+}
+
+// ExportTo restarts every service of the stack, each exporting its traces
+// to the OTLP/HTTP endpoint given instead of Jaeger, and waits until all
+// are ready again. A benchmark points the services at a receiver that
+// discards what it gets, to tell the cost of tracing in the services from
+// the cost of a collector on the same machine.
+func (s *Stack) ExportTo(ctx context.Context, endpoint string) error {
+	s.exporting, s.exportTo = endpoint != "", endpoint
+	return s.restart(ctx)
+}
+
+// restart stops every service and starts it again with its environment of
+// now (traceEnv), waiting until all are ready.
+func (s *Stack) restart(ctx context.Context) error {
 	names := s.processes()
 	for i := len(names) - 1; i >= 0; i-- {
 		s.Procs[names[i]].Stop(ctx, 15*time.Second)

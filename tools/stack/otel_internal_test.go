@@ -31,3 +31,26 @@ func TestServicesGetTheOTelVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceEnvEndpoint checks where the services are told to export: to
+// Jaeger when tracing is on, to the endpoint ExportTo named instead, and
+// nowhere when off.
+func TestTraceEnvEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		exporting bool
+		exportTo  string
+		want      string
+	}{
+		{"on", true, "", "http://jaeger:4318"},
+		{"to a sink", true, "http://sink:4318", "http://sink:4318"},
+		{"off", false, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Stack{OTLPEndpoint: "http://jaeger:4318", exporting: tc.exporting, exportTo: tc.exportTo}
+			if got := s.traceEnv("order")["OTEL_EXPORTER_OTLP_ENDPOINT"]; got != tc.want {
+				t.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

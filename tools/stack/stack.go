@@ -91,9 +91,11 @@ type Stack struct {
 	// exporting is whether the services are told to export to Jaeger
 	// (traceEnv); SetTracing changes it.
 	exporting bool
-	ports     map[string]int
-	tempDir   string
-	logMu     sync.Mutex
+	// exportTo, when set, is where they export instead (ExportTo).
+	exportTo string
+	ports    map[string]int
+	tempDir  string
+	logMu    sync.Mutex
 }
 
 // Start starts the infrastructure and the services and waits until every

@@ -6,10 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 
 	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -20,6 +22,7 @@ type span struct {
 	Kind          tracepb.Span_SpanKind
 	ID, ParentID  string // hex; ParentID is empty for a root
 	TraceID       string
+	Attrs         map[string]string // string and integer attributes, as text
 }
 
 // receiver is an OTLP/HTTP trace receiver: it decodes the protobuf export
@@ -83,7 +86,7 @@ func (r *receiver) add(export *collectorpb.ExportTraceServiceRequest) {
 		for _, ss := range rs.GetScopeSpans() {
 			for _, s := range ss.GetSpans() {
 				sp := span{Service: service, Name: s.GetName(), Kind: s.GetKind(), TraceID: hex.EncodeToString(s.GetTraceId()),
-					ID: hex.EncodeToString(s.GetSpanId())}
+					ID: hex.EncodeToString(s.GetSpanId()), Attrs: attrs(s.GetAttributes())}
 				if len(s.GetParentSpanId()) > 0 {
 					sp.ParentID = hex.EncodeToString(s.GetParentSpanId())
 				}
@@ -98,4 +101,18 @@ func (r *receiver) trace(id string) []span {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]span(nil), r.traces[id]...)
+}
+
+// attrs keeps the string and integer attributes of a span, as text.
+func attrs(kvs []*commonpb.KeyValue) map[string]string {
+	out := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		switch v := kv.GetValue().GetValue().(type) {
+		case *commonpb.AnyValue_StringValue:
+			out[kv.GetKey()] = v.StringValue
+		case *commonpb.AnyValue_IntValue:
+			out[kv.GetKey()] = strconv.FormatInt(v.IntValue, 10)
+		}
+	}
+	return out
 }

@@ -26,7 +26,8 @@ const wait = 90 * time.Second
 // gateway, and checks the trace its timeline names: spans from the
 // gateway, order, inventory, payment and notification, one root (the
 // gateway's request), every other span's parent in the trace, and each
-// consumer span a child of the producer span that published its event.
+// consumer span a child of the producer span that published its event,
+// and each PostgreSQL span with its statement and where it ran.
 func TestOneOrderIsOneTraceAcrossEveryService(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
 	defer cancel()
@@ -159,10 +160,45 @@ func checkTrace(spans []span) error {
 			errs = append(errs, fmt.Errorf("no consumer span of %s under another service's producer span", svc))
 		}
 	}
+	errs = append(errs, checkDatabaseSpans(spans, byID)...)
 	if len(errs) > 0 {
 		return fmt.Errorf("trace of %d spans: %w", len(spans), errors.Join(errs...))
 	}
 	return nil
+}
+
+// databaseAttrs are the attributes every PostgreSQL span must carry: its
+// statement (a batch's span, its statements) and where it ran (pkg/pgdb
+// gives the connection's details once per pool).
+var databaseAttrs = []string{"db.query.text", "db.namespace", "server.address", "server.port", "user.name"}
+
+// batchSpan is the name of a batch's span (otelpgx's).
+const batchSpan = "batch start"
+
+// checkDatabaseSpans checks that the trace holds PostgreSQL spans, that
+// each carries databaseAttrs, and that a batch is one span, with no span
+// of its own for each of its statements.
+func checkDatabaseSpans(spans []span, byID map[string]span) []error {
+	var errs []error
+	statements := 0
+	for _, s := range spans {
+		if s.Attrs["db.system.name"] != "postgresql" {
+			continue
+		}
+		statements++
+		for _, k := range databaseAttrs {
+			if s.Attrs[k] == "" {
+				errs = append(errs, fmt.Errorf("%s database span %q: no %s", s.Service, s.Name, k))
+			}
+		}
+		if parent, ok := byID[s.ParentID]; ok && parent.Name == batchSpan {
+			errs = append(errs, fmt.Errorf("%s database span %q: inside a batch's span", s.Service, s.Name))
+		}
+	}
+	if statements == 0 {
+		errs = append(errs, errors.New("no PostgreSQL span"))
+	}
+	return errs
 }
 
 // proxied reports whether an order SERVER span is the child of a gateway

@@ -39,6 +39,11 @@ type config struct {
 	// tracingOrders orders (measureTracing); 0 skips the comparison.
 	tracingRounds int
 	tracingOrders int
+	// tracingSink adds a round to each set of the comparison exporting to
+	// a receiver that discards the spans (sink).
+	tracingSink bool
+	// tracingOnly skips every figure but the tracing comparison.
+	tracingOnly bool
 }
 
 func main() {
@@ -54,6 +59,8 @@ func main() {
 	flag.BoolVar(&cfg.backlog, "backlog", false, "print the consumers' backlogs every 2s under concurrent load")
 	flag.IntVar(&cfg.tracingRounds, "tracing-rounds", 2, "pairs of concurrent rounds with tracing off and on (every span exported to Jaeger), for tracing_overhead_ratio; 0 skips them")
 	flag.IntVar(&cfg.tracingOrders, "tracing-orders", 1500, "orders placed in each tracing round")
+	flag.BoolVar(&cfg.tracingSink, "tracing-sink", false, "add a round to each pair exporting every span to a receiver in this process that discards them, for tracing_overhead_ratio_sink and tracing_spans_per_order")
+	flag.BoolVar(&cfg.tracingOnly, "tracing-only", false, "measure only the tracing rounds (and the invariants), no latency or throughput figures")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -73,8 +80,34 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer b.stop()
+	if !cfg.tracingOnly {
+		if err := b.measureSaga(ctx, cfg); err != nil {
+			return err
+		}
+	}
+	var tracing tracingRounds
+	if cfg.tracingRounds > 0 {
+		if tracing, err = b.measureTracing(ctx, cfg); err != nil {
+			return err
+		}
+	}
+	if cfg.tracingRounds > 0 {
+		tracing.print(os.Stderr)
+	}
+	violations, err := b.invariants(ctx, 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("invariant_violations=%d\n", violations)
+	return nil
+}
+
+// measureSaga measures and prints the saga's latency, one order at a time
+// and back to back, and the rate of confirmed orders under concurrent load.
+func (b *bench) measureSaga(ctx context.Context, cfg config) error {
 	fmt.Fprintf(os.Stderr, "platform ready; %d orders one saga at a time ...\n", cfg.sequential)
 	var h *hops
+	var err error
 	if cfg.hops {
 		if h, err = watchHops(b.nc); err != nil {
 			return err
@@ -114,16 +147,6 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	var tracing tracingRounds
-	if cfg.tracingRounds > 0 {
-		if tracing, err = b.measureTracing(ctx, cfg); err != nil {
-			return err
-		}
-	}
-	violations, err := b.invariants(ctx, 5*time.Minute)
-	if err != nil {
-		return err
-	}
 	fmt.Printf("saga_latency_p50_ms=%.2f\n", lat.percentile(50))
 	fmt.Printf("saga_latency_p99_ms=%.2f\n", lat.percentile(99))
 	// The same orders as the order service's histogram counts them, as the
@@ -133,10 +156,6 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Printf("back_to_back_latency_p50_ms=%.2f\n", btb.percentile(50))
 	fmt.Printf("back_to_back_latency_p99_ms=%.2f\n", btb.percentile(99))
 	fmt.Printf("confirmed_orders_per_s=%.0f\n", rate)
-	if cfg.tracingRounds > 0 {
-		tracing.print()
-	}
-	fmt.Printf("invariant_violations=%d\n", violations)
 	return nil
 }
 

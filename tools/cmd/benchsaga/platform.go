@@ -32,6 +32,7 @@ type bench struct {
 	baseline map[string]int64
 	skus     []string
 	binDir   string
+	sink     *sink // nil unless the tracing rounds include a sink round
 
 	mu        sync.Mutex
 	confirmed map[string]time.Time // order id → when order.confirmed was seen
@@ -54,6 +55,11 @@ func start(ctx context.Context, cfg config) (*bench, error) {
 	traces := cfg.tracingRounds > 0
 	if traces {
 		if err := stack.BuildJaeger(ctx, root, bin); err != nil {
+			return nil, err
+		}
+	}
+	if traces && cfg.tracingSink {
+		if b.sink, err = startSink(); err != nil {
 			return nil, err
 		}
 	}

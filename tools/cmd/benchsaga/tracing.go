@@ -3,50 +3,122 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
 
+// exportMode is where the services send their spans in a round of the
+// tracing comparison.
+type exportMode int
+
+const (
+	exportOff    exportMode = iota // tracing off: no exporter, nothing recorded
+	exportJaeger                   // every span to Jaeger, on the same cores
+	exportSink                     // every span to a receiver that discards it (sink)
+)
+
+func (m exportMode) String() string {
+	return [...]string{"off", "on (Jaeger)", "on (sink)"}[m]
+}
+
 // tracingRounds is the outcome of the tracing comparison: confirmed orders
-// per second of each round, tracing off and on.
+// per second of each round, by where the spans went, and the spans the
+// sink rounds counted, with the orders those rounds placed.
 type tracingRounds struct {
-	off, on []float64
+	rates      map[exportMode][]float64
+	cpu        map[exportMode][]float64 // CPU milliseconds per order (cpuSeconds)
+	spans      map[spanKey]int
+	bytes      int // the sink rounds' export requests
+	sinkOrders int
 }
 
 // measureTracing measures the rate of confirmed orders under concurrent
 // load in rounds of cfg.tracingOrders orders, tracing off and on in turn,
 // in the order off, on, on, off, off, on, … so that a drift of the
-// machine during the run weighs on both alike. Every service is restarted
-// before each round (stack.SetTracing), exporting every span
-// (OTEL_TRACES_SAMPLER=always_on) to Jaeger or nothing, and each round
-// starts once the previous one's sagas have finished and tracingWarmUp
-// orders have warmed the fresh processes up.
+// machine during the run weighs on both alike; with a sink (cfg.sink) each
+// set is off, Jaeger, sink and the next one the reverse. Every service is
+// restarted before each round (stack.SetTracing), exporting every span
+// (OTEL_TRACES_SAMPLER=always_on) to Jaeger, the sink or nothing, and
+// each round starts once the previous one's sagas have finished and
+// tracingWarmUp orders have warmed the fresh processes up.
 func (b *bench) measureTracing(ctx context.Context, cfg config) (tracingRounds, error) {
-	var r tracingRounds
-	for i := range 2 * cfg.tracingRounds {
-		on := i%4 == 1 || i%4 == 2
-		if err := b.quiet(ctx, 5*time.Minute); err != nil {
-			return r, err
+	r := tracingRounds{rates: map[exportMode][]float64{}, cpu: map[exportMode][]float64{}, spans: map[spanKey]int{}}
+	modes := []exportMode{exportOff, exportJaeger}
+	if b.sink != nil {
+		modes = append(modes, exportSink)
+	}
+	prev := exportOff
+	for i := range cfg.tracingRounds {
+		set := slices.Clone(modes)
+		if i%2 == 1 {
+			slices.Reverse(set)
 		}
-		if err := b.stack.SetTracing(ctx, on); err != nil {
-			return r, err
-		}
-		if err := b.warmUp(ctx, cfg); err != nil {
-			return r, err
-		}
-		fmt.Fprintf(os.Stderr, "tracing %s: %d orders from %d concurrent clients ...\n", onOff(on), cfg.tracingOrders, cfg.concurrency)
-		rate, err := b.concurrent(ctx, cfg.concurrency, cfg.tracingOrders)
-		if err != nil {
-			return r, err
-		}
-		if on {
-			r.on = append(r.on, rate)
-		} else {
-			r.off = append(r.off, rate)
+		for _, mode := range set {
+			if err := b.quiet(ctx, 5*time.Minute); err != nil {
+				return r, err
+			}
+			if err := b.export(ctx, mode); err != nil {
+				return r, err
+			}
+			b.collectSpans(&r, prev) // the previous round's services flushed as they stopped
+			prev = mode
+			if err := b.warmUp(ctx, cfg); err != nil {
+				return r, err
+			}
+			fmt.Fprintf(os.Stderr, "tracing %s: %d orders from %d concurrent clients ...\n", mode, cfg.tracingOrders, cfg.concurrency)
+			cpu := b.cpuSeconds()
+			rate, err := b.concurrent(ctx, cfg.concurrency, cfg.tracingOrders)
+			if err != nil {
+				return r, err
+			}
+			r.rates[mode] = append(r.rates[mode], rate)
+			r.cpu[mode] = append(r.cpu[mode], 1000*(b.cpuSeconds()-cpu)/float64(cfg.tracingOrders))
+			if mode == exportSink {
+				r.sinkOrders += tracingWarmUp + cfg.tracingOrders
+			}
 		}
 	}
-	return r, nil
+	if prev != exportSink {
+		return r, nil
+	}
+	// The last round's spans: its services flush them as they stop.
+	if err := b.quiet(ctx, 5*time.Minute); err != nil {
+		return r, err
+	}
+	err := b.export(ctx, exportOff)
+	b.collectSpans(&r, prev)
+	return r, err
+}
+
+// export restarts the services exporting their spans as mode says.
+func (b *bench) export(ctx context.Context, mode exportMode) error {
+	switch mode {
+	case exportJaeger:
+		return b.stack.SetTracing(ctx, true)
+	case exportSink:
+		return b.stack.ExportTo(ctx, b.sink.URL)
+	default:
+		return b.stack.SetTracing(ctx, false)
+	}
+}
+
+// collectSpans adds what the sink counted to r when the round before was a
+// sink round, and forgets it otherwise.
+func (b *bench) collectSpans(r *tracingRounds, prev exportMode) {
+	if b.sink == nil {
+		return
+	}
+	spans, bytes := b.sink.take()
+	if prev != exportSink {
+		return
+	}
+	for k, n := range spans {
+		r.spans[k] += n
+	}
+	r.bytes += bytes
 }
 
 // tracingWarmUp is how many orders each tracing round places, unmeasured,
@@ -84,24 +156,43 @@ func (b *bench) quiet(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-func onOff(on bool) string {
-	if on {
-		return "on"
-	}
-	return "off"
-}
-
 // print writes the comparison's figures: the mean rate of each side, each
 // round's rate (their spread is the run's noise), and
 // tracing_overhead_ratio, the drop in throughput with tracing on, as a
 // fraction of the rate without (0.05 is 5 % fewer orders per second).
-func (r tracingRounds) print() {
-	off, on := mean(r.off), mean(r.on)
+// tracing_cpu_overhead_ratio is what tracing adds to the CPU an order costs
+// the platform (cpuSeconds), which a shared machine's load moves less than
+// the rate. With a sink, tracing_overhead_ratio_sink and
+// tracing_cpu_overhead_ratio_sink are the same with the spans sent to the
+// sink, tracing_spans_per_order the spans an order made (their kinds go
+// to w) and tracing_export_bytes_per_order what exporting them sent.
+func (r tracingRounds) print(w io.Writer) {
+	off, on := mean(r.rates[exportOff]), mean(r.rates[exportJaeger])
 	fmt.Printf("tracing_off_orders_per_s=%.0f\n", off)
 	fmt.Printf("tracing_on_orders_per_s=%.0f\n", on)
-	fmt.Printf("tracing_off_rounds=%s\n", joinRates(r.off))
-	fmt.Printf("tracing_on_rounds=%s\n", joinRates(r.on))
+	fmt.Printf("tracing_off_rounds=%s\n", joinRates(r.rates[exportOff]))
+	fmt.Printf("tracing_on_rounds=%s\n", joinRates(r.rates[exportJaeger]))
 	fmt.Printf("tracing_overhead_ratio=%.3f\n", 1-on/off)
+	cpuOff := mean(r.cpu[exportOff])
+	fmt.Printf("tracing_off_cpu_ms_per_order=%.2f\n", cpuOff)
+	fmt.Printf("tracing_on_cpu_ms_per_order=%.2f\n", mean(r.cpu[exportJaeger]))
+	fmt.Printf("tracing_cpu_overhead_ratio=%.3f\n", mean(r.cpu[exportJaeger])/cpuOff-1)
+	sink, ok := r.rates[exportSink]
+	if !ok {
+		return
+	}
+	fmt.Printf("tracing_sink_orders_per_s=%.0f\n", mean(sink))
+	fmt.Printf("tracing_sink_rounds=%s\n", joinRates(sink))
+	fmt.Printf("tracing_overhead_ratio_sink=%.3f\n", 1-mean(sink)/off)
+	fmt.Printf("tracing_sink_cpu_ms_per_order=%.2f\n", mean(r.cpu[exportSink]))
+	fmt.Printf("tracing_cpu_overhead_ratio_sink=%.3f\n", mean(r.cpu[exportSink])/cpuOff-1)
+	kinds, total := perOrder(r.spans, r.sinkOrders)
+	fmt.Printf("tracing_spans_per_order=%.1f\n", total)
+	fmt.Printf("tracing_export_bytes_per_order=%.0f\n", float64(r.bytes)/float64(r.sinkOrders))
+	fmt.Fprintln(w, "spans per order, by service and name:")
+	for _, k := range kinds {
+		fmt.Fprintf(w, "  %6.2f  %-12s %s\n", k.perOrder, k.key.service, k.key.name)
+	}
 }
 
 func mean(xs []float64) float64 {
