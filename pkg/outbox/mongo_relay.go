@@ -300,13 +300,9 @@ func (r *MongoRelay) relayHinted(ctx context.Context) error {
 	}
 	clear(r.hints)
 	r.mu.Unlock()
-	for len(ids) > 0 && ctx.Err() == nil {
-		n := min(len(ids), r.opts.BatchSize)
-		if err := r.relayIDs(ctx, ids[:n]); err != nil {
-			r.hint(ids)
-			return err
-		}
-		ids = ids[n:]
+	if err := r.relayInBatches(ctx, ids); err != nil {
+		r.hint(ids) // those relayed already are read again, and found empty
+		return err
 	}
 	return nil
 }
@@ -345,19 +341,6 @@ type pendingDoc struct {
 	Outbox []bson.Raw `bson:"outbox"`
 }
 
-// RelayOnce publishes the pending events of up to BatchSize documents and
-// returns how many documents it read.
-func (r *MongoRelay) RelayOnce(ctx context.Context) (int, error) {
-	docs, err := r.pending(ctx)
-	if err != nil || len(docs) == 0 {
-		return 0, err
-	}
-	if err := r.relay(ctx, docs); err != nil {
-		return 0, err
-	}
-	return len(docs), nil
-}
-
 // relay publishes the documents' events and then removes them.
 func (r *MongoRelay) relay(ctx context.Context, docs []pendingDoc) error {
 	if len(docs) == 0 {
@@ -381,17 +364,24 @@ func (r *MongoRelay) relay(ctx context.Context, docs []pendingDoc) error {
 	return nil
 }
 
-func (r *MongoRelay) pending(ctx context.Context) ([]pendingDoc, error) {
-	opts := options.Find().SetLimit(int64(r.opts.BatchSize)).SetProjection(bson.M{MongoField: 1})
+// pendingIDs lists the _ids of up to limit documents with pending events.
+func (r *MongoRelay) pendingIDs(ctx context.Context, limit int) ([]any, error) {
+	opts := options.Find().SetLimit(int64(limit)).SetProjection(bson.M{"_id": 1})
 	cur, err := r.coll.Find(ctx, bson.M{MongoField + ".0": bson.M{"$exists": true}}, opts)
 	if err != nil {
-		return nil, fmt.Errorf("find pending events: %w", err)
+		return nil, fmt.Errorf("find documents with pending events: %w", err)
 	}
-	var docs []pendingDoc
+	var docs []struct {
+		ID any `bson:"_id"`
+	}
 	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read pending events: %w", err)
+		return nil, fmt.Errorf("read documents with pending events: %w", err)
 	}
-	return docs, nil
+	ids := make([]any, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
 }
 
 func (r *MongoRelay) publish(ctx context.Context, docs []pendingDoc) error {

@@ -37,19 +37,41 @@ func (r *MongoRelay) sweeps(ctx context.Context) {
 	}
 }
 
-// sweepAll relays every document with pending events, batch by batch.
+// sweepScan is how many documents one read of a whole pass lists.
+const sweepScan = 10_000
+
+// sweepAll relays every document with pending events. It lists their _ids
+// with one read of the collection, then relays them batch by batch by _id:
+// on FerretDB every read but one by _id costs the whole collection, so a
+// read per batch made a pass after a restart with a backlog cost the
+// collection once per 100 documents.
 func (r *MongoRelay) sweepAll(ctx context.Context) error {
 	for ctx.Err() == nil {
-		n, err := r.RelayOnce(ctx)
+		ids, err := r.pendingIDs(ctx, sweepScan)
+		if err == nil {
+			err = r.relayInBatches(ctx, ids)
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				r.log.Warn("relay mongo outbox", "error", err)
 			}
 			return err
 		}
-		if n < r.opts.BatchSize {
+		if len(ids) < sweepScan {
 			return nil
 		}
+	}
+	return nil
+}
+
+// relayInBatches relays the documents with these _ids, BatchSize at a time.
+func (r *MongoRelay) relayInBatches(ctx context.Context, ids []any) error {
+	for len(ids) > 0 && ctx.Err() == nil {
+		n := min(len(ids), r.opts.BatchSize)
+		if err := r.relayIDs(ctx, ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	mongoevent "go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -94,6 +95,47 @@ func TestMongoRelayPublishesPendingEvents(t *testing.T) {
 				t.Errorf("events in stream order (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestMongoRelayStartPassReadsTheCollectionOnce gives the relay more
+// documents with events than a batch holds: its pass at start publishes
+// them all and reads the collection once, not once per batch; every other
+// read is by _id, which FerretDB answers without reading the collection.
+func TestMongoRelayStartPassReadsTheCollectionOnce(t *testing.T) {
+	t.Parallel()
+	var scans atomic.Int32
+	monitor := &mongoevent.CommandMonitor{Started: func(_ context.Context, e *mongoevent.CommandStartedEvent) {
+		if e.CommandName != "find" {
+			return
+		}
+		filter, _ := e.Command.Lookup("filter").DocumentOK()
+		if _, err := filter.LookupErr("_id"); err != nil { // not a read by _id
+			scans.Add(1)
+		}
+	}}
+	client, err := mongo.Connect(options.Client().ApplyURI(testkit.Mongo(t)).SetMonitor(monitor))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(t.Context()) })
+	coll := client.Database(testkit.MongoDatabase(t)).Collection("notifications")
+	b := connect(t, testkit.NATS(t))
+	groups := make([][]event.Event, 7)
+	var all []event.Event
+	for i := range groups {
+		groups[i] = rejected(t, 2)
+		all = append(all, groups[i]...)
+	}
+	insertDocs(t, coll, groups...)
+	scans.Store(0)
+	runRelay(t, outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{BatchSize: 2}))
+	testkit.Eventually(t, wait, func() bool { return len(streamIDs(t, b)) == len(all) }, "events not published")
+	if n := scans.Load(); n != 1 {
+		t.Errorf("the start pass read the collection %d times, want once", n)
+	}
+	if diff := cmp.Diff(idCounts(all), streamIDs(t, b)); diff != "" {
+		t.Errorf("stream (-want +got):\n%s", diff)
 	}
 }
 
