@@ -183,6 +183,10 @@ bench-bus: ## measure raw publish vs outbox relay, relay latency, inbox consume
 bench-saga: ## measure saga latency, confirmed orders per second, and what tracing costs (tracing_overhead_ratio)
 	$(GO) run ./tools/cmd/benchsaga
 
+.PHONY: bench-tracing
+bench-tracing: ## only what tracing costs, with a round exporting to a discarding receiver beside Jaeger's
+	$(GO) run ./tools/cmd/benchsaga -tracing-only -tracing-sink
+
 .PHONY: bench-gateway
 bench-gateway: ## measure the gateway against Caddy (nginx, HAProxy beside) and cache hits
 	$(GO) run ./tools/cmd/benchgateway

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/eventshop/eventshop/tools/client"
 	"github.com/eventshop/eventshop/tools/invariants"
 )
@@ -152,19 +154,20 @@ func (b *bench) waitConfirmed(ctx context.Context, ids []string, timeout time.Du
 // invariants waits, at most timeout, for the platform to be quiet (the
 // notifications of the last orders are the slowest to arrive) and returns
 // how many invariants are broken, printing them and how long it waited.
-// It reads the stores only once the consumers have caught up: a check reads
-// every document, and checking in a loop would slow down the very
-// consumers it waits for.
+// It reads the stores only once the outboxes are empty and the consumers
+// have caught up (invariants.Quiet, a count per store): a check reads every
+// document, and checking in a loop would slow down the very consumers and
+// relays it waits for.
 func (b *bench) invariants(ctx context.Context, timeout time.Duration) (int, error) {
 	start := time.Now()
 	deadline := start.Add(timeout)
 	for {
-		n, err := backlog(ctx, b.nc)
+		js, err := jetstream.New(b.nc)
 		if err != nil {
 			return 0, err
 		}
-		if n > 0 && time.Now().Before(deadline) {
-			time.Sleep(500 * time.Millisecond) // polling the consumers' backlog
+		if invariants.Quiet(ctx, b.sources, js) != nil && time.Now().Before(deadline) {
+			time.Sleep(500 * time.Millisecond) // polling the outboxes and the consumers
 			continue
 		}
 		r, err := invariants.Check(ctx, b.sources, invariants.Options{Baseline: b.baseline})
