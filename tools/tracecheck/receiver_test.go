@@ -1,9 +1,7 @@
 package tracecheck_test
 
 import (
-	"compress/gzip"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -14,6 +12,8 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/eventshop/eventshop/tools/otlpin"
 )
 
 // span is what the checks need of one received span.
@@ -44,22 +44,8 @@ func newReceiver(t *testing.T) *receiver {
 }
 
 func (r *receiver) export(w http.ResponseWriter, req *http.Request) {
-	if req.URL.Path != "/v1/traces" || req.Method != http.MethodPost {
-		http.NotFound(w, req)
-		return
-	}
-	var body io.Reader = req.Body
-	if req.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(req.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		body = zr
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	b, ok := otlpin.Body(w, req)
+	if !ok {
 		return
 	}
 	var export collectorpb.ExportTraceServiceRequest

@@ -2,13 +2,13 @@ package main
 
 import (
 	"cmp"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
 	"sync"
+
+	"github.com/eventshop/eventshop/tools/otlpin"
 )
 
 // sink is an OTLP/HTTP trace receiver that keeps nothing: it answers every
@@ -40,22 +40,8 @@ func startSink() (*sink, error) {
 }
 
 func (s *sink) export(w http.ResponseWriter, req *http.Request) {
-	if req.URL.Path != "/v1/traces" || req.Method != http.MethodPost {
-		http.NotFound(w, req)
-		return
-	}
-	var body io.Reader = req.Body
-	if req.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(req.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		body = zr
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	b, ok := otlpin.Body(w, req)
+	if !ok {
 		return
 	}
 	if err := s.count(b); err != nil {
