@@ -12,7 +12,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventshop/eventshop/pkg/outage"
@@ -27,15 +26,23 @@ const DefaultLease = 5 * time.Second
 var errLeaseLost = errors.New("lease lost")
 
 // Mongo elects one of the replicas that share a MongoDB database with a
-// lease: a document {_id: name, holder, expires} that the leader renews
-// every third of the lease, and that any replica may take once it expired,
-// or, given a Liveness, as soon as its holder is found gone.
+// lease: a document {_id: name, holder, expires, term} that the leader
+// renews every third of the lease, and that any replica may take once it
+// expired, or, given a Liveness, as soon as its holder is found gone.
+//
+// A lease changes hands only through a claim: the replica taking it first
+// inserts a document whose _id names the term it ends, and only the one
+// whose insert succeeds writes the lease. An insert against a unique _id
+// is atomic on every MongoDB-wire store, where a conditional update is not:
+// FerretDB's update reads the matching document, then writes it back, so
+// two replicas matching the same holder would both have won.
 // It needs neither transactions nor TTL indexes, so it works on FerretDB.
 // The replicas' clocks must agree to well within the lease.
 type Mongo struct {
 	coll       *mongo.Collection
 	name       string
 	holder     string
+	term       string // the term this replica leads, "" while it does not
 	lease      time.Duration
 	liveness   Liveness // nil: a standby waits for the lease to run out
 	probeEvery time.Duration
@@ -70,9 +77,7 @@ func NewMongo(coll *mongo.Collection, name string, lease time.Duration, log *slo
 	if log == nil {
 		log = slog.Default()
 	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	e := &Mongo{coll: coll, name: name, holder: hex.EncodeToString(b), lease: lease,
+	e := &Mongo{coll: coll, name: name, holder: newID(), lease: lease,
 		log: log.With("component", "leader", "election", name)}
 	for _, opt := range opts {
 		opt(e)
@@ -116,15 +121,15 @@ func (e *Mongo) Run(ctx context.Context, jobs ...Job) error {
 			continue
 		}
 		w.Succeeded()
-		if err := e.term(ctx, jobs); err != nil {
+		if err := e.lead(ctx, jobs); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// term runs the jobs while the lease is renewed, and returns a job's error.
-func (e *Mongo) term(ctx context.Context, jobs []Job) error {
+// lead runs the jobs while the lease is renewed, and returns a job's error.
+func (e *Mongo) lead(ctx context.Context, jobs []Job) error {
 	e.leading.Store(true)
 	defer e.leading.Store(false)
 	e.log.InfoContext(ctx, "leading")
@@ -162,31 +167,134 @@ func (e *Mongo) renew(ctx context.Context) error {
 	return nil
 }
 
-// acquire takes or extends the lease if it is free, expired or already
-// this replica's, and reports whether this replica holds it now.
+// acquire extends the lease if this replica holds it, or takes it if it
+// is free or expired, and reports whether this replica holds it now.
 func (e *Mongo) acquire(ctx context.Context) (bool, error) {
-	now := time.Now()
-	filter := bson.D{{Key: "_id", Value: e.name}, {Key: "$or", Value: bson.A{
-		bson.D{{Key: "holder", Value: e.holder}},
-		bson.D{{Key: "expires", Value: bson.D{{Key: "$lt", Value: now}}}},
-	}}}
-	update := bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: e.holder}, {Key: "expires", Value: now.Add(e.lease)}}}}
-	res, err := e.coll.UpdateOne(ctx, filter, update, options.UpdateOne().SetUpsert(true))
-	if mongo.IsDuplicateKeyError(err) {
-		return false, nil // another replica holds an unexpired lease
+	if e.term != "" {
+		return e.extend(ctx)
 	}
-	if err != nil {
-		return false, fmt.Errorf("acquire lease: %w", err)
+	l, err := readLease(ctx, e.coll, e.name)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return e.create(ctx)
+	case err != nil:
+		return false, err
+	case l.Expires.After(time.Now()):
+		return false, nil // another replica holds it
 	}
-	return res.MatchedCount+res.UpsertedCount > 0, nil
+	return e.takeOver(ctx, l)
 }
 
-// release gives the lease up if this replica holds it.
+// extend renews the lease of the term this replica leads; it fails when
+// another replica has taken the lease since.
+func (e *Mongo) extend(ctx context.Context) (bool, error) {
+	filter := bson.D{{Key: "_id", Value: e.name}, {Key: "holder", Value: e.holder}, {Key: "term", Value: e.term}}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "expires", Value: time.Now().Add(e.lease)}}}}
+	res, err := e.coll.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return false, fmt.Errorf("renew lease: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		e.term = ""
+		return false, nil
+	}
+	return true, nil
+}
+
+// create writes the first lease of the election; of replicas racing to,
+// the one whose insert lands first takes it.
+func (e *Mongo) create(ctx context.Context) (bool, error) {
+	term := newID()
+	_, err := e.coll.InsertOne(ctx, bson.D{{Key: "_id", Value: e.name}, {Key: "holder", Value: e.holder},
+		{Key: "expires", Value: time.Now().Add(e.lease)}, {Key: "term", Value: term}})
+	if mongo.IsDuplicateKeyError(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("create lease: %w", err)
+	}
+	e.term = term
+	return true, nil
+}
+
+// takeOver ends the term of l, a lease found expired or whose holder was
+// found gone, and starts this replica's. It claims l's term first: of
+// replicas that found it so, only the one whose claim is inserted first
+// goes on. The claim is deleted once the lease is written, when no later
+// reader can find l's term any more.
+func (e *Mongo) takeOver(ctx context.Context, l lease) (bool, error) {
+	claim := bson.D{{Key: "_id", Value: e.name + "/claim/" + l.Term}}
+	_, err := e.coll.InsertOne(ctx, claim)
+	if mongo.IsDuplicateKeyError(err) {
+		return false, nil // another replica is taking it
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim lease: %w", err)
+	}
+	defer func() {
+		if _, err := e.coll.DeleteOne(context.WithoutCancel(ctx), claim); err != nil {
+			e.log.WarnContext(ctx, "delete lease claim", "error", err)
+		}
+	}()
+	term := newID()
+	filter := bson.D{{Key: "_id", Value: e.name}, {Key: "term", Value: termValue(l.Term)}}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: e.holder},
+		{Key: "expires", Value: time.Now().Add(e.lease)}, {Key: "term", Value: term}}}}
+	res, err := e.coll.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return false, fmt.Errorf("take lease: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return false, nil // its holder renewed it meanwhile
+	}
+	e.term = term
+	return true, nil
+}
+
+// release gives the lease up if this replica holds it, ending it now so
+// that a standby takes it at its next attempt.
 func (e *Mongo) release(ctx context.Context) {
+	if e.term == "" {
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.lease)
 	defer cancel()
-	filter := bson.D{{Key: "_id", Value: e.name}, {Key: "holder", Value: e.holder}}
-	if _, err := e.coll.DeleteOne(ctx, filter); err != nil {
+	filter := bson.D{{Key: "_id", Value: e.name}, {Key: "holder", Value: e.holder}, {Key: "term", Value: e.term}}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "expires", Value: time.Unix(0, 0)}}}}
+	if _, err := e.coll.UpdateOne(ctx, filter, update); err != nil {
 		e.log.WarnContext(ctx, "release lease", "error", err)
 	}
+	e.term = ""
+}
+
+// lease is the lease document.
+type lease struct {
+	Holder  string    `bson:"holder"`
+	Expires time.Time `bson:"expires"`
+	Term    string    `bson:"term"` // "" in a lease written without terms
+}
+
+func readLease(ctx context.Context, coll *mongo.Collection, name string) (lease, error) {
+	var l lease
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&l)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		err = fmt.Errorf("read lease: %w", err)
+	}
+	return l, err
+}
+
+// termValue matches a lease's term in a filter: a lease written without
+// one is matched by null, which matches a missing field.
+func termValue(term string) any {
+	if term == "" {
+		return nil
+	}
+	return term
+}
+
+// newID returns a random id for a holder or a term.
+func newID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -3,11 +3,9 @@ package leader
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/eventshop/eventshop/pkg/outage"
@@ -46,19 +44,22 @@ func (e *Mongo) standBy(ctx context.Context) (bool, error) {
 		outage.Sleep(ctx, e.lease/3)
 		return false, nil
 	}
-	holder, err := LeaseHolder(ctx, e.coll, e.name)
-	if err != nil || holder == "" || holder == e.holder {
+	l, err := readLease(ctx, e.coll, e.name)
+	if err != nil || !l.Expires.After(time.Now()) || l.Holder == e.holder {
 		outage.Sleep(ctx, e.probeEvery) // the lease just changed hands: look again soon
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			err = nil
+		}
 		return false, err
 	}
 	until := time.Now().Add(e.lease / 3)
 	for found := 0; time.Now().Before(until); {
-		gone, err := e.liveness.Gone(ctx, e.name, holder)
+		gone, err := e.liveness.Gone(ctx, e.name, l.Holder)
 		if err != nil && ctx.Err() == nil {
-			e.log.DebugContext(ctx, "probe lease holder", slog.String("holder", holder), slog.Any("error", err))
+			e.log.DebugContext(ctx, "probe lease holder", slog.String("holder", l.Holder), slog.Any("error", err))
 		}
 		if found = inARow(found, gone); found >= goneAfter {
-			return e.takeOver(ctx, holder)
+			return e.takeOverGone(ctx, l)
 		}
 		if !outage.Sleep(ctx, e.probeEvery) {
 			return false, nil
@@ -76,37 +77,27 @@ func inARow(found int, gone bool) int {
 }
 
 // LeaseHolder returns the holder of election name's unexpired lease in
-// coll, "" when the lease is free or expired. A standby reads it to know
-// whom to probe; a tool measuring a takeover reads it to know who leads.
+// coll, "" when the lease is free or expired. A tool measuring a takeover
+// reads it to know who leads.
 func LeaseHolder(ctx context.Context, coll *mongo.Collection, name string) (string, error) {
-	var lease struct {
-		Holder  string    `bson:"holder"`
-		Expires time.Time `bson:"expires"`
-	}
-	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&lease)
+	l, err := readLease(ctx, coll, name)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return "", nil
 	case err != nil:
-		return "", fmt.Errorf("read lease: %w", err)
-	case lease.Expires.Before(time.Now()):
+		return "", err
+	case l.Expires.Before(time.Now()):
 		return "", nil
 	}
-	return lease.Holder, nil
+	return l.Holder, nil
 }
 
-// takeOver takes the lease from holder, found gone, only if holder still
-// has it: of two standbys that found it gone, one takes it.
-func (e *Mongo) takeOver(ctx context.Context, holder string) (bool, error) {
-	filter := bson.D{{Key: "_id", Value: e.name}, {Key: "holder", Value: holder}}
-	update := bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: e.holder}, {Key: "expires", Value: time.Now().Add(e.lease)}}}}
-	res, err := e.coll.UpdateOne(ctx, filter, update)
-	if err != nil {
-		return false, fmt.Errorf("take lease over: %w", err)
+// takeOverGone takes the lease of l's holder, found gone, if it still
+// holds that term.
+func (e *Mongo) takeOverGone(ctx context.Context, l lease) (bool, error) {
+	ok, err := e.takeOver(ctx, l)
+	if ok {
+		e.log.InfoContext(ctx, "took the lease of a gone holder over", slog.String("holder", l.Holder))
 	}
-	if res.MatchedCount == 0 {
-		return false, nil
-	}
-	e.log.InfoContext(ctx, "took the lease of a gone holder over", slog.String("holder", holder))
-	return true, nil
+	return ok, err
 }

@@ -100,6 +100,26 @@ func TestMongoLivenessReplacesAKilledLeaderBeforeItsLeaseEnds(t *testing.T) {
 	}
 }
 
+// TestMongoLivenessManyStandbysTakeAGoneHoldersLeaseOnce gives a 30 s
+// lease to a holder not on NATS and starts many standbys at once: they
+// all find it gone within the same quarter second, one takes the lease,
+// and no two ever run the job together.
+func TestMongoLivenessManyStandbysTakeAGoneHoldersLeaseOnce(t *testing.T) {
+	coll := leases(t)
+	ns := testkit.NATS(t)
+	setLease(t, coll, "holder", time.Now().Add(longLease))
+	var running atomic.Int32
+	var overlap atomic.Bool
+	rs := make([]*replica, 6)
+	for i := range rs {
+		rs[i] = start(t, leader.NewMongo(coll, "sweeps", longLease, nil, leader.WithLiveness(natsLiveness(t, ns.URL()), 0)), &running, &overlap)
+	}
+	oneLeads(t, &running, rs...)
+	if overlap.Load() {
+		t.Error("two standbys ran the job at once")
+	}
+}
+
 // TestMongoLivenessLeaderCutOffFromNATSStepsDown closes the NATS
 // connection of a leader that still reaches MongoDB: a standby takes the
 // lease before it ends, and the old leader, finding it lost at its next

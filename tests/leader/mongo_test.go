@@ -68,3 +68,21 @@ func TestMongoTakeoverWhenLeaseExpires(t *testing.T) {
 	}
 	oneLeads(t, &running, a, b)
 }
+
+// TestMongoManyReplicasTakeAnExpiredLeaseOnce starts many replicas at once
+// on a lease that ran out: exactly one takes it, and no two ever run the
+// job together, even on a store whose updates are a read then a write.
+func TestMongoManyReplicasTakeAnExpiredLeaseOnce(t *testing.T) {
+	coll := leases(t)
+	setLease(t, coll, "gone", time.Now().Add(-time.Minute))
+	var running atomic.Int32
+	var overlap atomic.Bool
+	rs := make([]*replica, 8)
+	for i := range rs {
+		rs[i] = start(t, leader.NewMongo(coll, "sweeps", 3*time.Second, nil), &running, &overlap)
+	}
+	oneLeads(t, &running, rs...)
+	if overlap.Load() {
+		t.Error("two replicas ran the job at once")
+	}
+}
