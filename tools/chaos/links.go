@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/rs/zerolog"
+
+	"github.com/eventshop/eventshop/tools/stack"
 )
 
 // Links holds one toxiproxy proxy per link of the platform, named
@@ -43,7 +47,11 @@ func (l *Links) Route(from, to, addr string) (string, error) {
 	if p, ok := l.proxies[name]; ok {
 		return p.Listen, nil
 	}
-	p := toxiproxy.NewProxy(l.server, name, "127.0.0.1:0", addr)
+	port, err := stack.FreePort() // not :0, which may take a port a stack gave a service not yet started
+	if err != nil {
+		return "", fmt.Errorf("proxy %s: %w", name, err)
+	}
+	p := toxiproxy.NewProxy(l.server, name, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), addr)
 	if err := p.Start(); err != nil {
 		return "", fmt.Errorf("proxy %s: %w", name, err)
 	}

@@ -49,7 +49,7 @@ func (s *Stack) port(want int) (int, error) {
 	if p := s.fixed(want); p != 0 {
 		return p, nil
 	}
-	return freePort()
+	return FreePort()
 }
 
 // startNATS runs nats-server with JetStream on file storage in DataDir/nats;

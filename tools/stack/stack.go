@@ -148,7 +148,7 @@ func (s *Stack) prepare() error {
 				s.ports[name] = fixedPort(svc, i)
 				continue
 			}
-			port, err := freePort()
+			port, err := FreePort()
 			if err != nil {
 				return err
 			}
@@ -246,13 +246,32 @@ func poll(ctx context.Context, timeout time.Duration, try func() error) error {
 	return errors.Join(errors.New("timed out"), last)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
+// handedPorts is every port FreePort gave in this process.
+var handedPorts = struct {
+	sync.Mutex
+	m map[int]bool
+}{m: map[int]bool{}}
+
+// FreePort returns a port nothing listens on and that FreePort has not
+// given before in this process: the kernel may give a port again once the
+// listener that found it closed, and two processes told the same port leave
+// one of them failing to bind for good. Everything a stack starts, and a
+// harness's proxies in front of it, take their ports here.
+func FreePort() (int, error) {
+	handedPorts.Lock()
+	defer handedPorts.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if !handedPorts.m[port] {
+			handedPorts.m[port] = true
+			return port, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func baseEnv() []string {
