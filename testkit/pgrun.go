@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,12 +105,7 @@ func (c *PGCluster) pickPort() (int, error) {
 	if c.opts.Port != 0 {
 		return c.opts.Port, nil
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return FreePort()
 }
 
 // waitReady polls until the server accepts a connection, giving up at once

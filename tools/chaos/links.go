@@ -13,7 +13,7 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/rs/zerolog"
 
-	"github.com/eventshop/eventshop/tools/stack"
+	"github.com/eventshop/eventshop/testkit"
 )
 
 // Links holds one toxiproxy proxy per link of the platform, named
@@ -47,7 +47,7 @@ func (l *Links) Route(from, to, addr string) (string, error) {
 	if p, ok := l.proxies[name]; ok {
 		return p.Listen, nil
 	}
-	port, err := stack.FreePort() // not :0, which may take a port a stack gave a service not yet started
+	port, err := testkit.FreePort() // not :0, which may take a port a stack gave a service not yet started
 	if err != nil {
 		return "", fmt.Errorf("proxy %s: %w", name, err)
 	}

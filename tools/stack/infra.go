@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/eventshop/eventshop/testkit"
 )
 
 // infraReadyTimeout bounds how long nats-server and FerretDB may take to
@@ -49,7 +51,7 @@ func (s *Stack) port(want int) (int, error) {
 	if p := s.fixed(want); p != 0 {
 		return p, nil
 	}
-	return FreePort()
+	return testkit.FreePort()
 }
 
 // startNATS runs nats-server with JetStream on file storage in DataDir/nats;

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -148,7 +147,7 @@ func (s *Stack) prepare() error {
 				s.ports[name] = fixedPort(svc, i)
 				continue
 			}
-			port, err := FreePort()
+			port, err := testkit.FreePort()
 			if err != nil {
 				return err
 			}
@@ -244,34 +243,6 @@ func poll(ctx context.Context, timeout time.Duration, try func() error) error {
 		}
 	}
 	return errors.Join(errors.New("timed out"), last)
-}
-
-// handedPorts is every port FreePort gave in this process.
-var handedPorts = struct {
-	sync.Mutex
-	m map[int]bool
-}{m: map[int]bool{}}
-
-// FreePort returns a port nothing listens on and that FreePort has not
-// given before in this process: the kernel may give a port again once the
-// listener that found it closed, and two processes told the same port leave
-// one of them failing to bind for good. Everything a stack starts, and a
-// harness's proxies in front of it, take their ports here.
-func FreePort() (int, error) {
-	handedPorts.Lock()
-	defer handedPorts.Unlock()
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, fmt.Errorf("free port: %w", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if !handedPorts.m[port] {
-			handedPorts.m[port] = true
-			return port, nil
-		}
-	}
 }
 
 func baseEnv() []string {
