@@ -27,7 +27,7 @@ func TestAwaitAckEndsAtALeaderElection(t *testing.T) {
 	l := &leaders{elected: make(chan struct{})}
 	elected := l.next()
 	l.announce()
-	err := awaitAck(context.Background(), unanswered{}, nil, elected, false)
+	_, err := awaitAck(context.Background(), unanswered{}, nil, elected, false)
 	if !errors.Is(err, errAckStalled) || !outage.Is(err) {
 		t.Errorf("awaitAck after an election = %v, want the stall error, an outage", err)
 	}

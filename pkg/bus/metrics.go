@@ -25,6 +25,7 @@ const (
 // records nothing. The names follow docs/metrics.md.
 type Metrics struct {
 	published       *prometheus.CounterVec
+	duplicates      *prometheus.CounterVec
 	consumed        *prometheus.CounterVec
 	redelivered     *prometheus.CounterVec
 	handlerDuration *prometheus.HistogramVec
@@ -42,6 +43,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "eventshop", Subsystem: "bus", Name: "published_total",
 			Help: "Events published to JetStream and acknowledged, by event type.",
+		}, []string{"type"}),
+		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "eventshop", Subsystem: "bus", Name: "publish_duplicates_total",
+			Help: "Publishes JetStream acknowledged as copies of an event it had stored (same Nats-Msg-Id), by event type.",
 		}, []string{"type"}),
 		consumed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "eventshop", Subsystem: "bus", Name: "consumed_total",
@@ -73,7 +78,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Namespace: "eventshop", Subsystem: "bus", Name: "dlq_depth",
 		Help: "Messages in the dead-letter stream (-1 when it cannot be read).",
 	}, m.readDLQDepth)
-	reg.MustRegister(m.published, m.consumed, m.redelivered, m.handlerDuration,
+	reg.MustRegister(m.published, m.duplicates, m.consumed, m.redelivered, m.handlerDuration,
 		m.pending, m.ackPending, m.waiting, depth)
 	return m
 }
@@ -105,9 +110,17 @@ func (m *Metrics) consumerStarted(consumer string) {
 	m.waiting.WithLabelValues(consumer)
 }
 
-func (m *Metrics) publishedOne(eventType string) {
-	if m != nil {
-		m.published.WithLabelValues(eventType).Inc()
+// publishedOne counts an acknowledged publish, and whether the stream
+// dropped it as a copy: a relay that publishes again what it had already
+// published (after a crash, an ack lost to a timeout, or two relays at
+// once) shows here.
+func (m *Metrics) publishedOne(eventType string, duplicate bool) {
+	if m == nil {
+		return
+	}
+	m.published.WithLabelValues(eventType).Inc()
+	if duplicate {
+		m.duplicates.WithLabelValues(eventType).Inc()
 	}
 }
 

@@ -73,7 +73,7 @@ func (b *Bus) PublishAll(ctx context.Context, evs []event.Event) []error {
 		if f == nil {
 			continue
 		}
-		err := awaitAck(ctx, f, stall.C, elected, stalled)
+		dup, err := awaitAck(ctx, f, stall.C, elected, stalled)
 		stalled = stalled || errors.Is(err, errAckStalled)
 		if !stalled {
 			stall.Reset(ackStall) // an answer, either way, is progress
@@ -82,7 +82,7 @@ func (b *Bus) PublishAll(ctx context.Context, evs []event.Event) []error {
 			errs[i] = fmt.Errorf("publish %s: %w", evs[i].ID, err)
 			continue
 		}
-		b.metrics.publishedOne(evs[i].Type)
+		b.metrics.publishedOne(evs[i].Type, dup)
 	}
 	return errs
 }
@@ -93,28 +93,29 @@ var errAckStalled = fmt.Errorf("%w: no answer for %s", jetstream.ErrAsyncPublish
 
 // awaitAck waits for the server's answer to one asynchronous publish,
 // until stall fires or a stream elects a leader (see leaders); once the
-// call stalled, it takes only an answer that is already there.
-func awaitAck(ctx context.Context, f jetstream.PubAckFuture, stall <-chan time.Time, elected <-chan struct{}, stalled bool) error {
+// call stalled, it takes only an answer that is already there. It reports
+// whether the stream had stored the event before.
+func awaitAck(ctx context.Context, f jetstream.PubAckFuture, stall <-chan time.Time, elected <-chan struct{}, stalled bool) (duplicate bool, err error) {
 	if stalled {
 		select {
-		case <-f.Ok():
-			return nil
+		case ack := <-f.Ok():
+			return ack.Duplicate, nil
 		case err := <-f.Err():
-			return err
+			return false, err
 		default:
-			return errAckStalled
+			return false, errAckStalled
 		}
 	}
 	select {
-	case <-f.Ok():
-		return nil
+	case ack := <-f.Ok():
+		return ack.Duplicate, nil
 	case err := <-f.Err():
-		return err
+		return false, err
 	case <-stall:
-		return errAckStalled
+		return false, errAckStalled
 	case <-elected:
-		return errAckStalled
+		return false, errAckStalled
 	case <-ctx.Done():
-		return fmt.Errorf("await ack: %w", ctx.Err())
+		return false, fmt.Errorf("await ack: %w", ctx.Err())
 	}
 }

@@ -9,10 +9,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventshop/eventshop/pkg/bus"
 	"github.com/eventshop/eventshop/pkg/event"
+	"github.com/eventshop/eventshop/testkit"
 )
 
 func TestPublishStoresCloudEventsHeaders(t *testing.T) {
@@ -59,10 +61,14 @@ func TestPublishStoresCloudEventsHeaders(t *testing.T) {
 
 func TestPublishDeduplicatesByEventID(t *testing.T) {
 	t.Parallel()
-	_, b := connect(t)
+	reg := prometheus.NewRegistry()
+	b := connectTo(t, testkit.NATS(t), bus.WithMetrics(bus.NewMetrics(reg)))
 	ev := rejected(t, "out_of_stock")
 	publish(t, b, ev)
 	publish(t, b, ev, ev)
+	if got := counter(t, reg, "eventshop_bus_publish_duplicates_total", "type", ev.Type); got != 2 {
+		t.Errorf("duplicates counted: %v, want 2", got)
+	}
 
 	stream, err := b.JetStream().Stream(t.Context(), bus.StreamOrder)
 	if err != nil {
