@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -25,19 +26,9 @@ type bucket struct {
 // confirmedBuckets scrapes the order service at base and returns the saga
 // histogram's buckets of confirmed orders.
 func confirmedBuckets(ctx context.Context, base string) ([]bucket, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	families, err := scrape(ctx, base)
 	if err != nil {
 		return nil, err
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("scrape order: %w", err)
-	}
-	defer res.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(res.Body)
-	if err != nil {
-		return nil, fmt.Errorf("parse order's metrics: %w", err)
 	}
 	for _, m := range families[sagaHistogram].GetMetric() {
 		for _, l := range m.GetLabel() {
@@ -51,6 +42,34 @@ func confirmedBuckets(ctx context.Context, base string) ([]bucket, error) {
 		}
 	}
 	return nil, fmt.Errorf("order serves no %s{status=\"CONFIRMED\"}", sagaHistogram)
+}
+
+// scrape reads the metrics a service at base serves.
+func scrape(ctx context.Context, base string) (map[string]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("scrape %s: %w", base, err)
+	}
+	defer res.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(res.Body)
+	if err != nil {
+		return nil, fmt.Errorf("parse the metrics of %s: %w", base, err)
+	}
+	return families, nil
+}
+
+// counterSum is the sum of a counter's series, 0 when it has none.
+func counterSum(families map[string]*dto.MetricFamily, name string) float64 {
+	var sum float64
+	for _, m := range families[name].GetMetric() {
+		sum += m.GetCounter().GetValue()
+	}
+	return sum
 }
 
 // histogramQuantile is PromQL's histogram_quantile over the observations

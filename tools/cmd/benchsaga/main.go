@@ -99,6 +99,24 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	fmt.Printf("invariant_violations=%d\n", violations)
+	return b.printDuplicates(ctx)
+}
+
+// printDuplicates prints the share of the services' publishes, since they
+// last started, that JetStream dropped as copies of events it had stored:
+// relay work done twice.
+func (b *bench) printDuplicates(ctx context.Context) error {
+	var published, duplicates float64
+	for _, svc := range []string{"order", "inventory", "payment", "notification"} {
+		families, err := scrape(ctx, b.stack.URL(svc))
+		if err != nil {
+			return err
+		}
+		published += counterSum(families, "eventshop_bus_published_total")
+		duplicates += counterSum(families, "eventshop_bus_publish_duplicates_total")
+	}
+	fmt.Printf("events_published=%.0f\n", published)
+	fmt.Printf("publish_duplicates=%.0f\n", duplicates)
 	return nil
 }
 
