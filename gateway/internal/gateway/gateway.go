@@ -79,8 +79,11 @@ type Gateway struct {
 	started      chan struct{}
 	inFlight     atomic.Int64
 	sub          *nats.Subscription
-	// forget drops a host's idle upstream connections; nil on the plain
-	// http.Transport, whose connections notice a closed peer by themselves.
+	// forget drops a host's idle upstream connections once a replica is
+	// found down. The plain http.Transport can only drop all of them, which
+	// it does: its connections notice a closed peer by themselves, but only
+	// once their reader runs, and on a busy machine a request takes one
+	// first.
 	forget func(host string)
 	tracer trace.Tracer // nil when tracing is off (newTracer)
 }
@@ -92,6 +95,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	t := proxy.NewTransport()
 	g := &Gateway{cfg: cfg, log: log, now: opts.Now, transport: t, buffers: proxy.NewBuffers(), started: make(chan struct{}), stopProbe: make(chan struct{}), tracer: newTracer()}
+	g.forget = func(string) { t.CloseIdleConnections() }
 	if !cfg.UpstreamPoolOff {
 		pool := proxy.NewPool(t)
 		g.transport, g.forget = pool, pool.Forget
