@@ -52,6 +52,28 @@ func (r *Relay) takeTickets(now time.Time) (h handed) {
 	return h
 }
 
+// dropClaimed takes the events a claim published off the tickets still
+// queued. A transaction can commit between the relay's last look at its
+// tickets and a claim, which then publishes its rows in id order; its
+// ticket would publish them a second time, for JetStream to drop as
+// copies. The writers' slices are left as they are.
+func (r *Relay) dropClaimed(evs []event.Event) {
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
+	if len(r.tickets) == 0 {
+		return
+	}
+	claimed := make(map[string]struct{}, len(evs))
+	for _, ev := range evs {
+		claimed[ev.ID] = struct{}{}
+	}
+	for _, t := range r.tickets {
+		if slices.ContainsFunc(t.evs, func(ev event.Event) bool { _, ok := claimed[ev.ID]; return ok }) {
+			t.evs = slices.DeleteFunc(slices.Clone(t.evs), func(ev event.Event) bool { _, ok := claimed[ev.ID]; return ok })
+		}
+	}
+}
+
 // dropTickets forgets every ticket, when the relay stops leading: the
 // rows stay unsent for the next leader to claim.
 func (r *Relay) dropTickets() {

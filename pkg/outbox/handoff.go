@@ -77,12 +77,12 @@ func (h *Handoff) queueCommit(b *pgx.Batch, evs []event.Event, guarded bool) (do
 			}
 		}
 	}
-	t := r.reserve()
+	t := r.reserve(evs)
 	g := &guard{clear: true}
 	if guarded {
 		g = t.queueGuard(b, evs)
 	}
-	return func(committed bool) { t.done(committed, g, evs) }
+	return func(committed bool) { t.done(committed, g) }
 }
 
 // attach makes r the relay of h while r runs; the returned func detaches it.
@@ -118,9 +118,9 @@ type ticket struct {
 	evs   []event.Event
 }
 
-// reserve queues a new ticket behind the ones taken before.
-func (r *Relay) reserve() *ticket {
-	t := &ticket{relay: r, taken: time.Now()}
+// reserve queues a new ticket for evs behind the ones taken before.
+func (r *Relay) reserve(evs []event.Event) *ticket {
+	t := &ticket{relay: r, taken: time.Now(), evs: evs}
 	r.tmu.Lock()
 	r.tickets = append(r.tickets, t)
 	r.tmu.Unlock()
@@ -161,7 +161,7 @@ func (t *ticket) queueGuard(b *pgx.Batch, evs []event.Event) *guard {
 }
 
 // done records the transaction's outcome and wakes the relay.
-func (t *ticket) done(committed bool, g *guard, evs []event.Event) {
+func (t *ticket) done(committed bool, g *guard) {
 	state := ticketAbort
 	switch {
 	case committed && g.clear:
@@ -171,7 +171,7 @@ func (t *ticket) done(committed bool, g *guard, evs []event.Event) {
 	}
 	r := t.relay
 	r.tmu.Lock()
-	t.state, t.evs = state, evs
+	t.state = state
 	r.tmu.Unlock()
 	signal(r.handoff)
 }

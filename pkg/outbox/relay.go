@@ -238,6 +238,7 @@ func (r *Relay) drain(ctx context.Context, marks chan<- *claim) (backoff time.Du
 			return r.bus.Failed(fmt.Errorf("publish outbox batch of %d rows: %w", len(c.ids), perr)), true
 		}
 		r.bus.Succeeded()
+		r.dropClaimed(c.events)
 		marks <- c
 		c = next
 	}

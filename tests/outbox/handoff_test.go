@@ -134,13 +134,21 @@ func streamOrder(t *testing.T, b *bus.Bus) []string {
 // hand-off and claim counter.
 func idleRelay(t *testing.T) (*pgxpool.Pool, *bus.Bus, *outbox.Handoff, *testkit.SQLLog) {
 	t.Helper()
+	pool, pub, h, tracer := idleCountingRelay(t)
+	return pool, pub.b, h, tracer
+}
+
+// idleCountingRelay is idleRelay whose relay publishes through a
+// countingPublisher.
+func idleCountingRelay(t *testing.T) (*pgxpool.Pool, *countingPublisher, *outbox.Handoff, *testkit.SQLLog) {
+	t.Helper()
 	tracer := &testkit.SQLLog{}
-	pool, b := testkit.Traced(t, openDB(t), tracer), connect(t, testkit.NATS(t))
+	pool, pub := testkit.Traced(t, openDB(t), tracer), &countingPublisher{b: connect(t, testkit.NATS(t))}
 	h := outbox.NewHandoff()
-	r := outbox.NewRelay(pool, b, quietLog(), outbox.Options{PollInterval: time.Hour, Handoff: h})
+	r := outbox.NewRelay(pool, pub, quietLog(), outbox.Options{PollInterval: time.Hour, Handoff: h})
 	runRelay(t, r)
 	testkit.Eventually(t, wait, func() bool { return r.Leader() && tracer.Count(isClaim) > 0 }, "relay never led and claimed")
-	return pool, b, h, tracer
+	return pool, pub, h, tracer
 }
 
 // relayedOrder waits until no row of pool is unsent and returns the
@@ -184,6 +192,28 @@ func TestTicketsPublishInTheOrderTheyWereTaken(t *testing.T) {
 	first.commit(t)
 	if diff := cmp.Diff([]string{evs[0].ID, evs[1].ID}, relayedOrder(t, pool, b)); diff != "" {
 		t.Errorf("stream order (-want +got):\n%s", diff)
+	}
+}
+
+// TestClaimedEventsAreNotPublishedAgainByTheirTicket commits a handed
+// transaction while an earlier ticket is still pending, then wakes a claim,
+// which publishes the committed rows: once the earlier ticket commits, the
+// later one does not publish its events a second time.
+func TestClaimedEventsAreNotPublishedAgainByTheirTicket(t *testing.T) {
+	t.Parallel()
+	pool, pub, h, _ := idleCountingRelay(t)
+	evs := rejected(t, 3)
+	first, second := beginHanded(t, pool, h, evs[0]), beginHanded(t, pool, h, evs[1])
+	second.commit(t)     // its ticket waits behind first's
+	add(t, pool, evs[2]) // its NOTIFY wakes a claim, which finds evs[1] and evs[2]
+	testkit.Eventually(t, wait, func() bool { return pub.published.Load() == 2 }, "the claim never published")
+	first.commit(t)
+	testkit.Eventually(t, wait, func() bool { return unsent(t, pool) == 0 }, "rows not relayed")
+	if diff := cmp.Diff(idCounts(evs), streamIDs(t, pub.b)); diff != "" {
+		t.Errorf("stream (-want +got):\n%s", diff)
+	}
+	if n := pub.published.Load(); n != 3 {
+		t.Errorf("%d events published, want 3: a claimed event was published again by its ticket", n)
 	}
 }
 
