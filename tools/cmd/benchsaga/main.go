@@ -112,8 +112,9 @@ func (b *bench) printDuplicates(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		published += counterSum(families, "eventshop_bus_published_total")
-		duplicates += counterSum(families, "eventshop_bus_publish_duplicates_total")
+		p, d := counterSum(families, "eventshop_bus_published_total"), counterSum(families, "eventshop_bus_publish_duplicates_total")
+		fmt.Fprintf(os.Stderr, "%s published %.0f events, %.0f of them copies\n", svc, p, d)
+		published, duplicates = published+p, duplicates+d
 	}
 	fmt.Printf("events_published=%.0f\n", published)
 	fmt.Printf("publish_duplicates=%.0f\n", duplicates)
