@@ -33,6 +33,11 @@ type tracingRounds struct {
 	spans      map[spanKey]int
 	bytes      int // the sink rounds' export requests
 	sinkOrders int
+	// jaegerOrders is how many orders, warm-ups included, the services
+	// traced to Jaeger, and jaegerCPU the CPU seconds Jaeger used in the
+	// whole comparison, which is what taking their spans in cost it.
+	jaegerOrders int
+	jaegerCPU    float64
 }
 
 // measureTracing measures the rate of confirmed orders under concurrent
@@ -76,11 +81,15 @@ func (b *bench) measureTracing(ctx context.Context, cfg config) (tracingRounds, 
 			}
 			r.rates[mode] = append(r.rates[mode], rate)
 			r.cpu[mode] = append(r.cpu[mode], 1000*(b.cpuSeconds()-cpu)/float64(cfg.tracingOrders))
-			if mode == exportSink {
+			switch mode {
+			case exportSink:
 				r.sinkOrders += tracingWarmUp + cfg.tracingOrders
+			case exportJaeger:
+				r.jaegerOrders += tracingWarmUp + cfg.tracingOrders
 			}
 		}
 	}
+	r.jaegerCPU = procCPU(b.stack.Jaeger.Pid()) // the Jaeger rounds' services flushed as they stopped
 	if prev != exportSink {
 		return r, nil
 	}
@@ -177,6 +186,7 @@ func (r tracingRounds) print(w io.Writer) {
 	fmt.Printf("tracing_off_cpu_ms_per_order=%.2f\n", cpuOff)
 	fmt.Printf("tracing_on_cpu_ms_per_order=%.2f\n", mean(r.cpu[exportJaeger]))
 	fmt.Printf("tracing_cpu_overhead_ratio=%.3f\n", mean(r.cpu[exportJaeger])/cpuOff-1)
+	fmt.Printf("tracing_jaeger_cpu_ms_per_order=%.2f\n", 1000*r.jaegerCPU/float64(r.jaegerOrders))
 	sink, ok := r.rates[exportSink]
 	if !ok {
 		return
