@@ -13,17 +13,15 @@ import (
 var domainStreams = [...]string{"ORDER", "INVENTORY", "PAYMENT", "NOTIFICATION"}
 
 // Quiet is nil when no event waits anywhere: every outbox is empty, no
-// notification holds an unsent event or awaits a delivery round, and every
-// durable consumer of the domain streams has been delivered and has acked
-// all it was given. The invariants hold only of a quiet platform; a
-// checker polls Quiet, checks, then asks Quiet again to know nothing moved
-// while it read.
+// notification holds an unsent event, and every durable consumer of the
+// domain streams has been delivered and has acked all it was given. The
+// invariants hold only of a quiet platform; a checker polls Quiet, checks,
+// then asks Quiet again to know nothing moved while it read.
 //
-// Notification's unfinished list is asked first: it is small, where a
-// query for documents holding events reads every notification on
-// FerretDB, seconds once there are tens of thousands; polled twice a
-// second, that query kept FerretDB busy and slowed the relay it waited
-// for. It runs once the list is empty, to confirm.
+// The cheap checks come first: on FerretDB the query for notifications
+// holding events reads the whole collection, seconds once it holds tens
+// of thousands, so it runs only once the rest is quiet, and a caller that
+// polls Quiet should pause in proportion to how long it took.
 func Quiet(ctx context.Context, src Sources, js jetstream.JetStream) error {
 	for name, db := range map[string]*pgxpool.Pool{"order": src.Order, "inventory": src.Inventory, "payment": src.Payment} {
 		var n int
@@ -34,21 +32,17 @@ func Quiet(ctx context.Context, src Sources, js jetstream.JetStream) error {
 			return fmt.Errorf("%s outbox holds %d unsent events", name, n)
 		}
 	}
-	n, err := src.Notifications.Collection("notifications_unfinished").CountDocuments(ctx, bson.M{})
-	if err != nil {
-		return fmt.Errorf("notification work list: %w", err)
+	if err := ConsumersDone(ctx, js); err != nil {
+		return err
 	}
-	if n > 0 {
-		return fmt.Errorf("%d notifications unfinished", n)
-	}
-	n, err = src.Notifications.Collection("notifications").CountDocuments(ctx, bson.M{"outbox.0": bson.M{"$exists": true}})
+	n, err := src.Notifications.Collection("notifications").CountDocuments(ctx, bson.M{"outbox.0": bson.M{"$exists": true}})
 	if err != nil {
 		return fmt.Errorf("notification outbox: %w", err)
 	}
 	if n > 0 {
 		return fmt.Errorf("%d notifications hold unsent events", n)
 	}
-	return ConsumersDone(ctx, js)
+	return nil
 }
 
 // ConsumersDone is nil when every durable consumer of the domain streams
