@@ -221,12 +221,21 @@ func (e *Mongo) create(ctx context.Context) (bool, error) {
 // found gone, and starts this replica's. It claims l's term first: of
 // replicas that found it so, only the one whose claim is inserted first
 // goes on. The claim is deleted once the lease is written, when no later
-// reader can find l's term any more.
+// reader can find l's term any more. A claim its taker could not delete
+// (the database went away mid-takeover) expires with a lease's length, so
+// that it cannot bar the term's takeover for good.
 func (e *Mongo) takeOver(ctx context.Context, l lease) (bool, error) {
-	claim := bson.D{{Key: "_id", Value: e.name + "/claim/" + l.Term}}
-	_, err := e.coll.InsertOne(ctx, claim)
+	id := e.name + "/claim/" + l.Term
+	claim := bson.D{{Key: "_id", Value: id}}
+	_, err := e.coll.InsertOne(ctx, append(claim, bson.E{Key: "expires", Value: time.Now().Add(e.lease)}))
 	if mongo.IsDuplicateKeyError(err) {
-		return false, nil // another replica is taking it
+		// Another replica is taking it, or left a claim behind: drop that
+		// one once expired, for the next attempt.
+		stale := bson.D{{Key: "_id", Value: id}, {Key: "expires", Value: bson.D{{Key: "$lt", Value: time.Now()}}}}
+		if _, err := e.coll.DeleteOne(ctx, stale); err != nil {
+			return false, fmt.Errorf("drop expired lease claim: %w", err)
+		}
+		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("claim lease: %w", err)

@@ -86,3 +86,22 @@ func TestMongoManyReplicasTakeAnExpiredLeaseOnce(t *testing.T) {
 		t.Error("two replicas ran the job at once")
 	}
 }
+
+// TestMongoExpiredClaimDoesNotBarATakeover leaves behind the claim of a
+// takeover whose taker lost the database before it could delete it: once
+// the claim has expired, a replica takes the lease it claimed.
+func TestMongoExpiredClaimDoesNotBarATakeover(t *testing.T) {
+	coll := leases(t)
+	_, err := coll.UpdateOne(t.Context(), bson.D{{Key: "_id", Value: "sweeps"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: "gone"}, {Key: "expires", Value: time.Now().Add(-time.Minute)}, {Key: "term", Value: "t1"}}}},
+		options.UpdateOne().SetUpsert(true))
+	if err == nil {
+		_, err = coll.InsertOne(t.Context(), bson.D{{Key: "_id", Value: "sweeps/claim/t1"}, {Key: "expires", Value: time.Now().Add(-time.Second)}})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var running atomic.Int32
+	var overlap atomic.Bool
+	oneLeads(t, &running, start(t, leader.NewMongo(coll, "sweeps", lease, nil), &running, &overlap))
+}
