@@ -87,6 +87,10 @@ type MongoRelay struct {
 	hints  map[any]struct{} // documents told of by NotifyIDs, not yet relayed
 	handed []handedDoc      // events handed over by Handed, in order
 	sweep  bool             // a Notify without ids asked for a whole pass
+	// reading holds the documents a pass or a round is reading and
+	// relaying by _id now (relayIDs), so that the other passes them over
+	// rather than publishing their events a second time.
+	reading map[any]struct{}
 }
 
 // handedDoc is a document's events as the writer pushed them.
@@ -112,6 +116,7 @@ func NewMongoRelay(coll *mongo.Collection, pub Publisher, log *slog.Logger, opts
 	return &MongoRelay{
 		coll: coll, pub: pub, log: log.With("component", "outbox_mongo_relay"),
 		opts: opts, wake: make(chan struct{}, 1), sweepWake: make(chan struct{}, 1), hints: map[any]struct{}{},
+		reading: map[any]struct{}{},
 	}
 }
 
@@ -300,17 +305,63 @@ func (r *MongoRelay) relayHinted(ctx context.Context) error {
 	}
 	clear(r.hints)
 	r.mu.Unlock()
-	if err := r.relayInBatches(ctx, ids); err != nil {
+	held, err := r.relayInBatches(ctx, ids)
+	if err != nil {
 		r.hint(ids) // those relayed already are read again, and found empty
 		return err
 	}
+	// The pass holds these: read them again once it is done with them,
+	// for events pushed after its read.
+	r.hint(held)
 	return nil
+}
+
+// take marks as being read the ids no other relayIDs call reads now, and
+// returns them, and the others as held.
+func (r *MongoRelay) take(ids []any) (mine, held []any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := r.reading[id]; ok {
+			held = append(held, id)
+			continue
+		}
+		r.reading[id] = struct{}{}
+		mine = append(mine, id)
+	}
+	return mine, held
+}
+
+// untake ends the reading of ids, and wakes Run if a round left one of
+// them to this reading (held) and waits to read it again.
+func (r *MongoRelay) untake(ids []any) {
+	r.mu.Lock()
+	hinted := false
+	for _, id := range ids {
+		delete(r.reading, id)
+		_, ok := r.hints[id]
+		hinted = hinted || ok
+	}
+	r.mu.Unlock()
+	if hinted {
+		signal(r.wake)
+	}
 }
 
 // relayIDs reads the documents by _id, one lookup each, and relays their
 // pending events. It names the documents found with none to
-// MongoOptions.Relayed too.
-func (r *MongoRelay) relayIDs(ctx context.Context, ids []any) error {
+// MongoOptions.Relayed too. Documents that another relayIDs call (the pass
+// or a round) is reading now are left to it, and returned as held: the
+// term's pass and the poll of MongoOptions.Pending both find the documents
+// left by the previous term, and would otherwise both publish them.
+func (r *MongoRelay) relayIDs(ctx context.Context, ids []any) (held []any, err error) {
+	ids, held = r.take(ids)
+	defer r.untake(ids)
+	return held, r.relayRead(ctx, ids)
+}
+
+// relayRead reads the documents by _id and relays their pending events.
+func (r *MongoRelay) relayRead(ctx context.Context, ids []any) error {
 	docs := make([]pendingDoc, 0, len(ids))
 	var empty []any
 	opts := options.FindOne().SetProjection(bson.M{MongoField: 1})

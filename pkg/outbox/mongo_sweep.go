@@ -49,7 +49,7 @@ func (r *MongoRelay) sweepAll(ctx context.Context) error {
 	for ctx.Err() == nil {
 		ids, err := r.pendingIDs(ctx, sweepScan)
 		if err == nil {
-			err = r.relayInBatches(ctx, ids)
+			_, err = r.relayInBatches(ctx, ids) // a round relays those it holds
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -65,15 +65,17 @@ func (r *MongoRelay) sweepAll(ctx context.Context) error {
 }
 
 // relayInBatches relays the documents with these _ids, BatchSize at a time.
-func (r *MongoRelay) relayInBatches(ctx context.Context, ids []any) error {
+func (r *MongoRelay) relayInBatches(ctx context.Context, ids []any) (held []any, err error) {
 	for len(ids) > 0 && ctx.Err() == nil {
 		n := min(len(ids), r.opts.BatchSize)
-		if err := r.relayIDs(ctx, ids[:n]); err != nil {
-			return err
+		h, err := r.relayIDs(ctx, ids[:n])
+		held = append(held, h...)
+		if err != nil {
+			return held, err
 		}
 		ids = ids[n:]
 	}
-	return nil
+	return held, nil
 }
 
 func (r *MongoRelay) takeSweep() bool {

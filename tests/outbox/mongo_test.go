@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -334,4 +335,62 @@ func streamEvents(t *testing.T, b *bus.Bus) []event.Event {
 		evs = append(evs, ev)
 	}
 	return evs
+}
+
+// blockingPublisher holds its first publish until release is closed,
+// telling of it on entered, and counts the events it passes on.
+type blockingPublisher struct {
+	b         *bus.Bus
+	calls     atomic.Int64
+	published atomic.Int64
+	entered   chan struct{}
+	release   chan struct{}
+}
+
+func (p *blockingPublisher) Publish(ctx context.Context, evs ...event.Event) error {
+	if p.calls.Add(1) == 1 {
+		close(p.entered)
+		<-p.release
+	}
+	err := p.b.Publish(ctx, evs...)
+	if err == nil {
+		p.published.Add(int64(len(evs)))
+	}
+	return err
+}
+
+// TestMongoRelayPassAndPollDoNotRelayOneDocumentTwice holds the term's
+// pass in its publish of a document left by the previous term, then has
+// MongoOptions.Pending name that document on every poll: the polls pass it
+// over while the pass holds it, and its event is published once.
+func TestMongoRelayPassAndPollDoNotRelayOneDocumentTwice(t *testing.T) {
+	t.Parallel()
+	coll, b := collection(t), connect(t, testkit.NATS(t))
+	evs := rejected(t, 1)
+	if _, err := coll.InsertOne(t.Context(), bson.M{"_id": "left", outbox.MongoField: outbox.MongoEvents(evs...)}); err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+	pub := &blockingPublisher{b: b, entered: make(chan struct{}), release: make(chan struct{})}
+	var polls atomic.Int64
+	r := outbox.NewMongoRelay(coll, pub, quietLog(), outbox.MongoOptions{
+		PollInterval: 10 * time.Millisecond,
+		Pending: func(context.Context, int) ([]any, error) {
+			select {
+			case <-pub.entered: // the pass holds the document: name it
+				polls.Add(1)
+				return []any{"left"}, nil
+			default:
+				return nil, nil
+			}
+		},
+	})
+	runRelay(t, r)
+	<-pub.entered
+	testkit.Eventually(t, wait, func() bool { return polls.Load() >= 3 }, "the relay stopped polling")
+	close(pub.release)
+	testkit.Eventually(t, wait, func() bool { return pendingEvents(t, coll) == 0 }, "events left pending")
+	testkit.Eventually(t, wait, func() bool { return polls.Load() >= 6 }, "the relay stopped polling")
+	if n := pub.published.Load(); n != 1 {
+		t.Errorf("the document's event was published %d times, want 1", n)
+	}
 }
