@@ -183,17 +183,27 @@ func (r *MongoRelay) relayHanded(ctx context.Context) error {
 		r.hint(ids)
 		return fmt.Errorf("publish handed events: %w", err)
 	}
+	rctx, cancel := removing(ctx)
+	defer cancel()
 	for _, d := range docs {
 		// The elements as the writer pushed them (MongoEvents), so $pullAll
 		// matches them exactly.
-		_, err := r.coll.UpdateOne(ctx, bson.M{"_id": d.id}, bson.M{"$pullAll": bson.M{MongoField: MongoEvents(d.evs...)}})
+		_, err := r.coll.UpdateOne(rctx, bson.M{"_id": d.id}, bson.M{"$pullAll": bson.M{MongoField: MongoEvents(d.evs...)}})
 		if err != nil {
 			return fmt.Errorf("remove relayed events: %w", err)
 		}
 		r.opts.Metrics.relayedDoc(len(d.evs))
 	}
-	r.relayed(ctx, len(docs), func(i int) any { return docs[i].id })
+	r.relayed(rctx, len(docs), func(i int) any { return docs[i].id })
 	return nil
+}
+
+// removing is the context in which published events are removed from
+// their documents: it outlives the relay's own by up to shutdownGrace, so
+// that a relay stopped between a publish and its removals does not leave
+// the events for the next term to publish again.
+func removing(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 }
 
 // relayed tells MongoOptions.Relayed of the n documents id(0)…id(n-1).
@@ -400,18 +410,20 @@ func (r *MongoRelay) relay(ctx context.Context, docs []pendingDoc) error {
 	if err := r.publish(ctx, docs); err != nil {
 		return err
 	}
+	rctx, cancel := removing(ctx)
+	defer cancel()
 	for _, d := range docs {
 		elems := make(bson.A, len(d.Outbox))
 		for i, e := range d.Outbox {
 			elems[i] = e
 		}
-		_, err := r.coll.UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$pullAll": bson.M{MongoField: elems}})
+		_, err := r.coll.UpdateOne(rctx, bson.M{"_id": d.ID}, bson.M{"$pullAll": bson.M{MongoField: elems}})
 		if err != nil {
 			return fmt.Errorf("remove relayed events: %w", err)
 		}
 		r.opts.Metrics.relayedDoc(len(d.Outbox))
 	}
-	r.relayed(ctx, len(docs), func(i int) any { return docs[i].ID })
+	r.relayed(rctx, len(docs), func(i int) any { return docs[i].ID })
 	return nil
 }
 

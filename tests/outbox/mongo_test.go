@@ -394,3 +394,22 @@ func TestMongoRelayPassAndPollDoNotRelayOneDocumentTwice(t *testing.T) {
 		t.Errorf("the document's event was published %d times, want 1", n)
 	}
 }
+
+// TestMongoRelayStoppedAfterPublishingStillRemovesTheEvents stops the
+// relay between its publish and the removal of the published events: the
+// removal still happens, so the next term does not publish them again.
+func TestMongoRelayStoppedAfterPublishingStillRemovesTheEvents(t *testing.T) {
+	t.Parallel()
+	coll, b := collection(t), connect(t, testkit.NATS(t))
+	insertDocs(t, coll, rejected(t, 2))
+	ctx, stop := context.WithCancel(t.Context())
+	r := outbox.NewMongoRelay(coll, b, quietLog(), outbox.MongoOptions{
+		AfterPublish: func() error { stop(); return nil },
+	})
+	if err := r.Run(ctx); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if n := pendingEvents(t, coll); n != 0 {
+		t.Errorf("%d published events left in the document", n)
+	}
+}
