@@ -87,9 +87,9 @@ type MongoRelay struct {
 	hints  map[any]struct{} // documents told of by NotifyIDs, not yet relayed
 	handed []handedDoc      // events handed over by Handed, in order
 	sweep  bool             // a Notify without ids asked for a whole pass
-	// reading holds the documents a pass or a round is reading and
-	// relaying by _id now (relayIDs), so that the other passes them over
-	// rather than publishing their events a second time.
+	// reading holds the documents being relayed now: by the pass or a
+	// round reading them by _id (relayIDs), or as handed (relayHanded). The
+	// others pass them over rather than publish their events a second time.
 	reading map[any]struct{}
 }
 
@@ -157,13 +157,22 @@ func (r *MongoRelay) Handed(id any, evs ...event.Event) {
 // relayHanded publishes the handed events, then removes them from their
 // documents. A document that is also a hint (events of an earlier failed
 // pass wait in it) is left to the hint, which reads all its events in
-// array order; so is every handed document after a failed publish.
+// array order; so is one the pass is reading, and every handed document
+// after a failed publish.
 func (r *MongoRelay) relayHanded(ctx context.Context) error {
 	r.mu.Lock()
 	docs := make([]handedDoc, 0, len(r.handed))
+	ids := make([]any, 0, len(r.handed))
 	for _, d := range r.handed {
-		if _, hinted := r.hints[d.id]; !hinted { // else read back with the older events
-			docs = append(docs, d)
+		_, hinted := r.hints[d.id]
+		_, read := r.reading[d.id]
+		switch {
+		case hinted: // read back with the older events
+		case read: // the pass is reading it: read it back once it is done
+			r.hints[d.id] = struct{}{}
+		default:
+			r.reading[d.id] = struct{}{}
+			docs, ids = append(docs, d), append(ids, d.id)
 		}
 	}
 	r.handed = nil
@@ -171,20 +180,17 @@ func (r *MongoRelay) relayHanded(ctx context.Context) error {
 	if len(docs) == 0 {
 		return nil
 	}
+	defer r.untake(ids)
 	var evs []event.Event
 	for _, d := range docs {
 		evs = append(evs, d.evs...)
 	}
-	if err := r.pub.Publish(ctx, evs...); err != nil {
-		ids := make([]any, len(docs))
-		for i, d := range docs {
-			ids[i] = d.id
-		}
+	rctx, cancel := removing(ctx)
+	defer cancel()
+	if err := r.pub.Publish(rctx, evs...); err != nil {
 		r.hint(ids)
 		return fmt.Errorf("publish handed events: %w", err)
 	}
-	rctx, cancel := removing(ctx)
-	defer cancel()
 	for _, d := range docs {
 		// The elements as the writer pushed them (MongoEvents), so $pullAll
 		// matches them exactly.
@@ -198,10 +204,11 @@ func (r *MongoRelay) relayHanded(ctx context.Context) error {
 	return nil
 }
 
-// removing is the context in which published events are removed from
-// their documents: it outlives the relay's own by up to shutdownGrace, so
-// that a relay stopped between a publish and its removals does not leave
-// the events for the next term to publish again.
+// removing is the context in which a batch is published and its events
+// removed from their documents: it outlives the relay's own by up to
+// shutdownGrace, so that a relay stopped in the middle of a batch finishes
+// it rather than leave events JetStream stored for the next term to
+// publish again.
 func removing(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 }
@@ -407,11 +414,11 @@ func (r *MongoRelay) relay(ctx context.Context, docs []pendingDoc) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	if err := r.publish(ctx, docs); err != nil {
-		return err
-	}
 	rctx, cancel := removing(ctx)
 	defer cancel()
+	if err := r.publish(rctx, docs); err != nil {
+		return err
+	}
 	for _, d := range docs {
 		elems := make(bson.A, len(d.Outbox))
 		for i, e := range d.Outbox {
