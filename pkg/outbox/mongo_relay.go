@@ -91,6 +91,9 @@ type MongoRelay struct {
 	// round reading them by _id (relayIDs), or as handed (relayHanded). The
 	// others pass them over rather than publish their events a second time.
 	reading map[any]struct{}
+	// leftToPass holds the documents a round left to the reading that held
+	// them; Run is woken to read them again once that reading ends.
+	leftToPass map[any]struct{}
 }
 
 // handedDoc is a document's events as the writer pushed them.
@@ -116,7 +119,7 @@ func NewMongoRelay(coll *mongo.Collection, pub Publisher, log *slog.Logger, opts
 	return &MongoRelay{
 		coll: coll, pub: pub, log: log.With("component", "outbox_mongo_relay"),
 		opts: opts, wake: make(chan struct{}, 1), sweepWake: make(chan struct{}, 1), hints: map[any]struct{}{},
-		reading: map[any]struct{}{},
+		reading: map[any]struct{}{}, leftToPass: map[any]struct{}{},
 	}
 }
 
@@ -170,6 +173,7 @@ func (r *MongoRelay) relayHanded(ctx context.Context) error {
 		case hinted: // read back with the older events
 		case read: // the pass is reading it: read it back once it is done
 			r.hints[d.id] = struct{}{}
+			r.leftToPass[d.id] = struct{}{}
 		default:
 			r.reading[d.id] = struct{}{}
 			docs, ids = append(docs, d), append(ids, d.id)
@@ -329,7 +333,18 @@ func (r *MongoRelay) relayHinted(ctx context.Context) error {
 	}
 	// The pass holds these: read them again once it is done with them,
 	// for events pushed after its read.
-	r.hint(held)
+	ended := false
+	r.mu.Lock()
+	for _, id := range held {
+		r.hints[id] = struct{}{}
+		r.leftToPass[id] = struct{}{}
+		_, reading := r.reading[id]
+		ended = ended || !reading
+	}
+	r.mu.Unlock()
+	if ended { // that reading ended meanwhile: read them again now
+		signal(r.wake)
+	}
 	return nil
 }
 
@@ -350,17 +365,20 @@ func (r *MongoRelay) take(ids []any) (mine, held []any) {
 }
 
 // untake ends the reading of ids, and wakes Run if a round left one of
-// them to this reading (held) and waits to read it again.
+// them to this reading and waits to read it again. A round's own failed
+// documents are hints too, but wait for its backoff instead.
 func (r *MongoRelay) untake(ids []any) {
 	r.mu.Lock()
-	hinted := false
+	left := false
 	for _, id := range ids {
 		delete(r.reading, id)
-		_, ok := r.hints[id]
-		hinted = hinted || ok
+		if _, ok := r.leftToPass[id]; ok {
+			delete(r.leftToPass, id)
+			left = true
+		}
 	}
 	r.mu.Unlock()
-	if hinted {
+	if left {
 		signal(r.wake)
 	}
 }
