@@ -172,8 +172,7 @@ func (r *MongoRelay) relayHanded(ctx context.Context) error {
 		switch {
 		case hinted: // read back with the older events
 		case read: // the pass is reading it: read it back once it is done
-			r.hints[d.id] = struct{}{}
-			r.leftToPass[d.id] = struct{}{}
+			r.leaveToReader(d.id)
 		default:
 			r.reading[d.id] = struct{}{}
 			docs, ids = append(docs, d), append(ids, d.id)
@@ -189,7 +188,7 @@ func (r *MongoRelay) relayHanded(ctx context.Context) error {
 	for _, d := range docs {
 		evs = append(evs, d.evs...)
 	}
-	rctx, cancel := removing(ctx)
+	rctx, cancel := finishing(ctx)
 	defer cancel()
 	if err := r.pub.Publish(rctx, evs...); err != nil {
 		r.hint(ids)
@@ -208,12 +207,12 @@ func (r *MongoRelay) relayHanded(ctx context.Context) error {
 	return nil
 }
 
-// removing is the context in which a batch is published and its events
+// finishing is the context in which a batch is published and its events
 // removed from their documents: it outlives the relay's own by up to
 // shutdownGrace, so that a relay stopped in the middle of a batch finishes
 // it rather than leave events JetStream stored for the next term to
 // publish again.
-func removing(ctx context.Context) (context.Context, context.CancelFunc) {
+func finishing(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 }
 
@@ -331,21 +330,29 @@ func (r *MongoRelay) relayHinted(ctx context.Context) error {
 		r.hint(ids) // those relayed already are read again, and found empty
 		return err
 	}
-	// The pass holds these: read them again once it is done with them,
-	// for events pushed after its read.
+	// Another reading (the pass, or handed events being relayed) holds
+	// these: read them again once it is done with them, for events pushed
+	// after its read.
 	ended := false
 	r.mu.Lock()
 	for _, id := range held {
-		r.hints[id] = struct{}{}
-		r.leftToPass[id] = struct{}{}
-		_, reading := r.reading[id]
-		ended = ended || !reading
+		ended = !r.leaveToReader(id) || ended
 	}
 	r.mu.Unlock()
 	if ended { // that reading ended meanwhile: read them again now
 		signal(r.wake)
 	}
 	return nil
+}
+
+// leaveToReader hints id and marks it left to the reading that holds it,
+// which wakes Run when it ends (untake); it reports whether that reading
+// still goes on. Call it with r.mu held.
+func (r *MongoRelay) leaveToReader(id any) (reading bool) {
+	r.hints[id] = struct{}{}
+	r.leftToPass[id] = struct{}{}
+	_, reading = r.reading[id]
+	return reading
 }
 
 // take marks as being read the ids no other relayIDs call reads now, and
@@ -432,7 +439,7 @@ func (r *MongoRelay) relay(ctx context.Context, docs []pendingDoc) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	rctx, cancel := removing(ctx)
+	rctx, cancel := finishing(ctx)
 	defer cancel()
 	if err := r.publish(rctx, docs); err != nil {
 		return err
